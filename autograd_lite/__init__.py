@@ -1,0 +1,39 @@
+"""autograd_lite: reverse-mode automatic differentiation on numpy, with PyTorch's API and semantics.
+
+``import autograd_lite as al``; ``al.nn`` and ``al.optim`` are the top-level ``nn`` and ``optim`` packages,
+imported on first use.
+"""
+
+import importlib
+
+from .dtypes import (float16, half, float32, float64, double, int8, int16, short, int32, int64, long,
+                     uint8, bool, get_default_dtype, set_default_dtype, is_floating)
+from .tensor import Tensor
+from .functions import *  # noqa: F401,F403
+from .functions.math import abs, pow  # noqa: F401  (builtins shadowed on purpose, as in torch)
+from .functions.reduction import sum, max, min  # noqa: F401
+from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
+                       empty_like, full_like, arange, linspace, eye, rand, randn, randint, randperm,
+                       manual_seed, default_generator)
+from .autograd import grad, no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from . import autograd
+
+__version__ = "0.1.0"
+
+_LAZY = {"testing": "autograd_lite.testing", "viz": "autograd_lite.viz"}
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def __getattr__(name):
+    if name in ("nn", "optim"):
+        return importlib.import_module(f"autograd_lite.{name}")
+    if name in _LAZY:
+        return importlib.import_module(_LAZY[name])
+    raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")

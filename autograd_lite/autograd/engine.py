@@ -1,0 +1,244 @@
+"""The graph node and the iterative reverse-mode engine.
+
+A ``Node`` records one differentiable operation: the op, an edge per input (the parent's node, the leaf
+tensor itself, or None when no gradient is needed), the arrays its vector-Jacobian product needs, and the
+version of every saved array so that an in-place change after the forward pass is detected at backward time.
+Backward runs in topological order with an explicit work list (no recursion), accumulates into leaves,
+and frees saved buffers unless ``retain_graph`` is set.
+"""
+
+import numpy as np
+
+from .grad_mode import _state
+
+# The differentiable Tensor namespace used by vjps under create_graph; installed by autograd_lite.tensor
+# so that the engine never imports upward.
+_graph_ns = {}
+
+
+class Node:
+    """One recorded operation; its vjp reads ``x`` (inputs), ``y`` (output), ``saved`` and ``p`` (params)."""
+
+    __slots__ = ("op", "edges", "x", "y", "saved", "p", "needs", "shapes", "dtypes",
+                 "checks", "y_vc", "x_vcs", "freed", "retained", "__weakref__")
+
+    xp = None  # numpy namespace, set below: vjps on a Node run on plain arrays
+
+    @property
+    def name(self):
+        return self.op.name
+
+    def __repr__(self):
+        return f"<{self.op.__name__}Backward>"
+
+
+class GraphCtx:
+    """The vjp context under create_graph: inputs and output as Tensors, so the backward pass is recorded."""
+
+    __slots__ = ("x", "y", "saved", "p", "needs", "xp", "op")
+
+
+class SavedTensorModifiedError(RuntimeError):
+    """A tensor saved for backward was changed in place after the forward pass."""
+
+
+def _check_versions(node):
+    for vc, version, what in node.checks:
+        if vc[0] != version:
+            raise SavedTensorModifiedError(
+                f"one of the tensors needed to compute the gradient of {node.op.name} ({what}) has been "
+                f"modified by an in-place operation: it is at version {vc[0]}, expected version {version}. "
+                "Make the change out of place (x = x + 1 instead of x += 1) or change it after backward.")
+
+
+def _freed_error(node):
+    return RuntimeError(
+        f"trying to backward through the graph a second time: the buffers saved by {node.op.name} were "
+        "freed by the first backward. Pass retain_graph=True to the first backward (or autograd_lite.grad) "
+        "if you need to backward through the graph again.")
+
+
+def _graph_ctx(node):
+    """Rebuild the node's inputs and output as Tensors connected to the graph, for create_graph."""
+    tensor = _graph_ns["Tensor"]._from_graph
+    ctx = GraphCtx()
+    ctx.op, ctx.p, ctx.saved, ctx.needs, ctx.xp = node.op, node.p, node.saved, node.needs, _graph_ns["xp"]
+    if node.x is not None:
+        ctx.x = tuple(
+            edge if (edge is not None and type(edge) is not Node) else
+            (tensor(arr, edge, vc) if edge is not None else arr)
+            for arr, edge, vc in zip(node.x, node.edges, node.x_vcs))
+    else:
+        ctx.x = None
+    ctx.y = tensor(node.y, node, node.y_vc) if node.y is not None else None
+    return ctx
+
+
+def sum_to(g, shape, xp):
+    """Reduce a broadcast gradient back to an input's shape (summing leading and stretched dims)."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = xp.sum(g, axes, True)
+        if lead:
+            g = xp.reshape(g, shape)
+    return g
+
+
+def _call_vjp(node, g, create_graph):
+    if node.freed:
+        raise _freed_error(node)
+    if node.checks:
+        _check_versions(node)
+    if create_graph:
+        grads = node.op.vjp(_graph_ctx(node), g)
+        xp = _graph_ns["xp"]
+    else:
+        grads = node.op.vjp(node, g)
+        xp = Node.xp
+    out = []
+    for ge, shape, dtype, edge in zip(grads, node.shapes, node.dtypes, node.edges):
+        if ge is None or edge is None:
+            out.append(None)
+            continue
+        if ge.shape != shape:
+            ge = sum_to(ge, shape, xp)
+        if ge.dtype != dtype:
+            ge = xp.astype(ge, dtype)
+        out.append(ge)
+    return out
+
+
+def _free(node):
+    """Drop the arrays saved for the vjp (shape metadata is kept: it holds no memory worth freeing)."""
+    if node.x is not None or node.y is not None or isinstance(node.saved, np.ndarray):
+        node.x = node.y = node.saved = None
+        node.freed = True
+
+
+def _add(a, b, create_graph):
+    return a + b
+
+
+def _accumulate_leaf(leaf, g, borrowed, create_graph):
+    """Add g into leaf.grad (in place when safe, recorded when create_graph)."""
+    tensor_cls = _graph_ns["Tensor"]
+    if create_graph:
+        if not isinstance(g, tensor_cls):
+            g = tensor_cls(g)
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    if isinstance(g, tensor_cls):
+        g = g.data
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)
+    current = leaf.grad
+    if current is None:
+        if g.base is not None or id(g) in borrowed:
+            g = g.copy()
+        borrowed.add(id(g))
+        leaf.grad = tensor_cls._wrap(g)
+    elif (current.data.shape == g.shape and current.data.flags.writeable
+          and current.grad_fn is None):
+        np.add(current.data, g, out=current.data, casting="unsafe")
+    else:
+        leaf.grad = tensor_cls._wrap(np.asarray(current.data + g))
+
+
+def run_backward(roots, seeds, retain_graph=False, create_graph=False, capture=None):
+    """Propagate ``seeds`` from ``roots`` to the leaves.
+
+    Without ``capture`` the gradients accumulate into each leaf's ``.grad`` (Tensor.backward). With a
+    ``capture`` dict (keys: leaf tensors or nodes) the gradients of those keys are stored there instead
+    and no ``.grad`` is touched (autograd_lite.grad).
+    """
+    prev_mode = _state["enabled"]
+    _state["enabled"] = bool(create_graph)
+    try:
+        _run(roots, seeds, retain_graph, create_graph, capture)
+    finally:
+        _state["enabled"] = prev_mode
+
+
+def _store(key, g, capture):
+    if key in capture:
+        prev = capture[key]
+        capture[key] = g if prev is None else prev + g
+
+
+def _run(roots, seeds, retain_graph, create_graph, capture):
+    grads = {}
+    borrowed = set()
+    root_nodes = []
+    for t, seed in zip(roots, seeds):
+        borrowed.add(id(seed))
+        node = t.grad_fn
+        if node is None:
+            if capture is None:
+                _accumulate_leaf(t, seed, borrowed, create_graph)
+            else:
+                _store(t, seed, capture)
+            continue
+        if node in grads:
+            grads[node] = grads[node] + seed
+        else:
+            grads[node] = seed
+            root_nodes.append(node)
+
+    deps = _count_dependencies(root_nodes)
+    ready = [n for n in root_nodes if deps.get(n, 0) == 0]
+    while ready:
+        node = ready.pop()
+        g = grads.pop(node, None)
+        if g is not None:
+            parent_grads = _process(node, g, capture, create_graph, borrowed)
+        else:
+            parent_grads = (None,) * len(node.edges)
+        for edge, ge in zip(node.edges, parent_grads):
+            if edge is None:
+                continue
+            if type(edge) is Node:
+                if ge is not None:
+                    prev = grads.get(edge)
+                    grads[edge] = ge if prev is None else prev + ge
+                left = deps[edge] - 1
+                deps[edge] = left
+                if left == 0:
+                    ready.append(edge)
+            elif ge is not None:
+                if capture is None:
+                    if edge.requires_grad:
+                        _accumulate_leaf(edge, ge, borrowed, create_graph)
+                else:
+                    _store(edge, ge, capture)
+        if not retain_graph:
+            _free(node)
+
+
+def _process(node, g, capture, create_graph, borrowed):
+    """Run one node's vjp, after handing its incoming gradient to retain_grad/capture listeners."""
+    if capture is not None:
+        _store(node, g, capture)
+    elif node.retained is not None:
+        t = node.retained()
+        if t is not None:
+            _accumulate_leaf(t, g, borrowed, create_graph)
+    borrowed.add(id(g))
+    return _call_vjp(node, g, create_graph)
+
+
+def _count_dependencies(root_nodes):
+    """Number of consumers of each node reachable from the roots (explicit stack, no recursion)."""
+    deps = {}
+    seen = set(root_nodes)
+    stack = list(root_nodes)
+    while stack:
+        node = stack.pop()
+        for edge in node.edges:
+            if type(edge) is Node:
+                deps[edge] = deps.get(edge, 0) + 1
+                if edge not in seen:
+                    seen.add(edge)
+                    stack.append(edge)
+    return deps

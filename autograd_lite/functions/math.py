@@ -1,0 +1,193 @@
+"""Elementwise and linear-algebra functions with torch signatures (``al.exp``, ``al.maximum``, ``al.matmul``...)."""
+
+import numpy as np
+
+from .. import dtypes
+from ..ops import elementwise as ew
+from ..ops.base import OpError
+from ..ops.linalg import MatMul
+from ..tensor import Tensor, apply
+
+
+def _operand(x):
+    """A tensor stays a tensor; a Python number stays a (weakly typed) number; anything else is converted."""
+    if isinstance(x, (Tensor, bool, int, float)):
+        return x
+    if isinstance(x, (np.ndarray, np.generic)):
+        return Tensor._wrap(np.asarray(x))
+    if isinstance(x, (list, tuple)):
+        return Tensor(x)
+    raise TypeError(f"unsupported operand of type {type(x).__name__}; expected a Tensor, a number or an array")
+
+
+def _promote(a, b):
+    """torch's promotion where numpy's differs: int tensor with float tensor/number -> the float dtype."""
+    a, b = _operand(a), _operand(b)
+    a_t, b_t = isinstance(a, Tensor), isinstance(b, Tensor)
+    if a_t and b_t:
+        if a.data.dtype != b.data.dtype:
+            ka, kb = a.data.dtype.kind, b.data.dtype.kind
+            if kb == "f" and ka != "f":
+                a = Tensor._wrap(a.data.astype(b.data.dtype))
+            elif ka == "f" and kb != "f":
+                b = Tensor._wrap(b.data.astype(a.data.dtype))
+    elif a_t and isinstance(b, float) and a.data.dtype.kind != "f":
+        a = Tensor._wrap(a.data.astype(dtypes.get_default_dtype()))
+    elif b_t and isinstance(a, float) and b.data.dtype.kind != "f":
+        b = Tensor._wrap(b.data.astype(dtypes.get_default_dtype()))
+    return a, b
+
+
+def _binary(op):
+    def fn(input, other):
+        a, b = _promote(input, other)
+        return apply(op, a, b)
+    return fn
+
+
+add = _binary(ew.Add)
+sub = subtract = _binary(ew.Sub)
+mul = multiply = _binary(ew.Mul)
+div = divide = true_divide = _binary(ew.Div)
+maximum = _binary(ew.Maximum)
+minimum = _binary(ew.Minimum)
+
+
+def pow(input, exponent):
+    """input ** exponent; either may be a tensor or a number."""
+    if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and isinstance(input, Tensor):
+        return apply(ew.PowScalar, input, exponent=exponent)
+    a, b = _promote(input, exponent)
+    return apply(ew.Pow, a, b)
+
+
+def neg(input):
+    return apply(ew.Neg, input)
+
+
+def _unary(op, doc):
+    def fn(input):
+        return apply(op, input)
+    fn.__doc__ = doc
+    return fn
+
+
+exp = _unary(ew.Exp, "e ** input, elementwise.")
+log = _unary(ew.Log, "Natural logarithm, elementwise.")
+sqrt = _unary(ew.Sqrt, "Square root, elementwise.")
+abs = _unary(ew.Abs, "Absolute value; gradient 0 at 0 (as torch).")
+sin = _unary(ew.Sin, "Sine, elementwise.")
+cos = _unary(ew.Cos, "Cosine, elementwise.")
+sigmoid = _unary(ew.Sigmoid, "1 / (1 + exp(-input)), stable for large |input|.")
+tanh = _unary(ew.Tanh, "Hyperbolic tangent, elementwise.")
+relu = _unary(ew.Relu, "max(input, 0); gradient 0 at 0 (as torch).")
+clone = _unary(ew.Clone, "A copy that stays in the graph (the gradient flows back unchanged).")
+
+
+def leaky_relu(input, negative_slope=0.01):
+    """input where positive, negative_slope * input elsewhere."""
+    return apply(ew.LeakyRelu, input, negative_slope=float(negative_slope))
+
+
+def clamp(input, min=None, max=None):
+    """Limit to [min, max]; the gradient passes where min <= input <= max (as torch)."""
+    for name, bound in (("min", min), ("max", max)):
+        if isinstance(bound, Tensor):
+            raise TypeError(f"clamp: {name} must be a number; use al.maximum/al.minimum for tensor bounds")
+    return apply(ew.Clamp, input, min=min, max=max)
+
+
+clip = clamp
+
+
+def where(condition, input, other):
+    """Elementwise ``input if condition else other``; the condition is a bool tensor (no gradient)."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        kind = np.result_type(input, other).kind
+        dtype = dtypes.get_default_dtype() if kind == "f" else None
+        input, other = np.asarray(input, dtype=dtype), np.asarray(other, dtype=dtype)
+    a, b = _promote(input, other)
+    return apply(ew.Where, cond, a, b)
+
+
+def matmul(input, other):
+    """Matrix product with torch.matmul's rules for 1-D, 2-D and broadcast batched operands."""
+    a, b = _promote(input, other)
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError("matmul: both operands must be tensors or arrays, not numbers")
+    return apply(MatMul, a, b)
+
+
+def astype(input, dtype):
+    """The tensor in another dtype; differentiable between floating dtypes."""
+    dtype = np.dtype(dtype)
+    if input.data.dtype == dtype:
+        return input
+    if input.requires_grad and dtype.kind != "f":
+        return Tensor._wrap(input.data.astype(dtype))
+    return apply(ew.Cast, input, dtype=dtype)
+
+
+def _compare(ufunc, name):
+    def fn(input, other):
+        a, b = _promote(input, other)
+        a_data = a.data if isinstance(a, Tensor) else a
+        b_data = b.data if isinstance(b, Tensor) else b
+        try:
+            return Tensor._wrap(np.asarray(ufunc(a_data, b_data)))
+        except ValueError:
+            raise OpError(f"{name}: shapes {np.shape(a_data)} and {np.shape(b_data)} are not "
+                          "broadcastable") from None
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name} comparison: a bool tensor without gradient."
+    return fn
+
+
+eq = _compare(np.equal, "eq")
+ne = _compare(np.not_equal, "ne")
+lt = less = _compare(np.less, "lt")
+le = _compare(np.less_equal, "le")
+gt = greater = _compare(np.greater, "gt")
+ge = _compare(np.greater_equal, "ge")
+
+
+def _logical(ufunc, name):
+    def fn(input, other):
+        a = input.data if isinstance(input, Tensor) else np.asarray(input)
+        b = other.data if isinstance(other, Tensor) else np.asarray(other)
+        if a.dtype.kind not in "biu" or b.dtype.kind not in "biu":
+            raise TypeError(f"{name}: needs bool or integer tensors, got {a.dtype} and {b.dtype}")
+        return Tensor._wrap(np.asarray(ufunc(a, b)))
+    return fn
+
+
+logical_and = bitwise_and = _logical(np.bitwise_and, "and")
+logical_or = bitwise_or = _logical(np.bitwise_or, "or")
+logical_xor = bitwise_xor = _logical(np.bitwise_xor, "xor")
+
+
+def logical_not(input):
+    if input.data.dtype.kind not in "biu":
+        raise TypeError(f"not: needs a bool or integer tensor, got {input.data.dtype}")
+    return Tensor._wrap(np.asarray(np.invert(input.data)))
+
+
+def sign(input):
+    """Sign of each element (-1, 0, 1), without gradient."""
+    return Tensor._wrap(np.sign(input.data))
+
+
+def isnan(input):
+    return Tensor._wrap(np.isnan(input.data))
+
+
+def isfinite(input):
+    return Tensor._wrap(np.isfinite(input.data))
+
+
+def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """True if the two tensors agree elementwise within atol + rtol * |other|."""
+    a = input.data if isinstance(input, Tensor) else np.asarray(input)
+    b = other.data if isinstance(other, Tensor) else np.asarray(other)
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -1,0 +1,95 @@
+"""The differentiable array namespace that vjps use under ``create_graph`` (numpy-style signatures over
+recorded tensor operations), and its registration with the engine."""
+
+from ..autograd import engine
+from ..ops import elementwise as ew
+from ..ops import reduce as red
+from ..ops import shape as sh
+from ..ops.base import data_of, numpy_namespace
+from ..tensor import Tensor, apply
+from . import math as m
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return tuple(sorted(a % ndim for a in axes)) if ndim else ()
+
+
+def _ndim(a):
+    return a.data.ndim if isinstance(a, Tensor) else a.ndim
+
+
+def _shape(a):
+    return a.data.shape if isinstance(a, Tensor) else a.shape
+
+
+class tensor_namespace:
+    """Same names and signatures as ``numpy_namespace``, but every call is a recorded operation."""
+
+    exp = staticmethod(m.exp)
+    log = staticmethod(m.log)
+    sqrt = staticmethod(m.sqrt)
+    sin = staticmethod(m.sin)
+    cos = staticmethod(m.cos)
+    matmul = staticmethod(m.matmul)
+    data = staticmethod(data_of)
+
+    @staticmethod
+    def sum(a, axis=None, keepdims=False):
+        return apply(red.Sum, a, axis=_axes(axis, _ndim(a)), keepdims=keepdims)
+
+    @staticmethod
+    def reshape(a, shape):
+        return apply(sh.Reshape, a, shape=tuple(shape))
+
+    @staticmethod
+    def expand_dims(a, axis):
+        shape = list(_shape(a))
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        ndim = len(shape) + len(axes)
+        for ax in sorted(x % ndim for x in axes):
+            shape.insert(ax, 1)
+        return apply(sh.Reshape, a, shape=tuple(shape))
+
+    @staticmethod
+    def squeeze(a, axis):
+        shape = list(_shape(a))
+        del shape[axis % len(shape)]
+        return apply(sh.Reshape, a, shape=tuple(shape))
+
+    @staticmethod
+    def swapaxes(a, axis1, axis2):
+        axes = list(range(_ndim(a)))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return apply(sh.Permute, a, axes=tuple(axes))
+
+    @staticmethod
+    def transpose(a, axes):
+        return apply(sh.Permute, a, axes=tuple(axes))
+
+    @staticmethod
+    def broadcast_to(a, shape):
+        return apply(sh.Expand, a, shape=tuple(shape))
+
+    @staticmethod
+    def where(cond, a, b):
+        return apply(ew.Where, data_of(cond), a, b)
+
+    @staticmethod
+    def getitem(a, index):
+        return apply(sh.GetItem, a, index=index)
+
+    @staticmethod
+    def index_scatter(g, shape, index):
+        return apply(sh.IndexScatter, g, shape=shape, index=index)
+
+    @staticmethod
+    def astype(a, dtype):
+        return m.astype(a, dtype)
+
+
+engine.Node.xp = numpy_namespace
+engine._graph_ns["xp"] = tensor_namespace
+engine._graph_ns["Tensor"] = Tensor

@@ -1,0 +1,131 @@
+"""Reductions with torch signatures: sum, mean, var, std, max/min (three forms), amax/amin, argmax/argmin,
+logsumexp, softmax, log_softmax."""
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..ops import reduce as red
+from ..ops.base import OpError
+from ..tensor import Tensor, apply
+from .math import maximum, minimum
+
+MaxMinResult = namedtuple("MaxMinResult", ["values", "indices"])
+
+
+def _dims(name, input, dim):
+    return red.normalize_dims(name, dim, input.data.shape)
+
+
+def sum(input, dim=None, keepdim=False):
+    """Sum over ``dim`` (None: all elements; an int or a tuple of ints)."""
+    return apply(red.Sum, input, axis=_dims("sum", input, dim), keepdims=bool(keepdim))
+
+
+def mean(input, dim=None, keepdim=False):
+    """Mean over ``dim`` (None: all elements)."""
+    return apply(red.Mean, input, axis=_dims("mean", input, dim), keepdims=bool(keepdim))
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over ``dim``; Bessel-corrected (divides by n - 1) unless ``unbiased=False``/``correction=0``."""
+    return apply(red.Var, input, axis=_dims("var", input, dim), keepdims=bool(keepdim),
+                 correction=_correction(unbiased, correction))
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation over ``dim`` (Bessel-corrected by default, as torch.std)."""
+    return apply(red.Std, input, axis=_dims("std", input, dim), keepdims=bool(keepdim),
+                 correction=_correction(unbiased, correction))
+
+
+def amax(input, dim=None, keepdim=False):
+    """Largest value over ``dim``; tied maxima share the gradient evenly."""
+    return apply(red.Amax, input, axis=_dims("amax", input, dim), keepdims=bool(keepdim))
+
+
+def amin(input, dim=None, keepdim=False):
+    """Smallest value over ``dim``; tied minima share the gradient evenly."""
+    return apply(red.Amin, input, axis=_dims("amin", input, dim), keepdims=bool(keepdim))
+
+
+def _single_dim(name, input, dim):
+    axes = _dims(name, input, int(dim))
+    return axes[0] if axes else None
+
+
+def _extreme(name, input, dim, keepdim, arg_fn, whole_fn, pairwise_fn):
+    if isinstance(dim, Tensor):
+        return pairwise_fn(input, dim)
+    if dim is None:
+        return whole_fn(input)
+    if input.data.ndim == 0:
+        return MaxMinResult(input, Tensor._wrap(np.zeros((), dtype=np.int64)))
+    axis = _single_dim(name, input, dim)
+    if input.data.shape[axis] == 0:
+        raise OpError(f"{name}: cannot reduce dim {dim} of size 0 (shape {input.shape})")
+    indices = arg_fn(input.data, axis=axis)
+    values = apply(red.SelectAlongDim, input, indices=indices, axis=axis, keepdims=bool(keepdim))
+    if keepdim:
+        indices = np.expand_dims(indices, axis)
+    return MaxMinResult(values, Tensor._wrap(np.asarray(indices, dtype=np.int64)))
+
+
+def max(input, dim=None, keepdim=False):
+    """``max(x)``: the largest element (ties share the gradient); ``max(x, dim)``: (values, indices),
+    the gradient going to the returned index; ``max(x, other_tensor)``: elementwise maximum."""
+    return _extreme("max", input, dim, keepdim, np.argmax, amax, maximum)
+
+
+def min(input, dim=None, keepdim=False):
+    """Like ``max`` for the smallest element."""
+    return _extreme("min", input, dim, keepdim, np.argmin, amin, minimum)
+
+
+def _arg(name, fn, input, dim, keepdim):
+    if dim is None:
+        return Tensor._wrap(np.asarray(fn(input.data), dtype=np.int64))
+    if input.data.ndim == 0:
+        return Tensor._wrap(np.zeros((), dtype=np.int64))
+    axis = _single_dim(name, input, dim)
+    if input.data.shape[axis] == 0:
+        raise OpError(f"{name}: cannot reduce dim {dim} of size 0 (shape {input.shape})")
+    out = fn(input.data, axis=axis)
+    if keepdim:
+        out = np.expand_dims(out, axis)
+    return Tensor._wrap(np.asarray(out, dtype=np.int64))
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the largest element (flat index when dim is None); the first one on ties. No gradient."""
+    return _arg("argmax", np.argmax, input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    """Index of the smallest element (flat index when dim is None); the first one on ties. No gradient."""
+    return _arg("argmin", np.argmin, input, dim, keepdim)
+
+
+def logsumexp(input, dim=None, keepdim=False):
+    """log(sum(exp(input))) over ``dim``, computed stably (the max is subtracted first)."""
+    return apply(red.LogSumExp, input, axis=_dims("logsumexp", input, dim), keepdims=bool(keepdim))
+
+
+def softmax(input, dim):
+    """exp(x) / sum(exp(x)) along ``dim``, stable for large inputs."""
+    if dim is None:
+        raise OpError("softmax: dim must be given (as in torch), e.g. softmax(x, dim=-1)")
+    return apply(red.Softmax, input, axis=_single_dim("softmax", input, dim))
+
+
+def log_softmax(input, dim):
+    """x - logsumexp(x) along ``dim``, stable for large inputs."""
+    if dim is None:
+        raise OpError("log_softmax: dim must be given (as in torch), e.g. log_softmax(x, dim=-1)")
+    return apply(red.LogSoftmax, input, axis=_single_dim("log_softmax", input, dim))

@@ -1,0 +1,209 @@
+"""Shape and indexing functions with torch signatures: reshape/view, flatten, transpose, permute, squeeze,
+unsqueeze, expand, broadcast_to, indexing, cat, stack, pad."""
+
+import numpy as np
+
+from ..ops import shape as sh
+from ..ops.base import OpError
+from ..tensor import Tensor, apply
+
+
+def _size_args(name, sizes):
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` as torch does."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    for s in sizes:
+        if not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{name}: sizes must be ints, got {sizes!r}")
+    return tuple(int(s) for s in sizes)
+
+
+def _axis(name, dim, ndim):
+    if not -ndim <= dim < ndim:
+        raise OpError(f"{name}: dim {dim} is out of range for a tensor with {ndim} dims "
+                      f"(expected a dim in [{-ndim}, {ndim - 1}])")
+    return dim % ndim
+
+
+def reshape(input, *shape):
+    """The same elements in a new shape (one dim may be -1)."""
+    return apply(sh.Reshape, input, shape=_size_args("reshape", shape))
+
+
+view = reshape
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims start_dim..end_dim into one (a 0-d tensor becomes 1-d)."""
+    shape = input.data.shape
+    if not shape:
+        return reshape(input, (1,))
+    start, end = _axis("flatten", start_dim, len(shape)), _axis("flatten", end_dim, len(shape))
+    if start > end:
+        raise OpError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = int(np.prod(shape[start:end + 1]))
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
+
+
+def unflatten(input, dim, sizes):
+    """Split dim into ``sizes`` (inverse of flatten)."""
+    shape = input.data.shape
+    axis = _axis("unflatten", dim, len(shape))
+    return reshape(input, shape[:axis] + tuple(sizes) + shape[axis + 1:])
+
+
+def permute(input, *dims):
+    """Reorder the dims (a permutation of 0..ndim-1, negatives allowed)."""
+    dims = _size_args("permute", dims)
+    ndim = input.data.ndim
+    if len(dims) != ndim:
+        raise OpError(f"permute: got {len(dims)} dims {dims} for a tensor of shape {input.shape}")
+    axes = tuple(_axis("permute", d, ndim) for d in dims)
+    if sorted(axes) != list(range(ndim)):
+        raise OpError(f"permute: {dims} is not a permutation of the dims of shape {input.shape}")
+    return apply(sh.Permute, input, axes=axes)
+
+
+def transpose(input, dim0, dim1):
+    """Swap two dims."""
+    ndim = input.data.ndim
+    if ndim == 0:
+        return input
+    axes = list(range(ndim))
+    a, b = _axis("transpose", dim0, ndim), _axis("transpose", dim1, ndim)
+    axes[a], axes[b] = axes[b], axes[a]
+    return apply(sh.Permute, input, axes=tuple(axes))
+
+
+swapaxes = transpose
+
+
+def t(input):
+    """Reverse all dims (the transpose for a matrix)."""
+    ndim = input.data.ndim
+    if ndim < 2:
+        return input
+    return apply(sh.Permute, input, axes=tuple(reversed(range(ndim))))
+
+
+def squeeze(input, dim=None):
+    """Drop size-1 dims (all, or only those in ``dim``; a dim that is not size 1 is left alone, as torch)."""
+    shape = input.data.shape
+    if dim is None:
+        axes = [i for i, n in enumerate(shape) if n == 1]
+    else:
+        dims = (dim,) if isinstance(dim, (int, np.integer)) else dim
+        axes = [_axis("squeeze", d, max(len(shape), 1)) for d in dims]
+        axes = [a for a in axes if a < len(shape) and shape[a] == 1]
+    return reshape(input, tuple(n for i, n in enumerate(shape) if i not in axes))
+
+
+def unsqueeze(input, dim):
+    """Insert a size-1 dim at position ``dim`` (in [-ndim-1, ndim])."""
+    shape = input.data.shape
+    axis = _axis("unsqueeze", dim, len(shape) + 1)
+    return reshape(input, shape[:axis] + (1,) + shape[axis:])
+
+
+def expand(input, *sizes):
+    """Broadcast to ``sizes`` without copying; -1 keeps a dim, new dims may be added in front."""
+    sizes = _size_args("expand", sizes)
+    shape = input.data.shape
+    if len(sizes) < len(shape):
+        raise OpError(f"expand: the number of sizes ({len(sizes)}) must be at least the number of dims "
+                      f"of shape {shape}")
+    lead = len(sizes) - len(shape)
+    target = tuple(shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(sizes))
+    if any(s < 0 for s in target):
+        raise OpError(f"expand: -1 is not allowed for the new leading dims, got {sizes}")
+    return apply(sh.Expand, input, shape=target)
+
+
+def broadcast_to(input, shape):
+    """Broadcast to ``shape`` (numpy/torch rules) without copying."""
+    return expand(input, tuple(shape))
+
+
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+def _index_part(part):
+    if isinstance(part, Tensor):
+        return part.data
+    if isinstance(part, list):
+        return np.asarray(part)
+    return part
+
+
+def normalize_index(index):
+    """Tensors and lists inside an index become arrays (as numpy indexes with them)."""
+    if isinstance(index, tuple):
+        return tuple(_index_part(p) for p in index)
+    return _index_part(index)
+
+
+def getitem(input, index):
+    """input[index]: ints, slices, None, Ellipsis, integer arrays (repeats accumulate in backward), masks."""
+    return apply(sh.GetItem, input, index=normalize_index(index))
+
+
+def index_put(input, index, value):
+    """A copy of input with input[index] = value (differentiable in both)."""
+    return apply(sh.IndexPut, input, value, index=normalize_index(index))
+
+
+def _sequence(name, tensors):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)) or not tensors:
+        raise TypeError(f"{name}: expected a non-empty list or tuple of tensors")
+    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dim."""
+    tensors = _sequence("cat", tensors)
+    ndims = {t.data.ndim for t in tensors}
+    if 0 in ndims:
+        raise OpError("cat: zero-dimensional tensors cannot be concatenated (use stack)")
+    if len(ndims) > 1:
+        raise OpError(f"cat: tensors must have the same number of dims, got shapes {[t.shape for t in tensors]}")
+    axis = _axis("cat", dim, tensors[0].data.ndim)
+    return apply(sh.Cat, *tensors, axis=axis)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Join same-shaped tensors along a new dim."""
+    tensors = _sequence("stack", tensors)
+    axis = _axis("stack", dim, tensors[0].data.ndim + 1)
+    return apply(sh.Stack, *tensors, axis=axis)
+
+
+def pad(input, pad, mode="constant", value=0.0):
+    """torch.nn.functional.pad: ``pad`` lists (left, right) widths starting from the last dim;
+    negative widths crop; modes 'constant', 'reflect', 'replicate', 'circular'."""
+    pad = tuple(int(p) for p in pad)
+    ndim = input.data.ndim
+    if len(pad) % 2 or len(pad) // 2 > ndim:
+        raise OpError(f"pad: the padding {pad} must have an even length of at most 2 * ndim = {2 * ndim} "
+                      f"for shape {input.shape}")
+    widths = [(0, 0)] * ndim
+    for i in range(len(pad) // 2):
+        widths[ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if mode == "constant":
+        for d, (lo, hi) in enumerate(widths):
+            if input.data.shape[d] + lo + hi < 0:
+                raise OpError(f"pad: cropping {(lo, hi)} is larger than dim {d} of shape {input.shape}")
+        return apply(sh.ConstantPad, input, widths=tuple(widths), value=value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise OpError(f"pad: unknown mode {mode!r}; expected 'constant', 'reflect', 'replicate' or 'circular'")
+    out = input
+    for d, (lo, hi) in enumerate(widths):
+        if lo or hi:
+            if lo < 0 or hi < 0:
+                raise OpError(f"pad: negative padding is only supported in 'constant' mode, got {pad}")
+            index = sh.pad_index(input.data.shape[d], lo, hi, mode)
+            out = apply(sh.GetItem, out, index=(slice(None),) * d + (index,))
+    return out

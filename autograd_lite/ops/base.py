@@ -1,0 +1,77 @@
+"""What an operation is: a forward on arrays and a vector-Jacobian product, side by side.
+
+``forward(*arrays, **params) -> (out, saved)`` computes on numpy arrays (Python scalars allowed as
+constants). ``vjp(ctx, g) -> grads`` returns one gradient (or None) per input, shaped like the output
+or broadcast-compatible with the input: the engine sums it back to the input's shape and dtype.
+``ctx`` offers ``x`` (inputs), ``y`` (output), ``saved``, ``p`` (params), ``needs`` (which inputs need a
+gradient) and ``xp``, the array namespace to compute with: plain numpy normally, differentiable tensor
+functions under ``create_graph`` -- so one vjp serves first and higher order gradients.
+"""
+
+import operator
+
+import numpy as np
+
+
+class Op:
+    """Base class of every differentiable operation; subclasses set ``name`` and the two functions."""
+
+    name = "op"
+    saves_x = True   # the vjp reads ctx.x
+    saves_y = False  # the vjp reads ctx.y
+    view = False     # the output may share memory (and so the version counter) with input 0
+
+    @staticmethod
+    def forward(*arrays, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def vjp(ctx, g):
+        raise NotImplementedError
+
+
+class OpError(RuntimeError, ValueError):
+    """Bad input to an operation: the message names the operation, the shapes/dtypes and what was expected."""
+
+
+def data_of(a):
+    """The numpy array behind a tensor (or the array itself): masks in vjps are constants."""
+    return getattr(a, "data", a) if not isinstance(a, np.ndarray) else a
+
+
+def _index_scatter_numpy(g, shape, index):
+    from .shape import scatter_into_zeros
+    return scatter_into_zeros(g, shape, index)
+
+
+class numpy_namespace:
+    """Array functions for vjps on plain numpy arrays (the fast, non-recorded backward)."""
+
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sqrt = staticmethod(np.sqrt)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    matmul = staticmethod(np.matmul)
+    swapaxes = staticmethod(np.swapaxes)
+    expand_dims = staticmethod(np.expand_dims)
+    squeeze = staticmethod(np.squeeze)
+    reshape = staticmethod(np.reshape)
+    broadcast_to = staticmethod(np.broadcast_to)
+    transpose = staticmethod(np.transpose)
+    where = staticmethod(np.where)
+    getitem = staticmethod(operator.getitem)
+    data = staticmethod(data_of)
+    index_scatter = staticmethod(_index_scatter_numpy)
+
+    @staticmethod
+    def sum(a, axis=None, keepdims=False):
+        return np.sum(a, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def astype(a, dtype):
+        return a.astype(dtype)
+
+    @staticmethod
+    def concatenate(arrays, axis):
+        return np.concatenate(arrays, axis=axis)

@@ -1,0 +1,409 @@
+"""Elementwise operations with numpy broadcasting: arithmetic, exp/log family, activations, clamp, where.
+
+Gradients are written for the broadcast output shape; the engine sums them back to each input's shape.
+Ties follow PyTorch: ``maximum``/``minimum`` split the gradient evenly between equal inputs; ``clamp``
+passes it where min <= x <= max; ``abs``, ``relu`` send 0 at 0.
+"""
+
+import numpy as np
+
+from ..dtypes import as_floating
+from .base import Op, OpError, data_of
+
+
+def _shape(a):
+    return getattr(a, "shape", ())
+
+
+def _broadcast_error(name, a, b):
+    return OpError(f"{name}: shapes {_shape(a)} and {_shape(b)} are not broadcastable "
+                   "(each dimension must match or be 1, aligned from the right)")
+
+
+def _binary(name, ufunc, a, b):
+    try:
+        return ufunc(a, b)
+    except ValueError:
+        raise _broadcast_error(name, a, b) from None
+
+
+class Add(Op):
+    name = "add"
+    saves_x = False
+
+    @staticmethod
+    def forward(a, b):
+        return _binary("add", np.add, a, b), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return g, g
+
+
+class Sub(Op):
+    name = "sub"
+    saves_x = False
+
+    @staticmethod
+    def forward(a, b):
+        return _binary("sub", np.subtract, a, b), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return g, (-g if ctx.needs[1] else None)
+
+
+class Mul(Op):
+    name = "mul"
+
+    @staticmethod
+    def forward(a, b):
+        return _binary("mul", np.multiply, a, b), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        a, b = ctx.x
+        return (g * b if ctx.needs[0] else None), (g * a if ctx.needs[1] else None)
+
+
+class Div(Op):
+    name = "div"
+
+    @staticmethod
+    def forward(a, b):
+        if _is_integral(a) and _is_integral(b):
+            a = as_floating(np.asarray(a))
+        return _binary("div", np.true_divide, a, b), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        a, b = ctx.x
+        ga = g / b if ctx.needs[0] else None
+        gb = -g * a / (b * b) if ctx.needs[1] else None
+        return ga, gb
+
+
+def _is_integral(a):
+    if isinstance(a, np.ndarray):
+        return a.dtype.kind in "biu"
+    return isinstance(a, (int, np.integer))
+
+
+class Neg(Op):
+    name = "neg"
+    saves_x = False
+
+    @staticmethod
+    def forward(a):
+        return np.negative(a), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (-g,)
+
+
+class Pow(Op):
+    """a ** b with either side a tensor; torch's conventions: d/da is 0 where b == 0, d/db is 0 where a == 0, b >= 0."""
+
+    name = "pow"
+    saves_y = True
+
+    @staticmethod
+    def forward(a, b):
+        if _is_integral(a) and isinstance(b, float):
+            a = as_floating(np.asarray(a))
+        return _binary("pow", np.power, a, b), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        a, b = ctx.x
+        xp = ctx.xp
+        ga = gb = None
+        if ctx.needs[0]:
+            ga = xp.where(data_of(b) == 0, 0.0, g * b * a ** (b - 1))
+        if ctx.needs[1]:
+            a_data = data_of(a)
+            log_a = xp.log(a) if hasattr(a, "shape") else np.log(a)
+            gb = xp.where((a_data == 0) & (data_of(b) >= 0), 0.0, g * ctx.y * log_a)
+        return ga, gb
+
+
+class PowScalar(Op):
+    """x ** p for a Python number p (the common case: squares, roots, reciprocals)."""
+
+    name = "pow"
+
+    @staticmethod
+    def forward(a, exponent):
+        if a.dtype.kind in "biu" and (isinstance(exponent, float) or exponent < 0):
+            a = as_floating(a)
+        return np.power(a, exponent), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (a,) = ctx.x
+        p = ctx.p["exponent"]
+        if p == 0:
+            return (g * 0.0,)
+        if p == 2:
+            return (g * (a * 2.0),)
+        if p == 1:
+            return (g,)
+        return (g * (a ** (p - 1) * float(p)),)
+
+
+class Exp(Op):
+    name = "exp"
+    saves_x = False
+    saves_y = True
+
+    @staticmethod
+    def forward(a):
+        return np.exp(as_floating(a)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g * ctx.y,)
+
+
+class Log(Op):
+    name = "log"
+
+    @staticmethod
+    def forward(a):
+        return np.log(as_floating(a)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g / ctx.x[0],)
+
+
+class Sqrt(Op):
+    name = "sqrt"
+    saves_x = False
+    saves_y = True
+
+    @staticmethod
+    def forward(a):
+        return np.sqrt(as_floating(a)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g / (ctx.y * 2.0),)
+
+
+class Abs(Op):
+    name = "abs"
+
+    @staticmethod
+    def forward(a):
+        return np.abs(a), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g * np.sign(data_of(ctx.x[0])),)
+
+
+class Sin(Op):
+    name = "sin"
+
+    @staticmethod
+    def forward(a):
+        return np.sin(as_floating(a)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g * ctx.xp.cos(ctx.x[0]),)
+
+
+class Cos(Op):
+    name = "cos"
+
+    @staticmethod
+    def forward(a):
+        return np.cos(as_floating(a)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (-g * ctx.xp.sin(ctx.x[0]),)
+
+
+class Sigmoid(Op):
+    """1 / (1 + e^-x), computed without overflow for large |x|."""
+
+    name = "sigmoid"
+    saves_x = False
+    saves_y = True
+
+    @staticmethod
+    def forward(a):
+        a = as_floating(a)
+        e = np.exp(-np.abs(a))
+        return np.where(a >= 0, 1.0, e).astype(a.dtype, copy=False) / (1.0 + e), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        y = ctx.y
+        return (g * (y * (1.0 - y)),)
+
+
+class Tanh(Op):
+    name = "tanh"
+    saves_x = False
+    saves_y = True
+
+    @staticmethod
+    def forward(a):
+        return np.tanh(as_floating(a)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        y = ctx.y
+        return (g * (1.0 - y * y),)
+
+
+class Relu(Op):
+    name = "relu"
+    saves_x = False
+    saves_y = True
+
+    @staticmethod
+    def forward(a):
+        return np.maximum(a, 0), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g * (data_of(ctx.y) > 0),)
+
+
+class LeakyRelu(Op):
+    name = "leaky_relu"
+
+    @staticmethod
+    def forward(a, negative_slope=0.01):
+        return np.where(a > 0, a, a * negative_slope), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        x = data_of(ctx.x[0])
+        slope = ctx.p["negative_slope"]
+        return (g * np.where(x > 0, 1.0, slope).astype(x.dtype, copy=False),)
+
+
+class Clamp(Op):
+    """Limit to [min, max] (either may be None); the gradient passes where min <= x <= max."""
+
+    name = "clamp"
+
+    @staticmethod
+    def forward(a, min=None, max=None):
+        if min is None and max is None:
+            raise OpError("clamp: at least one of min and max must be given")
+        if min is not None and max is not None:
+            out = np.minimum(np.maximum(a, min), max)
+        elif min is not None:
+            out = np.maximum(a, min)
+        else:
+            out = np.minimum(a, max)
+        return out, None
+
+    @staticmethod
+    def vjp(ctx, g):
+        x = data_of(ctx.x[0])
+        lo, hi = ctx.p.get("min"), ctx.p.get("max")
+        mask = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            mask &= x >= lo
+        if hi is not None:
+            mask &= x <= hi
+        return (g * mask,)
+
+
+def _tie_split(mine, other):
+    """Gradient share of ``mine`` in max(mine, other): 1 where larger, 1/2 where equal, 0 where smaller."""
+    mine, other = data_of(mine), data_of(other)
+    dtype = np.result_type(mine, other)
+    return (mine > other).astype(dtype) + (mine == other).astype(dtype) * 0.5
+
+
+class Maximum(Op):
+    name = "maximum"
+
+    @staticmethod
+    def forward(a, b):
+        return _binary("maximum", np.maximum, a, b), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        a, b = ctx.x
+        return ((g * _tie_split(a, b) if ctx.needs[0] else None),
+                (g * _tie_split(b, a) if ctx.needs[1] else None))
+
+
+class Minimum(Op):
+    name = "minimum"
+
+    @staticmethod
+    def forward(a, b):
+        return _binary("minimum", np.minimum, a, b), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        a, b = ctx.x
+        neg_a, neg_b = -data_of(a), -data_of(b)
+        return ((g * _tie_split(neg_a, neg_b) if ctx.needs[0] else None),
+                (g * _tie_split(neg_b, neg_a) if ctx.needs[1] else None))
+
+
+class Where(Op):
+    """cond ? a : b; cond is a bool array without gradient."""
+
+    name = "where"
+    saves_x = False
+
+    @staticmethod
+    def forward(cond, a, b):
+        cond = np.asarray(cond)
+        if cond.dtype != np.bool_:
+            raise OpError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+        try:
+            out = np.where(cond, a, b)
+        except ValueError:
+            raise OpError(f"where: shapes {cond.shape}, {_shape(a)} and {_shape(b)} are not "
+                          "broadcastable") from None
+        return out, cond
+
+    @staticmethod
+    def vjp(ctx, g):
+        cond = ctx.saved
+        ga = g * cond if ctx.needs[1] else None
+        gb = g * ~cond if ctx.needs[2] else None
+        return None, ga, gb
+
+
+class Cast(Op):
+    """Change dtype; the gradient is cast back by the engine."""
+
+    name = "cast"
+    saves_x = False
+
+    @staticmethod
+    def forward(a, dtype):
+        return a.astype(dtype), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g,)
+
+
+class Clone(Op):
+    name = "clone"
+    saves_x = False
+
+    @staticmethod
+    def forward(a):
+        return a.copy(), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g,)

@@ -1,0 +1,52 @@
+"""Matrix product with torch.matmul's rules: 1-D, 2-D and batched N-D with broadcast batch dims."""
+
+import numpy as np
+
+from .base import Op, OpError
+
+
+def _check_matmul(a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        raise OpError(f"matmul: both arguments need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise OpError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+                      f"(inner dimensions {inner_a} and {inner_b} differ)")
+
+
+class MatMul(Op):
+    name = "matmul"
+
+    @staticmethod
+    def forward(a, b):
+        _check_matmul(a, b)
+        try:
+            return np.matmul(a, b), None
+        except ValueError:
+            raise OpError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} are not "
+                          "broadcastable") from None
+
+    @staticmethod
+    def vjp(ctx, g):
+        a, b = ctx.x
+        xp = ctx.xp
+        if a.ndim == 2 and b.ndim == 2:
+            return ((g @ xp.swapaxes(b, -1, -2) if ctx.needs[0] else None),
+                    (xp.swapaxes(a, -1, -2) @ g if ctx.needs[1] else None))
+        a2 = xp.expand_dims(a, 0) if a.ndim == 1 else a
+        b2 = xp.expand_dims(b, 1) if b.ndim == 1 else b
+        if a.ndim == 1:
+            g = xp.expand_dims(g, -2 if b.ndim > 1 else 0)
+        if b.ndim == 1:
+            g = xp.expand_dims(g, -1)
+        ga = gb = None
+        if ctx.needs[0]:
+            ga = g @ xp.swapaxes(b2, -1, -2)
+            if a.ndim == 1:
+                ga = xp.squeeze(ga, -2)
+        if ctx.needs[1]:
+            gb = xp.swapaxes(a2, -1, -2) @ g
+            if b.ndim == 1:
+                gb = xp.squeeze(gb, -1)
+        return ga, gb

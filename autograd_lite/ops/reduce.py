@@ -1,0 +1,242 @@
+"""Reductions: sum, mean, var, std, amax/amin, max/min along a dim, logsumexp, softmax, log_softmax.
+
+Tie rule (as PyTorch): ``amax``/``amin`` and the full ``max()``/``min()`` share the gradient evenly among
+all elements equal to the extreme; ``max(dim)``/``min(dim)`` send it only to the returned index (the first
+extreme along the dim). softmax, log_softmax and logsumexp subtract the max first, so inputs like 1e4 are fine.
+"""
+
+import numpy as np
+
+from ..dtypes import as_floating
+from .base import Op, OpError, data_of
+
+
+def normalize_dims(name, dim, shape):
+    """dim (None, int or tuple) as a sorted tuple of non-negative axes, or None for all; checked."""
+    if dim is None:
+        return None
+    ndim = len(shape)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    bound = max(ndim, 1)
+    out = []
+    for d in dims:
+        if not isinstance(d, (int, np.integer)):
+            raise OpError(f"{name}: dim must be an int or a tuple of ints, got {dim!r}")
+        if not -bound <= d < bound:
+            raise OpError(f"{name}: dim {d} is out of range for a tensor of shape {tuple(shape)} "
+                          f"(expected a dim in [{-bound}, {bound - 1}])")
+        out.append(int(d) % bound)
+    if ndim == 0:
+        return ()
+    if len(set(out)) != len(out):
+        raise OpError(f"{name}: dim {dim!r} names a dimension more than once")
+    return tuple(sorted(out))
+
+
+def _count(shape, axes):
+    if axes is None:
+        return int(np.prod(shape))
+    return int(np.prod([shape[a] for a in axes]))
+
+
+def expand_reduced(xp, g, axes, keepdims, shape):
+    """Bring a reduced gradient back to the input's full shape."""
+    if not keepdims and axes:
+        g = xp.expand_dims(g, axes)
+    return xp.broadcast_to(g, shape)
+
+
+def _keep(xp, y, axes, keepdims):
+    """The reduced result with the reduced dims kept as size 1 (for broadcasting against the input)."""
+    if keepdims or axes is None or not axes:
+        return y
+    return xp.expand_dims(y, axes)
+
+
+class Sum(Op):
+    name = "sum"
+    saves_x = False
+
+    @staticmethod
+    def forward(x, axis=None, keepdims=False):
+        return np.sum(x, axis=axis, keepdims=keepdims), x.shape
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (expand_reduced(ctx.xp, g, ctx.p["axis"], ctx.p["keepdims"], ctx.saved),)
+
+
+class Mean(Op):
+    name = "mean"
+    saves_x = False
+
+    @staticmethod
+    def forward(x, axis=None, keepdims=False):
+        return np.mean(as_floating(x), axis=axis, keepdims=keepdims), x.shape
+
+    @staticmethod
+    def vjp(ctx, g):
+        axis, shape = ctx.p["axis"], ctx.saved
+        n = _count(shape, axis)
+        return (expand_reduced(ctx.xp, g, axis, ctx.p["keepdims"], shape) / max(n, 1),)
+
+
+def _centered(xp, x, axis, n):
+    return x - xp.sum(x, axis, True) / n
+
+
+class Var(Op):
+    """Variance with Bessel's ``correction`` (1 by default, as torch.var)."""
+
+    name = "var"
+
+    @staticmethod
+    def forward(x, axis=None, keepdims=False, correction=1):
+        return np.var(as_floating(x), axis=axis, ddof=correction, keepdims=keepdims), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        xp, axis, keepdims = ctx.xp, ctx.p["axis"], ctx.p["keepdims"]
+        n = _count(x.shape, axis)
+        g = expand_reduced(xp, g, axis, keepdims, x.shape)
+        return (g * _centered(xp, x, axis, n) * (2.0 / (n - ctx.p["correction"])),)
+
+
+class Std(Op):
+    name = "std"
+    saves_y = True
+
+    @staticmethod
+    def forward(x, axis=None, keepdims=False, correction=1):
+        return np.std(as_floating(x), axis=axis, ddof=correction, keepdims=keepdims), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        xp, axis, keepdims = ctx.xp, ctx.p["axis"], ctx.p["keepdims"]
+        n = _count(x.shape, axis)
+        y = _keep(xp, ctx.y, axis, keepdims)
+        g = expand_reduced(xp, g, axis, keepdims, x.shape)
+        return (g * _centered(xp, x, axis, n) / (y * (n - ctx.p["correction"])),)
+
+
+def _extreme_forward(name, fn, x, axis, keepdims):
+    if x.size == 0 and (axis is None or any(x.shape[a] == 0 for a in axis)):
+        raise OpError(f"{name}: cannot reduce a zero-size dimension (shape {x.shape}, dim {axis})")
+    return fn(x, axis=axis, keepdims=keepdims), None
+
+
+def _even_share_vjp(ctx, g):
+    (x,) = ctx.x
+    xp, axis, keepdims = ctx.xp, ctx.p["axis"], ctx.p["keepdims"]
+    y = _keep(np, data_of(ctx.y), axis, keepdims)
+    hit = data_of(x) == y
+    share = hit / np.sum(hit, axis=axis, keepdims=True)
+    return (expand_reduced(xp, g, axis, keepdims, x.shape) * share.astype(data_of(x).dtype),)
+
+
+class Amax(Op):
+    name = "amax"
+    saves_y = True
+
+    @staticmethod
+    def forward(x, axis=None, keepdims=False):
+        return _extreme_forward("amax", np.max, x, axis, keepdims)
+
+    vjp = staticmethod(_even_share_vjp)
+
+
+class Amin(Op):
+    name = "amin"
+    saves_y = True
+
+    @staticmethod
+    def forward(x, axis=None, keepdims=False):
+        return _extreme_forward("amin", np.min, x, axis, keepdims)
+
+    vjp = staticmethod(_even_share_vjp)
+
+
+class SelectAlongDim(Op):
+    """Values at given indices along one dim (max(dim)/min(dim)); the gradient goes to those indices only."""
+
+    name = "select_along_dim"
+    saves_x = False
+
+    @staticmethod
+    def forward(x, indices, axis, keepdims=False):
+        idx = np.expand_dims(indices, axis)
+        out = np.take_along_axis(x, idx, axis=axis)
+        return (out if keepdims else np.squeeze(out, axis)), x.shape
+
+    @staticmethod
+    def vjp(ctx, g):
+        axis, keepdims, shape = ctx.p["axis"], ctx.p["keepdims"], ctx.saved
+        hit = np.zeros(shape, dtype=bool)
+        np.put_along_axis(hit, np.expand_dims(ctx.p["indices"], axis), True, axis=axis)
+        return (expand_reduced(ctx.xp, g, (axis,), keepdims, shape) * hit,)
+
+
+def _stable_max(x, axis):
+    m = np.max(x, axis=axis, keepdims=True)
+    return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+
+
+class LogSumExp(Op):
+    name = "logsumexp"
+    saves_y = True
+
+    @staticmethod
+    def forward(x, axis=None, keepdims=False):
+        x = as_floating(x)
+        if x.size == 0:
+            return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)), None
+        m = _stable_max(x, axis)
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+        if not keepdims:
+            out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+        return out, None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        xp, axis, keepdims = ctx.xp, ctx.p["axis"], ctx.p["keepdims"]
+        y = _keep(xp, ctx.y, axis, keepdims)
+        if axis is None and not keepdims:
+            y = xp.reshape(y, (1,) * x.ndim)
+        return (expand_reduced(xp, g, axis, keepdims, x.shape) * xp.exp(x - y),)
+
+
+class Softmax(Op):
+    name = "softmax"
+    saves_x = False
+    saves_y = True
+
+    @staticmethod
+    def forward(x, axis):
+        x = as_floating(x)
+        e = np.exp(x - _stable_max(x, axis))
+        return e / np.sum(e, axis=axis, keepdims=True), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        y = ctx.y
+        return (y * (g - ctx.xp.sum(g * y, ctx.p["axis"], True)),)
+
+
+class LogSoftmax(Op):
+    name = "log_softmax"
+    saves_x = False
+    saves_y = True
+
+    @staticmethod
+    def forward(x, axis):
+        x = as_floating(x)
+        shifted = x - _stable_max(x, axis)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        xp = ctx.xp
+        return (g - xp.exp(ctx.y) * xp.sum(g, ctx.p["axis"], True),)

@@ -1,0 +1,220 @@
+"""Shape and indexing: reshape, permute, expand, indexing (basic, integer-array, boolean), index_put,
+cat, stack, pad.
+
+Integer-array indexing may repeat an index; its gradient is scatter-added (``np.add.at``) so repeated
+indices accumulate. Reshape, permute, expand and basic indexing return numpy views, as torch returns views.
+"""
+
+import numpy as np
+
+from .base import Op, OpError
+
+
+class Reshape(Op):
+    name = "reshape"
+    view = True
+    saves_x = False
+
+    @staticmethod
+    def forward(x, shape):
+        try:
+            return np.reshape(x, shape), x.shape
+        except ValueError:
+            raise OpError(f"reshape: cannot view a tensor of shape {x.shape} ({x.size} elements) as "
+                          f"shape {tuple(shape)}") from None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (ctx.xp.reshape(g, ctx.saved),)
+
+
+class Permute(Op):
+    name = "permute"
+    view = True
+    saves_x = False
+
+    @staticmethod
+    def forward(x, axes):
+        return np.transpose(x, axes), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (ctx.xp.transpose(g, tuple(np.argsort(ctx.p["axes"]))),)
+
+
+class Expand(Op):
+    """Broadcast to a larger shape without copying; the engine sums the gradient back."""
+
+    name = "expand"
+    view = True
+    saves_x = False
+
+    @staticmethod
+    def forward(x, shape):
+        try:
+            return np.broadcast_to(x, shape), None
+        except ValueError:
+            raise OpError(f"expand: cannot broadcast a tensor of shape {x.shape} to shape "
+                          f"{tuple(shape)} (only size-1 dims can grow, new dims go in front)") from None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g,)
+
+
+def _accumulates(index):
+    """True if the index holds an integer array, so a position may be picked more than once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, np.ndarray) and part.dtype != np.bool_:
+            return True
+        if isinstance(part, (list, range)):
+            return True
+    return False
+
+
+def scatter_into_zeros(g, shape, index):
+    """zeros(shape)[index] += g, accumulating over repeated integer indices."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if _accumulates(index):
+        np.add.at(out, index, g)
+    else:
+        out[index] = g
+    return out
+
+
+def _index_error(name, shape, index, err):
+    return IndexError(f"{name}: {err} (tensor of shape {shape}, index {index!r})")
+
+
+class GetItem(Op):
+    name = "getitem"
+    view = True
+    saves_x = False
+
+    @staticmethod
+    def forward(x, index):
+        try:
+            return x[index], x.shape
+        except (IndexError, TypeError, ValueError) as err:
+            raise _index_error("getitem", x.shape, index, err) from None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (ctx.xp.index_scatter(g, ctx.saved, ctx.p["index"]),)
+
+
+class IndexScatter(Op):
+    """The gradient of indexing as an op of its own, so that it is differentiable again."""
+
+    name = "index_scatter"
+    saves_x = False
+
+    @staticmethod
+    def forward(g, shape, index):
+        return scatter_into_zeros(g, shape, index), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (ctx.xp.getitem(g, ctx.p["index"]),)
+
+
+class IndexPut(Op):
+    """x with x[index] = value (out of place): ``x[index] = v`` on a tensor in a graph."""
+
+    name = "index_put"
+    saves_x = False
+
+    @staticmethod
+    def forward(x, value, index):
+        out = x.copy()
+        try:
+            out[index] = value
+        except (IndexError, TypeError, ValueError) as err:
+            raise _index_error("setitem", x.shape, index, err) from None
+        kept = np.ones(x.shape, dtype=bool)
+        kept[index] = False
+        return out, kept
+
+    @staticmethod
+    def vjp(ctx, g):
+        gx = g * ctx.saved if ctx.needs[0] else None
+        gv = ctx.xp.getitem(g, ctx.p["index"]) if ctx.needs[1] else None
+        return gx, gv
+
+
+def _slice_along(ndim, axis, start, stop):
+    return (slice(None),) * axis + (slice(start, stop),) + (slice(None),) * (ndim - axis - 1)
+
+
+class Cat(Op):
+    name = "cat"
+    saves_x = False
+
+    @staticmethod
+    def forward(*arrays, axis=0):
+        try:
+            out = np.concatenate(arrays, axis=axis)
+        except ValueError:
+            shapes = [a.shape for a in arrays]
+            raise OpError(f"cat: tensors of shapes {shapes} cannot be joined along dim {axis}: all "
+                          "dims but that one must match") from None
+        return out, [a.shape[axis] for a in arrays]
+
+    @staticmethod
+    def vjp(ctx, g):
+        axis, start, grads = ctx.p["axis"], 0, []
+        for size, need in zip(ctx.saved, ctx.needs):
+            grads.append(g[_slice_along(g.ndim, axis, start, start + size)] if need else None)
+            start += size
+        return grads
+
+
+class Stack(Op):
+    name = "stack"
+    saves_x = False
+
+    @staticmethod
+    def forward(*arrays, axis=0):
+        shapes = {a.shape for a in arrays}
+        if len(shapes) > 1:
+            raise OpError(f"stack: all tensors must have the same shape, got {[a.shape for a in arrays]}")
+        return np.stack(arrays, axis=axis), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        axis = ctx.p["axis"]
+        prefix = (slice(None),) * axis
+        return [g[prefix + (i,)] if need else None for i, need in enumerate(ctx.needs)]
+
+
+class ConstantPad(Op):
+    """torch.nn.functional.pad in 'constant' mode; ``widths`` are (before, after) per dim, negative crops."""
+
+    name = "pad"
+    saves_x = False
+
+    @staticmethod
+    def forward(x, widths, value=0.0):
+        crop = tuple(slice(max(-lo, 0), x.shape[d] - max(-hi, 0)) for d, (lo, hi) in enumerate(widths))
+        grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+        return np.pad(x[crop], grow, mode="constant", constant_values=value), (x.shape, crop)
+
+    @staticmethod
+    def vjp(ctx, g):
+        shape, crop = ctx.saved
+        core = g[tuple(slice(max(lo, 0), g.shape[d] - max(hi, 0))
+                       for d, (lo, hi) in enumerate(ctx.p["widths"]))]
+        if any(lo < 0 or hi < 0 for lo, hi in ctx.p["widths"]):
+            return (ctx.xp.index_scatter(core, shape, crop),)
+        return (core,)
+
+
+def pad_index(size, before, after, mode):
+    """Source index of each padded position along one dim for 'reflect', 'replicate' or 'circular'."""
+    numpy_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    limit = size - 1 if mode == "reflect" else size
+    if before > limit or after > limit:
+        raise OpError(f"pad: {mode} padding of ({before}, {after}) is too large for a dim of size "
+                      f"{size} (at most {limit})")
+    return np.pad(np.arange(size), (before, after), mode=numpy_mode)
