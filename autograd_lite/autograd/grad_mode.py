@@ -10,35 +10,8 @@ def is_grad_enabled():
     return _state["enabled"]
 
 
-class set_grad_enabled:
-    """Turn recording on or off: as a call, a context manager, or a decorator (like torch)."""
-
-    def __init__(self, mode=True):
-        self.prev = _state["enabled"]
-        self.mode = bool(mode)
-        _state["enabled"] = self.mode
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        _state["enabled"] = self.prev
-        return False
-
-    def __call__(self, fn):
-        mode = self.mode
-        _state["enabled"] = self.prev
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
 class _GradModeContext:
-    """Base for ``no_grad``/``enable_grad``: restore the previous mode on exit; usable as a decorator."""
+    """Set grad mode to ``self.mode`` inside a block or a decorated function; restore it afterwards."""
 
     mode = True
 
@@ -76,3 +49,19 @@ class enable_grad(_GradModeContext):
     """Enable graph recording inside the block or decorated function (e.g. inside ``no_grad``)."""
 
     mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Turn recording on or off: at once as a call, or for a block / decorated function (like torch)."""
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+        self.prev = _state["enabled"]
+        _state["enabled"] = self.mode
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        _state["enabled"] = self.prev
+        return super().__call__(fn)
