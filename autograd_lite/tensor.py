@@ -214,35 +214,57 @@ class Tensor:
 
 def apply(op, *inputs, **params):
     """Run ``op`` on the inputs' arrays; record a graph node when grad mode is on and an input requires grad."""
-    arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
+    arrays = []
+    record = False
+    for t in inputs:
+        if isinstance(t, Tensor):
+            arrays.append(t.data)
+            if t._rg:
+                record = True
+        else:
+            arrays.append(t)
     out, saved = op.forward(*arrays, **params)
-    if type(out) is not np.ndarray:
+    if out.__class__ is not np.ndarray:
         out = np.asarray(out)
-    record = _state["enabled"] and any(isinstance(t, Tensor) and t._rg for t in inputs)
-    if not record:
-        result = Tensor._wrap(out)
-        if op.view and isinstance(inputs[0], Tensor) and np.may_share_memory(out, arrays[0]):
-            result._vc = inputs[0]._vc
-        return result
+    if record and _state["enabled"]:
+        return _record(op, inputs, arrays, out, saved, params)
+    result = Tensor._wrap(out)
+    if op.view and np.may_share_memory(out, arrays[0]):
+        result._vc = inputs[0]._vc
+    return result
+
+
+def _record(op, inputs, arrays, out, saved, params):
+    """Build the graph node for one operation and the output tensor that points to it."""
     node = Node()
     node.op, node.p, node.saved, node.freed, node.retained = op, params, saved, False, None
-    node.edges = tuple((t.grad_fn or t) if isinstance(t, Tensor) and t._rg else None for t in inputs)
-    node.needs = tuple(e is not None for e in node.edges)
-    node.shapes = tuple(getattr(a, "shape", ()) for a in arrays)
-    node.dtypes = tuple(getattr(a, "dtype", None) for a in arrays)
+    edges, shapes, dtypes_, vcs = [], [], [], []
+    for t, a in zip(inputs, arrays):
+        if isinstance(t, Tensor):
+            edges.append((t.grad_fn or t) if t._rg else None)
+            shapes.append(a.shape)
+            dtypes_.append(a.dtype)
+            vcs.append(t._vc)
+        else:
+            edges.append(None)
+            shapes.append(())
+            dtypes_.append(None)
+            vcs.append(None)
+    node.edges = tuple(edges)
+    node.needs = tuple([e is not None for e in edges])
+    node.shapes, node.dtypes = shapes, dtypes_
     result = Tensor._from_graph(out, node, None)
     checks = []
     if op.saves_x:
-        node.x = tuple(arrays)
-        node.x_vcs = tuple(t._vc if isinstance(t, Tensor) else None for t in inputs)
-        checks.extend((vc, vc[0], f"input {i}") for i, vc in enumerate(node.x_vcs) if vc is not None)
+        node.x, node.x_vcs = arrays, vcs
+        checks = [(vc, vc[0], i) for i, vc in enumerate(vcs) if vc is not None]
     else:
         node.x = node.x_vcs = None
     if op.view and np.may_share_memory(out, arrays[0]):
         result._vc = inputs[0]._vc
     if op.saves_y:
         node.y, node.y_vc = out, result._vc
-        checks.append((result._vc, result._vc[0], "its output"))
+        checks.append((result._vc, result._vc[0], -1))
     else:
         node.y = node.y_vc = None
     node.checks = checks

@@ -43,8 +43,9 @@ class SavedTensorModifiedError(RuntimeError):
 
 
 def _check_versions(node):
-    for vc, version, what in node.checks:
+    for vc, version, index in node.checks:
         if vc[0] != version:
+            what = "its output" if index < 0 else f"input {index}, of shape {node.shapes[index]}"
             raise SavedTensorModifiedError(
                 f"one of the tensors needed to compute the gradient of {node.op.name} ({what}) has been "
                 f"modified by an in-place operation: it is at version {vc[0]}, expected version {version}. "
