@@ -4,6 +4,8 @@
 initialisation, dropout, data shuffling), so a seeded run is reproducible.
 """
 
+import operator
+
 import numpy as np
 
 from . import dtypes
@@ -35,7 +37,7 @@ def _shape(name, size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     try:
-        shape = tuple(int(n) for n in size)
+        shape = tuple(operator.index(n) for n in size)  # not int(): a float size is an error, as in torch
     except (TypeError, ValueError):
         raise TypeError(f"{name}: sizes must be ints, got {size!r}") from None
     if any(n < 0 for n in shape):

@@ -42,7 +42,7 @@ def _check_grad_dtype(dtype, where="requires_grad"):
 class Tensor:
     """An n-dimensional array that records the operations on it for reverse-mode differentiation."""
 
-    __slots__ = ("data", "grad", "_rg", "grad_fn", "_vc", "__weakref__")
+    __slots__ = ("data", "grad", "_rg", "grad_fn", "_vc", "_base", "__weakref__")
     __array_ufunc__ = None  # make numpy defer to Tensor's reflected operators (ndarray + Tensor -> Tensor)
     __hash__ = object.__hash__
 
@@ -51,6 +51,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._vc = [0]
+        self._base = None
         self._rg = False
         if requires_grad:
             _check_grad_dtype(self.data.dtype, "tensor")
@@ -60,14 +61,14 @@ class Tensor:
     def _wrap(cls, array):
         """A constant tensor around an existing ndarray (no copy, no checks): internal fast path."""
         t = object.__new__(Tensor)
-        t.data, t.grad, t._rg, t.grad_fn, t._vc = array, None, False, None, [0]
+        t.data, t.grad, t._rg, t.grad_fn, t._vc, t._base = array, None, False, None, [0], None
         return t
 
     @classmethod
     def _from_graph(cls, array, edge, vc):
         """A handle on a graph value (the output of node ``edge``) for create_graph backward passes."""
         t = object.__new__(Tensor)
-        t.data, t.grad, t._rg, t.grad_fn, t._vc = array, None, True, edge, vc or [0]
+        t.data, t.grad, t._rg, t.grad_fn, t._vc, t._base = array, None, True, edge, vc or [0], None
         return t
 
     # ---- autograd attributes -------------------------------------------------------------------
@@ -229,9 +230,16 @@ def apply(op, *inputs, **params):
     if record and _state["enabled"]:
         return _record(op, inputs, arrays, out, saved, params)
     result = Tensor._wrap(out)
-    if op.view and np.may_share_memory(out, arrays[0]):
-        result._vc = inputs[0]._vc
+    if op.view and isinstance(inputs[0], Tensor) and np.may_share_memory(out, arrays[0]):
+        _link_view(result, inputs[0], op, params)  # (input 0 is a plain array for constants in create_graph vjps)
     return result
+
+
+def _link_view(view, base, op, params):
+    """A view shares its base's version counter and remembers how it was taken, so that a recorded
+    in-place change of the view can be written back into the base."""
+    view._vc = base._vc
+    view._base = (base, op, params)
 
 
 def _record(op, inputs, arrays, out, saved, params):
@@ -260,8 +268,8 @@ def _record(op, inputs, arrays, out, saved, params):
         checks = [(vc, vc[0], i) for i, vc in enumerate(vcs) if vc is not None]
     else:
         node.x = node.x_vcs = None
-    if op.view and np.may_share_memory(out, arrays[0]):
-        result._vc = inputs[0]._vc
+    if op.view and isinstance(inputs[0], Tensor) and np.may_share_memory(out, arrays[0]):
+        _link_view(result, inputs[0], op, params)
     if op.saves_y:
         node.y, node.y_vc = out, result._vc
         checks.append((result._vc, result._vc[0], -1))

@@ -105,7 +105,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def __getattr__(name):
-    if name == "functional":
-        from . import functional
-        return functional
+    if name == "functional":  # import_module: `from . import functional` would re-enter this __getattr__
+        import importlib
+        return importlib.import_module(f"{__name__}.functional")
     raise AttributeError(f"module 'autograd_lite.autograd' has no attribute {name!r}")

@@ -188,10 +188,22 @@ def _run(roots, seeds, retain_graph, create_graph, capture):
             root_nodes.append(node)
 
     deps = _count_dependencies(root_nodes)
+    # autograd_lite.grad runs only the nodes between the outputs and the inputs (as torch): the history
+    # behind a non-leaf input is neither computed nor freed
+    needed = _needed_nodes(root_nodes, deps, capture) if capture is not None else None
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
     while ready:
         node = ready.pop()
         g = grads.pop(node, None)
+        if needed is not None and node not in needed:
+            if g is not None:
+                _store(node, g, capture)
+            for edge in node.edges:
+                if type(edge) is Node:
+                    deps[edge] -= 1
+                    if deps[edge] == 0:
+                        ready.append(edge)
+            continue
         if g is not None:
             parent_grads = _process(node, g, capture, create_graph, borrowed)
         else:
@@ -227,6 +239,28 @@ def _process(node, g, capture, create_graph, borrowed):
             _accumulate_leaf(t, g, borrowed, create_graph)
     borrowed.add(id(g))
     return _call_vjp(node, g, create_graph)
+
+
+def _needed_nodes(root_nodes, deps, capture):
+    """The nodes from which a captured key (leaf tensor or node) can be reached through their edges."""
+    left = dict(deps)
+    order = []
+    ready = [n for n in root_nodes if left.get(n, 0) == 0]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for edge in node.edges:
+            if type(edge) is Node:
+                left[edge] -= 1
+                if left[edge] == 0:
+                    ready.append(edge)
+    needed = set()
+    for node in reversed(order):  # producers before their consumers
+        for edge in node.edges:
+            if edge is not None and (edge in capture or edge in needed):
+                needed.add(node)
+                break
+    return needed
 
 
 def _count_dependencies(root_nodes):

@@ -39,13 +39,21 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class _NoParamGradMode(_GradModeContext):
+    """``@no_grad`` / ``@enable_grad`` also work without parentheses, as in torch."""
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        return self if func is None else self(func)
+
+
+class no_grad(_NoParamGradMode):
     """Disable graph recording inside the block or decorated function."""
 
     mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamGradMode):
     """Enable graph recording inside the block or decorated function (e.g. inside ``no_grad``)."""
 
     mode = True

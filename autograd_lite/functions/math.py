@@ -20,6 +20,11 @@ def _operand(x):
     raise TypeError(f"unsupported operand of type {type(x).__name__}; expected a Tensor, a number or an array")
 
 
+def _category(kind):
+    """torch's dtype categories, lowest first: bool, integer, floating."""
+    return {"b": 0, "i": 1, "u": 1}.get(kind, 2)
+
+
 def _promote(a, b):
     """torch's promotion where numpy's differs: int tensor with float tensor/number -> the float dtype."""
     a, b = _operand(a), _operand(b)
@@ -31,6 +36,13 @@ def _promote(a, b):
                 a = Tensor._wrap(a.data.astype(b.data.dtype))
             elif ka == "f" and kb != "f":
                 b = Tensor._wrap(b.data.astype(a.data.dtype))
+            elif _category(ka) == _category(kb) and (a.data.ndim == 0) != (b.data.ndim == 0):
+                # same category: a dimensioned tensor's dtype wins over a 0-d tensor's, as in torch
+                # (float32 (n,) with float64 0-d -> float32; numpy would give float64)
+                if a.data.ndim == 0:
+                    a = astype(a, b.data.dtype)
+                else:
+                    b = astype(b, a.data.dtype)
     elif a_t and isinstance(b, float) and a.data.dtype.kind != "f":
         a = Tensor._wrap(a.data.astype(dtypes.get_default_dtype()))
     elif b_t and isinstance(a, float) and b.data.dtype.kind != "f":

@@ -8,7 +8,9 @@ node that saved the old array refuses to backward instead of returning a wrong g
 
 import numpy as np
 
+from ..autograd.engine import Node
 from ..autograd.grad_mode import _state, no_grad
+from ..ops import shape as sh
 from ..ops.base import OpError
 from ..tensor import Tensor
 from . import math as m
@@ -30,11 +32,52 @@ def _leaf_error(name, self):
         "grad mode is on; wrap the update in `with autograd_lite.no_grad():` (as optimizers do)")
 
 
+def _viewed_leaf(self):
+    """The leaf that requires grad whose memory ``self`` views through view ops (reshape, slice...), or None."""
+    node = self.grad_fn
+    while node.__class__ is Node and node.op.view:
+        parent = node.edges[0]
+        if isinstance(parent, Tensor):
+            return parent if np.may_share_memory(self.data, parent.data) else None
+        node = parent
+    return None
+
+
+def _check_recorded(name, self):
+    """Refuse the recorded in-place updates that torch refuses (instead of silently not updating memory)."""
+    if self.grad_fn is None and self._rg:
+        raise _leaf_error(name, self)
+    if not self.data.flags.writeable:
+        raise RuntimeError(f"{name}: this tensor's memory is read-only (an expand/broadcast view); "
+                           "call .clone() first")
+    leaf = _viewed_leaf(self)
+    if leaf is not None:
+        raise RuntimeError(
+            f"{name}: a view of a leaf tensor that requires grad (shape {leaf.shape}) cannot be changed in "
+            "place while grad mode is on; wrap the update in `with autograd_lite.no_grad():`")
+
+
 def _adopt(self, result):
-    """Make self the result of a recorded in-place op (new value and history; old array left untouched)."""
+    """Make self the result of a recorded in-place op (new value and history; old array left untouched);
+    a view passes the change on to its base."""
     if result.data.dtype != self.data.dtype:
         result = m.astype(result, self.data.dtype)
     self.data, self.grad_fn, self._vc, self._rg = result.data, result.grad_fn, result._vc, result._rg
+    _write_back(self)
+
+
+def _write_back(view):
+    """After a recorded in-place change of a view, make its base hold the new values, as a torch view
+    does; the base's update is itself recorded (and passed on if the base is a view too)."""
+    if view._base is None:
+        return
+    base, op, params = view._base
+    if op is sh.GetItem:
+        _setitem(base, params["index"], view)
+    elif op is sh.Reshape:
+        _copy_(base, s.reshape(view, base.shape))
+    elif op is sh.Permute:
+        _copy_(base, s.permute(view, tuple(int(a) for a in np.argsort(params["axes"]))))
 
 
 def _write(name, self, value):
@@ -56,9 +99,12 @@ def _write(name, self, value):
 def _inplace(name, fn):
     def method(self, other):
         if _records(self, other):
-            if self.grad_fn is None and self._rg:
-                raise _leaf_error(name, self)
-            _adopt(self, fn(self, other))
+            _check_recorded(name, self)
+            result = fn(self, other)
+            if result.data.shape != self.data.shape:
+                raise OpError(f"{name}: the result has shape {result.data.shape} but the tensor updated in "
+                              f"place has shape {self.data.shape}; in-place ops cannot change a tensor's shape")
+            _adopt(self, result)
             return self
         with no_grad():
             result = fn(self, other)
@@ -70,8 +116,7 @@ def _inplace(name, fn):
 
 def _setitem(self, index, value):
     if _records(self, value):
-        if self.grad_fn is None and self._rg:
-            raise _leaf_error("setitem", self)
+        _check_recorded("setitem", self)
         _adopt(self, s.index_put(self, index, value))
         return
     if not self.data.flags.writeable:
@@ -87,8 +132,9 @@ def _setitem(self, index, value):
 
 
 def _fill_(self, value):
-    if _state["enabled"] and self._rg and self.grad_fn is None:
-        raise _leaf_error("fill_", self)
+    if _records(self, None):  # in a graph: recorded, so that no gradient flows through the old value
+        full = np.full(self.data.shape, value, dtype=self.data.dtype)
+        return _inplace("fill_", lambda a, b: m.where(np.ones(a.shape, dtype=bool), b, a))(self, full)
     with no_grad():
         _write("fill_", self, np.full(self.data.shape, value, dtype=self.data.dtype))
     return self

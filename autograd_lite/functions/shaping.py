@@ -129,10 +129,15 @@ def expand_as(input, other):
 
 
 def _index_part(part):
+    """An index piece as numpy understands it; arrays are copied so that a later in-place change of the
+    index tensor cannot redirect the gradient."""
     if isinstance(part, Tensor):
-        return part.data
+        return part.data.copy()
+    if isinstance(part, np.ndarray):
+        return part.copy()
     if isinstance(part, list):
-        return np.asarray(part)
+        arr = np.asarray(part)
+        return arr.astype(np.int64) if arr.size == 0 else arr  # x[[]]: an empty integer index, as torch
     return part
 
 
@@ -194,7 +199,7 @@ def pad(input, pad, mode="constant", value=0.0):
         widths[ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     if mode == "constant":
         for d, (lo, hi) in enumerate(widths):
-            if input.data.shape[d] + lo + hi < 0:
+            if max(-lo, 0) + max(-hi, 0) > input.data.shape[d]:  # torch: narrow() past the end fails
                 raise OpError(f"pad: cropping {(lo, hi)} is larger than dim {d} of shape {input.shape}")
         return apply(sh.ConstantPad, input, widths=tuple(widths), value=value)
     if mode not in ("reflect", "replicate", "circular"):

@@ -36,7 +36,8 @@ class OpError(RuntimeError, ValueError):
 
 def data_of(a):
     """The numpy array behind a tensor (or the array itself): masks in vjps are constants."""
-    return getattr(a, "data", a) if not isinstance(a, np.ndarray) else a
+    # numpy scalars (e.g. the negation of a 0-d array) have a .data memoryview: keep them as they are
+    return getattr(a, "data", a) if not isinstance(a, (np.ndarray, np.generic)) else a
 
 
 def _index_scatter_numpy(g, shape, index):

@@ -72,7 +72,8 @@ class Div(Op):
     @staticmethod
     def forward(a, b):
         if _is_integral(a) and _is_integral(b):
-            a = as_floating(np.asarray(a))
+            # both to the default float: float32 / int64 would give float64 in numpy (torch: float32)
+            a, b = as_floating(np.asarray(a)), as_floating(np.asarray(b))
         return _binary("div", np.true_divide, a, b), None
 
     @staticmethod
@@ -119,12 +120,13 @@ class Pow(Op):
         a, b = ctx.x
         xp = ctx.xp
         ga = gb = None
-        if ctx.needs[0]:
-            ga = xp.where(data_of(b) == 0, 0.0, g * b * a ** (b - 1))
-        if ctx.needs[1]:
-            a_data = data_of(a)
-            log_a = xp.log(a) if hasattr(a, "shape") else np.log(a)
-            gb = xp.where((a_data == 0) & (data_of(b) >= 0), 0.0, g * ctx.y * log_a)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 and log(0) are masked by the where
+            if ctx.needs[0]:
+                ga = xp.where(data_of(b) == 0, 0.0, g * b * a ** (b - 1))
+            if ctx.needs[1]:
+                a_data = data_of(a)
+                log_a = xp.log(a) if hasattr(a, "shape") else np.log(a)
+                gb = xp.where((a_data == 0) & (data_of(b) >= 0), 0.0, g * ctx.y * log_a)
         return ga, gb
 
 
@@ -273,7 +275,7 @@ class Relu(Op):
 
     @staticmethod
     def vjp(ctx, g):
-        return (g * (data_of(ctx.y) > 0),)
+        return (g * ~(data_of(ctx.y) <= 0),)  # NaN passes the gradient, as torch's threshold_backward
 
 
 class LeakyRelu(Op):
@@ -320,10 +322,11 @@ class Clamp(Op):
 
 
 def _tie_split(mine, other):
-    """Gradient share of ``mine`` in max(mine, other): 1 where larger, 1/2 where equal, 0 where smaller."""
+    """Gradient share of ``mine`` in max(mine, other): 1 where larger, 1/2 where equal, 0 where smaller
+    (1 where either is NaN, as torch: only ``mine < other`` blocks the gradient)."""
     mine, other = data_of(mine), data_of(other)
     dtype = np.result_type(mine, other)
-    return (mine > other).astype(dtype) + (mine == other).astype(dtype) * 0.5
+    return (~(mine < other)).astype(dtype) - (mine == other).astype(dtype) * 0.5
 
 
 class Maximum(Op):
@@ -363,7 +366,7 @@ class Where(Op):
 
     @staticmethod
     def forward(cond, a, b):
-        cond = np.asarray(cond)
+        cond = np.array(cond, copy=True)  # a private copy: changing the condition later cannot alter the vjp
         if cond.dtype != np.bool_:
             raise OpError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
         try:

@@ -118,7 +118,11 @@ class Std(Op):
         n = _count(x.shape, axis)
         y = _keep(xp, ctx.y, axis, keepdims)
         g = expand_reduced(xp, g, axis, keepdims, x.shape)
-        return (g * _centered(xp, x, axis, n) / (y * (n - ctx.p["correction"])),)
+        zero = data_of(y) == 0  # std 0 (constant slice): gradient 0 there, as torch, not 0/0
+        if np.any(zero):
+            y = xp.where(zero, 1.0, y)
+        gx = g * _centered(xp, x, axis, n) / (y * (n - ctx.p["correction"]))
+        return ((xp.where(zero, 0.0, gx) if np.any(zero) else gx),)
 
 
 def _extreme_forward(name, fn, x, axis, keepdims):
@@ -179,7 +183,8 @@ class SelectAlongDim(Op):
 
 
 def _stable_max(x, axis):
-    m = np.max(x, axis=axis, keepdims=True)
+    # initial=-inf: a zero-size dim has no max (softmax of it is empty, as torch, not an error)
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
 
 
@@ -191,7 +196,8 @@ class LogSumExp(Op):
     def forward(x, axis=None, keepdims=False):
         x = as_floating(x)
         if x.size == 0:
-            return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)), None
+            with np.errstate(divide="ignore"):  # log(0) = -inf over an empty dim, as torch (no warning)
+                return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)), None
         m = _stable_max(x, axis)
         out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
         if not keepdims:
@@ -234,7 +240,8 @@ class LogSoftmax(Op):
     def forward(x, axis):
         x = as_floating(x)
         shifted = x - _stable_max(x, axis)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True)), None
+        with np.errstate(divide="ignore"):  # an empty dim: log(0) = -inf, never used (empty result)
+            return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True)), None
 
     @staticmethod
     def vjp(ctx, g):

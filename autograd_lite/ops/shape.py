@@ -95,7 +95,10 @@ class GetItem(Op):
     @staticmethod
     def forward(x, index):
         try:
-            return x[index], x.shape
+            out = x[index]
+            if out.__class__ is not np.ndarray:  # every dim picked by an int: a 0-d view, as torch
+                out = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+            return out, x.shape
         except (IndexError, TypeError, ValueError) as err:
             raise _index_error("getitem", x.shape, index, err) from None
 
@@ -214,6 +217,8 @@ def pad_index(size, before, after, mode):
     """Source index of each padded position along one dim for 'reflect', 'replicate' or 'circular'."""
     numpy_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
     limit = size - 1 if mode == "reflect" else size
+    if mode == "replicate" and size > 0:
+        limit = max(before, after)  # torch repeats the edge any number of times
     if before > limit or after > limit:
         raise OpError(f"pad: {mode} padding of ({before}, {after}) is too large for a dim of size "
                       f"{size} (at most {limit})")

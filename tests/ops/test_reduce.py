@@ -1,0 +1,329 @@
+"""Reductions, max/min in their three forms, logsumexp, softmax, log_softmax: registry-driven gradient
+properties, then exact tests of the tie rules, numerical stability and errors."""
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
+
+import autograd_lite as al
+from autograd_lite.ops.base import OpError
+from autograd_lite.testing import strategies as st
+
+from _op_registry import (FEW, OpCase, case_ids, check_float32, check_forward, check_gradcheck,
+                          check_gradgradcheck, check_method_matches_function, dims_over, leaf,
+                          numpy_axis, reduced_count, unary)
+
+UNIQUE = {"unique": True, "separated": True}  # no ties (max/min) and no constant slices (std)
+
+
+def _dim_keepdim(nonempty=True, allow_none=True, allow_tuple=True):
+    def params(shape):
+        return hs.fixed_dictionaries({
+            "dim": dims_over(shape, allow_none=allow_none, allow_tuple=allow_tuple, nonempty=nonempty),
+            "keepdim": hs.booleans()})
+    return params
+
+
+def _int_dim(shape, nonempty=True):
+    return dims_over(shape, allow_none=False, allow_tuple=False, nonempty=nonempty)
+
+
+def _variance_params(min_count):
+    """dim/keepdim plus the Bessel correction as ``correction=`` or ``unbiased=``, with more elements
+    reduced together than the correction (otherwise the result is inf/nan)."""
+    @hs.composite
+    def draw(d, shape):
+        dim = d(dims_over(shape).filter(lambda dm: reduced_count(shape, dm) >= min_count))
+        n = reduced_count(shape, dim)
+        params = {"dim": dim, "keepdim": d(hs.booleans())}
+        style = d(hs.sampled_from(["default", "correction", "unbiased"]))
+        if style == "correction":
+            params["correction"] = d(hs.integers(0, min(2, n - 1)))
+        elif style == "unbiased":
+            params["unbiased"] = d(hs.booleans()) if n > 1 else False
+        elif n == 1:
+            params["correction"] = 0
+        return params
+    return lambda shape: draw(shape)
+
+
+def _ddof(unbiased=None, correction=None):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def _np_var(x, dim=None, keepdim=False, unbiased=None, correction=None):
+    return np.var(x, axis=numpy_axis(dim, x.ndim), ddof=_ddof(unbiased, correction), keepdims=keepdim)
+
+
+def _np_std(x, dim=None, keepdim=False, unbiased=None, correction=None):
+    return np.std(x, axis=numpy_axis(dim, x.ndim), ddof=_ddof(unbiased, correction), keepdims=keepdim)
+
+
+def _reducer(fn):
+    return lambda x, dim=None, keepdim=False: fn(x, axis=numpy_axis(dim, x.ndim), keepdims=keepdim)
+
+
+def _np_logsumexp(x, dim=None, keepdim=False):
+    return np.log(np.sum(np.exp(x), axis=numpy_axis(dim, x.ndim), keepdims=keepdim))
+
+
+def _np_max_dim(fn, arg):
+    def ref(x, dim, keepdim=False):
+        if x.ndim == 0:
+            return x, np.array(0)
+        return fn(x, axis=dim, keepdims=keepdim), arg(x, axis=dim, keepdims=keepdim)
+    return ref
+
+
+def _np_softmax(x, dim):
+    if x.ndim == 0:
+        return np.ones_like(x)
+    e = np.exp(x - (np.max(x, axis=dim, keepdims=True) if x.size else 0))
+    return e / np.sum(e, axis=dim, keepdims=True)
+
+
+def _np_log_softmax(x, dim):
+    if x.ndim == 0:
+        return np.zeros_like(x)
+    return np.log(_np_softmax(x, dim))
+
+
+def _dim_only(nonempty):
+    return lambda shape: hs.fixed_dictionaries({"dim": _int_dim(shape, nonempty)})
+
+
+ENTRIES = [
+    OpCase("sum", al.sum, _reducer(np.sum), unary(lambda s: hs.fixed_dictionaries(
+        {"dim": st.dims(len(s)), "keepdim": hs.booleans()}))),
+    OpCase("sum_method", lambda x, **p: x.sum(**p), _reducer(np.sum), unary(_dim_keepdim(nonempty=False))),
+    OpCase("mean", al.mean, _reducer(np.mean), unary(_dim_keepdim())),
+    OpCase("mean_method", lambda x, **p: x.mean(**p), _reducer(np.mean), unary(_dim_keepdim())),
+    OpCase("var", al.var, _np_var, unary(_variance_params(1))),
+    OpCase("std", al.std, _np_std, unary(_variance_params(2), **UNIQUE)),
+    OpCase("std_method", lambda x, **p: x.std(**p), _np_std, unary(_variance_params(2), **UNIQUE)),
+    OpCase("amax", al.amax, _reducer(np.max), unary(_dim_keepdim(), **UNIQUE)),
+    OpCase("amin", al.amin, _reducer(np.min), unary(_dim_keepdim(), **UNIQUE)),
+    OpCase("amax_method", lambda x, **p: x.amax(**p), _reducer(np.max), unary(_dim_keepdim(), **UNIQUE)),
+    OpCase("max_all", al.max, np.max, unary(min_side=1, **UNIQUE)),
+    OpCase("min_all_method", lambda x: x.min(), np.min, unary(min_side=1, **UNIQUE)),
+    OpCase("max_dim", al.max, _np_max_dim(np.max, np.argmax),
+           unary(_dim_keepdim(allow_none=False, allow_tuple=False), **UNIQUE)),
+    OpCase("min_dim", al.min, _np_max_dim(np.min, np.argmin),
+           unary(_dim_keepdim(allow_none=False, allow_tuple=False), **UNIQUE)),
+    OpCase("max_dim_method_values", lambda x, dim: x.max(dim).values,
+           lambda x, dim: _np_max_dim(np.max, np.argmax)(x, dim)[0], unary(_dim_only(True), **UNIQUE)),
+    OpCase("logsumexp", al.logsumexp, _np_logsumexp, unary(_dim_keepdim())),
+    OpCase("softmax", al.softmax, _np_softmax, unary(_dim_only(False))),
+    OpCase("softmax_method", lambda x, dim: x.softmax(dim), _np_softmax, unary(_dim_only(False))),
+    OpCase("log_softmax", al.log_softmax, _np_log_softmax, unary(_dim_only(False))),
+]
+
+
+@pytest.mark.parametrize("case", ENTRIES, ids=case_ids)
+@given(data=hs.data())
+def test_forward_matches_numpy(case, data):
+    check_forward(case, data)
+
+
+@pytest.mark.parametrize("case", ENTRIES, ids=case_ids)
+@given(data=hs.data())
+def test_gradcheck(case, data):
+    check_gradcheck(case, data)
+
+
+@pytest.mark.parametrize("case", [c for c in ENTRIES if c.gradgrad], ids=case_ids)
+@FEW
+@given(data=hs.data())
+def test_gradgradcheck(case, data):
+    check_gradgradcheck(case, data)
+
+
+@pytest.mark.parametrize("case", [c for c in ENTRIES if c.keeps_float32], ids=case_ids)
+@FEW
+@given(data=hs.data())
+def test_float32_stays_float32(case, data):
+    check_float32(case, data)
+
+
+# ---- methods against the al.* functions -------------------------------------------------------------
+
+VALUES = np.random.default_rng(0).permutation(24).reshape(2, 3, 4) / 8.0   # distinct: no ties
+
+
+@pytest.mark.parametrize("method, function", [
+    (lambda x: x.sum((0, 2), keepdim=True), lambda x: al.sum(x, dim=(0, 2), keepdim=True)),
+    (lambda x: x.mean(-1), lambda x: al.mean(x, dim=-1)),
+    (lambda x: x.var(1, unbiased=False), lambda x: al.var(x, dim=1, correction=0)),
+    (lambda x: x.std(), al.std),
+    (lambda x: x.amax(1), lambda x: al.amax(x, dim=1)),
+    (lambda x: x.amin((0, 1)), lambda x: al.amin(x, dim=(0, 1))),
+    (lambda x: x.max(), al.max),
+    (lambda x: x.min(2, keepdim=True), lambda x: al.min(x, dim=2, keepdim=True)),
+    (lambda x: x.logsumexp(0), lambda x: al.logsumexp(x, dim=0)),
+    (lambda x: x.softmax(-1), lambda x: al.softmax(x, dim=-1)),
+    (lambda x: x.log_softmax(1), lambda x: al.log_softmax(x, dim=1)),
+])
+def test_methods_match_functions(method, function):
+    check_method_matches_function(method, function, VALUES)
+
+
+# ---- exact semantics ------------------------------------------------------------------------------
+
+
+def _grad_of(fn, values):
+    x = leaf(values)
+    out = fn(x)
+    out.backward(np.ones(out.shape))
+    return out, x.grad.data
+
+
+@pytest.mark.parametrize("fn", [al.amax, lambda x: x.amax(), al.max, lambda x: x.max()])
+def test_full_max_shares_the_gradient_among_ties(fn):
+    out, g = _grad_of(fn, [1.0, 3.0, 3.0, 2.0])
+    assert float(out.data) == 3.0
+    np.testing.assert_array_equal(g, [0.0, 0.5, 0.5, 0.0])
+
+
+@pytest.mark.parametrize("fn", [al.amin, al.min, lambda x: x.min()])
+def test_full_min_shares_the_gradient_among_ties(fn):
+    out, g = _grad_of(fn, [[1.0, 0.0], [0.0, 0.0]])
+    assert float(out.data) == 0.0
+    np.testing.assert_array_equal(g, [[0.0, 1 / 3], [1 / 3, 1 / 3]])
+
+
+def test_amax_amin_along_a_dim_share_ties_per_slice():
+    values = [[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]
+    out, g = _grad_of(lambda x: al.amax(x, dim=1), values)
+    np.testing.assert_array_equal(out.data, [3.0, 2.0])
+    np.testing.assert_array_equal(g, [[0.0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    out, g = _grad_of(lambda x: al.amin(x, dim=0, keepdim=True), values)
+    np.testing.assert_array_equal(out.data, [[1.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(g, [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+
+
+def test_max_min_along_a_dim_send_the_gradient_to_the_returned_index():
+    values = [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]
+    x = leaf(values)
+    result = al.max(x, dim=1)
+    np.testing.assert_array_equal(result.values.data, [3.0, 2.0])
+    np.testing.assert_array_equal(result.indices.data, [1, 0])
+    assert result.indices.dtype == np.int64 and not result.indices.requires_grad
+    values_, indices = result  # unpacks like torch's (values, indices)
+    values_.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+
+    x = leaf(values)
+    result = x.min(0, keepdim=True)
+    np.testing.assert_array_equal(result.values.data, [[1.0, 2.0, 0.0]])
+    np.testing.assert_array_equal(result.indices.data, [[0, 1, 1]])
+    result.values.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+
+
+def test_max_with_a_tensor_is_the_elementwise_maximum():
+    a, b = leaf([1.0, 5.0]), leaf([1.0, 2.0])
+    out = al.max(a, b)
+    np.testing.assert_array_equal(out.data, [1.0, 5.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [0.5, 1.0])
+    np.testing.assert_array_equal(b.grad.data, [0.5, 0.0])
+
+
+def test_reductions_over_zero_size_dims():
+    x = leaf(np.zeros((0, 3)))
+    assert al.sum(x, dim=0).shape == (3,)
+    np.testing.assert_array_equal(al.sum(x, dim=0).data, [0.0, 0.0, 0.0])
+    assert al.amax(x, dim=1).shape == (0,)          # the reduced dim is not empty: fine
+    assert al.max(x, dim=1).values.shape == (0,)
+    assert al.softmax(x, dim=0).shape == (0, 3)     # torch: an empty result, not an error
+    assert al.log_softmax(x, dim=0).shape == (0, 3)
+    np.testing.assert_array_equal(al.logsumexp(x, dim=0).data, [-np.inf] * 3)  # as torch
+    s = al.sum(x * 2.0)
+    s.backward()
+    assert x.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("fn, name", [
+    (lambda x: al.amax(x, dim=0), "amax"), (lambda x: al.amin(x), "amin"),
+    (lambda x: al.max(x, dim=0), "max"), (lambda x: x.min(-2), "min"), (lambda x: al.max(x), "amax"),
+])
+def test_max_over_an_empty_dim_is_an_error(fn, name):
+    with pytest.raises(OpError, match=rf"{name}: cannot reduce .*\(0, 3\)"):
+        fn(leaf(np.zeros((0, 3))))
+
+
+def test_var_std_correction_and_unbiased():
+    values = np.array([[1.0, 2.0, 4.0], [0.0, 0.0, 3.0]])
+    x = leaf(values)
+    np.testing.assert_allclose(al.var(x).data, np.var(values, ddof=1))
+    np.testing.assert_allclose(al.var(x, unbiased=False).data, np.var(values))
+    np.testing.assert_allclose(al.var(x, dim=1, correction=2).data, np.var(values, axis=1, ddof=2))
+    np.testing.assert_allclose(x.std(dim=0, keepdim=True).data, np.std(values, axis=0, ddof=1,
+                                                                      keepdims=True))
+    # d var / dx = 2 (x - mean) / (n - correction)
+    al.var(x, dim=1, correction=0).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * (values - values.mean(1, keepdims=True)) / 3)
+
+
+def test_softmax_family_is_stable_for_large_inputs():
+    x = leaf([1e4, 0.0, -1e4])
+    s = al.softmax(x, dim=0)
+    np.testing.assert_allclose(s.data, [1.0, 0.0, 0.0])
+    ls = al.log_softmax(x, dim=0)
+    np.testing.assert_allclose(ls.data, [0.0, -1e4, -2e4])
+    lse = al.logsumexp(x, dim=0)
+    np.testing.assert_allclose(lse.data, 1e4)
+    for out in (s, ls, lse):
+        assert np.all(np.isfinite(out.data))
+    lse.backward()
+    np.testing.assert_allclose(x.grad.data, [1.0, 0.0, 0.0])
+
+    y = leaf([[1e4, 1e4], [-1e4, -1e4]])
+    np.testing.assert_allclose(al.softmax(y, dim=1).data, [[0.5, 0.5], [0.5, 0.5]])
+    np.testing.assert_allclose(al.log_softmax(y, dim=-1).data, np.full((2, 2), -np.log(2)))
+    np.testing.assert_allclose(al.logsumexp(y, dim=1).data, [1e4 + np.log(2), -1e4 + np.log(2)])
+    g = al.log_softmax(y, dim=1)
+    g.backward(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    np.testing.assert_allclose(y.grad.data, [[0.5, -0.5], [-0.5, 0.5]])
+    assert np.all(np.isfinite(y.grad.data))
+
+
+def test_softmax_float32_large_inputs_stay_finite_float32():
+    x = al.tensor([1e4, -1e4, 0.0], dtype=np.float32).requires_grad_()
+    for out in (al.softmax(x, 0), al.log_softmax(x, 0), al.logsumexp(x, 0)):
+        assert out.dtype == np.float32 and np.all(np.isfinite(out.data))
+
+
+def test_softmax_needs_a_dim():
+    x = leaf([[1.0, 2.0]])
+    with pytest.raises(TypeError, match="softmax.*dim"):
+        al.softmax(x)
+    with pytest.raises(TypeError, match="softmax.*dim"):
+        x.softmax()
+    with pytest.raises(OpError, match="softmax: dim must be given"):
+        al.softmax(x, dim=None)
+    with pytest.raises(OpError, match="log_softmax: dim must be given"):
+        al.log_softmax(x, None)
+
+
+@pytest.mark.parametrize("fn, name", [
+    (lambda x: al.sum(x, dim=2), "sum"), (lambda x: al.mean(x, dim=-3), "mean"),
+    (lambda x: al.var(x, dim=(0, 5)), "var"), (lambda x: al.amax(x, dim=2), "amax"),
+    (lambda x: al.max(x, dim=2), "max"), (lambda x: al.logsumexp(x, dim=2), "logsumexp"),
+    (lambda x: al.softmax(x, dim=2), "softmax"), (lambda x: x.sum(7), "sum"),
+])
+def test_reduction_over_a_missing_dim_names_op_and_shape(fn, name):
+    x = leaf(np.ones((2, 3)))
+    with pytest.raises(OpError, match=rf"{name}: dim -?\d+ is out of range for a tensor of shape "
+                                      + re.escape("(2, 3)")):
+        fn(x)
+
+
+def test_reduction_with_a_repeated_dim_is_an_error():
+    with pytest.raises(OpError, match=r"sum: dim \(1, -1\) names a dimension more than once"):
+        al.sum(leaf(np.ones((2, 3))), dim=(1, -1))

@@ -1,0 +1,532 @@
+"""Shape and indexing ops (reshape, permute, expand, indexing, setitem, cat, stack, pad): registry-driven
+gradient properties, then exact tests of scatter-add, setitem in a graph, padding and errors."""
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
+from hypothesis.extra import numpy as hnp
+
+import autograd_lite as al
+from autograd_lite import Tensor
+from autograd_lite.ops.base import OpError
+from autograd_lite.testing import strategies as st
+
+from _op_registry import (FEW, Draw, OpCase, bool_arrays, cached_tensors, case_ids, check_float32,
+                          check_forward, check_gradcheck, check_gradgradcheck,
+                          check_method_matches_function, custom, dims_over, leaf, unary)
+
+
+# ---- parameter strategies ---------------------------------------------------------------------------
+
+
+def _reshape_targets(shape):
+    n = int(np.prod(shape))
+    options = [(n,), tuple(reversed(shape)), (1,) + tuple(shape) + (1,)]
+    if n > 0:
+        options += [(-1,)] + [(d, -1) for d in range(1, n + 1) if n % d == 0]
+        options += [(n // d, 1, d) for d in range(1, n + 1) if n % d == 0]
+    else:
+        options += [(0,), (3, 0), (0, 2, 1)]
+    return hs.sampled_from(options)
+
+
+def _flatten_params(shape):
+    ndim = len(shape)
+    if ndim == 0:
+        return hs.just({})
+
+    def valid(p):
+        return p["start_dim"] % ndim <= p["end_dim"] % ndim
+    dim = hs.integers(-ndim, ndim - 1)
+    return hs.fixed_dictionaries({"start_dim": dim, "end_dim": dim}).filter(valid)
+
+
+def _transpose_params(shape):
+    ndim = len(shape)
+    dim = hs.integers(-ndim, ndim - 1)
+    return hs.fixed_dictionaries({"dim0": dim, "dim1": dim})
+
+
+def _permutations(shape):
+    ndim = len(shape)
+    return hs.permutations(range(ndim)).flatmap(
+        lambda p: hs.tuples(*[hs.sampled_from([d, d - ndim]) for d in p])).map(lambda p: {"dims": p})
+
+
+@hs.composite
+def _expand_sizes(d, shape):
+    """Sizes for x.expand: size-1 dims may grow (or stay), others stay; -1 keeps a dim; new dims in front."""
+    sizes = [d(hs.sampled_from([-1, n] + ([0, 2, 3] if n == 1 else []))) for n in shape]
+    lead = d(hs.lists(hs.integers(0, 3), max_size=2))
+    return {"sizes": tuple(lead + sizes)}
+
+
+def _resolved(shape, sizes):
+    lead = len(sizes) - len(shape)
+    return tuple(shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(sizes))
+
+
+def _index_params(kind):
+    """Indices of one kind for a tensor of ``shape``: basic (slices with negative steps, ints, None,
+    Ellipsis), integer arrays with repeated and negative entries, boolean masks."""
+    def params(shape):
+        ndim = len(shape)
+        if kind == "basic":
+            index = hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True)
+        elif kind == "int_array":          # along dim 0, repeats allowed; an ndarray, a list or a Tensor
+            n = shape[0]
+            index = hnp.arrays(np.int64, st.shapes(max_dims=2, max_side=4), elements=hs.integers(-n, n - 1))
+            index = hs.tuples(index, hs.sampled_from([np.asarray, np.ndarray.tolist, al.tensor])).map(
+                lambda t: t[1](t[0]))
+        elif kind == "int_arrays":         # one integer array per dim, broadcast together
+            index = hnp.integer_array_indices(shape, result_shape=st.shapes(max_dims=2, max_side=3))
+        elif kind == "mixed":              # a slice, then an integer array with repeats
+            n = shape[1]
+            index = hs.tuples(hs.sampled_from([slice(None), slice(None, None, -1), slice(1, None)]),
+                              hnp.arrays(np.int64, hs.integers(0, 4), elements=hs.integers(-n, n - 1)))
+        elif kind == "mask":               # a full mask or a mask of the leading dims, array or Tensor
+            lead = hs.integers(1, ndim).map(lambda k: shape[:k])
+            index = hs.tuples(lead.flatmap(bool_arrays), hs.booleans()).map(
+                lambda t: Tensor(t[0]) if t[1] else t[0])
+        return hs.fixed_dictionaries({"index": index})
+    return params
+
+
+def _getitem(kind, min_dims=0, min_side=0):
+    return OpCase(f"getitem_{kind}", lambda x, index: x[index],
+                  lambda x, index: x[_np_index(index)],
+                  unary(_index_params(kind), min_dims=min_dims, min_side=min_side))
+
+
+def _np_index(index):
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index, dtype=np.int64)
+    return index
+
+
+@hs.composite
+def _unique_int_index(d, shape):
+    """Distinct positions along dim 0 (after wrapping negatives): setitem writes each once."""
+    n = shape[0]
+    picks = d(hs.lists(hs.integers(0, n - 1), unique=True, max_size=n))
+    return np.array([p - n if d(hs.booleans()) else p for p in picks], dtype=np.int64)
+
+
+def _setitem_inputs(kind, scalar_value=False):
+    """A non-leaf x = a * 1 gets x[index] = v; v has the indexed shape or one that broadcasts to it."""
+    def fn(d, max_dims, max_side):
+        min_dims = 1 if kind in ("int_array", "mask") else 0
+        shape = d(st.shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_dims, max_side=max_side))
+        a = d(cached_tensors(shape))
+        if kind == "basic":
+            index = d(hnp.basic_indices(shape, allow_newaxis=True))
+        elif kind == "int_array":
+            index = d(_unique_int_index(shape))
+        else:
+            index = d(bool_arrays(shape))
+        if scalar_value:
+            return Draw((a,), {"index": index, "value": d(st.elements(-5.0, 5.0))})
+        target = np.empty(shape)[index].shape
+        keep = d(hs.integers(0, len(target)))
+        v_shape = tuple(n if d(hs.booleans()) else 1 for n in target[len(target) - keep:])
+        return Draw((a, d(cached_tensors(v_shape))), {"index": index})
+    return custom(fn)
+
+
+def _setitem(a, v=None, *, index, value=None):
+    x = a * 1
+    x[index] = v if v is not None else value
+    return x
+
+
+def _np_setitem(a, v=None, *, index, value=None):
+    out = a.copy()
+    out[index] = v if v is not None else value
+    return out
+
+
+def _join_inputs(stack):
+    def fn(d, max_dims, max_side):
+        k = d(hs.integers(1, 3))
+        if stack:
+            shape = d(st.shapes(max_dims=max_dims, max_side=max_side))
+            shapes = [shape] * k
+            ndim = len(shape) + 1
+        else:
+            shape = list(d(st.shapes(min_dims=1, max_dims=max_dims, max_side=max_side)))
+            ndim = len(shape)
+        dim = d(hs.integers(-ndim, ndim - 1))
+        if not stack:
+            shapes = []
+            for _ in range(k):
+                shape[dim] = d(hs.integers(0, max_side))
+                shapes.append(tuple(shape))
+        return Draw(tuple(d(cached_tensors(s)) for s in shapes), {"dim": dim})
+    return custom(fn)
+
+
+def _pad_inputs(mode):
+    """pad widths (last dim first, as torch) within each mode's limits; negative widths crop (constant)."""
+    def fn(d, max_dims, max_side):
+        shape = d(st.shapes(min_dims=1, max_dims=max_dims, max_side=max_side))
+        x = d(cached_tensors(shape))
+        pad = []
+        for size in reversed(shape[len(shape) - d(hs.integers(1, len(shape))):]):
+            if mode == "constant":
+                lo = d(hs.integers(-size, 2))
+                hi = d(hs.integers(-(size - max(-lo, 0)), 2))
+            else:
+                limit = {"reflect": size - 1, "circular": size, "replicate": 3 if size else 0}[mode]
+                lo, hi = d(hs.integers(0, max(limit, 0))), d(hs.integers(0, max(limit, 0)))
+            pad += [lo, hi]
+        params = {"pad": tuple(pad), "mode": mode}
+        if mode == "constant" and d(hs.booleans()):
+            params["value"] = d(st.elements(-5.0, 5.0))
+        return Draw((x,), params)
+    return custom(fn)
+
+
+def _np_pad(x, pad, mode="constant", value=0.0):
+    """Reference padding written independently of the library: each output position reads its source."""
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if mode != "constant":
+        return np.pad(x, widths, mode={"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode])
+    out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, widths))
+    out = np.full(out_shape, value, dtype=x.dtype)
+    sources = [np.arange(m) - lo for m, (lo, _) in zip(out_shape, widths)]
+    valid = [(s >= 0) & (s < n) for s, n in zip(sources, x.shape)]
+    dst = np.ix_(*[np.nonzero(v)[0] for v in valid])
+    src = np.ix_(*[s[v] for s, v in zip(sources, valid)])
+    out[dst] = x[src]
+    return out
+
+
+def _np_squeeze(x, dim=None):
+    if dim is None or x.ndim == 0:
+        return np.squeeze(x)
+    dims = (dim,) if isinstance(dim, int) else dim
+    return np.squeeze(x, axis=tuple(d % x.ndim for d in dims if x.shape[d] == 1))
+
+
+def _np_flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return x.reshape(1)
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    return x.reshape(x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:])
+
+
+ENTRIES = [
+    OpCase("reshape", lambda x, shape: al.reshape(x, shape), np.reshape, unary(lambda s: hs.fixed_dictionaries(
+        {"shape": _reshape_targets(s)}))),
+    OpCase("view_method", lambda x, shape: x.view(*shape), np.reshape, unary(lambda s: hs.fixed_dictionaries(
+        {"shape": _reshape_targets(s)}))),
+    OpCase("flatten", al.flatten, _np_flatten, unary(_flatten_params)),
+    OpCase("transpose", al.transpose, lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),
+           unary(_transpose_params, min_dims=1)),
+    OpCase("permute", lambda x, dims: al.permute(x, *dims), lambda x, dims: np.transpose(x, dims),
+           unary(_permutations)),
+    OpCase("T_property", lambda x: x.T, np.transpose, unary()),
+    OpCase("squeeze", al.squeeze, _np_squeeze, unary(lambda s: hs.fixed_dictionaries(
+        {"dim": dims_over(s, nonempty=False)}))),
+    OpCase("unsqueeze", al.unsqueeze, lambda x, dim: np.expand_dims(x, dim),
+           unary(lambda s: hs.fixed_dictionaries({"dim": hs.integers(-len(s) - 1, len(s))}))),
+    OpCase("expand_method", lambda x, sizes: x.expand(*sizes),
+           lambda x, sizes: np.broadcast_to(x, _resolved(x.shape, sizes)), unary(_expand_sizes)),
+    OpCase("broadcast_to", lambda x, sizes: al.broadcast_to(x, _resolved(x.shape, sizes)),
+           lambda x, sizes: np.broadcast_to(x, _resolved(x.shape, sizes)), unary(_expand_sizes)),
+    _getitem("basic"),
+    _getitem("int_array", min_dims=1, min_side=1),
+    _getitem("int_arrays", min_dims=1, min_side=1),
+    _getitem("mixed", min_dims=2, min_side=1),
+    _getitem("mask", min_dims=1),
+    OpCase("setitem_basic", _setitem, _np_setitem, _setitem_inputs("basic")),
+    OpCase("setitem_int_array", _setitem, _np_setitem, _setitem_inputs("int_array")),
+    OpCase("setitem_mask", _setitem, _np_setitem, _setitem_inputs("mask")),
+    OpCase("setitem_number", _setitem, _np_setitem, _setitem_inputs("basic", scalar_value=True)),
+    OpCase("cat", lambda *xs, dim: al.cat(list(xs), dim), lambda *xs, dim: np.concatenate(xs, axis=dim),
+           _join_inputs(stack=False)),
+    OpCase("stack", lambda *xs, dim: al.stack(xs, dim=dim), lambda *xs, dim: np.stack(xs, axis=dim),
+           _join_inputs(stack=True)),
+    OpCase("pad_constant", al.pad, _np_pad, _pad_inputs("constant")),
+    OpCase("pad_reflect", al.pad, _np_pad, _pad_inputs("reflect")),
+    OpCase("pad_replicate", al.pad, _np_pad, _pad_inputs("replicate")),
+    OpCase("pad_circular", al.pad, _np_pad, _pad_inputs("circular")),
+]
+
+
+@pytest.mark.parametrize("case", ENTRIES, ids=case_ids)
+@given(data=hs.data())
+def test_forward_matches_numpy(case, data):
+    check_forward(case, data)
+
+
+@pytest.mark.parametrize("case", ENTRIES, ids=case_ids)
+@given(data=hs.data())
+def test_gradcheck(case, data):
+    check_gradcheck(case, data)
+
+
+@pytest.mark.parametrize("case", [c for c in ENTRIES if c.gradgrad], ids=case_ids)
+@FEW
+@given(data=hs.data())
+def test_gradgradcheck(case, data):
+    check_gradgradcheck(case, data)
+
+
+@pytest.mark.parametrize("case", [c for c in ENTRIES if c.keeps_float32], ids=case_ids)
+@FEW
+@given(data=hs.data())
+def test_float32_stays_float32(case, data):
+    check_float32(case, data)
+
+
+# ---- methods against the al.* functions -------------------------------------------------------------
+
+VALUES = np.arange(24.0).reshape(2, 3, 4) / 7.0
+
+
+@pytest.mark.parametrize("method, function", [
+    (lambda x: x.reshape(4, 6), lambda x: al.reshape(x, (4, 6))),
+    (lambda x: x.view(-1), lambda x: al.view(x, -1)),
+    (lambda x: x.flatten(1), lambda x: al.flatten(x, start_dim=1)),
+    (lambda x: x.permute(2, 0, 1), lambda x: al.permute(x, (2, 0, 1))),
+    (lambda x: x.transpose(0, 2), lambda x: al.transpose(x, 0, 2)),
+    (lambda x: x.T, lambda x: al.permute(x, 2, 1, 0)),
+    (lambda x: x[0].t(), lambda x: al.t(al.getitem(x, 0))),
+    (lambda x: x[:, :1].squeeze(1), lambda x: al.squeeze(x[:, :1], 1)),
+    (lambda x: x.unsqueeze(1), lambda x: al.unsqueeze(x, 1)),
+    (lambda x: x[:1].expand(3, -1, -1), lambda x: al.expand(x[:1], 3, 3, 4)),
+    (lambda x: x[0, 0].broadcast_to((2, 4)), lambda x: al.broadcast_to(x[0, 0], (2, 4))),
+    (lambda x: x[0].expand_as(x), lambda x: al.expand(x[0], *x.shape)),
+    (lambda x: x[1, ::-2, [0, 0, 3]], lambda x: al.getitem(x, (1, slice(None, None, -2), [0, 0, 3]))),
+])
+def test_methods_match_functions(method, function):
+    check_method_matches_function(method, function, VALUES)
+
+
+# ---- exact semantics ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", [[0, 0, 2], np.array([0, 0, 2]), al.tensor([0, 0, 2]), [0, -3, -1]])
+def test_repeated_indices_accumulate_in_backward(index):
+    x = leaf([1.0, 2.0, 3.0])
+    out = x[index]
+    np.testing.assert_array_equal(out.data, [1.0, 1.0, 3.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 0.0, 1.0])
+
+
+def test_empty_integer_index_list():
+    x = leaf([1.0, 2.0, 3.0])
+    out = x[[]]                      # torch: an empty int64 index, not a float array
+    assert out.shape == (0,) and out.dtype == np.float64
+    (out.sum() + x.sum()).backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
+
+
+def test_repeated_indices_accumulate_weighted_and_in_2d():
+    x = leaf([1.0, 2.0, 3.0])
+    (x[[0, 0, 2]] * Tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 3.0])
+    m = leaf(np.arange(6.0).reshape(2, 3))
+    out = m[[1, 1, 0], [2, 2, 2]]     # pairs (1, 2) twice and (0, 2)
+    np.testing.assert_array_equal(out.data, [5.0, 5.0, 2.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(m.grad.data, [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]])
+    m2 = leaf(np.arange(6.0).reshape(2, 3))
+    m2[:, [0, 0]].sum().backward()    # a slice with a repeated integer array
+    np.testing.assert_array_equal(m2.grad.data, [[2.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
+
+
+def test_repeated_index_second_order():
+    x = leaf([1.0, 2.0, 3.0])
+    (g,) = al.grad((x[[0, 0, 2]] ** 3).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.data, [6.0, 0.0, 27.0])  # 2 * 3 x0^2, 0, 3 x2^2
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [12.0, 0.0, 18.0])  # 2 * 6 x0, 0, 6 x2
+
+
+def test_boolean_mask_and_basic_indexing_gradients():
+    x = leaf([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])
+    x[x > 0].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    y = leaf(np.arange(12.0).reshape(3, 4))
+    out = y[::-1, None, 1:3][..., -1]   # negative step, None, slice, Ellipsis, negative int
+    np.testing.assert_array_equal(out.data, np.arange(12.0).reshape(3, 4)[::-1, None, 1:3][..., -1])
+    out.backward(np.ones(out.shape))
+    expected = np.zeros((3, 4))
+    expected[:, 2] = 1.0
+    np.testing.assert_array_equal(y.grad.data, expected)
+
+
+def test_setitem_on_a_non_leaf_sends_gradients_to_both_sides():
+    a = leaf([1.0, 2.0, 3.0, 4.0])
+    v = leaf([10.0, 20.0])
+    x = a * 1
+    x[[1, 3]] = v
+    np.testing.assert_array_equal(x.data, [1.0, 10.0, 3.0, 20.0])
+    (x * Tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [1.0, 0.0, 3.0, 0.0])   # overwritten places get 0
+    np.testing.assert_array_equal(v.grad.data, [2.0, 4.0])
+
+
+def test_setitem_broadcast_value_gets_the_summed_gradient():
+    a = leaf(np.ones((2, 3)))
+    v = leaf(7.0)
+    x = a * 2
+    x[:, 1:] = v
+    np.testing.assert_array_equal(x.data, [[2.0, 7.0, 7.0], [2.0, 7.0, 7.0]])
+    x.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [[2.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
+    assert v.grad.shape == () and float(v.grad.data) == 4.0
+
+
+def test_setitem_keeps_the_old_value_for_earlier_nodes():
+    a = leaf([1.0, 2.0, 3.0])
+    x = a * 1
+    y = x * x            # saved the old x
+    x[0] = 100.0
+    (y.sum() + x.sum()).backward()
+    np.testing.assert_array_equal(a.grad.data, [2.0 * 1 + 0.0, 2.0 * 2 + 1.0, 2.0 * 3 + 1.0])
+
+
+def test_setitem_on_a_leaf_that_requires_grad_is_refused():
+    a = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"setitem: a leaf tensor that requires grad \(shape \(2,\)\)"):
+        a[0] = 5.0
+
+
+@pytest.mark.parametrize("mode, pad, expected, grad", [
+    ("reflect", (2, 1), [3.0, 2.0, 1.0, 2.0, 3.0, 2.0], [1.0, 3.0, 2.0]),
+    ("replicate", (2, 1), [1.0, 1.0, 1.0, 2.0, 3.0, 3.0], [3.0, 1.0, 2.0]),
+    ("circular", (2, 1), [2.0, 3.0, 1.0, 2.0, 3.0, 1.0], [2.0, 2.0, 2.0]),
+    ("replicate", (4, 5), [1.0] * 5 + [2.0] + [3.0] * 6, [5.0, 1.0, 6.0]),   # wider than the dim: torch ok
+    ("constant", (-1, 2), [2.0, 3.0, 9.0, 9.0], [0.0, 1.0, 1.0]),
+    ("constant", (2, -3), [9.0, 9.0], [0.0, 0.0, 0.0]),
+    ("constant", (-3, 1), [9.0], [0.0, 0.0, 0.0]),
+])
+def test_pad_by_hand(mode, pad, expected, grad):
+    x = leaf([1.0, 2.0, 3.0])
+    out = al.pad(x, pad, mode=mode, value=9.0) if mode == "constant" else al.pad(x, pad, mode=mode)
+    np.testing.assert_array_equal(out.data, expected)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, grad)
+
+
+def test_pad_2d_pads_the_last_dims_first():
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    out = al.pad(x, (1, 0, 0, 1), value=-1.0)   # last dim (1 before), then dim 0 (1 after)
+    np.testing.assert_array_equal(out.data, [[-1.0, 0.0, 1.0, 2.0], [-1.0, 3.0, 4.0, 5.0],
+                                             [-1.0, -1.0, -1.0, -1.0]])
+
+
+def test_views_and_shape_functions_by_hand():
+    x = leaf(np.arange(24.0).reshape(2, 3, 4))
+    assert al.flatten(x, 1).shape == (2, 12)
+    assert al.flatten(x, 0, 1).shape == (6, 4)
+    assert x.flatten().shape == (24,)
+    assert al.flatten(leaf(3.0)).shape == (1,)
+    assert x.T.shape == (4, 3, 2)
+    assert x.permute(2, 0, 1).shape == (4, 2, 3)
+    assert al.transpose(x, 0, -1).shape == (4, 3, 2)
+    assert al.squeeze(leaf(np.ones((1, 2, 1))), dim=(0, 1)).shape == (2, 1)   # size-2 dim left alone
+    assert al.unsqueeze(x, -1).shape == (2, 3, 4, 1)
+    assert leaf(np.ones((3, 1))).expand(2, -1, 4).shape == (2, 3, 4)
+    assert x.view(-1, 4).shape == (6, 4)
+    y = x.permute(2, 0, 1).reshape(4, 6)
+    y.backward(np.arange(24.0).reshape(4, 6))
+    np.testing.assert_array_equal(x.grad.data, np.arange(24.0).reshape(4, 2, 3).transpose(1, 2, 0))
+
+
+def test_cat_stack_gradients_by_hand():
+    a, b = leaf([[1.0, 2.0]]), leaf([[3.0, 4.0], [5.0, 6.0]])
+    out = al.cat([a, b], dim=0)
+    assert out.shape == (3, 2)
+    out.backward(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    np.testing.assert_array_equal(a.grad.data, [[1.0, 2.0]])
+    np.testing.assert_array_equal(b.grad.data, [[3.0, 4.0], [5.0, 6.0]])
+    c, d = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    s = al.stack([c, d], dim=1)
+    np.testing.assert_array_equal(s.data, [[1.0, 3.0], [2.0, 4.0]])
+    s.backward(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    np.testing.assert_array_equal(c.grad.data, [1.0, 3.0])
+    np.testing.assert_array_equal(d.grad.data, [2.0, 4.0])
+
+
+# ---- errors ---------------------------------------------------------------------------------------
+
+
+def _x(*shape):
+    return leaf(np.ones(shape))
+
+
+ERRORS = [  # (call, error type, message; "..." stands for any text)
+    (lambda: al.reshape(_x(2, 3), (4,)), OpError,
+     "reshape: cannot view a tensor of shape (2, 3) (6 elements) as shape (4,)"),
+    (lambda: _x(2, 3).view(5, -1), OpError, "reshape: cannot view a tensor of shape (2, 3)"),
+    (lambda: al.permute(_x(2, 3), 0, 0), OpError,
+     "permute: (0, 0) is not a permutation of the dims of shape (2, 3)"),
+    (lambda: al.permute(_x(2, 3), 1, 0, 2), OpError,
+     "permute: got 3 dims (1, 0, 2) for a tensor of shape (2, 3)"),
+    (lambda: al.permute(_x(2, 3), 0, 2), OpError, "permute: dim 2 is out of range for a tensor with 2 dims"),
+    (lambda: al.transpose(_x(2, 3), 0, 2), OpError, "transpose: dim 2 is out of range for a tensor with 2 dims"),
+    (lambda: al.unsqueeze(_x(2, 3), 3), OpError, "unsqueeze: dim 3 is out of range for a tensor with 3 dims"),
+    (lambda: al.flatten(_x(2, 3, 4), 2, 1), OpError, "flatten: start_dim 2 comes after end_dim 1"),
+    (lambda: al.cat([_x(2, 3), _x(2, 4)]), OpError,
+     "cat: tensors of shapes [(2, 3), (2, 4)] cannot be joined along dim 0"),
+    (lambda: al.cat([_x(2, 3), _x(3)]), OpError,
+     "cat: tensors must have the same number of dims, got shapes [(2, 3), (3,)]"),
+    (lambda: al.cat([_x(2, 3)], dim=2), OpError, "cat: dim 2 is out of range for a tensor with 2 dims"),
+    (lambda: al.cat([leaf(1.0), leaf(2.0)]), OpError, "cat: zero-dimensional tensors cannot be concatenated"),
+    (lambda: al.stack([_x(2, 3), _x(3, 2)]), OpError,
+     "stack: all tensors must have the same shape, got [(2, 3), (3, 2)]"),
+    (lambda: al.stack([_x(2, 3), _x(2, 3)], dim=3), OpError,
+     "stack: dim 3 is out of range for a tensor with 3 dims"),
+    (lambda: _x(3)[5], IndexError,
+     "getitem: index 5 is out of bounds for axis 0 with size 3 (tensor of shape (3,), index 5)"),
+    (lambda: _x(2, 3)[:, [0, 3]], IndexError,
+     "getitem: index 3 is out of bounds for axis 1 with size 3 (tensor of shape (2, 3)"),
+    (lambda: _x(2, 3)[0, 0, 0], IndexError, "getitem: too many indices ... (tensor of shape (2, 3)"),
+    (lambda: _x(2, 3)[np.ones(3, dtype=bool)], IndexError,
+     "getitem: boolean index did not match ... (tensor of shape (2, 3)"),
+    (lambda: al.pad(_x(2, 3), (1,)), OpError,
+     "pad: the padding (1,) must have an even length of at most 2 * ndim = 4 for shape (2, 3)"),
+    (lambda: al.pad(_x(3), (1, 1, 1, 1)), OpError,
+     "pad: the padding (1, 1, 1, 1) must have an even length of at most 2 * ndim = 2 for shape (3,)"),
+    (lambda: al.pad(_x(2, 3), (3, 0), mode="reflect"), OpError,
+     "pad: reflect padding of (3, 0) is too large for a dim of size 3 (at most 2)"),
+    (lambda: al.pad(_x(2, 3), (0, 4), mode="circular"), OpError,
+     "pad: circular padding of (0, 4) is too large for a dim of size 3 (at most 3)"),
+    (lambda: al.pad(_x(2, 3), (-1, 0), mode="reflect"), OpError,
+     "pad: negative padding is only supported in 'constant' mode"),
+    (lambda: al.pad(_x(2, 3), (1, 1), mode="wrap"), OpError, "pad: unknown mode 'wrap'"),
+    (lambda: al.pad(_x(2, 3), (-2, -2)), OpError, "pad: cropping (-2, -2) is larger than dim 1 of shape (2, 3)"),
+    (lambda: al.pad(_x(3), (-4, 2)), OpError, "pad: cropping (-4, 2) is larger than dim 0 of shape (3,)"),
+    (lambda: _x(2, 3).expand(4, 3), OpError, "expand: cannot broadcast a tensor of shape (2, 3) to shape (4, 3)"),
+    (lambda: _x(2, 3).expand(3), OpError,
+     "expand: the number of sizes (1) must be at least the number of dims of shape (2, 3)"),
+    (lambda: _x(3).expand(-1, 3), OpError, "expand: -1 is not allowed for the new leading dims, got (-1, 3)"),
+    (lambda: al.broadcast_to(_x(2, 3), (3, 3)), OpError,
+     "expand: cannot broadcast a tensor of shape (2, 3) to shape (3, 3)"),
+]
+
+
+@pytest.mark.parametrize("call, error, message", ERRORS, ids=[m.split(":")[0] for _, _, m in ERRORS])
+def test_bad_input_errors_name_the_op_and_shapes(call, error, message):
+    pattern = ".*".join(re.escape(part) for part in message.split("..."))
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_op_error_is_both_runtime_and_value_error():
+    with pytest.raises(RuntimeError):
+        al.reshape(_x(2, 3), (4,))
+    with pytest.raises(ValueError):
+        al.reshape(_x(2, 3), (4,))
