@@ -1,0 +1,13 @@
+"""``nn.functional`` (``import nn.functional as F``): the stateless form of every layer and loss."""
+
+from autograd_lite.functions.math import relu, leaky_relu, sigmoid, tanh  # noqa: F401
+from autograd_lite.functions.reduction import softmax, log_softmax  # noqa: F401
+from autograd_lite.functions.shaping import pad  # noqa: F401
+
+from ._functional.linear import *  # noqa: F401,F403
+from ._functional.conv import *  # noqa: F401,F403
+from ._functional.pooling import *  # noqa: F401,F403
+from ._functional.activation import *  # noqa: F401,F403
+from ._functional.dropout import *  # noqa: F401,F403
+from ._functional.normalization import *  # noqa: F401,F403
+from ._functional.loss import *  # noqa: F401,F403

@@ -1,0 +1,36 @@
+"""``Parameter``: a tensor that a Module registers as one of its weights (requires grad by default)."""
+
+import numpy as np
+
+from autograd_lite.tensor import Tensor, _check_grad_dtype
+
+
+class Parameter(Tensor):
+    """A leaf tensor that requires grad and is registered when assigned as a Module attribute.
+
+    Like torch.nn.Parameter it shares memory with the tensor or array it is made from.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad=True):
+        if data is None:
+            array = np.empty((0,), dtype=np.float32)
+        elif isinstance(data, Tensor):
+            array = data.data
+        else:
+            array = np.asarray(data)
+            if array.dtype == np.float64 and not isinstance(data, np.ndarray):
+                from autograd_lite.dtypes import get_default_dtype
+                array = array.astype(get_default_dtype())
+        self.data, self.grad, self.grad_fn, self._vc, self._base = array, None, None, [0], None
+        self._rg = False
+        if requires_grad:
+            _check_grad_dtype(array.dtype, "Parameter")
+            self._rg = True
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("Parameters are not pickled; save a state_dict with autograd_lite.save instead")
