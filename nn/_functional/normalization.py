@@ -1,0 +1,3 @@
+"""nn.functional: normalization family (filled in by its implementation)."""
+
+__all__ = []

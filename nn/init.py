@@ -1,0 +1,1 @@
+"""nn.init: weight initialisation schemes (filled in by its implementation)."""

@@ -1,0 +1,3 @@
+"""nn layers: activation family."""
+
+__all__ = []

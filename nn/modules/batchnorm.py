@@ -1,0 +1,3 @@
+"""nn layers: batchnorm family."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn layers: conv family."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn layers: dropout family."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn layers: flatten family."""
+
+__all__ = []

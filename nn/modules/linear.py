@@ -1,0 +1,3 @@
+"""nn layers: linear family."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn layers: loss family."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nn layers: pooling family."""
+
+__all__ = []

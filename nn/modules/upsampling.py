@@ -1,0 +1,3 @@
+"""nn layers: upsampling family."""
+
+__all__ = []
