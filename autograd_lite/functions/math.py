@@ -54,6 +54,8 @@ def _binary(op):
     def fn(input, other):
         a, b = _promote(input, other)
         return apply(op, a, b)
+    fn.__name__ = fn.__qualname__ = op.name
+    fn.__doc__ = f"Elementwise {op.name} with broadcasting; numbers and tensors on either side."
     return fn
 
 
@@ -80,6 +82,7 @@ def neg(input):
 def _unary(op, doc):
     def fn(input):
         return apply(op, input)
+    fn.__name__ = fn.__qualname__ = op.name
     fn.__doc__ = doc
     return fn
 

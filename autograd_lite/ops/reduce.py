@@ -17,6 +17,8 @@ def normalize_dims(name, dim, shape):
         return None
     ndim = len(shape)
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if not dims:
+        return None  # torch: an empty dim tuple/list reduces over all dims
     bound = max(ndim, 1)
     out = []
     for d in dims:

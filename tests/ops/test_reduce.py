@@ -324,6 +324,20 @@ def test_reduction_over_a_missing_dim_names_op_and_shape(fn, name):
         fn(x)
 
 
+@pytest.mark.parametrize("fn, expected", [
+    (al.sum, 15.0), (al.mean, 2.5), (al.amax, 5.0), (al.amin, 0.0), (al.var, 3.5),
+    (al.logsumexp, np.log(np.exp(np.arange(6.0)).sum())),
+])
+def test_an_empty_dim_tuple_reduces_over_all_dims(fn, expected):
+    # torch 2.x: sum(x, dim=()) (and [] ) is the full reduction
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    out = fn(x, dim=())
+    assert out.shape == ()
+    np.testing.assert_allclose(out.data, expected)
+    out.backward()
+    assert x.grad.shape == (2, 3)
+
+
 def test_reduction_with_a_repeated_dim_is_an_error():
     with pytest.raises(OpError, match=r"sum: dim \(1, -1\) names a dimension more than once"):
         al.sum(leaf(np.ones((2, 3))), dim=(1, -1))
