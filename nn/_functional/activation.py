@@ -1,3 +1,113 @@
-"""nn.functional: activation family (filled in by its implementation)."""
+"""nn.functional: activation family -- hardtanh, relu6, elu, gelu, silu, softplus (torch's signatures
+and gradient conventions), and the in-place forms ``relu_``/``leaky_relu_`` (torch's
+``F.relu_``/``F.leaky_relu_``) behind the ``inplace=True`` options of the modules.
 
-__all__ = []
+relu, leaky_relu, sigmoid, tanh, softmax and log_softmax are autograd_lite's own functions, re-exported by
+nn/functional.py. The functions here are compositions of differentiable ops (plus an ``erf`` op for the
+exact gelu), so higher derivatives work. In-place forms follow autograd_lite's in-place rules (as torch):
+refused on a leaf that requires grad while grad mode is on, recorded on a tensor inside a graph, a plain
+in-place write (with a version bump) elsewhere.
+"""
+
+import math
+
+import numpy as np
+
+from autograd_lite.functions.math import clamp, exp, leaky_relu, log, mul, relu, sigmoid, tanh, where
+from autograd_lite.functions.methods import _inplace
+from autograd_lite.ops.base import Op
+from autograd_lite.tensor import Tensor, apply
+
+__all__ = ["relu_", "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_", "gelu", "silu",
+           "softplus"]
+
+
+def _in_place(name, fn, input):
+    return _inplace(name, lambda a, _: fn(a))(input, None)
+
+
+def relu_(input):
+    """max(input, 0), in place; returns input."""
+    return _in_place("relu_", relu, input)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """leaky_relu in place; returns input."""
+    return _in_place("leaky_relu_", lambda a: leaky_relu(a, negative_slope), input)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """input clamped to [min_val, max_val]; as torch, the gradient passes only strictly inside."""
+    if inplace:
+        return hardtanh_(input, min_val, max_val)
+    inside = (input.data > min_val) & (input.data < max_val)
+    return where(inside, input, Tensor._wrap(np.clip(input.data, min_val, max_val)))
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return _in_place("hardtanh_", lambda a: hardtanh(a, min_val, max_val), input)
+
+
+def relu6(input, inplace=False):
+    """min(max(input, 0), 6) (hardtanh(input, 0, 6))."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _elu(input, alpha):
+    negative = mul(exp(clamp(input, max=0.0)) - 1.0, alpha)  # clamped: no overflow in the unused branch
+    return where(input.data > 0, input, negative)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """input where input > 0, alpha * (exp(input) - 1) elsewhere."""
+    if inplace:
+        return elu_(input, alpha)
+    return _elu(input, alpha)
+
+
+def elu_(input, alpha=1.0):
+    return _in_place("elu_", lambda a: _elu(a, alpha), input)
+
+
+def _erf_numpy(x):
+    return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+
+
+class Erf(Op):
+    """The error function (computed with math.erf per element); d/dx erf(x) = 2/sqrt(pi) exp(-x^2)."""
+
+    name = "erf"
+
+    @staticmethod
+    def forward(x):
+        return _erf_numpy(np.asarray(x)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        return (g * (ctx.xp.exp(-(x * x)) * (2.0 / math.sqrt(math.pi))),)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x) with Phi the standard normal CDF (``approximate='none'``, via erf), or torch's tanh
+    approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (``approximate='tanh'``)."""
+    if approximate == "none":
+        return input * (apply(Erf, input * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
+        return input * (tanh(inner) + 1.0) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input, inplace=False):
+    """input * sigmoid(input) (also called swish)."""
+    if inplace:
+        return _in_place("silu_", lambda a: a * sigmoid(a), input)
+    return input * sigmoid(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * input)) / beta, and the input itself where beta * input > threshold (as torch)."""
+    scaled = input * beta
+    soft = log(exp(clamp(scaled, max=threshold)) + 1.0) * (1.0 / beta)
+    return where(scaled.data > threshold, input, soft)

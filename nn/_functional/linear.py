@@ -1,3 +1,77 @@
-"""nn.functional: linear family (filled in by its implementation)."""
+"""nn.functional: linear family -- ``linear(input, weight, bias=None)``.
 
-__all__ = []
+``input (..., in_features) @ weight.T + bias`` as one fused op: the leading dims are folded into one
+so that the forward and each gradient is a single GEMM (no batched matmul, no broadcast-then-sum).
+"""
+
+import numpy as np
+
+from autograd_lite.ops.base import Op, OpError
+from autograd_lite.tensor import Tensor, apply
+
+__all__ = ["linear"]
+
+
+class Linear(Op):
+    """y = x @ w.T + b over the last dim of x; inputs x (..., in), w (out, in), b (out,) or None."""
+
+    name = "linear"
+
+    @staticmethod
+    def forward(x, w, b):
+        rows = int(np.prod(x.shape[:-1]))
+        out = np.matmul(x.reshape(rows, x.shape[-1]), w.T)
+        if b is not None:
+            out += b
+        return out.reshape(x.shape[:-1] + (w.shape[0],)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        x, w, _ = ctx.x
+        xp = ctx.xp
+        out_features, in_features = w.shape
+        rows = int(np.prod(x.shape[:-1]))
+        g2 = xp.reshape(g, (rows, out_features))
+        gx = xp.reshape(xp.matmul(g2, w), x.shape) if ctx.needs[0] else None
+        gw = (xp.matmul(xp.swapaxes(g2, 0, 1), xp.reshape(x, (rows, in_features)))
+              if ctx.needs[1] else None)
+        gb = xp.sum(g2, axis=0) if ctx.needs[2] else None
+        return gx, gw, gb
+
+
+def _tensor(value, what):
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor._wrap(value)
+    raise TypeError(f"linear: {what} must be a Tensor, got {type(value).__name__}")
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` (torch.nn.functional.linear): input (*, in_features),
+    weight (out_features, in_features), bias (out_features,) or None -> output (*, out_features)."""
+    input = _tensor(input, "input")
+    weight = _tensor(weight, "weight")
+    if weight.ndim != 2:
+        raise OpError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    if input.ndim == 0:
+        raise OpError("linear: input must have at least 1 dimension, got a 0-d tensor")
+    if input.shape[-1] != weight.shape[1]:
+        rows = int(np.prod(input.shape[:-1]))
+        raise OpError(f"linear: mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                      f"{weight.shape[1]}x{weight.shape[0]}): input of shape {input.shape} has "
+                      f"{input.shape[-1]} features, weight of shape {weight.shape} expects {weight.shape[1]}")
+    dtypes_ = {input.dtype, weight.dtype}
+    if bias is not None:
+        bias = _tensor(bias, "bias")
+        if bias.shape not in ((weight.shape[0],), ()):
+            raise OpError(f"linear: bias of shape {bias.shape} does not match out_features = "
+                          f"{weight.shape[0]} (weight of shape {weight.shape})")
+        dtypes_.add(bias.dtype)
+    if len(dtypes_) > 1:
+        raise OpError(f"linear: input ({input.dtype}), weight ({weight.dtype})"
+                      + (f" and bias ({bias.dtype})" if bias is not None else "")
+                      + " must have the same dtype; convert with .float() or .double()")
+    if input.dtype.kind != "f":
+        raise OpError(f"linear: expected floating point tensors, got dtype {input.dtype}")
+    return apply(Linear, input, weight, bias)

@@ -1,3 +1,139 @@
-"""nn.functional: normalization family (filled in by its implementation)."""
+"""nn.functional: normalization family -- ``batch_norm`` with torch's semantics.
 
-__all__ = []
+Per channel (dim 1 of an (N, C), (N, C, L) or (N, C, H, W) input) the input is normalised,
+``(x - mean) / sqrt(var + eps) * weight + bias``. In training the batch mean and the biased batch variance
+are used, and the running statistics (if given) are updated in place with
+``running = (1 - momentum) * running + momentum * batch`` (the variance being the unbiased one there);
+in evaluation the running statistics are used.
+
+The computation is one fused op whose vjp is the closed form of the batch-norm gradient. Under
+``create_graph`` the vjp rebuilds the batch statistics from the (recorded) input, so higher derivatives
+are exact too.
+"""
+
+import numpy as np
+
+from autograd_lite.ops.base import Op, OpError, numpy_namespace
+from autograd_lite.tensor import Tensor, apply
+
+__all__ = ["batch_norm"]
+
+
+def _layout(shape):
+    """(reduced axes, broadcast shape of a per-channel array, number of values per channel)."""
+    axes = (0,) + tuple(range(2, len(shape)))
+    bshape = (1, shape[1]) + (1,) * (len(shape) - 2)
+    count = int(np.prod([shape[a] for a in axes]))
+    return axes, bshape, count
+
+
+class BatchNorm(Op):
+    """Batch normalisation with precomputed per-channel ``mean`` and ``invstd`` (1/sqrt(var + eps)),
+    both given in the broadcast shape (1, C, 1, ...). ``training`` says they are the batch's own
+    statistics (so they depend on x); otherwise they are constants (the running statistics)."""
+
+    name = "batch_norm"
+
+    @staticmethod
+    def forward(x, w, b, mean, invstd, eps, training):
+        _, bshape, _ = _layout(x.shape)
+        scale = invstd if w is None else invstd * w.reshape(bshape)
+        out = (x - mean) * scale
+        if b is not None:
+            out += b.reshape(bshape)
+        return out, None
+
+    @staticmethod
+    def vjp(ctx, g):
+        x, w, _ = ctx.x
+        xp, p = ctx.xp, ctx.p
+        axes, bshape, count = _layout(x.shape)
+        mean, invstd = p["mean"], p["invstd"]
+        if p["training"] and ctx.needs[0] and xp is not numpy_namespace:
+            # create_graph: the statistics as recorded functions of x, so that the gradient is too
+            mean = xp.sum(x, axis=axes, keepdims=True) / count
+            centered = x - mean
+            var = xp.sum(centered * centered, axis=axes, keepdims=True) / count
+            invstd = 1.0 / xp.sqrt(var + p["eps"])
+            xhat = centered * invstd
+        else:
+            xhat = (x - mean) * invstd
+        gw = xp.sum(g * xhat, axis=axes) if ctx.needs[1] else None
+        gb = xp.sum(g, axis=axes) if ctx.needs[2] else None
+        gx = None
+        if ctx.needs[0]:
+            gxhat = g if w is None else g * xp.reshape(w, bshape)
+            if p["training"]:
+                gx = (gxhat - xp.sum(gxhat, axis=axes, keepdims=True) / count
+                      - xhat * (xp.sum(gxhat * xhat, axis=axes, keepdims=True) / count)) * invstd
+            else:
+                gx = gxhat * invstd
+        return gx, gw, gb
+
+
+def _array(name, t, channels, shape):
+    if t is None:
+        return None
+    if not isinstance(t, Tensor):
+        raise TypeError(f"batch_norm: {name} must be a Tensor or None, got {type(t).__name__}")
+    if t.numel() != channels:
+        raise OpError(f"batch_norm: {name} should contain {channels} elements (one per channel of the input "
+                      f"of shape {shape}), not {t.numel()} (shape {t.shape})")
+    return t
+
+
+def _update(running, value, momentum):
+    """running <- (1 - momentum) * running + momentum * value, in place (and bump its version)."""
+    if running is None:
+        return
+    data = running.data
+    np.copyto(data, (momentum * value + (1.0 - momentum) * data.reshape(value.shape)).reshape(data.shape),
+              casting="unsafe")
+    running._vc[0] += 1
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """torch.nn.functional.batch_norm: normalise each channel (dim 1) of an (N, C, *) input.
+
+    training: batch statistics (biased variance), and ``running_mean``/``running_var`` (when given) are
+    updated in place with ``momentum`` (running_var with the unbiased variance). Otherwise the running
+    statistics are used (they must be given).
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm: input must be a Tensor, got {type(input).__name__}")
+    shape = input.shape
+    if input.ndim < 2:
+        raise OpError(f"batch_norm: expected an input of at least 2 dims (N, C, *), got shape {shape}")
+    if input.dtype.kind != "f":
+        raise OpError(f"batch_norm: expected a floating point input, got dtype {input.dtype}")
+    channels = shape[1]
+    running_mean = _array("running_mean", running_mean, channels, shape)
+    running_var = _array("running_var", running_var, channels, shape)
+    weight = _array("weight", weight, channels, shape)
+    bias = _array("bias", bias, channels, shape)
+    axes, bshape, count = _layout(shape)
+    if training:
+        if count == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {shape}")
+        if eps <= 0.0:
+            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+        x = input.data
+        mean = np.mean(x, axis=axes, keepdims=True)
+        centered = x - mean
+        var = np.mean(centered * centered, axis=axes, keepdims=True)
+        if running_mean is not None or running_var is not None:
+            momentum = float(momentum)
+            _update(running_mean, mean, momentum)
+            _update(running_var, var * (count / max(count - 1, 1)), momentum)
+    else:
+        if eps < 0.0:
+            raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+        if running_mean is None or running_var is None:
+            raise OpError("batch_norm: running_mean and running_var must be given in evaluation mode "
+                          "(training=False)")
+        mean = running_mean.data.reshape(bshape).astype(input.dtype)  # a copy: later updates cannot leak in
+        var = running_var.data.reshape(bshape).astype(input.dtype)
+    invstd = (1.0 / np.sqrt(var + eps)).astype(input.dtype, copy=False)
+    return apply(BatchNorm, input, weight, bias, mean=mean, invstd=invstd, eps=float(eps),
+                 training=bool(training))

@@ -1,3 +1,73 @@
-"""nn layers: linear family."""
+"""nn layers: linear family -- ``Identity`` and ``Linear`` (torch's signatures, init, repr)."""
 
-__all__ = []
+import math
+
+import numpy as np
+
+from autograd_lite import dtypes
+from autograd_lite.creation import default_generator
+
+from .._functional.linear import linear
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["Identity", "Linear"]
+
+
+def _check_device(device):
+    if device is not None and str(device) != "cpu":
+        raise ValueError(f"autograd_lite runs on the CPU only, got device {device!r}")
+
+
+def _uniform_(param, bound):
+    """Fill a parameter in place with U(-bound, bound) from the framework's generator."""
+    values = default_generator().uniform(-bound, bound, param.shape)
+    np.copyto(param.data, values, casting="unsafe")
+    param._vc[0] += 1
+
+
+class Identity(Module):
+    """Returns its input unchanged; the constructor ignores any argument (as torch)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias, with weight of shape (out_features, in_features) and bias (out_features,).
+
+    Initialised as torch: weight and bias ~ U(-1/sqrt(in_features), 1/sqrt(in_features)) (what torch's
+    kaiming_uniform_(a=sqrt(5)) amounts to), drawn from autograd_lite's generator (so
+    ``autograd_lite.manual_seed`` makes it reproducible; the values differ from torch's own draws).
+    ``dtype`` defaults to the default dtype (float32).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        _check_device(device)
+        dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty((out_features,), dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Redraw weight and bias from U(-1/sqrt(in_features), 1/sqrt(in_features))."""
+        fan_in = self.weight.shape[1]
+        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        _uniform_(self.weight, bound)
+        if self.bias is not None:
+            _uniform_(self.bias, bound)
+
+    def forward(self, input):
+        return linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
