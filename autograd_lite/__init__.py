@@ -17,6 +17,7 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, 
                        manual_seed, default_generator)
 from .autograd import grad, no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
+from .serialization import save, load
 
 __version__ = "0.1.0"
 

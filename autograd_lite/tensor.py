@@ -205,6 +205,18 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body] + extras) + ")"
 
+    def __deepcopy__(self, memo):
+        """A copy with its own memory (and grad), like torch: only tensors outside a graph can be copied."""
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy: only leaf tensors (created by the user, not by an operation in a "
+                               "graph) support deepcopy; use .detach().clone() for a copy of a result")
+        import copy
+        new = object.__new__(type(self))
+        new.data, new.grad_fn, new._vc, new._base, new._rg = self.data.copy(), None, [0], None, self._rg
+        new.grad = copy.deepcopy(self.grad, memo)
+        memo[id(self)] = new
+        return new
+
     def _bump_version(self):
         self._vc[0] += 1
 

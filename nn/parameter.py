@@ -31,6 +31,3 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
-
-    def __reduce_ex__(self, protocol):
-        raise TypeError("Parameters are not pickled; save a state_dict with autograd_lite.save instead")

@@ -3,7 +3,7 @@
 import operator
 from collections import OrderedDict
 
-from .module import Module
+from .module import Module, _indent
 
 
 def _index(name, idx, size):
@@ -43,6 +43,10 @@ class Sequential(Module):
         keys = list(self._modules)
         for key in (keys[idx] if isinstance(idx, slice) else [keys[_index("Sequential", idx, len(self))]]):
             del self._modules[key]
+        modules = list(self._modules.values())  # renumber 0..n-1 as torch, so that append() never overwrites
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
 
     def __len__(self):
         return len(self._modules)
@@ -52,6 +56,25 @@ class Sequential(Module):
 
     def append(self, module):
         self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index, module):
+        """Insert ``module`` before position ``index`` (negative counts from the end); returns self."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: expected an nn.Module, got {type(module).__name__}")
+        n = len(self._modules)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range for {n} modules")
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
         return self
 
 
@@ -102,6 +125,20 @@ class ModuleList(Module):
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleList has no forward(); iterate over it in your own forward")
+
+    def __repr__(self):
+        """Like torch: consecutive modules with the same repr are shown once, as ``(0-2): 3 x Linear(...)``."""
+        reprs = [repr(module) for module in self]
+        if not reprs:
+            return self._get_name() + "()"
+        blocks = []  # [start, end, repr]
+        for i, r in enumerate(reprs):
+            if blocks and blocks[-1][2] == r:
+                blocks[-1][1] = i
+            else:
+                blocks.append([i, i, r])
+        lines = [_indent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}") for a, b, r in blocks]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):

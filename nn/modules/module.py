@@ -63,7 +63,7 @@ class Module:
         params = self.__dict__.get("_parameters")
         if isinstance(value, Parameter):
             self._registry("_parameters")
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
@@ -72,7 +72,7 @@ class Module:
             params[name] = None
         elif isinstance(value, Module):
             self._registry("_modules")
-            self._forget(name)
+            self._forget(name, keep="_modules")
             self._modules[name] = value
         elif name in self.__dict__.get("_modules", {}):
             if value is not None:
@@ -87,9 +87,11 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
+    def _forget(self, name, keep):
+        """Remove ``name`` from the other registries; re-registering keeps its position in ``keep`` (as torch)."""
         for kind in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[kind].pop(name, None)
+            if kind != keep:
+                self.__dict__[kind].pop(name, None)
         self.__dict__.pop(name, None)
 
     def __getattr__(self, name):
@@ -123,7 +125,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None, got "
                             f"{type(param).__name__}")
-        self._forget(name)
+        self._forget(name, keep="_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -132,7 +134,7 @@ class Module:
         self._check_name("buffer", name)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
-        self._forget(name)
+        self._forget(name, keep="_buffers")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent.discard(name)
@@ -142,11 +144,10 @@ class Module:
     def add_module(self, name, module):
         """Register a child module under ``name`` (what attribute assignment does)."""
         self._registry("_modules")
-        if not isinstance(name, str) or "." in name or not name:
-            raise KeyError(f"module name must be a non-empty string without '.', got {name!r}")
+        self._check_name("module", name)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be an nn.Module or None, got {type(module).__name__}")
-        self._forget(name)
+        self._forget(name, keep="_modules")
         self._modules[name] = module
 
     register_module = add_module
@@ -220,8 +221,9 @@ class Module:
         """Set training mode (dropout active, batch-norm uses batch statistics) here and below."""
         if not isinstance(mode, bool):
             raise ValueError(f"train: mode must be a bool, got {mode!r}")
-        for module in self.modules():
-            object.__setattr__(module, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for module in self.children():  # through train(), as torch, so that overrides are honoured
+            module.train(mode)
         return self
 
     def eval(self):
@@ -241,7 +243,9 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
+                param.grad.detach_()
                 param.grad.data[...] = 0
+                param.grad._bump_version()
 
     def apply(self, fn):
         """Call ``fn`` on every sub-module (children first) and then on this module; returns self."""
@@ -341,8 +345,10 @@ class Module:
 
     def __repr__(self):
         extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
         children = [f"({name}): {_indent(repr(module))}" for name, module in self._modules.items()]
-        if not children:
+        if len(extra_lines) == 1 and not children:
             return f"{self._get_name()}({extra})"
-        lines = ([extra] if extra else []) + children
-        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+        if not extra_lines and not children:
+            return f"{self._get_name()}()"
+        return self._get_name() + "(\n  " + "\n  ".join(extra_lines + children) + "\n)"
