@@ -1,3 +1,353 @@
-"""nn.functional: loss family (filled in by its implementation)."""
+"""nn.functional: loss family, with torch.nn.functional's signatures, defaults and numbers.
 
-__all__ = []
+``reduction`` is ``'mean'`` (default), ``'sum'`` or ``'none'``; the deprecated ``size_average``/``reduce``
+are honoured as in torch. Float32 in, float32 out.
+
+* ``cross_entropy`` takes logits and either class indices (any integer dtype; ``ignore_index``, ``weight``,
+  ``label_smoothing``) or class probabilities (a floating target of the input's shape). It is one fused op
+  (log-softmax + NLL, stable for huge logits) whose gradient is ``softmax(x) - onehot(target)``, scaled.
+  The weighted mean divides by the summed weights of the non-ignored targets, as torch; a mean over no
+  target at all is NaN (gradient 0), as torch.
+* ``nll_loss`` takes log-probabilities (e.g. ``log_softmax``) and class indices.
+* ``binary_cross_entropy`` takes probabilities in [0, 1]; the logs are clamped at -100, as torch.
+* ``binary_cross_entropy_with_logits`` takes logits; stable for any finite logit.
+
+Shapes: the class dim is dim 1 (``(N, C)``, ``(N, C, d1, ...)``) or dim 0 for an unbatched ``(C,)`` input.
+
+Deliberate differences from torch: ``mse_loss``/``l1_loss`` raise a ValueError when input and target
+shapes differ (torch broadcasts them with a warning, which is almost always a bug); class-index targets may
+be any integer dtype (torch: int64 or uint8); the weights are cast to the input's dtype. Like torch,
+``weight``/``pos_weight`` of the cross-entropy family are constants: passing one that requires grad is an
+error.
+"""
+
+import warnings
+
+import numpy as np
+
+from autograd_lite.functions import math as m
+from autograd_lite.functions import reduction as r
+from autograd_lite.ops import loss as lo
+from autograd_lite.tensor import Tensor, apply
+
+__all__ = ["mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "one_hot"]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def legacy_reduction(size_average, reduce, emit_warning=True):
+    """torch's mapping of the deprecated ``size_average``/``reduce`` flags to a reduction string."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    out = "mean" if (size_average and reduce) else ("sum" if reduce else "none")
+    if emit_warning:
+        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{out}' "
+                      "instead.", stacklevel=3)
+    return out
+
+
+def check_reduction(name, reduction):
+    """The reduction string, or a ValueError naming the loss and the valid choices."""
+    if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: {reduction!r} is not a valid value for reduction; expected "
+                         "'mean', 'sum' or 'none'")
+    return reduction
+
+
+def _reduction(name, size_average, reduce, reduction):
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce, emit_warning=True)
+    return check_reduction(name, reduction)
+
+
+def _tensor(name, what, value):
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (np.ndarray, np.generic, list, tuple, int, float)):
+        return Tensor._wrap(np.asarray(value))
+    raise TypeError(f"{name}: {what} must be a Tensor, got {type(value).__name__}")
+
+
+def _floating_input(name, input, what="input"):
+    input = _tensor(name, what, input)
+    if input.data.dtype.kind != "f":
+        raise TypeError(f"{name}: {what} must be a floating point tensor, got dtype {input.data.dtype}")
+    return input
+
+
+def _constant(name, what, value, dtype):
+    """A weight as a constant array in ``dtype`` (torch refuses weights that require grad)."""
+    if value is None:
+        return None
+    if isinstance(value, Tensor):
+        if value.requires_grad:
+            raise RuntimeError(f"{name}: {what} cannot require grad: the loss is not differentiable with "
+                               f"respect to it (as in torch); pass {what}.detach()")
+        value = value.data
+    return np.asarray(value).astype(dtype, copy=False)
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return r.mean(loss)
+    if reduction == "sum":
+        return r.sum(loss)
+    return loss
+
+
+# ---- regression losses -------------------------------------------------------------------------------
+
+def _pointwise(name, input, target, weight, reduction, fn):
+    input = _floating_input(name, input)
+    target = _tensor(name, "target", target)
+    if input.shape != target.shape:
+        raise ValueError(f"{name}: input shape {input.shape} and target shape {target.shape} differ; "
+                         "torch would broadcast them (with a warning), which is almost always a bug. "
+                         "Reshape one of them (e.g. target.view_as(input))")
+    loss = fn(m.sub(input, target))
+    if weight is None:
+        return _reduce(loss, reduction)
+    weight = _tensor(name, "weight", weight)
+    if weight.shape != input.shape:
+        raise ValueError(f"{name}: weight shape {weight.shape} must equal the input shape {input.shape}")
+    loss = m.mul(loss, weight)
+    if reduction == "mean":
+        return m.div(r.sum(loss), r.sum(weight))
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error: mean((input - target) ** 2) (or its sum, or elementwise).
+
+    ``weight`` (torch 2.x): per-element weights of the input's shape; the weighted mean divides by their sum.
+    Input and target must have the same shape (torch would broadcast them with a warning).
+    """
+    reduction = _reduction("mse_loss", size_average, reduce, reduction)
+    return _pointwise("mse_loss", input, target, weight, reduction, lambda d: m.mul(d, d))
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean absolute error: mean(|input - target|); gradient sign(input - target), 0 where equal."""
+    reduction = _reduction("l1_loss", size_average, reduce, reduction)
+    return _pointwise("l1_loss", input, target, weight, reduction, m.abs)
+
+
+# ---- classification losses ---------------------------------------------------------------------------
+
+def _class_axis(name, input):
+    if input.data.ndim == 0:
+        raise ValueError(f"{name}: input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...), "
+                         "got a 0-d tensor")
+    return 0 if input.data.ndim == 1 else 1
+
+
+def _index_targets(name, input, target, weight, ignore_index, prob_ok):
+    """Check class-index targets; returns (class axis, C, the indices with ignored ones -> 0, keep mask)."""
+    x = input.data
+    axis = _class_axis(name, input)
+    n_classes = x.shape[axis]
+    t = target.data
+    expected = x.shape[:axis] + x.shape[axis + 1:]
+    if t.dtype.kind not in "iu" or t.shape != expected:
+        what = ("class indices (an integer tensor) of shape "
+                f"{expected}" + (f", or class probabilities (a floating tensor) of the input's shape "
+                                 f"{x.shape}" if prob_ok else ""))
+        raise ValueError(f"{name}: expected a target of {what}; got a target of shape {t.shape} and dtype "
+                         f"{t.dtype} for an input of shape {x.shape}")
+    if weight is not None and weight.shape != (n_classes,):
+        raise ValueError(f"{name}: weight must have one entry per class, shape ({n_classes},), but got shape "
+                         f"{weight.shape} (input of shape {x.shape})")
+    keep = t != ignore_index
+    bad = None
+    if t.size and (t.min() < 0 or t.max() >= n_classes):  # (the full check only when some index is off)
+        bad = keep & ((t < 0) | (t >= n_classes))
+    if bad is not None and bad.any():
+        raise IndexError(f"{name}: target {int(t[bad].flat[0])} is out of bounds for {n_classes} classes "
+                         f"(input of shape {x.shape}); class indices must be in [0, {n_classes - 1}] or "
+                         f"equal ignore_index={ignore_index}")
+    index = np.where(keep, t, 0).astype(np.intp, copy=False)
+    return axis, n_classes, index, keep
+
+
+def _target_weights(index, keep, weight, dtype):
+    """The weight of each position's target class, 0 where ignored."""
+    if weight is None:
+        return keep.astype(dtype)
+    return np.where(keep, weight[index], 0).astype(dtype, copy=False)
+
+
+def _mean_scale(total):
+    """1 / total, or 0 with a NaN result when nothing is counted (torch: mean over no target is NaN)."""
+    total = float(total)
+    return (1.0 / total, False) if total > 0 else (0.0, True)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood: -input[n, target[n]] (input holds log-probabilities, e.g. log_softmax).
+
+    ``weight``: one weight per class; the mean divides by the summed weights of the non-ignored targets.
+    Targets equal to ``ignore_index`` contribute 0 (to the loss, its divisor and the gradient).
+    """
+    reduction = _reduction("nll_loss", size_average, reduce, reduction)
+    input = _floating_input("nll_loss", input)
+    target = _tensor("nll_loss", "target", target)
+    weight = _constant("nll_loss", "weight", weight, input.data.dtype)
+    axis, _, index, keep = _index_targets("nll_loss", input, target, weight, ignore_index, prob_ok=False)
+    scale = _target_weights(index, keep, weight, input.data.dtype)
+    nan_out = False
+    if reduction == "mean":
+        factor, nan_out = _mean_scale(scale.sum(dtype=np.float64))
+        scale = scale * scale.dtype.type(factor)
+    return apply(lo.NLL, input, index=np.expand_dims(index, axis), scale=scale, keep=keep, axis=axis,
+                 reduction="none" if reduction == "none" else "sum", nan_out=nan_out)
+
+
+def _check_smoothing(name, label_smoothing):
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    return float(label_smoothing)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross-entropy between logits ``input`` and ``target``: class indices or class probabilities.
+
+    One fused op, log_softmax + NLL, stable for huge logits, with gradient ``softmax(input) - onehot``
+    (scaled). Class indices: shape (N,) for input (N, C), (N, d1, ...) for (N, C, d1, ...), 0-d for an
+    unbatched (C,); ``weight`` per class, ``ignore_index`` and ``label_smoothing`` (the target becomes
+    (1 - eps) onehot + eps / C) as in torch. Class probabilities: a floating target of the input's shape
+    (it may require grad); the mean divides by the number of positions N * d1 * ....
+    """
+    name = "cross_entropy"
+    reduction = _reduction(name, size_average, reduce, reduction)
+    eps = _check_smoothing(name, label_smoothing)
+    input = _floating_input(name, input)
+    target = _tensor(name, "target", target)
+    dtype = input.data.dtype
+    weight = _constant(name, "weight", weight, dtype)
+    axis = _class_axis(name, input)
+    n_classes = input.data.shape[axis]
+    op_reduction = "none" if reduction == "none" else "sum"
+    if target.data.dtype.kind == "f" and target.shape == input.shape:
+        return _cross_entropy_probs(input, target, weight, axis, n_classes, reduction, eps)
+    axis, n_classes, index, keep = _index_targets(name, input, target, weight, ignore_index, prob_ok=True)
+    a = _target_weights(index, keep, weight, dtype)
+    nan_out = False
+    scale = 1.0
+    if reduction == "mean":
+        scale, nan_out = _mean_scale(a.sum(dtype=np.float64))
+    index = np.expand_dims(index, axis)
+    if eps > 0:  # (eps / C) * w_c at every class of a kept position, on top of (1 - eps) * w_t at the target
+        b = np.expand_dims(keep.astype(dtype) * dtype.type(scale * eps / max(n_classes, 1)), axis)
+        coef = b * (np.ones(n_classes, dtype) if weight is None else weight).reshape(
+            (n_classes,) + (1,) * (input.data.ndim - axis - 1))
+        coef = np.array(np.broadcast_to(coef, input.data.shape))
+        np.put_along_axis(coef, index, np.take_along_axis(coef, index, axis)
+                          + np.expand_dims(a, axis) * dtype.type(scale * (1.0 - eps)), axis)
+    elif input.data.ndim == 2:  # the common (N, C) case, without the along-axis machinery
+        coef = np.zeros(input.data.shape, dtype)
+        coef[np.arange(len(a)), index[:, 0]] = a * dtype.type(scale)
+    else:
+        coef = np.zeros(input.data.shape, dtype)
+        np.put_along_axis(coef, index, np.expand_dims(a * dtype.type(scale), axis), axis)
+    return apply(lo.CrossEntropy, input, coef, axis=axis, reduction=op_reduction, nan_out=nan_out)
+
+
+def _cross_entropy_probs(input, target, weight, axis, n_classes, reduction, eps):
+    """Cross-entropy against class probabilities: the op's soft targets are the (smoothed, weighted,
+    mean-scaled) target itself, kept differentiable when it requires grad."""
+    dtype = input.data.dtype
+    coef = m.astype(target, dtype)
+    if eps > 0:
+        coef = m.add(m.mul(coef, 1.0 - eps), eps / n_classes)
+    if weight is not None:
+        if weight.shape != (n_classes,):
+            raise ValueError(f"cross_entropy: weight must have one entry per class, shape ({n_classes},), but "
+                             f"got shape {weight.shape} (input of shape {input.shape})")
+        coef = m.mul(coef, weight.reshape((n_classes,) + (1,) * (input.data.ndim - axis - 1)))
+    nan_out = False
+    if reduction == "mean":
+        positions = input.data.size // n_classes if n_classes else 0
+        nan_out = positions == 0
+        if positions:
+            coef = m.div(coef, float(positions))
+    return apply(lo.CrossEntropy, input, coef, axis=axis, reduction="none" if reduction == "none" else "sum",
+                 nan_out=nan_out)
+
+
+def _binary_args(name, input, target, weight, reduction_args):
+    reduction = _reduction(name, *reduction_args)
+    input = _floating_input(name, input)
+    target = _tensor(name, "target", target)
+    if target.shape != input.shape:
+        raise ValueError(f"{name}: target shape {target.shape} must be the same as the input shape "
+                         f"{input.shape}")
+    if target.data.dtype != input.data.dtype:
+        target = m.astype(target, input.data.dtype)
+    weight = _constant(name, "weight", weight, input.data.dtype)
+    if weight is not None:
+        _check_broadcast(name, "weight", weight.shape, input.shape)
+    return reduction, input, target, weight
+
+
+def _check_broadcast(name, what, shape, input_shape):
+    try:
+        ok = np.broadcast_shapes(shape, input_shape) == tuple(input_shape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{name}: {what} of shape {shape} does not broadcast to the input shape {input_shape}")
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-weight * (target * log(input) + (1 - target) * log(1 - input)) for probabilities ``input``.
+
+    The logs are clamped at -100 (as torch), so input 0 or 1 gives a finite loss. ``weight`` broadcasts to
+    the input's shape and rescales each element (the mean still divides by the number of elements).
+    """
+    name = "binary_cross_entropy"
+    reduction, input, target, weight = _binary_args(name, input, target, weight, (size_average, reduce,
+                                                                                    reduction))
+    return _reduce(apply(lo.BinaryCrossEntropy, input, target, weight=weight), reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross-entropy of sigmoid(input) computed from the logits in the stable log-sum-exp form.
+
+    ``pos_weight`` (broadcast along the last dim, e.g. one per class) multiplies the positive term:
+    ``-(pos_weight * t * log sigmoid(x) + (1 - t) * log(1 - sigmoid(x)))``.
+    """
+    name = "binary_cross_entropy_with_logits"
+    reduction, input, target, weight = _binary_args(name, input, target, weight, (size_average, reduce,
+                                                                                    reduction))
+    pos_weight = _constant(name, "pos_weight", pos_weight, input.data.dtype)
+    if pos_weight is not None:
+        _check_broadcast(name, "pos_weight", pos_weight.shape, input.shape)
+    loss = apply(lo.BinaryCrossEntropyWithLogits, input, target, weight=weight, pos_weight=pos_weight)
+    return _reduce(loss, reduction)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class indices of shape ``(*)`` -> an int64 tensor of shape ``(*, num_classes)`` with a 1 at each
+    index (``num_classes=-1``: one more than the largest index)."""
+    t = _tensor("one_hot", "tensor", tensor).data
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: needs an integer tensor of class indices, got dtype {t.dtype}")
+    if num_classes == -1:
+        if t.size == 0:
+            raise ValueError("one_hot: cannot infer the number of classes from an empty tensor; pass "
+                             "num_classes")
+        num_classes = int(t.max()) + 1
+    elif not isinstance(num_classes, (int, np.integer)) or num_classes < 0:
+        raise ValueError(f"one_hot: num_classes must be a non-negative int or -1, got {num_classes!r}")
+    if t.size and t.min() < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {int(t.min())}")
+    if t.size and t.max() >= num_classes:
+        raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}, got "
+                         f"{int(t.max())}")
+    out = np.zeros(t.shape + (int(num_classes),), dtype=np.int64)
+    np.put_along_axis(out, np.expand_dims(t.astype(np.intp), -1), 1, axis=-1)
+    return Tensor._wrap(out)

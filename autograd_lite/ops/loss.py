@@ -1,0 +1,216 @@
+"""Fused loss operations: cross-entropy from logits, negative log-likelihood, binary cross-entropy on
+probabilities and on logits. Each computes its loss in one numerically stable forward and has one vjp,
+written against ``ctx.xp`` so that it is differentiable again under ``create_graph``.
+
+The functional front ends (``nn.functional``) check the arguments and fold everything that does not depend
+on the input (class weights, ignore_index, label smoothing, the mean's divisor) into constant arrays:
+
+* ``CrossEntropy(x, coef)``: ``-sum(coef * log_softmax(x, axis), axis)``, i.e. cross-entropy against the
+  soft targets ``coef``. Class-index targets become a dense ``coef``: ``a_i`` at the target class plus
+  ``b_i * w_c`` everywhere (label smoothing). The vjp is ``g * (softmax(x) * sum_c coef - coef)``, which is
+  ``softmax(x) - onehot(target)`` scaled, for plain targets. ``coef`` may itself require grad (class
+  probability targets): its gradient is ``-g * log_softmax(x)``.
+* ``NLL(x)``: ``-a_i * x[i, target_i]`` (x holds log-probabilities); linear, so its vjp is a constant.
+* ``BinaryCrossEntropy(x, t)``: torch's form with the logs clamped at -100 and the gradient
+  ``(x - t) / max(x (1 - x), 1e-12)``.
+* ``BinaryCrossEntropyWithLogits(x, t)``: ``(1 - t) x - l_w log_sigmoid(x)``, ``l_w = 1 + (pos_weight - 1) t``,
+  with log_sigmoid in its log-sum-exp form (no overflow for any finite x).
+"""
+
+import numpy as np
+
+from .base import Op, OpError, data_of, numpy_namespace
+from .reduce import _stable_max
+
+BCE_EPSILON = 1e-12  # torch's EPSILON in binary_cross_entropy_backward
+
+
+def _is_array(a):
+    return isinstance(a, (np.ndarray, np.generic))
+
+
+def _log_softmax(x, axis):
+    shifted = x - _stable_max(x, axis)
+    with np.errstate(divide="ignore"):
+        shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
+
+
+def _graph_log_softmax(xp, x, axis):
+    """log_softmax from recorded xp operations (the max is a constant: it cancels in the derivative)."""
+    shifted = x - _stable_max(xp.data(x), axis)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis, True))
+
+
+def _log1p(xp, a):
+    return np.log1p(a) if _is_array(a) else xp.log(1.0 + a)
+
+
+def _sigmoid(xp, x):
+    """1 / (1 + e^-x) without overflow: e^-|x| is the only exponential."""
+    pos = xp.data(x) >= 0
+    e = xp.exp(xp.where(pos, -x, x))
+    return xp.where(pos, 1.0, e) / (1.0 + e)
+
+
+def _log_sigmoid(xp, x):
+    """log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|), finite for every finite x."""
+    pos = xp.data(x) >= 0
+    return xp.where(pos, 0.0, x) - _log1p(xp, xp.exp(xp.where(pos, -x, x)))
+
+
+def _expand_for_none(xp, g, reduction, axis):
+    """The upstream gradient of a per-position loss, with the class axis put back (for broadcasting)."""
+    return xp.expand_dims(g, axis) if reduction == "none" else g
+
+
+class CrossEntropy(Op):
+    """-sum over ``axis`` of coef * log_softmax(x); per position (reduction 'none') or summed ('sum').
+
+    ``nan_out``: the result is NaN (a mean over zero weight: no target, or all ignored), as torch; the
+    gradient is then 0 (coef is 0).
+    """
+
+    name = "cross_entropy"
+
+    @staticmethod
+    def forward(x, coef, axis, reduction, nan_out=False):
+        if x.dtype.kind != "f":
+            raise OpError(f"cross_entropy: input must be floating point logits, got dtype {x.dtype}")
+        lsm = _log_softmax(x, axis)
+        if np.isfinite(lsm).all():
+            prod = coef * lsm
+        else:  # a -inf logit: 0 * -inf is 0 here (that class has no weight in the loss)
+            with np.errstate(invalid="ignore"):
+                prod = np.where(coef == 0, 0, coef * lsm).astype(lsm.dtype, copy=False)
+        loss = -prod.sum() if reduction == "sum" else -prod.sum(axis=axis)
+        if nan_out:
+            loss = np.full(np.shape(loss), np.nan)
+        return np.asarray(loss, dtype=x.dtype), lsm
+
+    @staticmethod
+    def vjp(ctx, g):
+        x, coef = ctx.x
+        xp, axis = ctx.xp, ctx.p["axis"]
+        g = _expand_for_none(xp, g, ctx.p["reduction"], axis)
+        fast = _is_array(x) and _is_array(coef) and _is_array(g)
+        lsm = ctx.saved if _is_array(x) else _graph_log_softmax(xp, x, axis)
+        gx = gc = None
+        if ctx.needs[0]:
+            total = xp.sum(coef, axis, True)
+            if fast:  # the plain backward: one temporary, updated in place
+                gx = np.exp(lsm)
+                gx *= total
+                gx -= coef
+                gx *= g
+            else:
+                gx = (xp.exp(lsm) * total - coef) * g
+        if ctx.needs[1]:
+            gc = -lsm * g
+        return gx, gc
+
+
+class NLL(Op):
+    """-scale * x picked at ``index`` along ``axis`` (x: log-probabilities); 'none' or 'sum'.
+
+    ``index`` has x's shape with ``axis`` of size 1 (ignored targets point at class 0 with scale 0);
+    ``keep`` masks the ignored positions (their loss is 0 even where x is -inf).
+    """
+
+    name = "nll_loss"
+    saves_x = False
+
+    @staticmethod
+    def forward(x, index, scale, keep, axis, reduction, nan_out=False):
+        picked = np.squeeze(np.take_along_axis(x, index, axis=axis), axis=axis)
+        loss = np.where(keep, -scale * picked, 0)
+        if reduction == "sum":
+            loss = np.sum(loss)
+        if nan_out:
+            loss = np.full(np.shape(loss), np.nan)
+        return np.asarray(loss, dtype=x.dtype), x.shape
+
+    @staticmethod
+    def vjp(ctx, g):
+        p = ctx.p
+        axis = p["axis"]
+        dense = np.zeros(ctx.saved, dtype=p["scale"].dtype)
+        np.put_along_axis(dense, p["index"], -np.expand_dims(p["scale"], axis), axis=axis)
+        return (_expand_for_none(ctx.xp, g, p["reduction"], axis) * dense,)
+
+
+class BinaryCrossEntropy(Op):
+    """Elementwise -weight * (t log(x) + (1 - t) log(1 - x)), each log clamped at -100 (as torch)."""
+
+    name = "binary_cross_entropy"
+
+    @staticmethod
+    def forward(x, t, weight=None):
+        x_ok = (x >= 0) & (x <= 1)
+        if not x_ok.all():
+            bad = x[~x_ok].flat[0]
+            raise OpError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
+                          f"(probabilities; use binary_cross_entropy_with_logits for logits), found {bad}")
+        t_ok = (t >= 0) & (t <= 1)
+        if not np.all(t_ok):
+            bad = np.asarray(t)[~t_ok].flat[0]
+            raise OpError(f"binary_cross_entropy: all elements of target should be between 0 and 1, "
+                          f"found {bad}")
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        loss = (t - 1) * log_1mx - t * log_x
+        if weight is not None:
+            loss = loss * weight
+        return np.asarray(loss, dtype=x.dtype), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        x, t = ctx.x
+        xp, w = ctx.xp, ctx.p.get("weight")
+        if w is not None:
+            g = g * w
+        gx = gt = None
+        if ctx.needs[0]:
+            denom = x * (1.0 - x)
+            small = data_of(denom) < BCE_EPSILON
+            if np.any(small):
+                denom = xp.where(small, BCE_EPSILON, denom)
+            gx = g * (x - t) / denom
+        if ctx.needs[1]:  # -logit(x), as torch's binary_cross_entropy_target_backward
+            with np.errstate(divide="ignore"):
+                gt = g * (_log1p(xp, -x) - xp.log(x))
+        return gx, gt
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """Elementwise weight * ((1 - t) x - (1 + (pos_weight - 1) t) log_sigmoid(x)), stable for large |x|."""
+
+    name = "binary_cross_entropy_with_logits"
+
+    @staticmethod
+    def forward(x, t, weight=None, pos_weight=None):
+        log_sig = _log_sigmoid(numpy_namespace, x)
+        if pos_weight is not None:
+            loss = (1 - t) * x - ((pos_weight - 1) * t + 1) * log_sig
+        else:
+            loss = (1 - t) * x - log_sig
+        if weight is not None:
+            loss = loss * weight
+        return np.asarray(loss, dtype=x.dtype), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        x, t = ctx.x
+        xp, w, pw = ctx.xp, ctx.p.get("weight"), ctx.p.get("pos_weight")
+        if w is not None:
+            g = g * w
+        gx = gt = None
+        if ctx.needs[0]:
+            if pw is None:
+                gx = g * (_sigmoid(xp, x) - t)
+            else:  # d/dx = (1 - t) - l_w * sigmoid(-x)
+                gx = g * ((1.0 - t) - ((pw - 1) * t + 1) * _sigmoid(xp, -x))
+        if ctx.needs[1]:
+            gt = -g * x if pw is None else g * (-x - (pw - 1) * _log_sigmoid(xp, x))
+        return gx, gt
