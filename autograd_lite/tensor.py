@@ -8,7 +8,7 @@ and its views, bumped by every in-place change, so that backward can detect a sa
 import numpy as np
 
 from . import dtypes
-from .autograd.engine import Node, run_backward
+from .autograd.engine import Node
 from .autograd.grad_mode import _state
 
 

@@ -5,6 +5,8 @@ Ties follow PyTorch: ``maximum``/``minimum`` split the gradient evenly between e
 passes it where min <= x <= max; ``abs``, ``relu`` send 0 at 0.
 """
 
+import math
+
 import numpy as np
 
 from ..dtypes import as_floating
@@ -410,3 +412,22 @@ class Clone(Op):
     @staticmethod
     def vjp(ctx, g):
         return (g,)
+
+
+def _erf_numpy(x):
+    return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+
+
+class Erf(Op):
+    """The error function (computed with math.erf per element); d/dx erf(x) = 2/sqrt(pi) exp(-x^2)."""
+
+    name = "erf"
+
+    @staticmethod
+    def forward(x):
+        return _erf_numpy(np.asarray(x)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        return (g * (ctx.xp.exp(-(x * x)) * (2.0 / math.sqrt(math.pi))),)

@@ -1,4 +1,5 @@
-"""Matrix product with torch.matmul's rules: 1-D, 2-D and batched N-D with broadcast batch dims."""
+"""Matrix products: matmul with torch.matmul's rules (1-D, 2-D, batched N-D with broadcast batch dims),
+and the fused linear layer x @ w.T + b."""
 
 import numpy as np
 
@@ -50,3 +51,30 @@ class MatMul(Op):
             if b.ndim == 1:
                 gb = xp.squeeze(gb, -1)
         return ga, gb
+
+
+class Linear(Op):
+    """y = x @ w.T + b over the last dim of x; inputs x (..., in), w (out, in), b (out,) or None."""
+
+    name = "linear"
+
+    @staticmethod
+    def forward(x, w, b):
+        rows = int(np.prod(x.shape[:-1]))
+        out = np.matmul(x.reshape(rows, x.shape[-1]), w.T)
+        if b is not None:
+            out += b
+        return out.reshape(x.shape[:-1] + (w.shape[0],)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        x, w, _ = ctx.x
+        xp = ctx.xp
+        out_features, in_features = w.shape
+        rows = int(np.prod(x.shape[:-1]))
+        g2 = xp.reshape(g, (rows, out_features))
+        gx = xp.reshape(xp.matmul(g2, w), x.shape) if ctx.needs[0] else None
+        gw = (xp.matmul(xp.swapaxes(g2, 0, 1), xp.reshape(x, (rows, in_features)))
+              if ctx.needs[1] else None)
+        gb = xp.sum(g2, axis=0) if ctx.needs[2] else None
+        return gx, gw, gb

@@ -15,7 +15,7 @@ import numpy as np
 
 from autograd_lite.functions.math import clamp, exp, leaky_relu, log, mul, relu, sigmoid, tanh, where
 from autograd_lite.functions.methods import _inplace
-from autograd_lite.ops.base import Op
+from autograd_lite.ops.elementwise import Erf
 from autograd_lite.tensor import Tensor, apply
 
 __all__ = ["relu_", "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_", "gelu", "silu",
@@ -67,25 +67,6 @@ def elu(input, alpha=1.0, inplace=False):
 
 def elu_(input, alpha=1.0):
     return _in_place("elu_", lambda a: _elu(a, alpha), input)
-
-
-def _erf_numpy(x):
-    return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
-
-
-class Erf(Op):
-    """The error function (computed with math.erf per element); d/dx erf(x) = 2/sqrt(pi) exp(-x^2)."""
-
-    name = "erf"
-
-    @staticmethod
-    def forward(x):
-        return _erf_numpy(np.asarray(x)), None
-
-    @staticmethod
-    def vjp(ctx, g):
-        (x,) = ctx.x
-        return (g * (ctx.xp.exp(-(x * x)) * (2.0 / math.sqrt(math.pi))),)
 
 
 def gelu(input, approximate="none"):

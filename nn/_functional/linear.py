@@ -6,37 +6,11 @@ so that the forward and each gradient is a single GEMM (no batched matmul, no br
 
 import numpy as np
 
-from autograd_lite.ops.base import Op, OpError
+from autograd_lite.ops.base import OpError
+from autograd_lite.ops.linalg import Linear
 from autograd_lite.tensor import Tensor, apply
 
 __all__ = ["linear"]
-
-
-class Linear(Op):
-    """y = x @ w.T + b over the last dim of x; inputs x (..., in), w (out, in), b (out,) or None."""
-
-    name = "linear"
-
-    @staticmethod
-    def forward(x, w, b):
-        rows = int(np.prod(x.shape[:-1]))
-        out = np.matmul(x.reshape(rows, x.shape[-1]), w.T)
-        if b is not None:
-            out += b
-        return out.reshape(x.shape[:-1] + (w.shape[0],)), None
-
-    @staticmethod
-    def vjp(ctx, g):
-        x, w, _ = ctx.x
-        xp = ctx.xp
-        out_features, in_features = w.shape
-        rows = int(np.prod(x.shape[:-1]))
-        g2 = xp.reshape(g, (rows, out_features))
-        gx = xp.reshape(xp.matmul(g2, w), x.shape) if ctx.needs[0] else None
-        gw = (xp.matmul(xp.swapaxes(g2, 0, 1), xp.reshape(x, (rows, in_features)))
-              if ctx.needs[1] else None)
-        gb = xp.sum(g2, axis=0) if ctx.needs[2] else None
-        return gx, gw, gb
 
 
 def _tensor(value, what):

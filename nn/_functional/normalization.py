@@ -13,62 +13,11 @@ are exact too.
 
 import numpy as np
 
-from autograd_lite.ops.base import Op, OpError, numpy_namespace
+from autograd_lite.ops.base import OpError
+from autograd_lite.ops.normalization import BatchNorm, channel_layout
 from autograd_lite.tensor import Tensor, apply
 
 __all__ = ["batch_norm"]
-
-
-def _layout(shape):
-    """(reduced axes, broadcast shape of a per-channel array, number of values per channel)."""
-    axes = (0,) + tuple(range(2, len(shape)))
-    bshape = (1, shape[1]) + (1,) * (len(shape) - 2)
-    count = int(np.prod([shape[a] for a in axes]))
-    return axes, bshape, count
-
-
-class BatchNorm(Op):
-    """Batch normalisation with precomputed per-channel ``mean`` and ``invstd`` (1/sqrt(var + eps)),
-    both given in the broadcast shape (1, C, 1, ...). ``training`` says they are the batch's own
-    statistics (so they depend on x); otherwise they are constants (the running statistics)."""
-
-    name = "batch_norm"
-
-    @staticmethod
-    def forward(x, w, b, mean, invstd, eps, training):
-        _, bshape, _ = _layout(x.shape)
-        scale = invstd if w is None else invstd * w.reshape(bshape)
-        out = (x - mean) * scale
-        if b is not None:
-            out += b.reshape(bshape)
-        return out, None
-
-    @staticmethod
-    def vjp(ctx, g):
-        x, w, _ = ctx.x
-        xp, p = ctx.xp, ctx.p
-        axes, bshape, count = _layout(x.shape)
-        mean, invstd = p["mean"], p["invstd"]
-        if p["training"] and ctx.needs[0] and xp is not numpy_namespace:
-            # create_graph: the statistics as recorded functions of x, so that the gradient is too
-            mean = xp.sum(x, axis=axes, keepdims=True) / count
-            centered = x - mean
-            var = xp.sum(centered * centered, axis=axes, keepdims=True) / count
-            invstd = 1.0 / xp.sqrt(var + p["eps"])
-            xhat = centered * invstd
-        else:
-            xhat = (x - mean) * invstd
-        gw = xp.sum(g * xhat, axis=axes) if ctx.needs[1] else None
-        gb = xp.sum(g, axis=axes) if ctx.needs[2] else None
-        gx = None
-        if ctx.needs[0]:
-            gxhat = g if w is None else g * xp.reshape(w, bshape)
-            if p["training"]:
-                gx = (gxhat - xp.sum(gxhat, axis=axes, keepdims=True) / count
-                      - xhat * (xp.sum(gxhat * xhat, axis=axes, keepdims=True) / count)) * invstd
-            else:
-                gx = gxhat * invstd
-        return gx, gw, gb
 
 
 def _array(name, t, channels, shape):
@@ -112,7 +61,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     running_var = _array("running_var", running_var, channels, shape)
     weight = _array("weight", weight, channels, shape)
     bias = _array("bias", bias, channels, shape)
-    axes, bshape, count = _layout(shape)
+    axes, bshape, count = channel_layout(shape)
     if training:
         if count == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {shape}")
