@@ -2,6 +2,7 @@
 recorded tensor operations), and its registration with the engine."""
 
 from ..autograd import engine
+from ..ops import conv as cv
 from ..ops import elementwise as ew
 from ..ops import reduce as red
 from ..ops import shape as sh
@@ -86,8 +87,24 @@ class tensor_namespace:
         return apply(sh.IndexScatter, g, shape=shape, index=index)
 
     @staticmethod
+    def apply(op, *inputs, **params):
+        return apply(op, *inputs, **params)
+
+    @staticmethod
     def astype(a, dtype):
         return m.astype(a, dtype)
+
+    @staticmethod
+    def conv2d(x, w, size, stride, padding, dilation):
+        return apply(cv.Conv2d, x, w, size=size, stride=stride, padding=padding, dilation=dilation)
+
+    @staticmethod
+    def conv2d_input_grad(g, w, size, stride, padding, dilation):
+        return apply(cv.ConvInputGrad, g, w, size=size, stride=stride, padding=padding, dilation=dilation)
+
+    @staticmethod
+    def conv2d_weight_grad(x, g, size, stride, padding, dilation):
+        return apply(cv.ConvWeightGrad, x, g, size=size, stride=stride, padding=padding, dilation=dilation)
 
 
 engine.Node.xp = numpy_namespace

@@ -40,9 +40,22 @@ def data_of(a):
     return getattr(a, "data", a) if not isinstance(a, (np.ndarray, np.generic)) else a
 
 
+def _apply_numpy(op, *inputs, **params):
+    """Run another op inside a vjp: its forward on arrays here, a recorded op under create_graph."""
+    return op.forward(*inputs, **params)[0]
+
+
 def _index_scatter_numpy(g, shape, index):
     from .shape import scatter_into_zeros
     return scatter_into_zeros(g, shape, index)
+
+
+def _conv_numpy(name):
+    """numpy_namespace.<name>(a, b, size, stride, padding, dilation): the forward of the conv op ``name``."""
+    def call(a, b, size, stride, padding, dilation):
+        from . import conv
+        return getattr(conv, name).forward(a, b, size, stride, padding, dilation)[0]
+    return staticmethod(call)
 
 
 class numpy_namespace:
@@ -64,6 +77,10 @@ class numpy_namespace:
     getitem = staticmethod(operator.getitem)
     data = staticmethod(data_of)
     index_scatter = staticmethod(_index_scatter_numpy)
+    apply = staticmethod(_apply_numpy)
+    conv2d = _conv_numpy("Conv2d")
+    conv2d_input_grad = _conv_numpy("ConvInputGrad")
+    conv2d_weight_grad = _conv_numpy("ConvWeightGrad")
 
     @staticmethod
     def sum(a, axis=None, keepdims=False):

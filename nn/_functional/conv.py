@@ -1,3 +1,154 @@
-"""nn.functional: conv family (filled in by its implementation)."""
+"""nn.functional: conv2d and conv_transpose2d (NCHW, torch's signatures, defaults and output sizes).
 
-__all__ = []
+Both are thin wrappers over the differentiable ops in ``autograd_lite.ops.conv`` (im2col + one GEMM);
+the bias is a broadcast add after the op. ``groups`` other than 1 is not implemented.
+"""
+
+import operator
+
+import numpy as np
+
+from autograd_lite.ops import conv as cv
+from autograd_lite.ops.base import OpError
+from autograd_lite.tensor import Tensor, apply
+
+__all__ = ["conv2d", "conv_transpose2d"]
+
+
+def _pair(name, what, value, minimum):
+    """An int or a pair of ints (each >= minimum) as a tuple of two ints."""
+    values = (value, value) if isinstance(value, (int, np.integer)) else value
+    try:
+        values = tuple(operator.index(v) for v in values)
+    except TypeError:
+        raise TypeError(f"{name}: {what} must be an int or a pair of ints, got {value!r}") from None
+    if len(values) != 2:
+        raise OpError(f"{name}: {what} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in values):
+        kind = "non-negative" if minimum == 0 else "positive"
+        raise OpError(f"{name}: {what} must be {kind}, got {value!r}")
+    return values
+
+
+def _check_groups(name, groups):
+    if groups != 1:
+        raise NotImplementedError(f"{name}: groups={groups} is not implemented in autograd_lite (only "
+                                  "groups=1)")
+
+
+def _check_tensors(name, input, weight, bias):
+    for what, t in (("input", input), ("weight", weight)) + ((("bias", bias),) if bias is not None else ()):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: {what} must be a Tensor, got {type(t).__name__}")
+        if t.dtype.kind != "f":
+            raise OpError(f"{name}: {what} must be a floating point tensor, got dtype {t.dtype}")
+    if input.dtype != weight.dtype or (bias is not None and bias.dtype != input.dtype):
+        bias_part = f" and bias dtype {bias.dtype}" if bias is not None else ""
+        raise OpError(f"{name}: input dtype {input.dtype}, weight dtype {weight.dtype}{bias_part} must "
+                        "be the same (convert with .float() or .double())")
+
+
+def _batched(name, input):
+    """(input as 4-D, whether it was unbatched 3-D)."""
+    if input.ndim == 4:
+        return input, False
+    if input.ndim == 3:
+        return input.reshape(1, *input.shape), True
+    raise OpError(f"{name}: expected a 3-D (unbatched, C x H x W) or 4-D (batched, N x C x H x W) input, "
+                  f"got shape {tuple(input.shape)}")
+
+
+def _check_weight(name, weight, bias, channel_dim, input_shape, layout):
+    if weight.ndim != 4:
+        raise OpError(f"{name}: expected a 4-D weight ({layout}), got shape {tuple(weight.shape)}")
+    if input_shape[-3] != weight.shape[channel_dim]:
+        raise OpError(f"{name}: input of shape {tuple(input_shape)} has {input_shape[-3]} channels, but "
+                      f"weight of shape {tuple(weight.shape)} ({layout}) expects {weight.shape[channel_dim]} "
+                      "input channels")
+    out_channels = weight.shape[1 - channel_dim]
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise OpError(f"{name}: bias of shape {tuple(bias.shape)} does not match the {out_channels} output "
+                      f"channels of weight of shape {tuple(weight.shape)} (expected shape ({out_channels},))")
+
+
+def _finish(out, bias, unbatched):
+    if bias is not None:
+        out = out + bias.reshape(1, bias.shape[0], 1, 1)
+    return out.reshape(*out.shape[1:]) if unbatched else out
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation, as torch) of input (N, C, H, W) or (C, H, W) with weight
+    (out_channels, C, kH, kW), plus bias (out_channels,) if given.
+
+    ``padding``: an int, a pair, ``'valid'`` (none) or ``'same'`` (output size = input size; stride 1 only;
+    an odd total padding puts the extra row/column at the bottom/right, as torch).
+    """
+    name = "conv2d"
+    _check_groups(name, groups)
+    _check_tensors(name, input, weight, bias)
+    stride = _pair(name, "stride", stride, 1)
+    dilation = _pair(name, "dilation", dilation, 1)
+    x, unbatched = _batched(name, input)
+    _check_weight(name, weight, bias, 1, input.shape, "out_channels, in_channels, kH, kW")
+    kernel = weight.shape[2:]
+    h, w = x.shape[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = (0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise OpError(f"{name}: padding='same' is not supported for strided convolutions "
+                              f"(stride={stride})")
+            pads = tuple(d * (k - 1) // 2 for d, k in zip(dilation, kernel))  # the rest goes bottom/right
+        else:
+            raise OpError(f"{name}: invalid padding string {padding!r}, should be one of 'valid', 'same' "
+                          "(or an int or a pair of ints)")
+    else:
+        pads = _pair(name, "padding", padding, 0)
+    if isinstance(padding, str) and padding == "same":
+        out_size = (h, w)
+    else:
+        spans = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+        padded = [n + 2 * p for n, p in zip((h, w), pads)]
+        if padded[0] < spans[0] or padded[1] < spans[1]:
+            raise OpError(f"{name}: the kernel is larger than the padded input: input of shape "
+                          f"{tuple(input.shape)} padded to {padded[0]} x {padded[1]}, weight of shape "
+                          f"{tuple(weight.shape)} with dilation {dilation} spans {spans[0]} x {spans[1]}")
+        out_size = tuple((n - sp) // s + 1 for n, sp, s in zip(padded, spans, stride))
+    out = apply(cv.Conv2d, x, weight, size=out_size, stride=stride, padding=pads, dilation=dilation)
+    return _finish(out, bias, unbatched)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-D convolution (the gradient of conv2d in its input) of input (N, C, H, W) or
+    (C, H, W) with weight (C, out_channels, kH, kW), plus bias (out_channels,) if given.
+
+    Output size per dim: (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1;
+    output_padding must be smaller than the stride or the dilation, as torch.
+    """
+    name = "conv_transpose2d"
+    _check_groups(name, groups)
+    _check_tensors(name, input, weight, bias)
+    stride = _pair(name, "stride", stride, 1)
+    dilation = _pair(name, "dilation", dilation, 1)
+    if isinstance(padding, str):
+        raise OpError(f"{name}: padding must be an int or a pair of ints, got the string {padding!r} "
+                         "(string padding is only supported by conv2d, as in torch)")
+    pads = _pair(name, "padding", padding, 0)
+    extra = _pair(name, "output_padding", output_padding, 0)
+    for op_, s, d in zip(extra, stride, dilation):
+        if not (op_ < s or op_ < d):
+            raise OpError(f"{name}: output_padding must be smaller than either stride or dilation, got "
+                          f"output_padding={extra}, stride={stride}, dilation={dilation}")
+    x, unbatched = _batched(name, input)
+    _check_weight(name, weight, bias, 0, input.shape, "in_channels, out_channels, kH, kW")
+    kernel = weight.shape[2:]
+    out_size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1
+                     for n, s, p, d, k, e in zip(x.shape[2:], stride, pads, dilation, kernel, extra))
+    if out_size[0] <= 0 or out_size[1] <= 0:
+        raise OpError(f"{name}: the output size {out_size[0]} x {out_size[1]} is not positive for input of "
+                      f"shape {tuple(input.shape)}, weight of shape {tuple(weight.shape)}, stride {stride}, "
+                      f"padding {pads}, dilation {dilation}, output_padding {extra}")
+    out = apply(cv.ConvInputGrad, x, weight, size=out_size, stride=stride, padding=pads, dilation=dilation)
+    return _finish(out, bias, unbatched)

@@ -1,3 +1,215 @@
-"""nn.functional: pooling family (filled in by its implementation)."""
+"""nn.functional: pooling and upsampling -- ``max_pool2d``, ``avg_pool2d``, ``adaptive_avg_pool2d`` and
+``interpolate`` (mode 'nearest'), with torch's signatures, defaults, output sizes and error checks.
 
-__all__ = []
+Inputs are (N, C, H, W), or unbatched (C, H, W) as in torch (a batch dim of 1 is added, then dropped).
+``max_pool2d``'s gradient goes to one element per window -- the one whose index it returns (torch's rule:
+the first maximum in row-major window order) -- and overlapping windows accumulate. The pooling ops are
+in ``autograd_lite.ops.pool``; ``interpolate`` is a gather along each resized dim whose gradient sums
+the copies of each input element.
+"""
+
+import math
+import operator
+
+import numpy as np
+
+from autograd_lite.autograd import is_grad_enabled
+from autograd_lite.functions.math import where
+from autograd_lite.functions.reduction import mean
+from autograd_lite.functions.shaping import reshape
+from autograd_lite.ops import pool
+from autograd_lite.ops.base import OpError
+from autograd_lite.tensor import Tensor, apply
+
+__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "interpolate"]
+
+
+def _pair(name, what, value):
+    """An int or a sequence of one or two ints as a pair of ints (torch's _pair)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value), int(value))
+    try:
+        values = tuple(operator.index(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{name}: {what} must either be a single int, or a tuple of two ints, got "
+                        f"{value!r}") from None
+    if len(values) == 1:
+        values = values * 2
+    if len(values) != 2:
+        raise OpError(f"{name}: {what} must either be a single int, or a tuple of two ints, got {value!r}")
+    return values
+
+
+def _geometry(name, kernel_size, stride, padding, dilation=1):
+    kernel = _pair(name, "kernel_size", kernel_size)
+    empty = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+    stride = kernel if empty else _pair(name, "stride", stride)
+    return kernel, stride, _pair(name, "padding", padding), _pair(name, "dilation", dilation)
+
+
+def _batched(name, input, kinds="f"):
+    """The input as (N, C, H, W) and whether it was batched; checks type, ndim and dtype."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (3, 4):
+        raise OpError(f"{name}: non-empty 3D or 4D (batch mode) tensor expected for input, got shape "
+                      f"{tuple(input.shape)}")
+    if input.dtype.kind not in kinds:
+        kind = "a floating point" if kinds == "f" else "a floating point or integer"
+        raise TypeError(f"{name}: expected {kind} input, got dtype {input.dtype}")
+    if input.ndim == 3:
+        return reshape(input, (1,) + input.shape), False
+    return input, True
+
+
+def _unbatched(t, batched):
+    return t if batched else reshape(t, t.shape[1:])
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """2-D max pooling over (N, C, H, W) or (C, H, W); padding counts as -inf.
+
+    With ``return_indices`` also returns the int64 indices of the maxima, flat in H * W per channel
+    (torch's layout). The gradient goes to those elements only.
+    """
+    x, batched = _batched("max_pool2d", input, kinds="fiu")
+    kernel, stride, padding, dilation = _geometry("max_pool2d", kernel_size, stride, padding, dilation)
+    values, index = pool.max_pool2d_indices(x.data, kernel, stride, padding, dilation, bool(ceil_mode))
+    if x.requires_grad and is_grad_enabled():
+        out_hw = values.shape[2:]
+        empty = pool.empty_windows(x.shape, out_hw, kernel, stride, padding, dilation)
+        out = apply(pool.MaxPool2d, x, positions=pool.flat_positions(index, x.shape, empty is not None),
+                    overlap=pool.windows_overlap(out_hw, kernel, stride, dilation))
+        if empty is not None:  # windows entirely in the padding: -inf (as torch), no gradient
+            out = where(Tensor._wrap(empty), Tensor._wrap(np.full((), -np.inf, dtype=x.dtype)), out)
+    else:
+        out = Tensor._wrap(values)
+    out = _unbatched(out, batched)
+    if return_indices:
+        return out, Tensor._wrap(index if batched else index[0])
+    return out
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """2-D average pooling over (N, C, H, W) or (C, H, W), with torch's divisor rules: the window size
+    including the zero padding (``count_include_pad=True``), or only the input elements, or
+    ``divisor_override``."""
+    x, batched = _batched("avg_pool2d", input)
+    kernel, stride, padding, _ = _geometry("avg_pool2d", kernel_size, stride, padding)
+    out = apply(pool.AvgPool2d, x, kernel=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode),
+                count_include_pad=bool(count_include_pad), divisor_override=divisor_override)
+    return _unbatched(out, batched)
+
+
+def _adaptive_size(output_size, hw):
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size, output_size)
+    sizes = tuple(output_size)
+    if len(sizes) == 1:
+        sizes = sizes * 2
+    if len(sizes) != 2:
+        raise OpError(f"adaptive_avg_pool2d: output_size must be an int or a pair (ints or None), got "
+                      f"{output_size!r}")
+    sizes = tuple(n if s is None else operator.index(s) for s, n in zip(sizes, hw))
+    if any(s < 0 for s in sizes):
+        raise OpError(f"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 "
+                      f"but received {output_size!r}")
+    return sizes
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling of (N, C, H, W) or (C, H, W) to a given (oh, ow) (an int, or a pair whose None
+    entries keep the input's size), with torch's windows [floor(i*H/oh), ceil((i+1)*H/oh))."""
+    x, batched = _batched("adaptive_avg_pool2d", input)
+    if any(n == 0 for n in x.shape[1:]):
+        raise OpError(f"adaptive_avg_pool2d: expected input to have non-zero size for non-batch dimensions, "
+                      f"but input has shape {tuple(input.shape)}")
+    H, W = x.shape[2:]
+    oh, ow = _adaptive_size(output_size, (H, W))
+    if (oh, ow) == (1, 1):
+        out = mean(x, dim=(2, 3), keepdim=True)
+    elif oh and ow and H % oh == 0 and W % ow == 0:  # equal windows: plain average pooling
+        k = (H // oh, W // ow)
+        out = apply(pool.AvgPool2d, x, kernel=k, stride=k, padding=(0, 0), ceil_mode=False,
+                    count_include_pad=True, divisor_override=None)
+    else:
+        out = apply(pool.AdaptiveAvgPool2d, x, output_size=(oh, ow))
+    return _unbatched(out, batched)
+
+
+# ---- interpolate ---------------------------------------------------------------------------------------
+_OTHER_MODES = ("linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+
+
+def _per_dim(name, value, n, what):
+    if isinstance(value, (tuple, list)):
+        if len(value) != n:
+            raise ValueError(f"{name}: Input and output must have the same number of spatial dimensions, "
+                             f"but got input with {n} spatial dimensions and {what} {tuple(value)}. Please "
+                             "provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, "
+                             "o2, ...,oK) format.")
+        return tuple(value)
+    return (value,) * n
+
+
+def nearest_source_index(in_size, out_size, scale_factor=None):
+    """torch's nearest index rule: src = min(floor(dst * scale), in - 1) in float32, with scale =
+    1 / scale_factor when one is given (and used), else in / out; out == in and out == 2 * in exactly."""
+    dst = np.arange(out_size)
+    if out_size == in_size:
+        return dst
+    if out_size == 2 * in_size:
+        return dst >> 1
+    if scale_factor is not None and scale_factor > 0:
+        scale = np.float32(1.0 / scale_factor)
+    else:
+        scale = np.float32(in_size) / np.float32(out_size)
+    src = np.floor(dst.astype(np.float32) * scale).astype(np.int64)
+    return np.minimum(src, in_size - 1)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize the spatial dims of an (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to ``size`` or by
+    ``scale_factor`` (output size floor(in * scale_factor)). Only mode 'nearest' is implemented, with
+    torch's index rule src = floor(dst * in / out) (or dst / scale_factor when a scale factor is given
+    and ``recompute_scale_factor`` is not True)."""
+    name = "interpolate"
+    if mode != "nearest":
+        known = "" if mode in _OTHER_MODES else " (not a torch mode either)"
+        raise NotImplementedError(f"{name}: mode={mode!r}{known} is not implemented in autograd_lite; only "
+                                  "mode='nearest' is")
+    if align_corners is not None:
+        raise ValueError(f"{name}: align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if antialias:
+        raise ValueError(f"{name}: Anti-alias option is restricted to bilinear and bicubic modes")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (3, 4, 5):
+        raise OpError(f"{name}: Only 3D, 4D and 5D input tensors (N, C, spatial...) are supported, got "
+                      f"shape {tuple(input.shape)}")
+    n = input.ndim - 2
+    spatial = input.shape[2:]
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{name}: " + ("either size or scale_factor should be defined" if size is None
+                                        else "only one of size or scale_factor should be defined"))
+    if size is not None:
+        out = tuple(operator.index(s) for s in _per_dim(name, size, n, "output size"))
+        scales = (None,) * n
+    else:
+        scales = tuple(float(s) for s in _per_dim(name, scale_factor, n, "scale_factor"))
+        out = tuple(math.floor(float(i) * s) for i, s in zip(spatial, scales))
+        if recompute_scale_factor:
+            scales = (None,) * n
+    if any(o <= 0 for o in out) or any(i <= 0 for i in spatial):
+        raise OpError(f"{name}: Input and output sizes should be greater than 0, but got input spatial size "
+                      f"{tuple(spatial)} (shape {tuple(input.shape)}) and output size {out}")
+    result = input
+    for d in range(n):
+        index = nearest_source_index(spatial[d], out[d], scales[d])
+        if (d == n - 1 and result is input) or not np.array_equal(index, np.arange(spatial[d])):
+            result = apply(pool.NearestGather, result, index=index, axis=2 + d)  # (a copy, never the input)
+    return result
