@@ -1,0 +1,3 @@
+"""optim: adagrad (filled in by its implementation)."""
+
+__all__ = []

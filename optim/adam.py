@@ -1,0 +1,3 @@
+"""optim: adam (filled in by its implementation)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""optim: early_stopping (filled in by its implementation)."""
+
+__all__ = []

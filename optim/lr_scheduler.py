@@ -1,0 +1,3 @@
+"""optim: lr_scheduler (filled in by its implementation)."""
+
+__all__ = []

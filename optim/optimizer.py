@@ -1,0 +1,3 @@
+"""optim: optimizer (filled in by its implementation)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""optim: rmsprop (filled in by its implementation)."""
+
+__all__ = []

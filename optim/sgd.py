@@ -1,0 +1,3 @@
+"""optim: sgd (filled in by its implementation)."""
+
+__all__ = []
