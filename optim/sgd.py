@@ -1,3 +1,74 @@
-"""optim: sgd (filled in by its implementation)."""
+"""``SGD``: stochastic gradient descent with momentum, L2 weight decay (torch's) and L1 decay (Nielsen's book)."""
 
-__all__ = []
+import numpy as np
+
+from autograd_lite.tensor import Tensor
+
+from .optimizer import Optimizer, check_hyper
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """torch.optim.SGD's update, plus ``l1_decay``: the book's L1 rule ``w -= lr * l1_decay * sign(w)``.
+
+    With ``l1_decay=0`` every update is torch's: ``g = grad + weight_decay * w``; with momentum μ the buffer
+    is ``b = g`` on the first step, then ``b = μ b + (1 - dampening) g``; the step is ``g + μ b`` (Nesterov) or
+    ``b``; and ``w -= lr * step``. ``l1_decay`` adds ``l1_decay * sign(w)`` to ``g`` (sign(0) = 0), so weights
+    shrink toward zero by a constant amount; a weight that the shrink alone would carry across zero stops
+    at exactly 0 (without momentum it then stays there while its gradient is 0), so weights that carry no
+    signal reach zero instead of oscillating around it. The book's λ/n is ``l1_decay`` here.
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, *,
+                 l1_decay=0.0, maximize=False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, l1_decay=l1_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        check_hyper("SGD", "lr", group["lr"])
+        check_hyper("SGD", "momentum", group["momentum"], 0.0, 1.0, high_open=True)
+        check_hyper("SGD", "dampening", group["dampening"], 0.0, 1.0)
+        check_hyper("SGD", "weight_decay", group["weight_decay"])
+        check_hyper("SGD", "l1_decay", group["l1_decay"])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"SGD: nesterov=True requires momentum > 0 and dampening = 0, got momentum="
+                             f"{group['momentum']} and dampening={group['dampening']}")
+
+    def _update(self, group, params, grads):
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        weight_decay, l1_decay = group["weight_decay"], group["l1_decay"]
+        for p, grad in zip(params, grads):
+            w = p.data
+            g = -grad if group["maximize"] else grad
+            if weight_decay != 0:
+                g = g + weight_decay * w
+            if l1_decay != 0:
+                g = g + l1_decay * np.sign(w)
+            if momentum != 0:
+                g = self._momentum(self.state[p], g, momentum, dampening, group["nesterov"])
+            if l1_decay != 0:
+                _step_stopping_at_zero(w, g, lr, lr * l1_decay)
+            else:
+                w -= lr * g
+
+    @staticmethod
+    def _momentum(state, g, momentum, dampening, nesterov):
+        """Update the momentum buffer with ``g``; the step direction (the buffer, or Nesterov's look-ahead)."""
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = state["momentum_buffer"] = Tensor._wrap(np.array(g, copy=True))
+        else:
+            b = buf.data
+            b *= momentum
+            b += (1 - dampening) * g
+        return g + momentum * buf.data if nesterov else buf.data
+
+
+def _step_stopping_at_zero(w, step, lr, shrink):
+    """``w -= lr * step``, except that entries which cross zero by no more than ``shrink`` become exactly 0."""
+    before = np.sign(w)
+    w -= lr * step
+    crossed = (np.sign(w) == -before) & (before != 0) & (np.abs(w) <= shrink)
+    w[crossed] = 0
