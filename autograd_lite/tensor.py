@@ -225,6 +225,19 @@ class Tensor:
         return self._vc[0]
 
 
+def clear_grads(params, set_to_none=True):
+    """Reset the ``.grad`` of each tensor: to None, or zeroed in place (detached) as torch's ``zero_grad``."""
+    for param in params:
+        if param.grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+        else:
+            param.grad.detach_()
+            param.grad.data[...] = 0
+            param.grad._bump_version()
+
+
 def apply(op, *inputs, **params):
     """Run ``op`` on the inputs' arrays; record a graph node when grad mode is on and an input requires grad."""
     arrays = []

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from autograd_lite.autograd.grad_mode import enable_grad
-from autograd_lite.tensor import Tensor
+from autograd_lite.tensor import Tensor, clear_grads
 
 __all__ = ["Optimizer", "ParamState"]
 
@@ -165,16 +165,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's gradient: to None (the default, like torch) or to zeros in place."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.detach_()
-                    p.grad.data[...] = 0
-                    p.grad._bump_version()
+        clear_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` (re-evaluating the loss) is called first."""

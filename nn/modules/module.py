@@ -10,7 +10,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from autograd_lite.autograd.grad_mode import no_grad
-from autograd_lite.tensor import Tensor
+from autograd_lite.tensor import Tensor, clear_grads
 
 from ..parameter import Parameter
 
@@ -237,15 +237,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Clear the gradients of all parameters (to None by default, as torch; or to zeros)."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                param.grad.detach_()
-                param.grad.data[...] = 0
-                param.grad._bump_version()
+        clear_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         """Call ``fn`` on every sub-module (children first) and then on this module; returns self."""
