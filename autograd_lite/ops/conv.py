@@ -14,14 +14,20 @@ fix as ``size``:
 
 Each is linear in each argument, and the vjp of each is written with the other two (through ``ctx.xp``,
 so that second and higher derivatives are recorded under ``create_graph``). No float64 upcast: the GEMMs
-run in the inputs' dtype. Internally the images are laid out batch-last, (C, H, W, N), which makes the
-im2col copy and the col2im scatter-adds (one vectorised add per kernel offset) move long contiguous runs.
+run in the inputs' dtype.
+
+Memory layout: the arrays keep PyTorch's NCHW shape, but the results are channels-last in memory (an
+(N, H, W, C) buffer seen through a transposed view, like torch's ``channels_last``). The im2col columns are
+ordered (kernel row, kernel column, channel), so the GEMM's (N * Ho * Wo, O) result already is the next
+layer's channels-last input: no transposes or copies between layers. Elementwise ops and pooling keep the
+layout (numpy's ``order='K'``). Conv2d keeps its im2col matrix for the weight gradient instead of
+rebuilding it.
 """
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .base import Op
+from .base import Op, numpy_namespace
 
 
 def _extent(out, k, s, d):
@@ -30,45 +36,55 @@ def _extent(out, k, s, d):
 
 
 def _padded(x, pt, pl, he, we):
-    """x (N, C, H, W) as the padded image of size (he, we), laid out batch-last: (C, he, we, N).
+    """x (N, C, H, W), in any memory layout, as the channels-last padded image (N, he, we, C).
 
     The image starts ``pt, pl`` rows/cols below/right of the padded one's corner; rows/cols beyond the
-    extent are dropped. Batch-last makes the windows' innermost runs (Wo * N elements at stride 1) long,
-    so the im2col copy and the col2im adds below run at memory speed. One copy of x.
+    extent are dropped. Without padding this is a view (no copy).
     """
     n, c, h, w = x.shape
+    channels_last = x.transpose(0, 2, 3, 1)
     if pt == 0 and pl == 0 and he <= h and we <= w:
-        return np.ascontiguousarray(x[:, :, :he, :we].transpose(1, 2, 3, 0))
-    out = np.zeros((c, he, we, n), dtype=x.dtype)
+        return channels_last[:, :he, :we, :]
+    out = np.zeros((n, he, we, c), dtype=x.dtype)
     qh, qw = max(min(h, he - pt), 0), max(min(w, we - pl), 0)
-    out[:, pt:pt + qh, pl:pl + qw, :] = x[:, :, :qh, :qw].transpose(1, 2, 3, 0)
+    out[:, pt:pt + qh, pl:pl + qw, :] = channels_last[:, :qh, :qw, :]
     return out
 
 
 def _columns(x, kh, kw, ho, wo, stride, padding, dilation):
-    """im2col: the (C * kh * kw, Ho * Wo * N) matrix of every window of x (one copy of a strided view)."""
+    """im2col: the (N * Ho * Wo, kh * kw * C) matrix of every window of x (one copy of a strided view)."""
     (sh, sw), (dh, dw), (pt, pl) = stride, dilation, padding
     n, c = x.shape[:2]
     xe = _padded(x, pt, pl, _extent(ho, kh, sh, dh), _extent(wo, kw, sw, dw))
-    s_c, s_h, s_w, s_n = xe.strides
-    windows = as_strided(xe, shape=(c, kh, kw, ho, wo, n),
-                         strides=(s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw, s_n), writeable=False)
-    return windows.reshape(c * kh * kw, ho * wo * n)
+    s_n, s_h, s_w, s_c = xe.strides
+    windows = as_strided(xe, shape=(n, ho, wo, kh, kw, c),
+                         strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
+    return windows.reshape(n * ho * wo, kh * kw * c)
 
 
-def _batch_last(g):
-    """(N, O, Ho, Wo) -> the (O, Ho * Wo * N) matrix."""
+def _rows(g):
+    """(N, O, Ho, Wo) -> the (N * Ho * Wo, O) matrix (free when g is channels-last)."""
     n, o, ho, wo = g.shape
-    return g.transpose(1, 2, 3, 0).reshape(o, ho * wo * n)
+    return g.transpose(0, 2, 3, 1).reshape(n * ho * wo, o)
+
+
+def _kernel_matrix(w):
+    """(O, C, kh, kw) -> the (kh * kw * C, O) matrix matching the im2col column order."""
+    o, c, kh, kw = w.shape
+    return w.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
+
+
+def _channels_first(y, n, ho, wo):
+    """The (N * Ho * Wo, O) GEMM result as an (N, O, Ho, Wo) view: channels-last memory, NCHW shape."""
+    return y.reshape(n, ho, wo, y.shape[1]).transpose(0, 3, 1, 2)
 
 
 def conv2d_forward(x, w, size, stride, padding, dilation):
-    n = x.shape[0]
+    """The convolution and its im2col matrix (kept for the weight gradient)."""
     o, _, kh, kw = w.shape
     ho, wo = size
     cols = _columns(x, kh, kw, ho, wo, stride, padding, dilation)
-    y = np.matmul(w.reshape(o, -1), cols)                      # (O, Ho * Wo * N): one GEMM
-    return np.ascontiguousarray(y.reshape(o, ho, wo, n).transpose(3, 0, 1, 2))
+    return _channels_first(cols @ _kernel_matrix(w), x.shape[0], ho, wo), cols
 
 
 def conv2d_input_grad(g, w, size, stride, padding, dilation):
@@ -76,32 +92,34 @@ def conv2d_input_grad(g, w, size, stride, padding, dilation):
     n, o, ho, wo = g.shape
     _, c, kh, kw = w.shape
     h, wd = size
-    # rows ordered (kh, kw, C) so that each kernel offset's block below is contiguous
-    w2 = w.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
-    dcols = np.matmul(w2, _batch_last(g))                      # (kh * kw * C, Ho * Wo * N): one GEMM
-    dcols = dcols.reshape(kh, kw, c, ho, wo, n)
+    dcols = (_rows(g) @ _kernel_matrix(w).T).reshape(n, ho, wo, kh, kw, c)   # one GEMM
     he, we = _extent(ho, kh, sh, dh), _extent(wo, kw, sw, dw)
-    # col2im: scatter-add each kernel offset's (C, Ho, Wo, N) block into the padded image (batch last)
-    dxe = np.zeros((c, he, we, n), dtype=dcols.dtype)
+    # col2im: scatter-add each kernel offset's (N, Ho, Wo, C) block into the padded channels-last image
+    dxe = np.zeros((n, he, we, c), dtype=dcols.dtype)
     hspan, wspan = (ho - 1) * sh + 1, (wo - 1) * sw + 1
     for a in range(kh):
         for b in range(kw):
-            dxe[:, a * dh:a * dh + hspan:sh, b * dw:b * dw + wspan:sw, :] += dcols[a, b]
+            dxe[:, a * dh:a * dh + hspan:sh, b * dw:b * dw + wspan:sw, :] += dcols[:, :, :, a, b, :]
     qh, qw = max(min(h, he - pt), 0), max(min(wd, we - pl), 0)
     if qh == h and qw == wd:
-        return np.ascontiguousarray(dxe[:, pt:pt + h, pl:pl + wd, :].transpose(3, 0, 1, 2))
-    dx = np.zeros((n, c, h, wd), dtype=dcols.dtype)
-    dx[:, :, :qh, :qw] = dxe[:, pt:pt + qh, pl:pl + qw, :].transpose(3, 0, 1, 2)
-    return dx
+        return dxe[:, pt:pt + h, pl:pl + wd, :].transpose(0, 3, 1, 2)
+    dx = np.zeros((n, h, wd, c), dtype=dcols.dtype)
+    dx[:, :qh, :qw, :] = dxe[:, pt:pt + qh, pl:pl + qw, :]
+    return dx.transpose(0, 3, 1, 2)
+
+
+def weight_grad_from_columns(cols, g, shape):
+    """dL/dw (O, C, kh, kw) = rows(g)^T @ cols: one GEMM."""
+    o, c, kh, kw = shape
+    dw = _rows(g).T @ cols
+    return np.ascontiguousarray(dw.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
 
 
 def conv2d_weight_grad(x, g, size, stride, padding, dilation):
     _, o, ho, wo = g.shape
-    c = x.shape[1]
     kh, kw = size
     cols = _columns(x, kh, kw, ho, wo, stride, padding, dilation)
-    dw = np.matmul(_batch_last(g), cols.T)                     # (O, C * kh * kw): one GEMM
-    return dw.reshape(o, c, kh, kw)
+    return weight_grad_from_columns(cols, g, (o, x.shape[1], kh, kw))
 
 
 def _geometry(p):
@@ -120,14 +138,19 @@ class Conv2d(Op):
 
     @staticmethod
     def forward(x, w, size, stride, padding, dilation):
-        return conv2d_forward(x, w, size, stride, padding, dilation), None
+        return conv2d_forward(x, w, size, stride, padding, dilation)
 
     @staticmethod
     def vjp(ctx, g):
         x, w = ctx.x
         xp, (stride, padding, dilation) = ctx.xp, _geometry(ctx.p)
         dx = xp.conv2d_input_grad(g, w, _hw(x), stride, padding, dilation) if ctx.needs[0] else None
-        dw = xp.conv2d_weight_grad(x, g, _hw(w), stride, padding, dilation) if ctx.needs[1] else None
+        dw = None
+        if ctx.needs[1]:
+            if xp is numpy_namespace:
+                dw = weight_grad_from_columns(ctx.saved, g, w.shape)
+            else:
+                dw = xp.conv2d_weight_grad(x, g, _hw(w), stride, padding, dilation)
         return dx, dw
 
 

@@ -12,6 +12,10 @@ returns (the first maximum in row-major window order; a NaN wins, the last one i
 those indices. Its vjp is ``MaxPool2dBackward`` (scatter-add into zeros, so overlapping windows
 accumulate) and the scatter's vjp is the gather again, so gradients of every order are exact.
 
+Disjoint tiles (kernel == stride, no padding or dilation, as MaxPool2d(2)) take a fast path that keeps
+the input's memory layout: ``MaxPool2dTiles`` (maxima and in-tile offsets by np.maximum over the kh * kw
+strided views), whose vjp ``TileScatter`` and its vjp ``TileGather`` are adjoint.
+
 Average pooling is linear: the vjp of ``AvgPool2d`` is ``AvgPool2dBackward`` (spread each output gradient
 over its window, divided by the window's divisor) and the vjp of that is ``AvgPool2d`` again.
 Adaptive average pooling is ``A_h @ x @ A_w.T`` with constant averaging matrices (torch's windows
@@ -204,6 +208,125 @@ class MaxPool2dBackward(Op):
     def vjp(ctx, g):
         p = ctx.p
         return (ctx.xp.apply(MaxPool2d, g, positions=p["positions"], overlap=p["overlap"]),)
+
+
+# ---- max pooling over disjoint tiles (kernel == stride, no padding or dilation: the common case) --------
+def tiles_disjoint(shape, kernel, stride, padding, dilation, ceil_mode):
+    """True when the windows tile the input without overlap, padding or dilation (e.g. MaxPool2d(2))."""
+    if 0 in shape or min(kernel) <= 0 or tuple(stride) != tuple(kernel) or any(padding) or tuple(dilation) != (1, 1):
+        return False
+    exact = all(n % k == 0 for n, k in zip(shape[2:], kernel))
+    return (exact or not ceil_mode) and all(n >= k for n, k in zip(shape[2:], kernel))
+
+
+def _tile_views(a, kernel, out):
+    """The kh * kw strided views (N, C, Ho, Wo) of ``a``, one per offset in a tile, in row-major order."""
+    (kh, kw), (ho, wo) = kernel, out
+    return [a[:, :, i:i + kh * ho:kh, j:j + kw * wo:kw] for i in range(kh) for j in range(kw)]
+
+
+def max_pool2d_tiles(x, kernel):
+    """(maxima, offsets) of disjoint tiles: ``offsets`` (uint8/int16) is each maximum's row-major position
+    in its tile, by torch's rule (the first maximum; a NaN wins, the last one if several). Elementwise
+    passes over kh * kw strided views, so the output keeps x's memory layout (e.g. channels-last)."""
+    out = (x.shape[2] // kernel[0], x.shape[3] // kernel[1])
+    views = _tile_views(x, kernel, out)
+    best = views[0].copy(order="K")
+    for v in views[1:]:
+        np.maximum(best, v, out=best)
+    itype = np.uint8 if len(views) <= 256 else np.int32
+    offsets = np.empty_like(best, dtype=itype)
+    offsets.fill(len(views) - 1)
+    for o in range(len(views) - 2, -1, -1):   # arithmetic selects: masked copies are ~40x slower
+        offsets -= (views[o] == best) * (offsets - itype(o))
+    if x.dtype.kind == "f" and np.isnan(best).any():
+        for o, v in enumerate(views):
+            offsets -= np.isnan(v) * (offsets - itype(o))
+    return best, offsets
+
+
+def tile_offsets_to_indices(offsets, kernel, width):
+    """torch's return_indices (flat positions in H * W) from the in-tile offsets."""
+    (kh, kw), (ho, wo) = kernel, offsets.shape[2:]
+    rows = np.arange(ho)[:, None] * kh + offsets // kw
+    cols = np.arange(wo)[None, :] * kw + offsets % kw
+    return (rows * width + cols).astype(np.int64)
+
+
+def _scatter_tiles(g, offsets, kernel, shape):
+    """zeros(shape) (in g's memory layout) with g[n, c, i, j] at offset offsets[n, c, i, j] of tile (i, j)."""
+    dx = np.zeros_like(g, shape=shape)
+    for o, view in enumerate(_tile_views(dx, kernel, g.shape[2:])):
+        _select(g, offsets == o, view)
+    return dx
+
+
+def _gather_tiles(u, offsets, kernel):
+    """The element of each tile of u at its offset: the adjoint of ``_scatter_tiles``."""
+    views = _tile_views(u, kernel, offsets.shape[2:])
+    out = np.zeros_like(views[0])
+    for o, view in enumerate(views):
+        out += _select(view, offsets == o)
+    return out
+
+
+def _select(a, mask, out=None):
+    """``a`` where ``mask`` else 0, exactly: a multiply (fast) when ``a`` is finite, np.where otherwise."""
+    if a.dtype.kind != "f" or np.isfinite(a).all():
+        return np.multiply(a, mask, out=out)
+    selected = np.where(mask, a, 0)
+    if out is None:
+        return selected
+    out[...] = selected
+    return out
+
+
+class MaxPool2dTiles(Op):
+    """Max pooling over disjoint tiles; saves the in-tile offsets of the maxima for the vjp."""
+
+    name = "max_pool2d"
+    saves_x = False
+
+    @staticmethod
+    def forward(x, kernel, shape):
+        return max_pool2d_tiles(x, kernel)
+
+    @staticmethod
+    def vjp(ctx, g):
+        p = ctx.p
+        return (ctx.xp.apply(TileScatter, g, offsets=ctx.saved, kernel=p["kernel"], shape=p["shape"]),)
+
+
+class TileScatter(Op):
+    """g placed at the saved offsets of zero tiles (max pooling's vjp); its vjp is the gather."""
+
+    name = "max_pool2d_backward"
+    saves_x = False
+
+    @staticmethod
+    def forward(g, offsets, kernel, shape):
+        return _scatter_tiles(g, offsets, kernel, shape), None
+
+    @staticmethod
+    def vjp(ctx, u):
+        p = ctx.p
+        return (ctx.xp.apply(TileGather, u, offsets=p["offsets"], kernel=p["kernel"], shape=p["shape"]),)
+
+
+class TileGather(Op):
+    """The element at the given offset of each tile; its vjp is the scatter."""
+
+    name = "max_pool2d"
+    saves_x = False
+
+    @staticmethod
+    def forward(u, offsets, kernel, shape):
+        return _gather_tiles(u, offsets, kernel), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        p = ctx.p
+        return (ctx.xp.apply(TileScatter, g, offsets=p["offsets"], kernel=p["kernel"], shape=p["shape"]),)
 
 
 # ---- average pooling -------------------------------------------------------------------------------------

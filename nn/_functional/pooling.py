@@ -75,6 +75,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """
     x, batched = _batched("max_pool2d", input, kinds="fiu")
     kernel, stride, padding, dilation = _geometry("max_pool2d", kernel_size, stride, padding, dilation)
+    if not return_indices and pool.tiles_disjoint(x.shape, kernel, stride, padding, dilation, ceil_mode):
+        if x.requires_grad and is_grad_enabled():
+            out = apply(pool.MaxPool2dTiles, x, kernel=kernel, shape=x.shape)
+        else:
+            out = Tensor._wrap(pool.max_pool2d_tiles(x.data, kernel)[0])
+        return _unbatched(out, batched)
     values, index = pool.max_pool2d_indices(x.data, kernel, stride, padding, dilation, bool(ceil_mode))
     if x.requires_grad and is_grad_enabled():
         out_hw = values.shape[2:]
