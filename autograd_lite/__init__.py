@@ -6,6 +6,7 @@ imported on first use.
 
 import importlib
 
+from . import allocator
 from .dtypes import (float16, half, float32, float64, double, int8, int16, short, int32, int64, long,
                      uint8, bool, get_default_dtype, set_default_dtype, is_floating)
 from .tensor import Tensor
@@ -20,6 +21,8 @@ from . import autograd
 from .serialization import save, load
 
 __version__ = "0.1.0"
+
+allocator.tune()
 
 _LAZY = {"testing": "autograd_lite.testing", "viz": "autograd_lite.viz"}
 

@@ -58,6 +58,27 @@ def _conv_numpy(name):
     return staticmethod(call)
 
 
+def sum_leading(a, axis, keepdims):
+    """np.sum, but as one GEMV (``ones @ rows``, ~4x faster) when the summed axes are the outermost ones in
+    memory, as for bias gradients: (N, O) over N, or channels-last (N, C, H, W) over N, H, W."""
+    if not isinstance(axis, tuple) or a.dtype.kind != "f" or a.size == 0 or len(axis) >= a.ndim:
+        return np.sum(a, axis=axis, keepdims=keepdims)
+    order = sorted(range(a.ndim), key=lambda i: -a.strides[i])
+    if set(order[:len(axis)]) != set(axis % a.ndim for axis in axis):
+        return np.sum(a, axis=axis, keepdims=keepdims)
+    in_memory_order = a.transpose(order)
+    if not in_memory_order.flags.c_contiguous:
+        return np.sum(a, axis=axis, keepdims=keepdims)
+    kept = in_memory_order.shape[len(axis):]
+    rows = in_memory_order.reshape(-1, int(np.prod(kept)))
+    total = (np.ones(rows.shape[0], dtype=a.dtype) @ rows).reshape(kept)
+    keep_axes = order[len(axis):]
+    out = total.transpose(np.argsort(keep_axes))
+    if keepdims:
+        out = np.expand_dims(out, tuple(sorted(axis % a.ndim for axis in axis)))
+    return out
+
+
 class numpy_namespace:
     """Array functions for vjps on plain numpy arrays (the fast, non-recorded backward)."""
 
@@ -84,7 +105,7 @@ class numpy_namespace:
 
     @staticmethod
     def sum(a, axis=None, keepdims=False):
-        return np.sum(a, axis=axis, keepdims=keepdims)
+        return sum_leading(a, axis, keepdims)
 
     @staticmethod
     def astype(a, dtype):

@@ -52,11 +52,19 @@ def _padded(x, pt, pl, he, we):
 
 
 def _columns(x, kh, kw, ho, wo, stride, padding, dilation):
-    """im2col: the (N * Ho * Wo, kh * kw * C) matrix of every window of x (one copy of a strided view)."""
+    """im2col: the (N * Ho * Wo, kh * kw * C) matrix of every window of x (one copy of a strided view).
+
+    With one channel the copy is made as the transposed (kh * kw, N * Ho * Wo) array, whose rows are
+    shifted images (long contiguous runs instead of kw-element ones), and returned as its transpose.
+    """
     (sh, sw), (dh, dw), (pt, pl) = stride, dilation, padding
     n, c = x.shape[:2]
     xe = _padded(x, pt, pl, _extent(ho, kh, sh, dh), _extent(wo, kw, sw, dw))
     s_n, s_h, s_w, s_c = xe.strides
+    if c == 1:
+        windows = as_strided(xe, shape=(kh, kw, n, ho, wo), writeable=False,
+                             strides=(s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw))
+        return windows.reshape(kh * kw, n * ho * wo).T
     windows = as_strided(xe, shape=(n, ho, wo, kh, kw, c),
                          strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
     return windows.reshape(n * ho * wo, kh * kw * c)
@@ -92,18 +100,19 @@ def conv2d_input_grad(g, w, size, stride, padding, dilation):
     n, o, ho, wo = g.shape
     _, c, kh, kw = w.shape
     h, wd = size
-    dcols = (_rows(g) @ _kernel_matrix(w).T).reshape(n, ho, wo, kh, kw, c)   # one GEMM
+    # one batched GEMM: for each kernel offset, the contiguous (N * Ho * Wo, C) block rows(g) @ w[:, :, a, b]
+    blocks = np.matmul(_rows(g), w.transpose(2, 3, 0, 1).reshape(kh * kw, o, c)).reshape(kh, kw, n, ho, wo, c)
     he, we = _extent(ho, kh, sh, dh), _extent(wo, kw, sw, dw)
-    # col2im: scatter-add each kernel offset's (N, Ho, Wo, C) block into the padded channels-last image
-    dxe = np.zeros((n, he, we, c), dtype=dcols.dtype)
+    # col2im: add each block into its shifted window of the padded channels-last image
+    dxe = np.zeros((n, he, we, c), dtype=blocks.dtype)
     hspan, wspan = (ho - 1) * sh + 1, (wo - 1) * sw + 1
     for a in range(kh):
         for b in range(kw):
-            dxe[:, a * dh:a * dh + hspan:sh, b * dw:b * dw + wspan:sw, :] += dcols[:, :, :, a, b, :]
+            dxe[:, a * dh:a * dh + hspan:sh, b * dw:b * dw + wspan:sw, :] += blocks[a, b]
     qh, qw = max(min(h, he - pt), 0), max(min(wd, we - pl), 0)
     if qh == h and qw == wd:
         return dxe[:, pt:pt + h, pl:pl + wd, :].transpose(0, 3, 1, 2)
-    dx = np.zeros((n, h, wd, c), dtype=dcols.dtype)
+    dx = np.zeros((n, h, wd, c), dtype=blocks.dtype)
     dx[:, :qh, :qw, :] = dxe[:, pt:pt + qh, pl:pl + qw, :]
     return dx.transpose(0, 3, 1, 2)
 

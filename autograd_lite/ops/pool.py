@@ -255,29 +255,24 @@ def tile_offsets_to_indices(offsets, kernel, width):
 
 def _scatter_tiles(g, offsets, kernel, shape):
     """zeros(shape) (in g's memory layout) with g[n, c, i, j] at offset offsets[n, c, i, j] of tile (i, j)."""
-    dx = np.zeros_like(g, shape=shape)
+    exact = shape[2] == g.shape[2] * kernel[0] and shape[3] == g.shape[3] * kernel[1]
+    dx = (np.empty_like if exact else np.zeros_like)(g, shape=shape)
+    finite = g.dtype.kind != "f" or np.isfinite(g).all()
     for o, view in enumerate(_tile_views(dx, kernel, g.shape[2:])):
-        _select(g, offsets == o, view)
+        if finite:
+            np.multiply(g, offsets == o, out=view)
+        else:  # inf * 0 would put NaN where the gradient must be 0
+            view[...] = np.where(offsets == o, g, 0)
     return dx
 
 
 def _gather_tiles(u, offsets, kernel):
     """The element of each tile of u at its offset: the adjoint of ``_scatter_tiles``."""
     views = _tile_views(u, kernel, offsets.shape[2:])
+    finite = u.dtype.kind != "f" or np.isfinite(u).all()
     out = np.zeros_like(views[0])
     for o, view in enumerate(views):
-        out += _select(view, offsets == o)
-    return out
-
-
-def _select(a, mask, out=None):
-    """``a`` where ``mask`` else 0, exactly: a multiply (fast) when ``a`` is finite, np.where otherwise."""
-    if a.dtype.kind != "f" or np.isfinite(a).all():
-        return np.multiply(a, mask, out=out)
-    selected = np.where(mask, a, 0)
-    if out is None:
-        return selected
-    out[...] = selected
+        out += view * (offsets == o) if finite else np.where(offsets == o, view, 0)
     return out
 
 
