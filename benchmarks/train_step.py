@@ -37,6 +37,7 @@ except ImportError:
 
 BATCH = 64
 INFERENCE_BATCH = 1000
+IDLE_BETWEEN_ROUNDS = 0.2  # s: lets the other worker's BLAS/OpenMP threads stop spinning before a round
 
 
 # ---- models ---------------------------------------------------------------------------------------------------
@@ -164,7 +165,12 @@ def time_alternately(name, mode, calls, rounds, warmup):
     try:
         for w in workers:
             w.time(warmup)
-        times = [[w.time(calls) for w in workers] for _ in range(rounds)]
+        times = []
+        for _ in range(rounds):
+            times.append([])
+            for w in workers:
+                time.sleep(IDLE_BETWEEN_ROUNDS)
+                times[-1].append(w.time(calls))
     finally:
         for w in workers:
             w.close()

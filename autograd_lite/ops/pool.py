@@ -254,9 +254,10 @@ def tile_offsets_to_indices(offsets, kernel, width):
 
 
 def _scatter_tiles(g, offsets, kernel, shape):
-    """zeros(shape) (in g's memory layout) with g[n, c, i, j] at offset offsets[n, c, i, j] of tile (i, j)."""
+    """zeros(shape) with g[n, c, i, j] at offset offsets[n, c, i, j] of tile (i, j), in the memory layout of
+    ``offsets`` (that of the pooled input, e.g. channels-last), whatever g's layout."""
     exact = shape[2] == g.shape[2] * kernel[0] and shape[3] == g.shape[3] * kernel[1]
-    dx = (np.empty_like if exact else np.zeros_like)(g, shape=shape)
+    dx = (np.empty_like if exact else np.zeros_like)(offsets, dtype=g.dtype, shape=shape)
     finite = g.dtype.kind != "f" or np.isfinite(g).all()
     for o, view in enumerate(_tile_views(dx, kernel, g.shape[2:])):
         if finite:
