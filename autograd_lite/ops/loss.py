@@ -110,6 +110,34 @@ class CrossEntropy(Op):
         return gx, gc
 
 
+class CrossEntropyIndices(Op):
+    """``scale * sum_n -log_softmax(x)[n, target[n]]`` for (N, C) logits and valid class indices: the
+    common case of CrossEntropy (one-hot targets, no weights), with fewer passes. vjp: ``(softmax - onehot)
+    * scale * g``."""
+
+    name = "cross_entropy"
+
+    @staticmethod
+    def forward(x, target, scale):
+        lsm = _log_softmax(x, 1)
+        picked = lsm[np.arange(len(target)), target]
+        return np.asarray(-scale * picked.sum(), dtype=x.dtype), lsm
+
+    @staticmethod
+    def vjp(ctx, g):
+        x = ctx.x[0]
+        target, scale = ctx.p["target"], ctx.p["scale"]
+        rows = np.arange(len(target))
+        if _is_array(x) and _is_array(g):
+            gx = np.exp(ctx.saved)
+            gx[rows, target] -= 1
+            gx *= scale * g
+            return (gx,)
+        onehot = np.zeros(x.shape, dtype=x.dtype)
+        onehot[rows, target] = 1
+        return ((ctx.xp.exp(_graph_log_softmax(ctx.xp, x, 1)) - onehot) * (g * scale),)
+
+
 class NLL(Op):
     """-scale * x picked at ``index`` along ``axis`` (x: log-probabilities); 'none' or 'sum'.
 

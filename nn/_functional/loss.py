@@ -204,6 +204,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
                  reduction="none" if reduction == "none" else "sum", nan_out=nan_out)
 
 
+def _plain_class_indices(input, target):
+    """True in the common case -- float (N, C) logits, N > 0, integer class indices all in [0, C) --; for
+    anything else the general path checks and explains."""
+    if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
+        return False
+    x, t = input.data, target.data
+    return (x.ndim == 2 and x.dtype.kind == "f" and t.ndim == 1 and t.dtype.kind in "iu" and len(t) == len(x)
+            and len(t) > 0 and t.min() >= 0 and t.max() < x.shape[1])
+
+
 def _check_smoothing(name, label_smoothing):
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
@@ -221,6 +231,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     (it may require grad); the mean divides by the number of positions N * d1 * ....
     """
     name = "cross_entropy"
+    if (weight is None and size_average is None and reduce is None and not label_smoothing
+            and reduction in ("mean", "sum") and isinstance(ignore_index, int) and ignore_index < 0):
+        if _plain_class_indices(input, target):
+            t = target.data.astype(np.intp, copy=False)
+            return apply(lo.CrossEntropyIndices, input, target=t,
+                         scale=1.0 / len(t) if reduction == "mean" else 1.0)
     reduction = _reduction(name, size_average, reduce, reduction)
     eps = _check_smoothing(name, label_smoothing)
     input = _floating_input(name, input)
