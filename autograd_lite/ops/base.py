@@ -54,7 +54,7 @@ def _conv_numpy(name):
     """numpy_namespace.<name>(a, b, size, stride, padding, dilation): the forward of the conv op ``name``."""
     def call(a, b, size, stride, padding, dilation):
         from . import conv
-        return getattr(conv, name).forward(a, b, size, stride, padding, dilation)[0]
+        return getattr(conv, name).forward(a, b, size=size, stride=stride, padding=padding, dilation=dilation)[0]
     return staticmethod(call)
 
 

@@ -8,7 +8,8 @@ which covers symmetric padding, ``padding='same'`` (asymmetric when the total is
 ``conv_transpose2d``'s ``output_padding`` alike. Each op takes the one spatial size that its inputs do not
 fix as ``size``:
 
-* ``Conv2d(x, w, size=(Ho, Wo))`` -> y, the convolution (cross-correlation, as torch) ``(N, O, Ho, Wo)``;
+* ``Conv2d(x, w[, b], size=(Ho, Wo))`` -> y, the convolution (cross-correlation, as torch) ``(N, O, Ho, Wo)``,
+  plus the bias ``b`` when given (added to the GEMM result in place; its gradient is one GEMV);
 * ``ConvInputGrad(g, w, size=(H, W))`` -> x-shaped, the adjoint of Conv2d in x (= conv_transpose2d);
 * ``ConvWeightGrad(x, g, size=(kh, kw))`` -> w-shaped, the adjoint of Conv2d in w.
 
@@ -87,12 +88,36 @@ def _channels_first(y, n, ho, wo):
     return y.reshape(n, ho, wo, y.shape[1]).transpose(0, 3, 1, 2)
 
 
-def conv2d_forward(x, w, size, stride, padding, dilation):
-    """The convolution and its im2col matrix (kept for the weight gradient)."""
+COLUMNS_BYTES = 16 * 2 ** 20  # a larger im2col matrix is built in batch chunks (and not kept for backward)
+
+
+def _batch_chunks(x, kh, kw, ho, wo):
+    """Slices of the batch whose im2col matrices stay within COLUMNS_BYTES (cache- and memory-friendly)."""
+    n, c = x.shape[:2]
+    per_sample = ho * wo * kh * kw * c * x.itemsize
+    step = max(1, COLUMNS_BYTES // max(per_sample, 1))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def conv2d_forward(x, w, b, size, stride, padding, dilation):
+    """The convolution (plus bias) and, when it is small enough to keep, its im2col matrix (for the weight
+    gradient); large inputs are convolved in batch chunks and the matrix is rebuilt in backward."""
+    n = x.shape[0]
     o, _, kh, kw = w.shape
     ho, wo = size
-    cols = _columns(x, kh, kw, ho, wo, stride, padding, dilation)
-    return _channels_first(cols @ _kernel_matrix(w), x.shape[0], ho, wo), cols
+    kernel = _kernel_matrix(w)
+    chunks = _batch_chunks(x, kh, kw, ho, wo)
+    if len(chunks) == 1:
+        cols = _columns(x, kh, kw, ho, wo, stride, padding, dilation)
+        y = cols @ kernel
+    else:
+        cols, y = None, np.empty((n * ho * wo, o), dtype=np.result_type(x, w))
+        for part in chunks:
+            rows = slice(part.start * ho * wo, part.stop * ho * wo)
+            np.matmul(_columns(x[part], kh, kw, ho, wo, stride, padding, dilation), kernel, out=y[rows])
+    if b is not None:
+        y += b
+    return _channels_first(y, n, ho, wo), cols
 
 
 def conv2d_input_grad(g, w, size, stride, padding, dilation):
@@ -127,8 +152,10 @@ def weight_grad_from_columns(cols, g, shape):
 def conv2d_weight_grad(x, g, size, stride, padding, dilation):
     _, o, ho, wo = g.shape
     kh, kw = size
-    cols = _columns(x, kh, kw, ho, wo, stride, padding, dilation)
-    return weight_grad_from_columns(cols, g, (o, x.shape[1], kh, kw))
+    shape = (o, x.shape[1], kh, kw)
+    grads = [weight_grad_from_columns(_columns(x[part], kh, kw, ho, wo, stride, padding, dilation), g[part], shape)
+             for part in _batch_chunks(x, kh, kw, ho, wo)]
+    return grads[0] if len(grads) == 1 else np.sum(grads, axis=0)
 
 
 def _geometry(p):
@@ -141,26 +168,28 @@ def _hw(a):
 
 
 class Conv2d(Op):
-    """y = conv(x, w): x (N, C, H, W), w (O, C, kh, kw) -> (N, O, Ho, Wo) with ``size = (Ho, Wo)``."""
+    """y = conv(x, w) + b: x (N, C, H, W), w (O, C, kh, kw), b (O,) or None -> (N, O, Ho, Wo), ``size = (Ho, Wo)``."""
 
     name = "conv2d"
 
     @staticmethod
-    def forward(x, w, size, stride, padding, dilation):
-        return conv2d_forward(x, w, size, stride, padding, dilation)
+    def forward(x, w, b=None, *, size, stride, padding, dilation):
+        return conv2d_forward(x, w, b, size, stride, padding, dilation)
 
     @staticmethod
     def vjp(ctx, g):
-        x, w = ctx.x
+        x, w = ctx.x[:2]
         xp, (stride, padding, dilation) = ctx.xp, _geometry(ctx.p)
-        dx = xp.conv2d_input_grad(g, w, _hw(x), stride, padding, dilation) if ctx.needs[0] else None
+        needs = ctx.needs
+        dx = xp.conv2d_input_grad(g, w, _hw(x), stride, padding, dilation) if needs[0] else None
         dw = None
-        if ctx.needs[1]:
-            if xp is numpy_namespace:
+        if needs[1]:
+            if xp is numpy_namespace and ctx.saved is not None:
                 dw = weight_grad_from_columns(ctx.saved, g, w.shape)
             else:
                 dw = xp.conv2d_weight_grad(x, g, _hw(w), stride, padding, dilation)
-        return dx, dw
+        db = xp.sum(g, (0, 2, 3)) if len(needs) > 2 and needs[2] else None
+        return dx, dw, db
 
 
 class ConvInputGrad(Op):

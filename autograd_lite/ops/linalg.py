@@ -62,8 +62,8 @@ class Linear(Op):
 
     @staticmethod
     def forward(x, w, b):
-        if x.ndim == 2:
-            out = np.matmul(w, x.T).T   # y^T = W x^T: OpenBLAS runs this operand order ~1.4x faster
+        if x.ndim == 2 and len(x) <= 96:
+            out = np.matmul(w, x.T).T   # y^T = W x^T: for small batches OpenBLAS runs this order ~1.3x faster
         else:
             out = np.matmul(x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), w.T)
         if b is not None:

@@ -225,6 +225,17 @@ def _tile_views(a, kernel, out):
     return [a[:, :, i:i + kh * ho:kh, j:j + kw * wo:kw] for i in range(kh) for j in range(kw)]
 
 
+def max_pool2d_tile_values(x, kernel):
+    """The maxima of disjoint tiles only (inference: no offsets to remember); NaN propagates as in torch."""
+    views = _tile_views(x, kernel, (x.shape[2] // kernel[0], x.shape[3] // kernel[1]))
+    if len(views) == 1:
+        return views[0].copy(order="K")
+    best = np.maximum(views[0], views[1])
+    for v in views[2:]:
+        np.maximum(best, v, out=best)
+    return best
+
+
 def max_pool2d_tiles(x, kernel):
     """(maxima, offsets) of disjoint tiles: ``offsets`` (uint8/int16) is each maximum's row-major position
     in its tile, by torch's rule (the first maximum; a NaN wins, the last one if several). Elementwise

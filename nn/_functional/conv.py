@@ -116,8 +116,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                           f"{tuple(input.shape)} padded to {padded[0]} x {padded[1]}, weight of shape "
                           f"{tuple(weight.shape)} with dilation {dilation} spans {spans[0]} x {spans[1]}")
         out_size = tuple((n - sp) // s + 1 for n, sp, s in zip(padded, spans, stride))
-    out = apply(cv.Conv2d, x, weight, size=out_size, stride=stride, padding=pads, dilation=dilation)
-    return _finish(out, bias, unbatched)
+    out = apply(cv.Conv2d, x, weight, bias, size=out_size, stride=stride, padding=pads, dilation=dilation)
+    return _finish(out, None, unbatched)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):

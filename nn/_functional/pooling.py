@@ -79,7 +79,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         if x.requires_grad and is_grad_enabled():
             out = apply(pool.MaxPool2dTiles, x, kernel=kernel, shape=x.shape)
         else:
-            out = Tensor._wrap(pool.max_pool2d_tiles(x.data, kernel)[0])
+            out = Tensor._wrap(pool.max_pool2d_tile_values(x.data, kernel))
         return _unbatched(out, batched)
     values, index = pool.max_pool2d_indices(x.data, kernel, stride, padding, dilation, bool(ceil_mode))
     if x.requires_grad and is_grad_enabled():
