@@ -269,6 +269,8 @@ def _scatter_tiles(g, offsets, kernel, shape):
     ``offsets`` (that of the pooled input, e.g. channels-last), whatever g's layout."""
     exact = shape[2] == g.shape[2] * kernel[0] and shape[3] == g.shape[3] * kernel[1]
     dx = (np.empty_like if exact else np.zeros_like)(offsets, dtype=g.dtype, shape=shape)
+    if _axis_order(g) != _axis_order(offsets):  # one cheap copy beats kh * kw mixed-layout passes
+        g = _same_layout(g, offsets)
     finite = g.dtype.kind != "f" or np.isfinite(g).all()
     for o, view in enumerate(_tile_views(dx, kernel, g.shape[2:])):
         if finite:
@@ -276,6 +278,18 @@ def _scatter_tiles(g, offsets, kernel, shape):
         else:  # inf * 0 would put NaN where the gradient must be 0
             view[...] = np.where(offsets == o, g, 0)
     return dx
+
+
+def _axis_order(a):
+    """The axes from the outermost to the innermost in memory."""
+    return sorted(range(a.ndim), key=lambda i: -a.strides[i])
+
+
+def _same_layout(a, like):
+    """A copy of ``a`` laid out in memory like ``like`` (same shape)."""
+    out = np.empty_like(like, dtype=a.dtype)
+    out[...] = a
+    return out
 
 
 def _gather_tiles(u, offsets, kernel):
