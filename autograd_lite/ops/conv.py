@@ -52,23 +52,36 @@ def _padded(x, pt, pl, he, we):
     return out
 
 
-def _columns(x, kh, kw, ho, wo, stride, padding, dilation):
+def _columns(x, kh, kw, ho, wo, stride, padding, dilation, ones=False):
     """im2col: the (N * Ho * Wo, kh * kw * C) matrix of every window of x (one copy of a strided view).
 
-    With one channel the copy is made as the transposed (kh * kw, N * Ho * Wo) array, whose rows are
-    shifted images (long contiguous runs instead of kw-element ones), and returned as its transpose.
+    ``ones`` appends a column of ones, so that one GEMM with the kernel matrix stacked on the bias adds the
+    bias, and the weight-gradient GEMM yields the bias gradient as its last row. With one channel the
+    matrix is built as its transpose, whose rows are shifted images (long contiguous runs instead of
+    kw-element ones), and returned as a transposed view.
     """
     (sh, sw), (dh, dw), (pt, pl) = stride, dilation, padding
     n, c = x.shape[:2]
     xe = _padded(x, pt, pl, _extent(ho, kh, sh, dh), _extent(wo, kw, sw, dw))
     s_n, s_h, s_w, s_c = xe.strides
+    k, m = kh * kw * c, n * ho * wo
     if c == 1:
         windows = as_strided(xe, shape=(kh, kw, n, ho, wo), writeable=False,
                              strides=(s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw))
-        return windows.reshape(kh * kw, n * ho * wo).T
+        if not ones:
+            return windows.reshape(k, m).T
+        buf = np.empty((k + 1, m), dtype=x.dtype)
+        buf[:k].reshape(kh, kw, n, ho, wo)[...] = windows
+        buf[k] = 1
+        return buf.T
     windows = as_strided(xe, shape=(n, ho, wo, kh, kw, c),
                          strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
-    return windows.reshape(n * ho * wo, kh * kw * c)
+    if not ones:
+        return windows.reshape(m, k)
+    buf = np.empty((m, k + 1), dtype=x.dtype)
+    buf[:, :k].reshape(n, ho, wo, kh, kw, c)[...] = windows
+    buf[:, k] = 1
+    return buf
 
 
 def _rows(g):
@@ -105,18 +118,20 @@ def conv2d_forward(x, w, b, size, stride, padding, dilation):
     n = x.shape[0]
     o, _, kh, kw = w.shape
     ho, wo = size
+    bias = b is not None
     kernel = _kernel_matrix(w)
+    if bias:
+        kernel = np.concatenate([kernel, b.reshape(1, o).astype(kernel.dtype, copy=False)])
     chunks = _batch_chunks(x, kh, kw, ho, wo)
     if len(chunks) == 1:
-        cols = _columns(x, kh, kw, ho, wo, stride, padding, dilation)
+        cols = _columns(x, kh, kw, ho, wo, stride, padding, dilation, ones=bias)
         y = cols @ kernel
     else:
         cols, y = None, np.empty((n * ho * wo, o), dtype=np.result_type(x, w))
         for part in chunks:
             rows = slice(part.start * ho * wo, part.stop * ho * wo)
-            np.matmul(_columns(x[part], kh, kw, ho, wo, stride, padding, dilation), kernel, out=y[rows])
-    if b is not None:
-        y += b
+            part_cols = _columns(x[part], kh, kw, ho, wo, stride, padding, dilation, ones=bias)
+            np.matmul(part_cols, kernel, out=y[rows])
     return _channels_first(y, n, ho, wo), cols
 
 
@@ -143,17 +158,21 @@ def conv2d_input_grad(g, w, size, stride, padding, dilation):
 
 
 def weight_grad_from_columns(cols, g, shape):
-    """dL/dw (O, C, kh, kw) = (cols^T @ rows(g))^T: one GEMM (this operand order measured fastest)."""
+    """dL/dw (O, C, kh, kw) = (cols^T @ rows(g))^T: one GEMM (this operand order measured fastest); with
+    the ones column of a biased conv, also dL/db (its last row), else None."""
     o, c, kh, kw = shape
-    dw = cols.T @ _rows(g)
-    return np.ascontiguousarray(dw.reshape(kh, kw, c, o).transpose(3, 2, 0, 1))
+    k = kh * kw * c
+    grads = cols.T @ _rows(g)
+    dw = np.ascontiguousarray(grads[:k].reshape(kh, kw, c, o).transpose(3, 2, 0, 1))
+    return dw, (grads[k].copy() if cols.shape[1] > k else None)
 
 
 def conv2d_weight_grad(x, g, size, stride, padding, dilation):
     _, o, ho, wo = g.shape
     kh, kw = size
     shape = (o, x.shape[1], kh, kw)
-    grads = [weight_grad_from_columns(_columns(x[part], kh, kw, ho, wo, stride, padding, dilation), g[part], shape)
+    grads = [weight_grad_from_columns(_columns(x[part], kh, kw, ho, wo, stride, padding, dilation), g[part],
+                                      shape)[0]
              for part in _batch_chunks(x, kh, kw, ho, wo)]
     return grads[0] if len(grads) == 1 else np.sum(grads, axis=0)
 
@@ -182,14 +201,14 @@ class Conv2d(Op):
         xp, (stride, padding, dilation) = ctx.xp, _geometry(ctx.p)
         needs = ctx.needs
         dx = xp.conv2d_input_grad(g, w, _hw(x), stride, padding, dilation) if needs[0] else None
-        dw = None
-        if needs[1]:
-            if xp is numpy_namespace and ctx.saved is not None:
-                dw = weight_grad_from_columns(ctx.saved, g, w.shape)
-            else:
-                dw = xp.conv2d_weight_grad(x, g, _hw(w), stride, padding, dilation)
-        db = xp.sum(g, (0, 2, 3)) if len(needs) > 2 and needs[2] else None
-        return dx, dw, db
+        dw = db = None
+        if xp is numpy_namespace and ctx.saved is not None and (needs[1] or len(needs) > 2 and needs[2]):
+            dw, db = weight_grad_from_columns(ctx.saved, g, w.shape)
+        elif needs[1]:
+            dw = xp.conv2d_weight_grad(x, g, _hw(w), stride, padding, dilation)
+        if db is None and len(needs) > 2 and needs[2]:
+            db = xp.sum(g, (0, 2, 3))
+        return dx, dw if needs[1] else None, db
 
 
 class ConvInputGrad(Op):
