@@ -211,7 +211,7 @@ def _plain_class_indices(input, target):
         return False
     x, t = input.data, target.data
     return (x.ndim == 2 and x.dtype.kind == "f" and t.ndim == 1 and t.dtype.kind in "iu" and len(t) == len(x)
-            and len(t) > 0 and t.min() >= 0 and t.max() < x.shape[1])
+            and len(t) > 0 and bool((t.astype(np.uint64) < x.shape[1]).all()))  # negatives wrap to huge
 
 
 def _check_smoothing(name, label_smoothing):
