@@ -240,16 +240,16 @@ def max_pool2d_tiles(x, kernel):
     """(maxima, offsets) of disjoint tiles: ``offsets`` (uint8/int16) is each maximum's row-major position
     in its tile, by torch's rule (the first maximum; a NaN wins, the last one if several). Elementwise
     passes over kh * kw strided views, so the output keeps x's memory layout (e.g. channels-last)."""
-    out = (x.shape[2] // kernel[0], x.shape[3] // kernel[1])
-    views = _tile_views(x, kernel, out)
-    best = views[0].copy(order="K")
-    for v in views[1:]:
-        np.maximum(best, v, out=best)
+    best = max_pool2d_tile_values(x, kernel)
+    views = _tile_views(x, kernel, best.shape[2:])
     itype = np.uint8 if len(views) <= 256 else np.int32
-    offsets = np.empty_like(best, dtype=itype)
-    offsets.fill(len(views) - 1)
-    for o in range(len(views) - 2, -1, -1):   # arithmetic selects: masked copies are ~40x slower
-        offsets -= (views[o] == best) * (offsets - itype(o))
+    if len(views) == 1:
+        offsets = np.zeros_like(best, dtype=itype)
+    else:  # first o with views[o] == best, as (v0 != best) * (1 + (v1 != best) * (1 + ...)): no masked copies
+        offsets = (views[-2] != best).astype(itype)
+        for v in views[-3::-1]:
+            offsets += 1
+            offsets *= v != best
     if x.dtype.kind == "f" and np.isnan(best).any():
         for o, v in enumerate(views):
             offsets -= np.isnan(v) * (offsets - itype(o))
