@@ -281,9 +281,7 @@ class Relu(Op):
 
     @staticmethod
     def vjp(ctx, g):
-        passes = np.less_equal(data_of(ctx.y), 0)
-        np.logical_not(passes, out=passes)  # not (y <= 0): NaN passes the gradient, as torch's threshold_backward
-        return (g * passes,)
+        return (g * ~(data_of(ctx.y) <= 0),)  # NaN passes the gradient, as torch's threshold_backward
 
 
 class LeakyRelu(Op):
