@@ -131,15 +131,41 @@ def ms_per_call(fn, calls):
     return (time.perf_counter() - start) / calls * 1e3
 
 
+def numpy_mlp_step(pair):
+    """The MLP training step written by hand in plain numpy (no framework), same weights, data and update:
+    the floor a numpy framework's overhead is measured against."""
+    w1, b1, w2, b2 = (p.data.copy() for p in pair.model.parameters())
+    x, y = pair.x, pair.y
+    rows, lr = np.arange(len(y)), pair.optimizer.param_groups[0]["lr"]
+
+    def step():
+        a = 1.0 / (1.0 + np.exp(-((w1 @ x.T).T + b1)))
+        z = a @ w2.T + b2
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[rows, y] -= 1
+        p /= len(y)
+        da = p @ w2
+        dz1 = da * a * (1 - a)
+        for w, g in ((w2, p.T @ a), (b2, p.sum(0)), (w1, dz1.T @ x), (b1, dz1.sum(0))):
+            w -= lr * g
+    return step
+
+
 def worker_main(framework, name, mode):
     """Serve timing requests on stdin: each line is a number of calls; answer with ms per call."""
-    if framework == "ours":
+    if framework != "torch":
         sys.modules["torch"] = None
     pair = Pair(name, BATCH if mode == "train" else INFERENCE_BATCH, with_torch=framework == "torch")
-    fn = {("ours", "train"): pair.ours_step, ("torch", "train"): pair.torch_step,
-          ("ours", "inference"): pair.ours_inference, ("torch", "inference"): pair.torch_inference}[framework, mode]
+    if framework == "numpy":
+        fn = numpy_mlp_step(pair)
+    else:
+        fn = {("ours", "train"): pair.ours_step, ("torch", "train"): pair.torch_step,
+              ("ours", "inference"): pair.ours_inference,
+              ("torch", "inference"): pair.torch_inference}[framework, mode]
     print(pair.flops, flush=True)
     for line in sys.stdin:
+        fn()  # one untimed call: the round measures steady state, not the wake-up after the idle pause
         print(ms_per_call(fn, int(line)), flush=True)
 
 
@@ -160,8 +186,11 @@ class Worker:
 
 
 def time_alternately(name, mode, calls, rounds, warmup):
-    """Median ms per call of ours and torch's (None without torch), timed in alternating rounds."""
-    workers = [Worker("ours", name, mode)] + ([Worker("torch", name, mode)] if torch is not None else [])
+    """Median ms per call of ours, torch's (None without torch) and the hand-written numpy MLP step's (None
+    for other rows), timed in alternating rounds."""
+    frameworks = ["ours"] + (["torch"] if torch is not None else []) + (
+        ["numpy"] if (name, mode) == ("mlp", "train") else [])
+    workers = [Worker(f, name, mode) for f in frameworks]
     try:
         for w in workers:
             w.time(warmup)
@@ -174,8 +203,8 @@ def time_alternately(name, mode, calls, rounds, warmup):
     finally:
         for w in workers:
             w.close()
-    medians = [statistics.median(column) for column in zip(*times)]
-    return medians[0], (medians[1] if len(medians) > 1 else None), workers[0].flops
+    medians = dict(zip(frameworks, (statistics.median(column) for column in zip(*times))))
+    return medians["ours"], medians.get("torch"), medians.get("numpy"), workers[0].flops
 
 
 def gemm_gflops(size=512, repeat=10):
@@ -195,19 +224,21 @@ def run_table(rounds, calls, warmup):
     gemm = gemm_gflops()
     print(f"numpy {np.__version__}, float32 GEMM (512x512) {gemm:.1f} GFLOP/s; "
           f"torch {torch.__version__ if torch else 'not installed'}; {os.cpu_count()} cores")
-    header = f"{'workload':34s} {'ours ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'ours GFLOP/s':>13s}"
+    header = (f"{'workload':34s} {'ours ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'ours GFLOP/s':>13s} "
+              f"{'numpy by hand ms':>17s}")
     print(header)
     print("-" * len(header))
     rows = []
     for name in WORKLOADS:
         for mode, batch in (("train", BATCH), ("inference", INFERENCE_BATCH)):
-            n = calls if name == "mlp" else max(1, calls // 10)
-            ours_ms, torch_ms, flops = time_alternately(name, mode, n, rounds, warmup)
+            n = calls if name == "mlp" else max(1, calls // 5)
+            ours_ms, torch_ms, numpy_ms, flops = time_alternately(name, mode, n, rounds, warmup)
             flops *= 3 if mode == "train" else 1
             label = f"{name} {'train step' if mode == 'train' else 'inference'}, batch {batch}"
             ratio = f"{ours_ms / torch_ms:6.2f}" if torch_ms else "     -"
             their = f"{torch_ms:9.3f}" if torch_ms else "        -"
-            print(f"{label:34s} {ours_ms:9.3f} {their} {ratio} {flops / ours_ms / 1e6:13.1f}", flush=True)
+            by_hand = f"{numpy_ms:17.3f}" if numpy_ms else f"{'-':>17s}"
+            print(f"{label:34s} {ours_ms:9.3f} {their} {ratio} {flops / ours_ms / 1e6:13.1f} {by_hand}", flush=True)
             rows.append((label, ours_ms, torch_ms))
     return rows
 
@@ -303,7 +334,7 @@ def main():
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--calls", type=int, default=100, help="MLP calls per round (CNN uses a tenth)")
+    parser.add_argument("--calls", type=int, default=100, help="MLP calls per round (CNN uses a fifth)")
     args = parser.parse_args()
     if args.worker:
         worker_main(*args.worker)
