@@ -221,7 +221,7 @@ def _run(roots, seeds, retain_graph, create_graph, capture):
                     ready.append(edge)
             elif ge is not None:
                 if capture is None:
-                    if edge.requires_grad:
+                    if edge._rg:
                         _accumulate_leaf(edge, ge, borrowed, create_graph)
                 else:
                     _store(edge, ge, capture)

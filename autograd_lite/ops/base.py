@@ -64,9 +64,13 @@ def sum_leading(a, axis, keepdims):
     if not isinstance(axis, tuple) or a.dtype.kind != "f" or a.size == 0 or len(axis) >= a.ndim:
         return np.sum(a, axis=axis, keepdims=keepdims)
     if a.ndim == 2 and axis in ((0,), (-2,)):   # the Linear bias: the common case first, cheaply
-        if not a.flags.c_contiguous:
+        ones = np.ones(a.shape[0], dtype=a.dtype)
+        if a.flags.c_contiguous:
+            total = ones @ a
+        elif a.flags.f_contiguous:
+            total = a.T @ ones
+        else:
             return np.sum(a, axis=axis, keepdims=keepdims)
-        total = np.ones(a.shape[0], dtype=a.dtype) @ a
         return total[None] if keepdims else total
     order = sorted(range(a.ndim), key=lambda i: -a.strides[i])
     if set(order[:len(axis)]) != set(axis % a.ndim for axis in axis):
