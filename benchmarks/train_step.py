@@ -37,7 +37,8 @@ except ImportError:
 
 BATCH = 64
 INFERENCE_BATCH = 1000
-IDLE_BETWEEN_ROUNDS = 0.2  # s: lets the other worker's BLAS/OpenMP threads stop spinning before a round
+IDLE_BETWEEN_ROUNDS = 0.3  # s: longer than Intel OpenMP's 200 ms spin (KMP_BLOCKTIME) of the other worker's threads
+WARMUP_PER_ROUND = 0.1  # s of untimed calls at the start of each round (caches, clocks and BLAS threads wake up)
 
 
 # ---- models ---------------------------------------------------------------------------------------------------
@@ -165,7 +166,9 @@ def worker_main(framework, name, mode):
               ("torch", "inference"): pair.torch_inference}[framework, mode]
     print(pair.flops, flush=True)
     for line in sys.stdin:
-        fn()  # one untimed call: the round measures steady state, not the wake-up after the idle pause
+        warm_until = time.perf_counter() + WARMUP_PER_ROUND
+        while time.perf_counter() < warm_until:  # untimed: the round measures steady state, not the wake-up
+            fn()
         print(ms_per_call(fn, int(line)), flush=True)
 
 
