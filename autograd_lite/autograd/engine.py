@@ -157,9 +157,59 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, capture=N
     prev_mode = _state["enabled"]
     _state["enabled"] = bool(create_graph)
     try:
-        _run(roots, seeds, retain_graph, create_graph, capture)
+        if capture is None and not create_graph and len(roots) == 1 and roots[0].grad_fn is not None:
+            _run_plain(roots[0].grad_fn, seeds[0], retain_graph)
+        else:
+            _run(roots, seeds, retain_graph, create_graph, capture)
     finally:
         _state["enabled"] = prev_mode
+
+
+def _run_plain(root, seed, retain_graph):
+    """``_run`` for the common call -- ``loss.backward()``: one root, no capture, no create_graph -- with
+    the per-node steps inlined (the same semantics; about a third less Python per node)."""
+    grads = {root: seed}
+    borrowed = {id(seed)}
+    deps = _count_dependencies([root])
+    ready = [root]
+    xp = Node.xp
+    while ready:
+        node = ready.pop()
+        g = grads.pop(node, None)
+        edges = node.edges
+        if g is None:
+            parent_grads = (None,) * len(edges)
+        else:
+            if node.retained is not None:
+                t = node.retained()
+                if t is not None:
+                    _accumulate_leaf(t, g, borrowed, False)
+            borrowed.add(id(g))
+            if node.freed:
+                raise _freed_error(node)
+            if node.checks:
+                _check_versions(node)
+            parent_grads = node.op.vjp(node, g)
+        for edge, ge, shape, dtype in zip(edges, parent_grads, node.shapes, node.dtypes):
+            if edge is None:
+                continue
+            if ge is not None:
+                if ge.shape != shape:
+                    ge = sum_to(ge, shape, xp)
+                if ge.dtype != dtype:
+                    ge = xp.astype(ge, dtype)
+            if type(edge) is Node:
+                if ge is not None:
+                    prev = grads.get(edge)
+                    grads[edge] = ge if prev is None else prev + ge
+                left = deps[edge] - 1
+                deps[edge] = left
+                if left == 0:
+                    ready.append(edge)
+            elif ge is not None and edge._rg:
+                _accumulate_leaf(edge, ge, borrowed, False)
+        if not retain_graph:
+            _free(node)
 
 
 def _store(key, g, capture):
