@@ -9,7 +9,8 @@ which covers symmetric padding, ``padding='same'`` (asymmetric when the total is
 fix as ``size``:
 
 * ``Conv2d(x, w[, b], size=(Ho, Wo))`` -> y, the convolution (cross-correlation, as torch) ``(N, O, Ho, Wo)``,
-  plus the bias ``b`` when given (added to the GEMM result in place; its gradient is one GEMV);
+  plus the bias ``b`` when given (a ones column appended to im2col carries it through the GEMMs: the
+  forward adds it and the weight-gradient GEMM returns its gradient as one more row);
 * ``ConvInputGrad(g, w, size=(H, W))`` -> x-shaped, the adjoint of Conv2d in x (= conv_transpose2d);
 * ``ConvWeightGrad(x, g, size=(kh, kw))`` -> w-shaped, the adjoint of Conv2d in w.
 
@@ -22,7 +23,8 @@ Memory layout: the arrays keep PyTorch's NCHW shape, but the results are channel
 ordered (kernel row, kernel column, channel), so the GEMM's (N * Ho * Wo, O) result already is the next
 layer's channels-last input: no transposes or copies between layers. Elementwise ops and pooling keep the
 layout (numpy's ``order='K'``). Conv2d keeps its im2col matrix for the weight gradient instead of
-rebuilding it.
+rebuilding it, unless the matrix would exceed ``COLUMNS_BYTES``: then the batch is convolved in chunks and
+the weight gradient rebuilds the matrix chunk by chunk.
 """
 
 import numpy as np
