@@ -88,27 +88,23 @@ def sum_to(g, shape, xp):
 
 
 def _call_vjp(node, g, create_graph):
+    """The node's raw vjp (one entry per input; the caller conforms shapes and dtypes)."""
     if node.freed:
         raise _freed_error(node)
     if node.checks:
         _check_versions(node)
     if create_graph:
-        grads = node.op.vjp(_graph_ctx(node), g)
-        xp = _graph_ns["xp"]
-    else:
-        grads = node.op.vjp(node, g)
-        xp = Node.xp
-    out = []
-    for ge, shape, dtype, edge in zip(grads, node.shapes, node.dtypes, node.edges):
-        if ge is None or edge is None:
-            out.append(None)
-            continue
-        if ge.shape != shape:
-            ge = sum_to(ge, shape, xp)
-        if ge.dtype != dtype:
-            ge = xp.astype(ge, dtype)
-        out.append(ge)
-    return out
+        return node.op.vjp(_graph_ctx(node), g)
+    return node.op.vjp(node, g)
+
+
+def _conform(ge, shape, dtype, xp):
+    """A vjp result brought back to its input's shape (summing broadcast dims) and dtype."""
+    if ge.shape != shape:
+        ge = sum_to(ge, shape, xp)
+    if ge.dtype != dtype:
+        ge = xp.astype(ge, dtype)
+    return ge
 
 
 def _free(node):
@@ -157,59 +153,9 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, capture=N
     prev_mode = _state["enabled"]
     _state["enabled"] = bool(create_graph)
     try:
-        if capture is None and not create_graph and len(roots) == 1 and roots[0].grad_fn is not None:
-            _run_plain(roots[0].grad_fn, seeds[0], retain_graph)
-        else:
-            _run(roots, seeds, retain_graph, create_graph, capture)
+        _run(roots, seeds, retain_graph, create_graph, capture)
     finally:
         _state["enabled"] = prev_mode
-
-
-def _run_plain(root, seed, retain_graph):
-    """``_run`` for the common call -- ``loss.backward()``: one root, no capture, no create_graph -- with
-    the per-node steps inlined (the same semantics; about a third less Python per node)."""
-    grads = {root: seed}
-    borrowed = {id(seed)}
-    deps = _count_dependencies([root])
-    ready = [root]
-    xp = Node.xp
-    while ready:
-        node = ready.pop()
-        g = grads.pop(node, None)
-        edges = node.edges
-        if g is None:
-            parent_grads = (None,) * len(edges)
-        else:
-            if node.retained is not None:
-                t = node.retained()
-                if t is not None:
-                    _accumulate_leaf(t, g, borrowed, False)
-            borrowed.add(id(g))
-            if node.freed:
-                raise _freed_error(node)
-            if node.checks:
-                _check_versions(node)
-            parent_grads = node.op.vjp(node, g)
-        for edge, ge, shape, dtype in zip(edges, parent_grads, node.shapes, node.dtypes):
-            if edge is None:
-                continue
-            if ge is not None:
-                if ge.shape != shape:
-                    ge = sum_to(ge, shape, xp)
-                if ge.dtype != dtype:
-                    ge = xp.astype(ge, dtype)
-            if type(edge) is Node:
-                if ge is not None:
-                    prev = grads.get(edge)
-                    grads[edge] = ge if prev is None else prev + ge
-                left = deps[edge] - 1
-                deps[edge] = left
-                if left == 0:
-                    ready.append(edge)
-            elif ge is not None and edge._rg:
-                _accumulate_leaf(edge, ge, borrowed, False)
-        if not retain_graph:
-            _free(node)
 
 
 def _store(key, g, capture):
@@ -242,6 +188,7 @@ def _run(roots, seeds, retain_graph, create_graph, capture):
     # behind a non-leaf input is neither computed nor freed
     needed = _needed_nodes(root_nodes, deps, capture) if capture is not None else None
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
+    xp = _graph_ns["xp"] if create_graph else Node.xp
     while ready:
         node = ready.pop()
         g = grads.pop(node, None)
@@ -258,9 +205,11 @@ def _run(roots, seeds, retain_graph, create_graph, capture):
             parent_grads = _process(node, g, capture, create_graph, borrowed)
         else:
             parent_grads = (None,) * len(node.edges)
-        for edge, ge in zip(node.edges, parent_grads):
+        for edge, ge, shape, dtype in zip(node.edges, parent_grads, node.shapes, node.dtypes):
             if edge is None:
                 continue
+            if ge is not None and (ge.shape != shape or ge.dtype != dtype):
+                ge = _conform(ge, shape, dtype, xp)
             if type(edge) is Node:
                 if ge is not None:
                     prev = grads.get(edge)
