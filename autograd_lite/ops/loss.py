@@ -30,12 +30,6 @@ def _is_array(a):
 
 
 def _log_softmax(x, axis):
-    if x.shape[axis]:
-        m = x.max(axis=axis, keepdims=True)
-        if np.isfinite(m).all():  # the common case: no warnings to silence, no max to repair
-            shifted = x - m
-            shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-            return shifted
     shifted = x - _stable_max(x, axis)
     with np.errstate(divide="ignore"):
         shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))

@@ -186,7 +186,7 @@ class SelectAlongDim(Op):
 
 def _stable_max(x, axis):
     # initial=-inf: a zero-size dim has no max (softmax of it is empty, as torch, not an error)
-    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    m = x.max(axis=axis, keepdims=True, initial=-np.inf)  # (the method: a microsecond less than np.max)
     if np.isfinite(m).all():
         return m
     return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
