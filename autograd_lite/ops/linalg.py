@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .base import Op, OpError, numpy_namespace, sum_leading
+from .base import Op, OpError
 
 
 def _check_matmul(a, b):
@@ -73,16 +73,13 @@ class Linear(Op):
     @staticmethod
     def vjp(ctx, g):
         x, w, _ = ctx.x
-        xp = ctx.xp
         needs = ctx.needs
-        if xp is numpy_namespace and x.ndim == 2:  # the common case, without the namespace indirection
-            return (g @ w if needs[0] else None, g.T @ x if needs[1] else None,
-                    sum_leading(g, (0,), False) if needs[2] else None)
-        out_features, in_features = w.shape
-        rows = math.prod(x.shape[:-1])
-        g2 = xp.reshape(g, (rows, out_features))
-        gx = xp.reshape(xp.matmul(g2, w), x.shape) if ctx.needs[0] else None
-        gw = (xp.matmul(xp.swapaxes(g2, 0, 1), xp.reshape(x, (rows, in_features)))
-              if ctx.needs[1] else None)
-        gb = xp.sum(g2, (0,)) if ctx.needs[2] else None
+        g2, x2 = g, x
+        if x.ndim != 2:  # fold the leading dims, so that each gradient is one GEMM
+            rows = math.prod(x.shape[:-1])
+            g2, x2 = g.reshape(rows, w.shape[0]), x.reshape(rows, w.shape[1])
+        # operators and methods work on arrays and (under create_graph) on Tensors alike
+        gx = (g2 @ w).reshape(x.shape) if needs[0] else None
+        gw = g2.T @ x2 if needs[1] else None
+        gb = ctx.xp.sum(g2, (0,)) if needs[2] else None
         return gx, gw, gb
