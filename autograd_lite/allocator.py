@@ -10,7 +10,6 @@ growth over 2,000 steps). Set ``AUTOGRAD_LITE_MALLOC_TUNING=0`` to leave the all
 """
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -32,8 +31,7 @@ def tune():
     if not sys.platform.startswith("linux") or os.environ.get("AUTOGRAD_LITE_MALLOC_TUNING", "1") == "0":
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the process's own symbols (no library search at import)
     except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to tune
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
