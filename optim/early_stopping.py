@@ -6,10 +6,6 @@ import math
 import numbers
 from collections.abc import Mapping
 
-import numpy as np
-
-from autograd_lite.tensor import Tensor
-
 __all__ = ["EarlyStopping"]
 
 _COUNTERS = ("best", "best_epoch", "last_epoch", "num_bad_epochs", "should_stop")
@@ -39,19 +35,6 @@ def _improves(value, best, mode, min_delta):
     if mode == "min":
         return value < best - min_delta
     return value > best + min_delta
-
-
-def _copy_state(state):
-    """A deep copy of a (nested) state dict whose arrays do not share memory with the original."""
-    if isinstance(state, Tensor):
-        return Tensor(state.data)  # copies the array, keeping its dtype
-    if isinstance(state, np.ndarray):
-        return state.copy()
-    if isinstance(state, Mapping):
-        return type(state)((key, _copy_state(value)) for key, value in state.items())
-    if isinstance(state, (list, tuple)):
-        return type(state)(_copy_state(value) for value in state)
-    return copy.deepcopy(state)
 
 
 # ---- EarlyStopping ------------------------------------------------------------------------------------
@@ -120,7 +103,7 @@ class EarlyStopping:
         self.best_epoch = self.last_epoch
         self.num_bad_epochs = 0
         if model is not None:
-            self.best_state = _copy_state(model.state_dict())
+            self.best_state = copy.deepcopy(model.state_dict())
 
     def _signal_stop(self, model):
         self.should_stop = True
@@ -133,13 +116,13 @@ class EarlyStopping:
         if self.best_state is None:
             raise RuntimeError("EarlyStopping.restore: no best state has been recorded; pass the model to "
                                "step(metric, model) so that the weights of the best epoch are kept")
-        model.load_state_dict(_copy_state(self.best_state))
+        model.load_state_dict(copy.deepcopy(self.best_state))
 
     def state_dict(self):
         """Settings and counters (and ``best_state`` when there is one), ready for ``autograd_lite.save``."""
         state = {name: getattr(self, name) for name in _SETTINGS + _COUNTERS}
         if self.best_state is not None:
-            state["best_state"] = _copy_state(self.best_state)
+            state["best_state"] = copy.deepcopy(self.best_state)
         return state
 
     def load_state_dict(self, state_dict):
@@ -155,4 +138,4 @@ class EarlyStopping:
         for name in _SETTINGS + _COUNTERS:
             setattr(self, name, state_dict[name])
         best_state = state_dict.get("best_state")
-        self.best_state = None if best_state is None else _copy_state(best_state)
+        self.best_state = None if best_state is None else copy.deepcopy(best_state)

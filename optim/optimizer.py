@@ -17,16 +17,6 @@ from autograd_lite.tensor import Tensor, clear_grads
 __all__ = ["Optimizer", "ParamState"]
 
 
-class _Required:
-    """Sentinel for a hyper-parameter without a default (each group must set it)."""
-
-    def __repr__(self):
-        return "<required parameter>"
-
-
-required = _Required()
-
-
 class ParamState:
     """Per-parameter state keyed by the parameter object itself (identity, never tensor equality)."""
 
@@ -146,9 +136,6 @@ class Optimizer:
                                 f"{p.dtype}")
         group["params"] = params
         for key, default in self.defaults.items():
-            if default is required and key not in group:
-                raise ValueError(f"{name}: parameter group didn't specify a value of required hyper-parameter "
-                                 f"{key!r}")
             group.setdefault(key, default)
         self._check_group(group)
         if len({id(p) for p in params}) != len(params):
@@ -212,7 +199,7 @@ class Optimizer:
         state = {}
         for p, values in self.state.items():
             if id(p) in index:
-                state[index[id(p)]] = {k: _snapshot(v) for k, v in values.items()}
+                state[index[id(p)]] = copy.deepcopy(values)
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -263,12 +250,6 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines.extend(f"    {k}: {group[k]}" for k in sorted(group) if k not in ("params", "param_names"))
         return "\n".join(lines) + "\n)"
-
-
-def _snapshot(value):
-    if isinstance(value, Tensor):
-        return Tensor._wrap(value.data.copy())
-    return copy.deepcopy(value)
 
 
 def buffer(state, key, like, fill=0.0):
