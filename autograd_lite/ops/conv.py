@@ -66,23 +66,19 @@ def _columns(x, kh, kw, ho, wo, stride, padding, dilation, ones=False):
     n, c = x.shape[:2]
     xe = _padded(x, pt, pl, _extent(ho, kh, sh, dh), _extent(wo, kw, sw, dw))
     s_n, s_h, s_w, s_c = xe.strides
-    k, m = kh * kw * c, n * ho * wo
+    k, m, width = kh * kw * c, n * ho * wo, kh * kw * c + bool(ones)
     if c == 1:
         windows = as_strided(xe, shape=(kh, kw, n, ho, wo), writeable=False,
                              strides=(s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw))
-        if not ones:
-            return windows.reshape(k, m).T
-        buf = np.empty((k + 1, m), dtype=x.dtype)
+        buf = np.empty((width, m), dtype=x.dtype)
         buf[:k].reshape(kh, kw, n, ho, wo)[...] = windows
-        buf[k] = 1
+        buf[k:] = 1
         return buf.T
     windows = as_strided(xe, shape=(n, ho, wo, kh, kw, c),
                          strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
-    if not ones:
-        return windows.reshape(m, k)
-    buf = np.empty((m, k + 1), dtype=x.dtype)
+    buf = np.empty((m, width), dtype=x.dtype)
     buf[:, :k].reshape(n, ho, wo, kh, kw, c)[...] = windows
-    buf[:, k] = 1
+    buf[:, k:] = 1
     return buf
 
 
