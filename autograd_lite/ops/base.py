@@ -58,6 +58,11 @@ def _conv_numpy(name):
     return staticmethod(call)
 
 
+def axis_order(a):
+    """The axes of ``a`` from the outermost to the innermost in memory."""
+    return sorted(range(a.ndim), key=lambda i: -a.strides[i])
+
+
 def sum_leading(a, axis, keepdims):
     """np.sum, but as one GEMV (``ones @ rows``, ~4x faster) when the summed axes are the outermost ones in
     memory, as for bias gradients: (N, O) over N, or channels-last (N, C, H, W) over N, H, W."""
@@ -72,7 +77,7 @@ def sum_leading(a, axis, keepdims):
         else:
             return np.sum(a, axis=axis, keepdims=keepdims)
         return total[None] if keepdims else total
-    order = sorted(range(a.ndim), key=lambda i: -a.strides[i])
+    order = axis_order(a)
     if set(order[:len(axis)]) != set(axis % a.ndim for axis in axis):
         return np.sum(a, axis=axis, keepdims=keepdims)
     in_memory_order = a.transpose(order)

@@ -30,7 +30,7 @@ recorded op under ``create_graph``.
 
 import numpy as np
 
-from .base import Op, OpError
+from .base import Op, OpError, axis_order
 
 
 # ---- geometry -----------------------------------------------------------------------------------------
@@ -237,9 +237,9 @@ def max_pool2d_tile_values(x, kernel):
 
 
 def max_pool2d_tiles(x, kernel):
-    """(maxima, offsets) of disjoint tiles: ``offsets`` (uint8/int16) is each maximum's row-major position
-    in its tile, by torch's rule (the first maximum; a NaN wins, the last one if several). Elementwise
-    passes over kh * kw strided views, so the output keeps x's memory layout (e.g. channels-last)."""
+    """(maxima, offsets) of disjoint tiles: ``offsets`` (uint8; int32 past 256 per tile) is each maximum's
+    row-major position in its tile, by torch's rule (the first maximum; a NaN wins, the last one if
+    several). Elementwise passes over kh * kw strided views keep x's memory layout (e.g. channels-last)."""
     best = max_pool2d_tile_values(x, kernel)
     views = _tile_views(x, kernel, best.shape[2:])
     itype = np.uint8 if len(views) <= 256 else np.int32
@@ -256,20 +256,12 @@ def max_pool2d_tiles(x, kernel):
     return best, offsets
 
 
-def tile_offsets_to_indices(offsets, kernel, width):
-    """torch's return_indices (flat positions in H * W) from the in-tile offsets."""
-    (kh, kw), (ho, wo) = kernel, offsets.shape[2:]
-    rows = np.arange(ho)[:, None] * kh + offsets // kw
-    cols = np.arange(wo)[None, :] * kw + offsets % kw
-    return (rows * width + cols).astype(np.int64)
-
-
 def _scatter_tiles(g, offsets, kernel, shape):
     """zeros(shape) with g[n, c, i, j] at offset offsets[n, c, i, j] of tile (i, j), in the memory layout of
     ``offsets`` (that of the pooled input, e.g. channels-last), whatever g's layout."""
     exact = shape[2] == g.shape[2] * kernel[0] and shape[3] == g.shape[3] * kernel[1]
     dx = (np.empty_like if exact else np.zeros_like)(offsets, dtype=g.dtype, shape=shape)
-    if _axis_order(g) != _axis_order(offsets):  # one cheap copy beats kh * kw mixed-layout passes
+    if axis_order(g) != axis_order(offsets):  # one cheap copy beats kh * kw mixed-layout passes
         g = _same_layout(g, offsets)
     finite = g.dtype.kind != "f" or np.isfinite(g).all()
     for o, view in enumerate(_tile_views(dx, kernel, g.shape[2:])):
@@ -278,11 +270,6 @@ def _scatter_tiles(g, offsets, kernel, shape):
         else:  # inf * 0 would put NaN where the gradient must be 0
             view[...] = np.where(offsets == o, g, 0)
     return dx
-
-
-def _axis_order(a):
-    """The axes from the outermost to the innermost in memory."""
-    return sorted(range(a.ndim), key=lambda i: -a.strides[i])
 
 
 def _same_layout(a, like):
