@@ -47,6 +47,19 @@ _MANIFEST = "manifest"
 _SCALARS = (bool, int, float, str, type(None))
 
 
+def state_array(value, where):
+    """A state-dict value as a numpy array: Tensors, arrays, numbers and torch tensors (duck-typed, so torch is
+    never imported); ``where`` names the value in the TypeError raised for anything else."""
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, (np.ndarray, np.generic, int, float, bool)):
+        return np.asarray(value)
+    if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
+        return value.detach().cpu().numpy()
+    raise TypeError(f"{where} is a {type(value).__name__}; expected a Tensor, a numpy array, a number or a "
+                    "torch tensor")
+
+
 class CheckpointError(ValueError):
     """A file that ``load`` cannot read as an autograd_lite checkpoint; ``.path`` names it."""
 

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from autograd_lite.autograd.grad_mode import enable_grad
+from autograd_lite.serialization import state_array
 from autograd_lite.tensor import Tensor, clear_grads
 
 __all__ = ["Optimizer", "ParamState"]
@@ -68,16 +69,6 @@ def check_hyper(name, key, value, low=0.0, high=None, high_open=False):
 
 def _is_param_tuple(item):
     return isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
-
-
-def _as_array(value, like):
-    """A state value from a state dict as a numpy array, floating values cast to ``like``'s dtype."""
-    if isinstance(value, Tensor):
-        value = value.data
-    elif not isinstance(value, np.ndarray) and type(value).__module__.startswith("torch"):
-        value = value.detach().cpu().numpy()
-    array = np.array(value)
-    return array.astype(like.dtype) if np.issubdtype(array.dtype, np.floating) else array
 
 
 class Optimizer:
@@ -236,7 +227,9 @@ class Optimizer:
         """A state entry from a state dict: arrays become Tensors of the parameter's dtype; numbers stay."""
         if value is None or isinstance(value, (int, float)):
             return value
-        array = _as_array(value, param.data)
+        array = state_array(value, f"{type(self).__name__}.load_state_dict: state {key!r} of parameter {index}")
+        # a copy (the optimizer updates its state in place), floating state in the parameter's dtype
+        array = array.astype(param.data.dtype if np.issubdtype(array.dtype, np.floating) else array.dtype)
         if array.ndim == 0 and key == "step":
             return array.item()
         if array.shape != param.data.shape:

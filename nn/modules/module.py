@@ -10,23 +10,12 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from autograd_lite.autograd.grad_mode import no_grad
+from autograd_lite.serialization import state_array
 from autograd_lite.tensor import Tensor, clear_grads
 
 from ..parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-def _as_array(name, value):
-    """A state_dict value as a numpy array: tensors, arrays, numbers, and torch tensors (duck-typed)."""
-    if isinstance(value, Tensor):
-        return value.data
-    if isinstance(value, (np.ndarray, np.generic, int, float, bool)):
-        return np.asarray(value)
-    if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
-        return value.detach().cpu().numpy()
-    raise TypeError(f"load_state_dict: the value for {name!r} is a {type(value).__name__}; expected a "
-                    "Tensor, a numpy array, a number or a torch tensor")
 
 
 def _indent(text, spaces=2):
@@ -305,7 +294,7 @@ class Module:
         for key, target in own.items():
             if key not in state_dict:
                 continue
-            array = _as_array(key, state_dict[key])
+            array = state_array(state_dict[key], f"load_state_dict: the value for {key!r}")
             if array.shape != target.data.shape:
                 problems.append(f"size mismatch for {key}: copying a value of shape {array.shape} from the "
                                 f"state_dict, but the shape in the model is {target.data.shape}")
