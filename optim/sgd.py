@@ -45,11 +45,12 @@ class SGD(Optimizer):
             if weight_decay != 0:
                 g = g + weight_decay * w
             if l1_decay != 0:
-                g = g + l1_decay * np.sign(w)
+                sign = np.sign(w)
+                g = g + l1_decay * sign
             if momentum != 0:
                 g = self._momentum(self.state[p], g, momentum, dampening, group["nesterov"])
             if l1_decay != 0:
-                _step_stopping_at_zero(w, g, lr, lr * l1_decay)
+                _step_stopping_at_zero(w, sign, g, lr, lr * l1_decay)
             else:
                 w -= lr * g
 
@@ -66,9 +67,9 @@ class SGD(Optimizer):
         return g + momentum * buf.data if nesterov else buf.data
 
 
-def _step_stopping_at_zero(w, step, lr, shrink):
-    """``w -= lr * step``, except that entries which cross zero by no more than ``shrink`` become exactly 0."""
-    before = np.sign(w)
+def _step_stopping_at_zero(w, before, step, lr, shrink):
+    """``w -= lr * step``, except that entries which cross zero (from sign ``before``) by no more than
+    ``shrink`` become exactly 0."""
     w -= lr * step
     crossed = (np.sign(w) == -before) & (before != 0) & (np.abs(w) <= shrink)
     w[crossed] = 0
