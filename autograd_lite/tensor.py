@@ -252,7 +252,7 @@ def apply(op, *inputs, **params):
     out, saved = op.forward(*arrays, **params)
     if out.__class__ is not np.ndarray:
         out = np.asarray(out)
-    if record and _state["enabled"]:
+    if record and _state.enabled:
         return _record(op, inputs, arrays, out, saved, params)
     result = Tensor._wrap(out)
     if op.view and isinstance(inputs[0], Tensor) and np.may_share_memory(out, arrays[0]):

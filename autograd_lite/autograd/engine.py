@@ -150,12 +150,12 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, capture=N
     ``capture`` dict (keys: leaf tensors or nodes) the gradients of those keys are stored there instead
     and no ``.grad`` is touched (autograd_lite.grad).
     """
-    prev_mode = _state["enabled"]
-    _state["enabled"] = bool(create_graph)
+    prev_mode = _state.enabled
+    _state.enabled = bool(create_graph)
     try:
         _run(roots, seeds, retain_graph, create_graph, capture)
     finally:
-        _state["enabled"] = prev_mode
+        _state.enabled = prev_mode
 
 
 def _store(key, g, capture):

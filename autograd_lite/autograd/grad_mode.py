@@ -1,13 +1,25 @@
-"""Grad mode: whether operations record the graph (``no_grad``, ``enable_grad``, ``set_grad_enabled``)."""
+"""Grad mode: whether operations record the graph (``no_grad``, ``enable_grad``, ``set_grad_enabled``).
+
+The mode belongs to the thread, as in PyTorch: ``no_grad()`` in one thread, or a backward pass running in
+another, never stops recording in this one. A new thread starts with recording on.
+"""
 
 import functools
+import threading
 
-_state = {"enabled": True}
+
+class _GradState(threading.local):
+    """Per-thread grad mode; ``enabled`` starts True in every thread."""
+
+    enabled = True
+
+
+_state = _GradState()
 
 
 def is_grad_enabled():
     """True when new operations on tensors that require grad are recorded for backward."""
-    return _state["enabled"]
+    return _state.enabled
 
 
 class _GradModeContext:
@@ -16,12 +28,12 @@ class _GradModeContext:
     mode = True
 
     def __enter__(self):
-        self.prev = _state["enabled"]
-        _state["enabled"] = self.mode
+        self.prev = _state.enabled
+        _state.enabled = self.mode
         return self
 
     def __exit__(self, *exc):
-        _state["enabled"] = self.prev
+        _state.enabled = self.prev
         return False
 
     def __call__(self, fn):
@@ -29,12 +41,12 @@ class _GradModeContext:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            prev = _state["enabled"]
-            _state["enabled"] = mode
+            prev = _state.enabled
+            _state.enabled = mode
             try:
                 return fn(*args, **kwargs)
             finally:
-                _state["enabled"] = prev
+                _state.enabled = prev
 
         return wrapper
 
@@ -64,12 +76,12 @@ class set_grad_enabled(_GradModeContext):
 
     def __init__(self, mode=True):
         self.mode = bool(mode)
-        self.prev = _state["enabled"]
-        _state["enabled"] = self.mode
+        self.prev = _state.enabled
+        _state.enabled = self.mode
 
     def __enter__(self):
         return self
 
     def __call__(self, fn):
-        _state["enabled"] = self.prev
+        _state.enabled = self.prev
         return super().__call__(fn)

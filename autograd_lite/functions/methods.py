@@ -23,7 +23,7 @@ def _reflected(fn):
 
 
 def _records(self, other):
-    return _state["enabled"] and (self._rg or (isinstance(other, Tensor) and other._rg))
+    return _state.enabled and (self._rg or (isinstance(other, Tensor) and other._rg))
 
 
 def _leaf_error(name, self):

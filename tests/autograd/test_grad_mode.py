@@ -1,5 +1,6 @@
 """Grad mode: no_grad, enable_grad and set_grad_enabled as context managers, decorators and calls."""
 
+import numpy as np
 import pytest
 
 import autograd_lite as al
@@ -218,3 +219,76 @@ def test_grad_mode_names_are_shared_with_autograd():
     assert al.autograd.enable_grad is al.enable_grad
     assert al.autograd.set_grad_enabled is al.set_grad_enabled
     assert al.autograd.is_grad_enabled is al.is_grad_enabled
+
+
+def _run_in_thread(fn):
+    """Run fn in a new thread and return its result (re-raising its exception here)."""
+    import threading
+    box = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as err:  # handed to the caller
+            box["error"] = err
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def test_grad_mode_is_per_thread():
+    with al.no_grad():
+        assert _run_in_thread(al.is_grad_enabled) is True
+        assert _run_in_thread(lambda: _recorded(leaf())) is True
+        assert not _recorded(leaf())
+    assert _run_in_thread(lambda: (al.set_grad_enabled(False), al.is_grad_enabled())[1]) is False
+    assert al.is_grad_enabled()
+
+
+def test_no_grad_in_one_thread_does_not_drop_gradients_in_another():
+    import threading
+    inside_no_grad, recorded = threading.Event(), threading.Event()
+
+    def evaluator():
+        with al.no_grad():
+            inside_no_grad.set()
+            recorded.wait(timeout=10)
+
+    def trainer():
+        inside_no_grad.wait(timeout=10)
+        x = leaf()
+        (x * x).sum().backward()
+        recorded.set()
+        return x.grad.tolist()
+
+    other = threading.Thread(target=evaluator)
+    other.start()
+    grad = _run_in_thread(trainer)
+    other.join()
+    assert grad == [2.0, 4.0]
+
+
+def test_two_models_train_in_two_threads_with_the_same_gradients_as_alone():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def train(seed):
+        rng = np.random.default_rng(seed)
+        w = al.tensor(rng.standard_normal((5, 3)), requires_grad=True)
+        x = al.tensor(rng.standard_normal((50, 5)))
+        for _ in range(200):
+            loss = ((x @ w).tanh() ** 2).mean()
+            loss.backward()
+            with al.no_grad():
+                w -= 0.1 * w.grad
+            w.grad = None
+        return w.detach().numpy().copy()
+
+    alone = [train(0), train(1)]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(train, [0, 1]))
+    for a, b in zip(alone, together):
+        np.testing.assert_array_equal(a, b)
