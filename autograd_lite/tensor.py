@@ -1,9 +1,17 @@
 """The Tensor: a thin handle on a numpy array plus what autograd needs (grad, grad_fn, a version counter).
 
 Every differentiable operation goes through ``apply(op, *inputs, **params)``; the operators and methods
-are installed by ``autograd_lite.functional``. The version counter is a one-element list shared by a tensor
-and its views, bumped by every in-place change, so that backward can detect a saved array that changed.
+are installed by ``autograd_lite.functions.methods``. The version counter is a one-element list shared by a
+tensor and its views, bumped by every in-place change, so that backward can detect a saved array that changed.
+
+Views (slices, reshape, permute, expand, detach) share their base's memory, as torch's do. Each remembers
+its root tensor and the chain of view ops that leads from it (``_view``); when the memory changes in place
+after the view's history was recorded, the view's ``grad_fn`` is rebuilt from the root's current history
+on next use, so gradients follow the new values, as in torch.
 """
+
+import weakref
+
 
 import numpy as np
 
@@ -42,16 +50,16 @@ def _check_grad_dtype(dtype, where="requires_grad"):
 class Tensor:
     """An n-dimensional array that records the operations on it for reverse-mode differentiation."""
 
-    __slots__ = ("data", "grad", "_rg", "grad_fn", "_vc", "_base", "__weakref__")
+    __slots__ = ("data", "grad", "_rg", "_fn", "_vc", "_view", "_views", "__weakref__")
     __array_ufunc__ = None  # make numpy defer to Tensor's reflected operators (ndarray + Tensor -> Tensor)
     __hash__ = object.__hash__
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self.data = _to_array(data, None if dtype is None else np.dtype(dtype), copy=True)
         self.grad = None
-        self.grad_fn = None
+        self._fn = None
         self._vc = [0]
-        self._base = None
+        self._view = self._views = None
         self._rg = False
         if requires_grad:
             _check_grad_dtype(self.data.dtype, "tensor")
@@ -61,19 +69,28 @@ class Tensor:
     def _wrap(cls, array):
         """A constant tensor around an existing ndarray (no copy, no checks): internal fast path."""
         t = object.__new__(Tensor)
-        t.data, t.grad, t._rg, t.grad_fn, t._vc, t._base = array, None, False, None, [0], None
+        t.data, t.grad, t._rg, t._fn, t._vc, t._view, t._views = array, None, False, None, [0], None, None
         return t
 
     @classmethod
     def _from_graph(cls, array, edge, vc):
         """A handle on a graph value (the output of node ``edge``) for create_graph backward passes."""
         t = object.__new__(Tensor)
-        t.data, t.grad, t._rg, t.grad_fn, t._vc, t._base = array, None, True, edge, vc or [0], None
+        t.data, t.grad, t._rg, t._fn, t._vc, t._view, t._views = array, None, True, edge, vc or [0], None, None
         return t
 
     # ---- autograd attributes -------------------------------------------------------------------
     @property
+    def grad_fn(self):
+        """The node that produced this tensor (None for leaves); a view's is rebuilt after an in-place change."""
+        if self._view is not None:
+            _refresh(self)
+        return self._fn
+
+    @property
     def requires_grad(self):
+        if self._view is not None:
+            _refresh(self)
         return self._rg
 
     @requires_grad.setter
@@ -100,7 +117,6 @@ class Tensor:
         if not self._rg:
             raise RuntimeError("retain_grad: cannot retain the gradient of a tensor that does not require grad")
         if self.grad_fn is not None:
-            import weakref
             self.grad_fn.retained = weakref.ref(self)
 
     @property
@@ -108,13 +124,16 @@ class Tensor:
         return self.grad_fn is not None and self.grad_fn.retained is not None
 
     def detach(self):
-        """A tensor sharing this data (and version counter) but outside the graph."""
+        """A tensor sharing this memory (and version counter) but outside the graph."""
         t = Tensor._wrap(self.data)
-        t._vc = self._vc
+        _link_view(t, self, None, None, tracks=False)
         return t
 
     def detach_(self):
-        self.grad_fn = None
+        """Cut this tensor from the graph in place (it becomes a leaf that does not require grad)."""
+        if self._view is not None:
+            self._view.tracks = False
+        self._fn = None
         self._rg = False
         return self
 
@@ -150,10 +169,12 @@ class Tensor:
         return self.data.size
 
     def numpy(self):
-        """The underlying array (shared, not copied); refused on tensors that require grad, as in torch."""
+        """The underlying array (shared, not copied, in row-major layout); refused on tensors that require
+        grad, as in torch."""
         if self._rg:
             raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; use "
                                "tensor.detach().numpy() instead")
+        relayout(self)  # torch's layout now, so that the array stays this tensor's memory from here on
         return self.data
 
     def item(self):
@@ -212,7 +233,8 @@ class Tensor:
                                "graph) support deepcopy; use .detach().clone() for a copy of a result")
         import copy
         new = object.__new__(type(self))
-        new.data, new.grad_fn, new._vc, new._base, new._rg = self.data.copy(), None, [0], None, self._rg
+        new.data, new._fn, new._vc, new._rg = self.data.copy(), None, [0], self._rg
+        new._view = new._views = None
         new.grad = copy.deepcopy(self.grad, memo)
         memo[id(self)] = new
         return new
@@ -244,6 +266,8 @@ def apply(op, *inputs, **params):
     record = False
     for t in inputs:
         if isinstance(t, Tensor):
+            if t._view is not None and t._view.version != t._vc[0]:
+                _refresh(t)
             arrays.append(t.data)
             if t._rg:
                 record = True
@@ -252,19 +276,90 @@ def apply(op, *inputs, **params):
     out, saved = op.forward(*arrays, **params)
     if out.__class__ is not np.ndarray:
         out = np.asarray(out)
-    if record and _state.enabled:
-        return _record(op, inputs, arrays, out, saved, params)
-    result = Tensor._wrap(out)
+    enabled = _state.enabled
+    result = _record(op, inputs, arrays, out, saved, params) if record and enabled else Tensor._wrap(out)
     if op.view and isinstance(inputs[0], Tensor) and np.may_share_memory(out, arrays[0]):
-        _link_view(result, inputs[0], op, params)  # (input 0 is a plain array for constants in create_graph vjps)
+        _link_view(result, inputs[0], op, params, enabled)  # (input 0 is an array for constants in vjps)
     return result
 
 
-def _link_view(view, base, op, params):
-    """A view shares its base's version counter and remembers how it was taken, so that a recorded
-    in-place change of the view can be written back into the base."""
+class _ViewInfo:
+    """How a view was taken: its root tensor, the view ops leading from it, the version its history matches,
+    and whether it follows the root's history (False for detach() and views taken under no_grad)."""
+
+    __slots__ = ("root", "chain", "version", "tracks")
+
+    def __init__(self, root, chain, version, tracks):
+        self.root, self.chain, self.version, self.tracks = root, chain, version, tracks
+
+
+def _link_view(view, base, op, params, tracks):
+    """Make ``view`` (whose array views ``base``'s memory) share base's version counter and remember the
+    chain of view ops from the root, so that its history can be rebuilt and its array re-pointed."""
+    info = base._view
+    if info is None:
+        root, chain = base, ()
+    else:
+        root, chain, tracks = info.root, info.chain, tracks and info.tracks
+    if op is not None:
+        chain = chain + ((op, params),)
     view._vc = base._vc
-    view._base = (base, op, params)
+    view._view = _ViewInfo(root, chain, base._vc[0], tracks)
+    if root._views is None:
+        root._views = weakref.WeakSet()
+    root._views.add(view)
+
+
+def _refresh(view):
+    """Rebuild a view's history from its root's current one after its memory changed in place (torch
+    regenerates a view's grad_fn the same way), so that gradients flow through the new values."""
+    info = view._view
+    if info.version == view._vc[0]:
+        return
+    info.version = view._vc[0]
+    root = info.root
+    if not info.tracks or not root._rg:
+        return
+    current, array = root, root.data
+    for op, params in info.chain:
+        out, saved = op.forward(array, **params)
+        current, array = _record(op, (current,), (array,), out, saved, params), out
+    view._fn, view._rg = current._fn, True
+
+
+_pinned_roots = weakref.WeakSet()  # tensors made by from_numpy: their memory (and its layout) is the user's
+
+
+def _chain_array(array, chain):
+    """``array`` seen through a chain of view ops."""
+    for op, params in chain:
+        array = op.forward(array, **params)[0]
+    return array
+
+
+def torch_layout(t):
+    """A memoryless stand-in for ``t.data`` with the strides torch would give ``t``: the root C-contiguous
+    (op outputs may be stored channels-last or transposed internally), then the view ops applied."""
+    info = t._view
+    root, chain = (t, ()) if info is None else (info.root, info.chain)
+    data = root.data
+    if not data.flags.c_contiguous and root not in _pinned_roots:
+        strides = tuple(int(np.prod(data.shape[i + 1:])) * data.itemsize for i in range(data.ndim))
+        data = np.lib.stride_tricks.as_strided(np.zeros(1, data.dtype), data.shape, strides, writeable=False)
+    elif not chain:
+        return t.data
+    return _chain_array(data, chain)
+
+
+def relayout(t):
+    """Store ``t``'s root C-contiguously (torch's layout) and re-point every live view of it, so that a
+    view() that torch allows shares memory here too; a no-op when the root already is C-contiguous."""
+    root = t if t._view is None else t._view.root
+    if root.data.flags.c_contiguous or root in _pinned_roots:
+        return
+    root.data = np.ascontiguousarray(root.data)
+    for view in list(root._views or ()):
+        view.data = _chain_array(root.data, view._view.chain)
 
 
 def _record(op, inputs, arrays, out, saved, params):
@@ -274,7 +369,7 @@ def _record(op, inputs, arrays, out, saved, params):
     edges, shapes, dtypes_, vcs = [], [], [], []
     for t, a in zip(inputs, arrays):
         if isinstance(t, Tensor):
-            edges.append((t.grad_fn or t) if t._rg else None)
+            edges.append((t._fn or t) if t._rg else None)
             shapes.append(a.shape)
             dtypes_.append(a.dtype)
             vcs.append(t._vc)
@@ -290,11 +385,10 @@ def _record(op, inputs, arrays, out, saved, params):
     checks = []
     if op.saves_x:
         node.x, node.x_vcs = arrays, vcs
-        checks = [(vc, vc[0], i) for i, vc in enumerate(vcs) if vc is not None]
+        reads = op.reads(node.needs) if op.reads is not None else None
+        checks = [(vc, vc[0], i) for i, vc in enumerate(vcs) if vc is not None and (reads is None or reads[i])]
     else:
         node.x = node.x_vcs = None
-    if op.view and isinstance(inputs[0], Tensor) and np.may_share_memory(out, arrays[0]):
-        _link_view(result, inputs[0], op, params)
     if op.saves_y:
         node.y, node.y_vc = out, result._vc
         checks.append((result._vc, result._vc[0], -1))

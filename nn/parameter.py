@@ -23,7 +23,8 @@ class Parameter(Tensor):
             if array.dtype == np.float64 and not isinstance(data, np.ndarray):
                 from autograd_lite.dtypes import get_default_dtype
                 array = array.astype(get_default_dtype())
-        self.data, self.grad, self.grad_fn, self._vc, self._base = array, None, None, [0], None
+        self.data, self.grad, self._fn, self._vc = array, None, None, [0]
+        self._view = self._views = None
         self._rg = False
         if requires_grad:
             _check_grad_dtype(array.dtype, "Parameter")

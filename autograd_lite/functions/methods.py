@@ -12,7 +12,7 @@ from ..autograd.engine import Node
 from ..autograd.grad_mode import _state, no_grad
 from ..ops import shape as sh
 from ..ops.base import OpError
-from ..tensor import Tensor
+from ..tensor import Tensor, apply
 from . import math as m
 from . import reduction as r
 from . import shaping as s
@@ -23,24 +23,13 @@ def _reflected(fn):
 
 
 def _records(self, other):
-    return _state.enabled and (self._rg or (isinstance(other, Tensor) and other._rg))
+    return _state.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
 
 
 def _leaf_error(name, self):
     return RuntimeError(
         f"{name}: a leaf tensor that requires grad (shape {self.shape}) cannot be changed in place while "
         "grad mode is on; wrap the update in `with autograd_lite.no_grad():` (as optimizers do)")
-
-
-def _viewed_leaf(self):
-    """The leaf that requires grad whose memory ``self`` views through view ops (reshape, slice...), or None."""
-    node = self.grad_fn
-    while node.__class__ is Node and node.op.view:
-        parent = node.edges[0]
-        if isinstance(parent, Tensor):
-            return parent if np.may_share_memory(self.data, parent.data) else None
-        node = parent
-    return None
 
 
 def _check_recorded(name, self):
@@ -50,34 +39,77 @@ def _check_recorded(name, self):
     if not self.data.flags.writeable:
         raise RuntimeError(f"{name}: this tensor's memory is read-only (an expand/broadcast view); "
                            "call .clone() first")
-    leaf = _viewed_leaf(self)
-    if leaf is not None:
-        raise RuntimeError(
-            f"{name}: a view of a leaf tensor that requires grad (shape {leaf.shape}) cannot be changed in "
-            "place while grad mode is on; wrap the update in `with autograd_lite.no_grad():`")
-
-
-def _adopt(self, result):
-    """Make self the result of a recorded in-place op (new value and history; old array left untouched);
-    a view passes the change on to its base."""
-    if result.data.dtype != self.data.dtype:
-        result = m.astype(result, self.data.dtype)
-    self.data, self.grad_fn, self._vc, self._rg = result.data, result.grad_fn, result._vc, result._rg
-    _write_back(self)
-
-
-def _write_back(view):
-    """After a recorded in-place change of a view, make its base hold the new values, as a torch view
-    does; the base's update is itself recorded (and passed on if the base is a view too)."""
-    if view._base is None:
+    info = self._view
+    if info is None:
         return
-    base, op, params = view._base
-    if op is sh.GetItem:
-        _setitem(base, params["index"], view)
-    elif op is sh.Reshape:
-        _copy_(base, s.reshape(view, base.shape))
-    elif op is sh.Permute:
-        _copy_(base, s.permute(view, tuple(int(a) for a in np.argsort(params["axes"]))))
+    if info.root._fn is None and info.root._rg:
+        raise RuntimeError(
+            f"{name}: a view of a leaf tensor that requires grad (shape {info.root.shape}) cannot be changed in "
+            "place while grad mode is on; wrap the update in `with autograd_lite.no_grad():`")
+    if not info.tracks:
+        raise RuntimeError(
+            f"{name}: this tensor is a view taken under no_grad() or by detach() and is being changed in place "
+            "with grad mode on, which would hide the change from autograd; take the view with grad mode on, "
+            "or make the change under no_grad()")
+
+
+def _private_saved(node, memory):
+    """Give ``node`` private copies of the saved arrays that live in ``memory`` (about to be overwritten)."""
+    if node.x is not None:
+        for i, a in enumerate(node.x):
+            if isinstance(a, np.ndarray) and np.may_share_memory(a, memory):
+                node.x[i] = a.copy()
+                node.checks = [c for c in node.checks if c[2] != i]
+    if node.y is not None and np.may_share_memory(node.y, memory):
+        node.y = node.y.copy()
+
+
+def _new_nodes(result, *before):
+    """The nodes recorded between the tensors ``before`` and ``result`` (the in-place op's own nodes)."""
+    stop = {t._fn for t in before if isinstance(t, Tensor) and t._fn is not None}
+    found, stack = [], [result._fn]
+    while stack:
+        node = stack.pop()
+        if node.__class__ is not Node or node in stop or node in found:
+            continue
+        found.append(node)
+        stack.extend(node.edges)
+    return found
+
+
+def _commit(name, self, other, result):
+    """Finish a recorded in-place op: write ``result`` into self's memory (so that every view sees it),
+    give self the result's history, and, for a view, record the write in its root's history."""
+    if result.data.shape != self.data.shape:
+        raise OpError(f"{name}: the result has shape {result.data.shape} but the tensor updated in "
+                      f"place has shape {self.data.shape}; in-place ops cannot change a tensor's shape")
+    if result.data.dtype != self.data.dtype:
+        if not np.can_cast(result.data.dtype, self.data.dtype, casting="same_kind"):
+            raise TypeError(f"{name}: a result of dtype {result.data.dtype} cannot be stored in place in a "
+                            f"tensor of dtype {self.data.dtype}")
+        result = m.astype(result, self.data.dtype)
+    memory = self.data
+    for node in _new_nodes(result, self, other):
+        _private_saved(node, memory)
+    np.copyto(memory, result.data)
+    self._vc[0] += 1
+    node = result._fn
+    if node.y is not None:  # the op saved its output: that output now lives in self's memory
+        node.y, node.y_vc = memory, self._vc
+        node.checks = [c for c in node.checks if c[2] != -1] + [(self._vc, self._vc[0], -1)]
+    self._fn, self._rg = node, True
+    info = self._view
+    if info is not None:
+        info.version = self._vc[0]
+        _record_view_write(info.root, self, info.chain)
+
+
+def _record_view_write(root, view, chain):
+    """The root's new history after a recorded in-place change of its view (torch's CopySlices)."""
+    old = Tensor._wrap(root.data)
+    old._fn, old._rg = root._fn, root._rg
+    result = apply(sh.ViewWrite, old, view, chain=chain)
+    root._fn, root._rg = result._fn, True
 
 
 def _write(name, self, value):
@@ -100,11 +132,7 @@ def _inplace(name, fn):
     def method(self, other):
         if _records(self, other):
             _check_recorded(name, self)
-            result = fn(self, other)
-            if result.data.shape != self.data.shape:
-                raise OpError(f"{name}: the result has shape {result.data.shape} but the tensor updated in "
-                              f"place has shape {self.data.shape}; in-place ops cannot change a tensor's shape")
-            _adopt(self, result)
+            _commit(name, self, other, fn(self, other))
             return self
         with no_grad():
             result = fn(self, other)
@@ -114,10 +142,18 @@ def _inplace(name, fn):
     return method
 
 
+def _unary_inplace(name, fn):
+    """``tensor.exp_()`` and the like: fn applied in place (recorded in a graph, as torch does)."""
+    update = _inplace(name, lambda a, _: fn(a))
+    method = lambda self: update(self, None)  # noqa: E731 (a method made from a function)
+    method.__name__ = name
+    return method
+
+
 def _setitem(self, index, value):
     if _records(self, value):
         _check_recorded("setitem", self)
-        _adopt(self, s.index_put(self, index, value))
+        _commit("setitem", self, value, s.index_put(self, index, value))
         return
     if not self.data.flags.writeable:
         raise RuntimeError("setitem: this tensor's memory is read-only (an expand/broadcast view); "
@@ -158,6 +194,8 @@ def _install():
                      "clamp_": None}.items():
         if fn is not None:
             setattr(T, name, _inplace(name, fn))
+    for name in ("exp", "log", "sqrt", "abs", "neg", "sin", "cos", "sigmoid", "tanh", "relu", "sign"):
+        setattr(T, f"{name}_", _unary_inplace(f"{name}_", getattr(m, name)))
     T.clamp_ = lambda self, min=None, max=None: _inplace(
         "clamp_", lambda a, _: m.clamp(a, min, max))(self, None)
     T.zero_ = lambda self: _fill_(self, 0)
@@ -191,7 +229,7 @@ def _install():
     }
     for name, fn in methods.items():
         setattr(T, name, fn)
-    T.T = property(s.t)
+    T.T = property(s.T)
     T.float = lambda self: m.astype(self, np.float32)
     T.double = lambda self: m.astype(self, np.float64)
     T.half = lambda self: m.astype(self, np.float16)
@@ -200,9 +238,11 @@ def _install():
     T.bool = lambda self: m.astype(self, np.bool_)
     T.to = _to
     T.type = lambda self, dtype=None: str(self.dtype) if dtype is None else m.astype(self, dtype)
-    T.cpu = T.contiguous = lambda self: self
-    T.view_as = lambda self, other: s.reshape(self, other.shape)
-    T.reshape_as = T.view_as
+    T.cpu = lambda self: self
+    T.contiguous = s.contiguous
+    T.is_contiguous = s.is_contiguous
+    T.view_as = lambda self, other: s.view(self, other.shape)
+    T.reshape_as = lambda self, other: s.reshape(self, other.shape)
 
 
 def _to(self, *args, dtype=None, **kwargs):

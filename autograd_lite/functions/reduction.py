@@ -7,6 +7,7 @@ import numpy as np
 
 from ..ops import reduce as red
 from ..ops.base import OpError
+from ..ops.elementwise import Clone
 from ..tensor import Tensor, apply
 from .math import maximum, minimum
 
@@ -66,7 +67,8 @@ def _extreme(name, input, dim, keepdim, arg_fn, whole_fn, pairwise_fn):
     if dim is None:
         return whole_fn(input)
     if input.data.ndim == 0:
-        return MaxMinResult(input, Tensor._wrap(np.zeros((), dtype=np.int64)))
+        _single_dim(name, input, dim)
+        return MaxMinResult(apply(Clone, input), Tensor._wrap(np.zeros((), dtype=np.int64)))
     axis = _single_dim(name, input, dim)
     if input.data.shape[axis] == 0:
         raise OpError(f"{name}: cannot reduce dim {dim} of size 0 (shape {input.shape})")

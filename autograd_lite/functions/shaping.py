@@ -5,7 +5,8 @@ import numpy as np
 
 from ..ops import shape as sh
 from ..ops.base import OpError
-from ..tensor import Tensor, apply
+from ..ops.elementwise import Clone
+from ..tensor import Tensor, apply, relayout, torch_layout
 
 
 def _size_args(name, sizes):
@@ -25,12 +26,65 @@ def _axis(name, dim, ndim):
     return dim % ndim
 
 
+def _target_shape(name, shape):
+    """The sizes of a view/reshape: ints >= 0, and at most one -1 (inferred), as torch checks them."""
+    shape = _size_args(name, shape)
+    for i, n in enumerate(shape):
+        if n < -1:
+            raise OpError(f"{name}: invalid shape dimension {n} at index {i} of shape {list(shape)} "
+                          "(sizes must be >= 0, or -1 for one inferred size)")
+    if shape.count(-1) > 1:
+        raise OpError(f"{name}: only one dimension can be inferred (-1), got shape {list(shape)}")
+    return shape
+
+
+def _views_without_copy(array, shape):
+    """True if ``array`` can be reshaped to ``shape`` as a view (a size mismatch counts as True: the reshape
+    itself then raises its clear error)."""
+    alias = array.view()
+    try:
+        alias.shape = shape
+    except AttributeError:
+        return False
+    except ValueError:
+        return True
+    return True
+
+
+def _as_view(input, shape):
+    """The reshape as a view of input's memory, storing input's root in torch's layout first if needed."""
+    if not _views_without_copy(input.data, shape):
+        relayout(input)
+    return apply(sh.Reshape, input, shape=shape)
+
+
+def view(input, *shape):
+    """The same memory seen in a new shape (one dim may be -1); refused, as in torch, when the tensor's
+    strides do not allow it (e.g. after a transpose): use reshape() or contiguous() there."""
+    shape = _target_shape("view", shape)
+    if not _views_without_copy(torch_layout(input), shape):
+        raise OpError(f"view: a tensor of shape {input.shape} cannot be viewed as shape {shape}: the view size "
+                      "is not compatible with the tensor's size and stride (at least one dimension spans "
+                      "across two contiguous subspaces). Use .reshape(...) instead.")
+    return _as_view(input, shape)
+
+
 def reshape(input, *shape):
-    """The same elements in a new shape (one dim may be -1)."""
-    return apply(sh.Reshape, input, shape=_size_args("reshape", shape))
+    """The same elements in a new shape (one dim may be -1): a view where torch gives one, else a copy."""
+    shape = _target_shape("reshape", shape)
+    if _views_without_copy(torch_layout(input), shape):
+        return _as_view(input, shape)
+    return apply(sh.Reshape, apply(Clone, input), shape=shape)
 
 
-view = reshape
+def contiguous(input):
+    """input itself when its elements are in row-major order (as torch sees it), else a row-major copy."""
+    return input if is_contiguous(input) else apply(Clone, input)
+
+
+def is_contiguous(input):
+    """True when the tensor's elements are in row-major order in memory, as torch sees it."""
+    return bool(torch_layout(input).flags.c_contiguous)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -65,12 +119,12 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
-    """Swap two dims."""
+    """Swap two dims (a view)."""
     ndim = input.data.ndim
-    if ndim == 0:
-        return input
     axes = list(range(ndim))
-    a, b = _axis("transpose", dim0, ndim), _axis("transpose", dim1, ndim)
+    a, b = _axis("transpose", dim0, max(ndim, 1)), _axis("transpose", dim1, max(ndim, 1))
+    if ndim == 0:
+        return apply(sh.Permute, input, axes=())
     axes[a], axes[b] = axes[b], axes[a]
     return apply(sh.Permute, input, axes=tuple(axes))
 
@@ -79,11 +133,17 @@ swapaxes = transpose
 
 
 def t(input):
-    """Reverse all dims (the transpose for a matrix)."""
+    """The transpose of a matrix; a 0-d or 1-d tensor comes back as a new view of itself (as torch)."""
     ndim = input.data.ndim
-    if ndim < 2:
-        return input
+    if ndim > 2:
+        raise OpError(f"t: expects a tensor with <= 2 dimensions, but the tensor of shape {input.shape} is "
+                      f"{ndim}-D; use transpose(dim0, dim1) or permute(...) there")
     return apply(sh.Permute, input, axes=tuple(reversed(range(ndim))))
+
+
+def T(input):
+    """``tensor.T``: all dims reversed (torch deprecates it beyond 2-D but still reverses them)."""
+    return apply(sh.Permute, input, axes=tuple(reversed(range(input.data.ndim))))
 
 
 def squeeze(input, dim=None):
@@ -95,14 +155,14 @@ def squeeze(input, dim=None):
         dims = (dim,) if isinstance(dim, (int, np.integer)) else dim
         axes = [_axis("squeeze", d, max(len(shape), 1)) for d in dims]
         axes = [a for a in axes if a < len(shape) and shape[a] == 1]
-    return reshape(input, tuple(n for i, n in enumerate(shape) if i not in axes))
+    return _as_view(input, tuple(n for i, n in enumerate(shape) if i not in axes))
 
 
 def unsqueeze(input, dim):
     """Insert a size-1 dim at position ``dim`` (in [-ndim-1, ndim])."""
     shape = input.data.shape
     axis = _axis("unsqueeze", dim, len(shape) + 1)
-    return reshape(input, shape[:axis] + (1,) + shape[axis:])
+    return _as_view(input, shape[:axis] + (1,) + shape[axis:])
 
 
 def expand(input, *sizes):
@@ -135,6 +195,9 @@ def _index_part(part):
         return part.data.copy()
     if isinstance(part, np.ndarray):
         return part.copy()
+    if isinstance(part, slice) and part.step is not None and part.step <= 0:
+        raise ValueError(f"getitem: slice step must be greater than zero, got {part.step} (torch has no "
+                         "negative steps; use flip() or an index tensor)")
     if isinstance(part, list):
         arr = np.asarray(part)
         return arr.astype(np.int64) if arr.size == 0 else arr  # x[[]]: an empty integer index, as torch
@@ -211,4 +274,4 @@ def pad(input, pad, mode="constant", value=0.0):
                 raise OpError(f"pad: negative padding is only supported in 'constant' mode, got {pad}")
             index = sh.pad_index(input.data.shape[d], lo, hi, mode)
             out = apply(sh.GetItem, out, index=(slice(None),) * d + (index,))
-    return out
+    return apply(Clone, out) if out is input else out

@@ -20,6 +20,7 @@ class Op:
     saves_x = True   # the vjp reads ctx.x
     saves_y = False  # the vjp reads ctx.y
     view = False     # the output may share memory (and so the version counter) with input 0
+    reads = None     # reads(needs) -> which inputs' values the vjp reads (None: all); the others may change
 
     @staticmethod
     def forward(*arrays, **params):

@@ -57,6 +57,7 @@ class Sub(Op):
 
 class Mul(Op):
     name = "mul"
+    reads = staticmethod(lambda needs: (needs[1], needs[0]))  # each gradient reads the other factor
 
     @staticmethod
     def forward(a, b):
@@ -70,6 +71,7 @@ class Mul(Op):
 
 class Div(Op):
     name = "div"
+    reads = staticmethod(lambda needs: (needs[1], True))
 
     @staticmethod
     def forward(a, b):

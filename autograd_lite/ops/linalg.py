@@ -20,6 +20,7 @@ def _check_matmul(a, b):
 
 class MatMul(Op):
     name = "matmul"
+    reads = staticmethod(lambda needs: (needs[1], needs[0]))  # each gradient reads the other factor
 
     @staticmethod
     def forward(a, b):
@@ -59,6 +60,7 @@ class Linear(Op):
     """y = x @ w.T + b over the last dim of x; inputs x (..., in), w (out, in), b (out,) or None."""
 
     name = "linear"
+    reads = staticmethod(lambda needs: (needs[1], needs[0], False))
 
     @staticmethod
     def forward(x, w, b):

@@ -223,3 +223,35 @@ def pad_index(size, before, after, mode):
         raise OpError(f"pad: {mode} padding of ({before}, {after}) is too large for a dim of size "
                       f"{size} (at most {limit})")
     return np.pad(np.arange(size), (before, after), mode=numpy_mode)
+
+
+class ViewWrite(Op):
+    """The base after a recorded in-place change of one of its views (torch's CopySlices).
+
+    The memory already holds the new values, so the forward returns the base's array as it is; the
+    gradient reaches the view's new history through the view's region and the base's old history
+    everywhere else. ``chain`` is the list of (view op, params) that leads from the base to the view.
+    """
+
+    name = "view_write"
+    saves_x = False
+
+    @staticmethod
+    def forward(base, view, chain):
+        outside = np.ones(base.shape, dtype=bool)
+        region = outside
+        for op, params in chain:
+            region = op.forward(region, **params)[0]
+        region[...] = False
+        return base, outside
+
+    @staticmethod
+    def vjp(ctx, g):
+        xp = ctx.xp
+        g_base = xp.where(ctx.saved, g, np.zeros((), dtype=g.dtype)) if ctx.needs[0] else None
+        g_view = None
+        if ctx.needs[1]:
+            g_view = g
+            for op, params in ctx.p["chain"]:
+                g_view = xp.apply(op, g_view, **params)
+        return g_base, g_view

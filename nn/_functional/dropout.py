@@ -14,7 +14,8 @@ import numpy as np
 
 from autograd_lite.creation import default_generator
 from autograd_lite.functions.math import mul
-from autograd_lite.tensor import Tensor
+from autograd_lite.ops.shape import Reshape
+from autograd_lite.tensor import Tensor, apply
 
 __all__ = ["dropout", "dropout2d"]
 
@@ -34,6 +35,12 @@ def _mask(input, p, shape):
     return keep.astype(input.dtype) * input.dtype.type(1.0 / (1.0 - p))
 
 
+def _alias(input):
+    """A new tensor viewing input (never input itself, so that changing the result's flags cannot
+    change input's)."""
+    return apply(Reshape, input, shape=input.shape)
+
+
 def _apply(input, mask, inplace):
     mask = Tensor._wrap(mask)
     if inplace:
@@ -45,7 +52,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` when training."""
     _check_p(p)
     if not training or p == 0.0 or input.numel() == 0:
-        return input
+        return _alias(input)
     return _apply(input, _mask(input, p, input.shape), inplace)
 
 
@@ -73,7 +80,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
             "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
             "dropout1d instead.", stacklevel=2)
     if not training or p == 0.0 or input.numel() == 0:
-        return input
+        return _alias(input)
     if ndim < 2:
         raise ValueError(f"dropout2d: feature dropout needs an input of at least 2 dims (N, C, ...), got "
                          f"shape {input.shape}")

@@ -200,14 +200,15 @@ def test_copy_on_a_non_leaf_sends_the_gradient_to_the_source_only():
     assert s.grad.tolist() == [3.0, 3.0]
 
 
-def test_recorded_inplace_keeps_the_values_saved_by_earlier_nodes():
-    # z saved y's old value; the recorded y += 1 must not change what z's backward uses
+def test_recorded_inplace_change_of_a_saved_tensor_makes_backward_raise():
+    # z saved y; the recorded y += 1 overwrites y's memory, so z's backward must refuse (as torch)
     x = leaf([1.0, 2.0])
     y = x * 2
-    z = y * y                         # 4x^2 -> 8x
+    z = y * y
     y += 1
-    z.sum().backward()
-    assert x.grad.tolist() == [8.0, 16.0]
+    assert y.tolist() == [3.0, 5.0]
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        z.sum().backward()
 
 
 def test_recorded_inplace_keeps_dtype():

@@ -1,0 +1,256 @@
+"""Views share memory with their base, as torch's do: writes through any view reach the base and every
+sibling view, gradients follow the new values, and view() refuses exactly where torch refuses."""
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+import nn
+from nn import functional as F
+
+try:
+    import torch
+except ImportError:  # the parity half of this module skips without torch
+    torch = None
+
+
+def _al_leaf(values):
+    return al.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+def test_a_view_sees_an_in_place_change_of_its_base_and_its_gradient_follows():
+    x = _al_leaf([1.0, 2.0, 3.0])
+    b = x * 1
+    v = b[0:2]
+    b.mul_(10)
+    assert v.tolist() == [10.0, 20.0]
+    v.sum().backward()
+    assert x.grad.tolist() == [10.0, 10.0, 0.0]
+
+
+def test_a_write_through_a_view_reaches_the_base_and_its_gradient():
+    x, w = _al_leaf([1.0, 2.0, 3.0]), _al_leaf([5.0])
+    b = x * 2
+    b[1:2].mul_(w)
+    assert b.tolist() == [2.0, 20.0, 6.0]
+    (b * b).sum().backward()
+    assert x.grad.tolist() == [8.0, 400.0, 24.0]   # d/dx of 4x0^2 + 4 w^2 x1^2 + 4x2^2
+    assert w.grad.tolist() == [160.0]               # 2 * 20 * 4
+
+
+def test_linear_and_conv_outputs_view_as_torch_and_take_writes():
+    y = F.linear(al.randn(4, 3), al.randn(5, 3), al.randn(5))
+    y.view(-1)[0:2].mul_(0)
+    assert y[0, 0:2].tolist() == [0.0, 0.0]
+    c = nn.Conv2d(1, 2, 3)(al.randn(2, 1, 5, 5))
+    flat = c.view(2, -1)
+    flat[:, 0:3].mul_(0)
+    assert np.all(c.detach().numpy()[:, 0, 0, 0:3] == 0)
+    assert np.shares_memory(flat.data, c.data)
+
+
+def test_view_refuses_a_transposed_tensor_and_contiguous_makes_it_viewable():
+    x = al.randn(2, 3)
+    with pytest.raises(RuntimeError, match="view: .*not compatible with the tensor's size and stride"):
+        x.t().view(6)
+    assert x.t().reshape(6).tolist() == x.t().contiguous().view(6).tolist()
+    assert not x.t().is_contiguous() and x.is_contiguous() and x.t().contiguous().is_contiguous()
+
+
+def test_reshape_of_a_non_contiguous_tensor_is_a_copy_as_in_torch():
+    x = al.zeros(2, 3)
+    flat = x.t().reshape(6)
+    flat.add_(1)
+    assert x.tolist() == [[0.0] * 3] * 2
+
+
+def test_detach_shares_memory_and_a_change_through_it_makes_backward_raise():
+    x = _al_leaf([1.0, 2.0])
+    b = x * 1
+    y = b * b
+    b.detach().mul_(3)
+    assert b.tolist() == [3.0, 6.0]
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+
+
+def test_a_view_taken_under_no_grad_cannot_be_changed_with_grad_mode_on():
+    x = _al_leaf([1.0, 2.0])
+    b = x * 1
+    with al.no_grad():
+        v = b[0:1]
+    with pytest.raises(RuntimeError, match="view taken under no_grad"):
+        v.mul_(x[0:1])
+
+
+def test_numpy_of_an_op_output_stays_its_memory():
+    y = nn.Conv2d(1, 2, 3)(al.randn(2, 1, 5, 5)).detach()
+    array = y.numpy()
+    y.view(-1).mul_(0)
+    assert array.flags.c_contiguous and np.all(array == 0)
+
+
+def test_ops_return_new_tensors():
+    w = al.randn(3, requires_grad=True)
+    z = al.tensor(2.0, requires_grad=True)
+    for out in (w.t(), w.T, z.t(), z.transpose(0, 0), F.dropout(w, 0.0), F.dropout(w, 0.5, training=False),
+                F.pad(w, (0, 0)), z.max(0)[0], z.min(dim=0).values, w.view(3), w.reshape(3)):
+        assert out is not w and out is not z
+    for make in (lambda: w.t(), lambda: F.dropout(w, 0.0), lambda: F.pad(w, (0, 0))):
+        out = make()
+        grad, = al.grad((out * 2).sum() + w.sum(), out)   # the gradient w.r.t. out, not w's
+        assert grad.tolist() == [2.0, 2.0, 2.0]
+        assert w.requires_grad and w.is_leaf
+
+
+def test_t_refuses_more_than_two_dims_as_torch():
+    with pytest.raises(RuntimeError, match=r"t: expects a tensor with <= 2 dimensions.*\(2, 3, 4\)"):
+        al.randn(2, 3, 4).t()
+
+
+def test_a_negative_slice_step_is_refused_as_torch():
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        al.arange(5)[::-1]
+
+
+@pytest.mark.parametrize("shape", [(2, -3), (-2,), (-1, -1)])
+def test_reshape_refuses_bad_sizes(shape):
+    with pytest.raises(RuntimeError, match=r"reshape: .*(invalid shape dimension|only one dimension)"):
+        al.zeros(6).reshape(*shape)
+
+
+# ---- side by side with torch ---------------------------------------------------------------------
+
+def _p_base_then_view(lib, x, w):
+    b = x * 1
+    v = b[1:3]
+    b.mul_(w[0])
+    return v.sum() * 2 + b.sum()
+
+
+def _p_siblings(lib, x, w):
+    b = x * 1
+    v1, v2 = b[0:2], b[1:3]
+    v1.mul_(w[0])
+    return (v2 * v2).sum() + b.sum()
+
+
+def _p_view_of_view(lib, x, w):
+    b = (x * 1).reshape(2, 3)
+    v = b.t()[1]
+    v.add_(w[0:2])
+    return (b * b).sum()
+
+
+def _p_setitem_through_view(lib, x, w):
+    b = x[0:4] * 1
+    v = b.view(2, 2)
+    v[0] = w[0:2]
+    return (b * b).sum() + v.sum()
+
+
+def _p_exp_through_transpose(lib, x, w):
+    b = x.reshape(2, 3) * 1
+    b.T[0:2].exp_()
+    return (b ** 2).sum()
+
+
+def _p_base_after_view_write(lib, x, w):
+    b = x * 1
+    v = b[0:2]
+    b.add_(1)
+    v.mul_(w[0:2])
+    return b.sum() + (v * v).sum()
+
+
+def _p_unsqueeze_write(lib, x, w):
+    b = x * 1
+    u = b.unsqueeze(0)
+    u[0, 1:2] = w[0:1] * 3
+    return (b * x).sum()
+
+
+def _p_saved_then_changed(lib, x, w):
+    b = x * 1
+    y = b * b
+    b[0:1].add_(w[0:1])
+    return y.sum()
+
+
+def _p_saved_output_then_changed(lib, x, w):
+    b = x * 1
+    y = b.exp()
+    b.add_(1)
+    return y.sum() + b.sum()
+
+
+def _p_inplace_exp_twice(lib, x, w):
+    b = x * 1
+    b.exp_()
+    b.mul_(w[0])
+    return b.sum()
+
+
+def _p_linear_view_write(lib, x, w):
+    y = lib.nn.functional.linear(x.reshape(2, 3), w.reshape(2, 3))
+    y.view(-1)[0:2].mul_(0)
+    return (y * y).sum()
+
+
+def _p_transpose_view_refused(lib, x, w):
+    return (x.reshape(2, 3).t().view(6) * w).sum()
+
+
+def _p_detach_write(lib, x, w):
+    b = x * w
+    d = b.detach()
+    d[0:1] = 7.0
+    return (b * 2).sum()
+
+
+def _p_constant_factor_then_changed(lib, x, w):
+    b = x * 1
+    y = b * 3.0 + b / 2.0 + b.reshape(2, 3) @ lib.ones(3, dtype=b.dtype)[:, None] * 0  # none saves b
+    b.add_(w)
+    return y.sum() + (b * b).sum()
+
+
+def _p_saved_factor_then_changed(lib, x, w):
+    b = x * 1
+    y = b * w                                      # w's gradient needs b
+    b.add_(1)
+    return y.sum()
+
+
+PROGRAMS = [_p_constant_factor_then_changed, _p_saved_factor_then_changed, _p_base_then_view, _p_siblings, _p_view_of_view, _p_setitem_through_view, _p_exp_through_transpose,
+            _p_base_after_view_write, _p_unsqueeze_write, _p_saved_then_changed, _p_saved_output_then_changed,
+            _p_inplace_exp_twice, _p_linear_view_write, _p_transpose_view_refused, _p_detach_write]
+
+
+def _run(lib, tensor, program, x, w):
+    xs, ws = tensor(x), tensor(w)
+    try:
+        loss = program(lib, xs, ws)
+        loss.backward()
+    except RuntimeError as err:
+        return "raises", str(err)
+    return "ok", (loss.item(), xs.grad.numpy().copy() if xs.grad is not None else None,
+                  ws.grad.numpy().copy() if ws.grad is not None else None)
+
+
+@pytest.mark.skipif(torch is None, reason="torch is not installed")
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__[3:])
+def test_view_and_in_place_programs_match_torch(program):
+    import types
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(6), rng.standard_normal(6)
+    al_lib = types.SimpleNamespace(nn=nn, ones=al.ones)
+    ours = _run(al_lib, lambda a: al.tensor(a, requires_grad=True), program, x, w)
+    theirs = _run(torch, lambda a: torch.tensor(a, requires_grad=True), program, x, w)
+    assert ours[0] == theirs[0], (ours, theirs)
+    if ours[0] == "ok":
+        assert np.isclose(ours[1][0], theirs[1][0], rtol=1e-12)
+        for a, b in zip(ours[1][1:], theirs[1][1:]):
+            assert (a is None) == (b is None)
+            if a is not None:
+                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
