@@ -50,13 +50,13 @@ def _check_grad_dtype(dtype, where="requires_grad"):
 class Tensor:
     """An n-dimensional array that records the operations on it for reverse-mode differentiation."""
 
-    __slots__ = ("data", "grad", "_rg", "_fn", "_vc", "_view", "_views", "__weakref__")
+    __slots__ = ("data", "_grad", "_rg", "_fn", "_vc", "_view", "_views", "__weakref__")
     __array_ufunc__ = None  # make numpy defer to Tensor's reflected operators (ndarray + Tensor -> Tensor)
     __hash__ = object.__hash__
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self.data = _to_array(data, None if dtype is None else np.dtype(dtype), copy=True)
-        self.grad = None
+        self._grad = None
         self._fn = None
         self._vc = [0]
         self._view = self._views = None
@@ -69,17 +69,36 @@ class Tensor:
     def _wrap(cls, array):
         """A constant tensor around an existing ndarray (no copy, no checks): internal fast path."""
         t = object.__new__(Tensor)
-        t.data, t.grad, t._rg, t._fn, t._vc, t._view, t._views = array, None, False, None, [0], None, None
+        t.data, t._grad, t._rg, t._fn, t._vc, t._view, t._views = array, None, False, None, [0], None, None
         return t
 
     @classmethod
     def _from_graph(cls, array, edge, vc):
         """A handle on a graph value (the output of node ``edge``) for create_graph backward passes."""
         t = object.__new__(Tensor)
-        t.data, t.grad, t._rg, t._fn, t._vc, t._view, t._views = array, None, True, edge, vc or [0], None, None
+        t.data, t._grad, t._rg, t._fn, t._vc, t._view, t._views = array, None, True, edge, vc or [0], None, None
         return t
 
     # ---- autograd attributes -------------------------------------------------------------------
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (None until then), a tensor of this tensor's shape and dtype."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: the assigned gradient must be a Tensor or None, got "
+                                f"{type(value).__name__}")
+            if value.data.shape != self.data.shape:
+                raise RuntimeError(f"grad: cannot assign a gradient of shape {value.shape} to a tensor of "
+                                   f"shape {self.shape}; they must have the same shape")
+            if value.data.dtype != self.data.dtype:
+                raise RuntimeError(f"grad: cannot assign a gradient of dtype {value.dtype} to a tensor of "
+                                   f"dtype {self.dtype}; they must have the same dtype")
+        self._grad = value
+
     @property
     def grad_fn(self):
         """The node that produced this tensor (None for leaves); a view's is rebuilt after an in-place change."""
@@ -239,12 +258,23 @@ class Tensor:
         memo[id(self)] = new
         return new
 
+    def __reduce_ex__(self, protocol):
+        """Pickle as data and requires_grad (as torch: no graph, no grad), in torch's row-major layout."""
+        return _rebuild, (type(self), np.ascontiguousarray(self.data), self._rg)
+
     def _bump_version(self):
         self._vc[0] += 1
 
     @property
     def _version(self):
         return self._vc[0]
+
+
+def _rebuild(cls, data, requires_grad):
+    """Unpickle a tensor (or Parameter) from its data and requires_grad flag."""
+    t = object.__new__(cls)
+    t.data, t._grad, t._fn, t._vc, t._view, t._views, t._rg = data, None, None, [0], None, None, requires_grad
+    return t
 
 
 def clear_grads(params, set_to_none=True):

@@ -23,7 +23,7 @@ class Parameter(Tensor):
             if array.dtype == np.float64 and not isinstance(data, np.ndarray):
                 from autograd_lite.dtypes import get_default_dtype
                 array = array.astype(get_default_dtype())
-        self.data, self.grad, self._fn, self._vc = array, None, None, [0]
+        self.data, self._grad, self._fn, self._vc = array, None, None, [0]
         self._view = self._views = None
         self._rg = False
         if requires_grad:

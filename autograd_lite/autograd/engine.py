@@ -124,23 +124,23 @@ def _accumulate_leaf(leaf, g, borrowed, create_graph):
     if create_graph:
         if not isinstance(g, tensor_cls):
             g = tensor_cls(g)
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        leaf._grad = g if leaf._grad is None else leaf._grad + g
         return
     if isinstance(g, tensor_cls):
         g = g.data
     if type(g) is not np.ndarray:
         g = np.asarray(g)
-    current = leaf.grad
+    current = leaf._grad
     if current is None:
         if g.base is not None or id(g) in borrowed:
             g = g.copy()
         borrowed.add(id(g))
-        leaf.grad = tensor_cls._wrap(g)
+        leaf._grad = tensor_cls._wrap(g)
     elif (current.data.shape == g.shape and current.data.flags.writeable
           and current.grad_fn is None):
         np.add(current.data, g, out=current.data, casting="unsafe")
     else:
-        leaf.grad = tensor_cls._wrap(np.asarray(current.data + g))
+        leaf._grad = tensor_cls._wrap(np.asarray(current.data + g))
 
 
 def run_backward(roots, seeds, retain_graph=False, create_graph=False, capture=None):

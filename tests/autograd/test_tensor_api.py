@@ -192,3 +192,29 @@ def test_grad_is_a_tensor_without_history():
     assert isinstance(x.grad, al.Tensor)
     assert not x.grad.requires_grad and x.grad.grad_fn is None
     assert x.grad.shape == x.shape and x.grad.dtype == x.dtype
+
+
+def test_assigning_a_gradient_of_the_wrong_shape_dtype_or_type_is_refused():
+    x = al.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"grad: cannot assign a gradient of shape \(3,\) to a tensor of shape \(2,\)"):
+        x.grad = al.zeros(3)
+    with pytest.raises(RuntimeError, match="grad: cannot assign a gradient of dtype float64 to a tensor of dtype float32"):
+        x.grad = al.zeros(2, dtype="float64")
+    with pytest.raises(TypeError, match="grad: the assigned gradient must be a Tensor or None, got list"):
+        x.grad = [1.0, 2.0]
+    x.grad = al.ones(2)
+    assert x.grad.tolist() == [1.0, 1.0]
+    x.grad = None
+    assert x.grad is None
+
+
+def test_pickle_keeps_data_and_requires_grad_and_drops_the_graph():
+    import pickle
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    y = pickle.loads(pickle.dumps(x))
+    assert y.tolist() == [1.0, 2.0] and y.requires_grad and y.is_leaf and y.grad is None
+    z = pickle.loads(pickle.dumps(x * 3))
+    assert z.tolist() == [3.0, 6.0] and z.is_leaf
+    conv_out = al.nn.Conv2d(1, 2, 3)(al.randn(1, 1, 4, 4)).detach()
+    assert pickle.loads(pickle.dumps(conv_out)).tolist() == conv_out.tolist()
