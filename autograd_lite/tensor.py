@@ -151,7 +151,7 @@ class Tensor:
     def detach_(self):
         """Cut this tensor from the graph in place (it becomes a leaf that does not require grad)."""
         if self._view is not None:
-            self._view.tracks = False
+            self._view.root, self._view.chain = None, ()
         self._fn = None
         self._rg = False
         return self
@@ -308,36 +308,43 @@ def apply(op, *inputs, **params):
         out = np.asarray(out)
     enabled = _state.enabled
     result = _record(op, inputs, arrays, out, saved, params) if record and enabled else Tensor._wrap(out)
-    if op.view and isinstance(inputs[0], Tensor) and np.may_share_memory(out, arrays[0]):
+    if op.view and isinstance(inputs[0], Tensor) and (out.size == 0 or np.may_share_memory(out, arrays[0])):
         _link_view(result, inputs[0], op, params, enabled)  # (input 0 is an array for constants in vjps)
     return result
 
 
 class _ViewInfo:
-    """How a view was taken: its root tensor, the view ops leading from it, the version its history matches,
-    and whether it follows the root's history (False for detach() and views taken under no_grad)."""
+    """How a view was taken. For autograd: its ``root`` and the ``chain`` of view ops leading from it, the
+    version its history matches, and whether it follows the root's history (``tracks``: False for views
+    taken under no_grad). For memory: ``mem_root`` and ``mem_chain``, which also cover detach() (an alias of
+    the memory that autograd sees as a tensor of its own, ``root`` None)."""
 
-    __slots__ = ("root", "chain", "version", "tracks")
+    __slots__ = ("root", "chain", "version", "tracks", "mem_root", "mem_chain")
 
-    def __init__(self, root, chain, version, tracks):
+    def __init__(self, root, chain, version, tracks, mem_root, mem_chain):
         self.root, self.chain, self.version, self.tracks = root, chain, version, tracks
+        self.mem_root, self.mem_chain = mem_root, mem_chain
 
 
 def _link_view(view, base, op, params, tracks):
     """Make ``view`` (whose array views ``base``'s memory) share base's version counter and remember the
-    chain of view ops from the root, so that its history can be rebuilt and its array re-pointed."""
+    view ops from its roots, so that its history can be rebuilt and its array re-pointed; ``op`` None makes
+    a detach() alias."""
     info = base._view
-    if info is None:
+    mem_root, mem_chain = (base, ()) if info is None else (info.mem_root, info.mem_chain)
+    if info is None or info.root is None:
         root, chain = base, ()
     else:
         root, chain, tracks = info.root, info.chain, tracks and info.tracks
-    if op is not None:
-        chain = chain + ((op, params),)
+    if op is None:
+        root, chain = None, ()
+    else:
+        chain, mem_chain = chain + ((op, params),), mem_chain + ((op, params),)
     view._vc = base._vc
-    view._view = _ViewInfo(root, chain, base._vc[0], tracks)
-    if root._views is None:
-        root._views = weakref.WeakSet()
-    root._views.add(view)
+    view._view = _ViewInfo(root, chain, base._vc[0], tracks, mem_root, mem_chain)
+    if mem_root._views is None:
+        mem_root._views = weakref.WeakSet()
+    mem_root._views.add(view)
 
 
 def _refresh(view):
@@ -348,7 +355,7 @@ def _refresh(view):
         return
     info.version = view._vc[0]
     root = info.root
-    if not info.tracks or not root._rg:
+    if root is None or not info.tracks or not root._rg:
         return
     current, array = root, root.data
     for op, params in info.chain:
@@ -371,7 +378,7 @@ def torch_layout(t):
     """A memoryless stand-in for ``t.data`` with the strides torch would give ``t``: the root C-contiguous
     (op outputs may be stored channels-last or transposed internally), then the view ops applied."""
     info = t._view
-    root, chain = (t, ()) if info is None else (info.root, info.chain)
+    root, chain = (t, ()) if info is None else (info.mem_root, info.mem_chain)
     data = root.data
     if not data.flags.c_contiguous and root not in _pinned_roots:
         strides = tuple(int(np.prod(data.shape[i + 1:])) * data.itemsize for i in range(data.ndim))
@@ -384,12 +391,12 @@ def torch_layout(t):
 def relayout(t):
     """Store ``t``'s root C-contiguously (torch's layout) and re-point every live view of it, so that a
     view() that torch allows shares memory here too; a no-op when the root already is C-contiguous."""
-    root = t if t._view is None else t._view.root
+    root = t if t._view is None else t._view.mem_root
     if root.data.flags.c_contiguous or root in _pinned_roots:
         return
     root.data = np.ascontiguousarray(root.data)
     for view in list(root._views or ()):
-        view.data = _chain_array(root.data, view._view.chain)
+        view.data = _chain_array(root.data, view._view.mem_chain)
 
 
 def _record(op, inputs, arrays, out, saved, params):

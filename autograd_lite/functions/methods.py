@@ -40,24 +40,30 @@ def _check_recorded(name, self):
         raise RuntimeError(f"{name}: this tensor's memory is read-only (an expand/broadcast view); "
                            "call .clone() first")
     info = self._view
-    if info is None:
-        return
-    if info.root._fn is None and info.root._rg:
+    if info is not None and info.root is not None and info.root._fn is None and info.root._rg:
         raise RuntimeError(
             f"{name}: a view of a leaf tensor that requires grad (shape {info.root.shape}) cannot be changed in "
             "place while grad mode is on; wrap the update in `with autograd_lite.no_grad():`")
-    if not info.tracks:
-        raise RuntimeError(
-            f"{name}: this tensor is a view taken under no_grad() or by detach() and is being changed in place "
-            "with grad mode on, which would hide the change from autograd; take the view with grad mode on, "
-            "or make the change under no_grad()")
+
+
+def _check_no_grad_view(name, self, other):
+    """Refuse, as torch does, a change with grad mode on of a view taken under no_grad() when its base or
+    the new value requires grad: whether autograd should see the change would be ambiguous."""
+    info = self._view
+    if (info is None or info.root is None or info.tracks or not _state.enabled
+            or not (info.root._rg or (isinstance(other, Tensor) and other.requires_grad))):
+        return
+    raise RuntimeError(
+        f"{name}: this tensor is a view taken under no_grad() and is being changed in place with grad mode on; "
+        "this is ambiguous and refused (as in torch): take the view and make the change both inside no_grad() "
+        "(not tracked) or both outside it (tracked)")
 
 
 def _private_saved(node, memory):
     """Give ``node`` private copies of the saved arrays that live in ``memory`` (about to be overwritten)."""
     if node.x is not None:
         for i, a in enumerate(node.x):
-            if isinstance(a, np.ndarray) and np.may_share_memory(a, memory):
+            if isinstance(a, np.ndarray) and (a.size == 0 or np.may_share_memory(a, memory)):
                 node.x[i] = a.copy()
                 node.checks = [c for c in node.checks if c[2] != i]
     if node.y is not None and np.may_share_memory(node.y, memory):
@@ -99,7 +105,7 @@ def _commit(name, self, other, result):
         node.checks = [c for c in node.checks if c[2] != -1] + [(self._vc, self._vc[0], -1)]
     self._fn, self._rg = node, True
     info = self._view
-    if info is not None:
+    if info is not None and info.root is not None:
         info.version = self._vc[0]
         _record_view_write(info.root, self, info.chain)
 
@@ -130,6 +136,7 @@ def _write(name, self, value):
 
 def _inplace(name, fn):
     def method(self, other):
+        _check_no_grad_view(name, self, other)
         if _records(self, other):
             _check_recorded(name, self)
             _commit(name, self, other, fn(self, other))
@@ -151,6 +158,7 @@ def _unary_inplace(name, fn):
 
 
 def _setitem(self, index, value):
+    _check_no_grad_view("setitem", self, value)
     if _records(self, value):
         _check_recorded("setitem", self)
         _commit("setitem", self, value, s.index_put(self, index, value))
