@@ -128,9 +128,12 @@ def where(condition, input, other):
 
 def matmul(input, other):
     """Matrix product with torch.matmul's rules for 1-D, 2-D and broadcast batched operands."""
-    a, b = _promote(input, other)
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+    if not isinstance(input, (Tensor, np.ndarray)) or not isinstance(other, (Tensor, np.ndarray)):
         raise TypeError("matmul: both operands must be tensors or arrays, not numbers")
+    a, b = (t if isinstance(t, Tensor) else Tensor._wrap(t) for t in (input, other))
+    if a.data.dtype != b.data.dtype:
+        raise OpError(f"matmul: both operands must have the same dtype (as in torch), got {a.data.dtype} "
+                      f"(shape {a.shape}) and {b.data.dtype} (shape {b.shape}); convert one with .to(dtype)")
     return apply(MatMul, a, b)
 
 

@@ -367,7 +367,7 @@ def test_grad_norms_names_nested_modules_and_the_root():
 
     net = Net()
     assert utils.grad_norms(net) == {}  # before backward: no gradients
-    net(al.ones(1, 2)).sum().backward()
+    net(al.ones(1, 2, dtype="float64")).sum().backward()
     norms = utils.grad_norms(net)
     assert list(norms) == ["", "body.0"]
     assert norms[""] == pytest.approx(4.0)  # d/dscale of sum(2 * 2 outputs of value 2) = 4

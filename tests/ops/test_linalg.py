@@ -134,3 +134,9 @@ def test_matmul_with_an_ndarray_on_either_side():
 def test_matmul_with_a_number_is_a_type_error():
     with pytest.raises(TypeError, match="matmul"):
         al.matmul(leaf([1.0, 2.0]), 2.0)
+
+
+@pytest.mark.parametrize("other_dtype", ["float64", "int64"])
+def test_matmul_of_mixed_dtypes_is_refused_as_in_torch(other_dtype):
+    with pytest.raises(RuntimeError, match=r"matmul: both operands must have the same dtype.*float32 \(shape \(2, 3\)\)"):
+        al.ones(2, 3) @ al.ones(3, 2, dtype=other_dtype)
