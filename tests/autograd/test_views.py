@@ -105,6 +105,17 @@ def test_ops_return_new_tensors():
         assert w.requires_grad and w.is_leaf
 
 
+def test_results_of_elementwise_ops_are_contiguous():
+    # a deliberate difference: torch keeps a transposed input's strides for x.t() * 2 and refuses view() there;
+    # here every op result counts as row-major, so view() works (and shares memory)
+    x = al.randn(2, 3)
+    y = x.t() * 2
+    assert y.is_contiguous()
+    flat = y.view(6)
+    flat.mul_(0)
+    assert y.tolist() == [[0.0, 0.0]] * 3
+
+
 def test_t_refuses_more_than_two_dims_as_torch():
     with pytest.raises(RuntimeError, match=r"t: expects a tensor with <= 2 dimensions.*\(2, 3, 4\)"):
         al.randn(2, 3, 4).t()
@@ -314,8 +325,8 @@ def _interpret(lib, program, x, w):
         elif step == "nograd_add_":
             with no_grad():
                 t.add_(1.0)
-        elif step == "square":
-            pool.append(t * t)
+        elif step == "square":  # contiguous(): torch may keep a transposed input's layout for t * t (see below)
+            pool.append((t * t).contiguous())
     total = 0
     for i, t in enumerate(pool):
         total = total + (t * (i + 1.5)).sum()
