@@ -40,6 +40,26 @@ def data_of(a):
     return getattr(a, "data", a) if not isinstance(a, (np.ndarray, np.generic)) else a
 
 
+_SAME_SIZE_INT = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def masked(xp, g, mask):
+    """``g`` where ``mask`` is True and exactly 0 elsewhere: a select, never a product, so an inf or NaN in
+    ``g`` at a masked-out element cannot leak into the gradient (inf * 0 = NaN). Shapes broadcast.
+
+    On float arrays it is a bitwise AND of ``g``'s bits with all-ones or all-zeros (+0.0): as fast as the
+    multiply it replaces (np.where is ~10x slower on a random mask). Under create_graph (``g`` a Tensor)
+    it is the recorded ``xp.where``, so higher-order gradients see the same selection.
+    """
+    if type(g) is not np.ndarray or g.dtype.kind != "f" or g.dtype.itemsize not in _SAME_SIZE_INT:
+        return xp.where(data_of(mask), g, 0.0)
+    mask = np.asarray(mask)
+    if mask.dtype != np.bool_:
+        mask = mask.astype(bool)
+    bits = np.negative(mask.view(np.int8))  # 0 or -1 (all ones), widened by the AND below
+    return np.bitwise_and(g.view(_SAME_SIZE_INT[g.dtype.itemsize]), bits).view(g.dtype)
+
+
 def _apply_numpy(op, *inputs, **params):
     """Run another op inside a vjp: its forward on arrays here, a recorded op under create_graph."""
     return op.forward(*inputs, **params)[0]

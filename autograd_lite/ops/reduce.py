@@ -2,13 +2,17 @@
 
 Tie rule (as PyTorch): ``amax``/``amin`` and the full ``max()``/``min()`` share the gradient evenly among
 all elements equal to the extreme; ``max(dim)``/``min(dim)`` send it only to the returned index (the first
-extreme along the dim). softmax, log_softmax and logsumexp subtract the max first, so inputs like 1e4 are fine.
+extreme along the dim). NaN is the extreme (as torch): the NaNs of a slice share its gradient. The other
+elements get exactly 0 (selected, not multiplied: an inf/NaN gradient does not leak to them; torch's amax
+multiplies and gives NaN there, its max() selects). softmax, log_softmax and logsumexp subtract the max
+first, so inputs like 1e4 are fine; as torch, a +inf logit makes its softmax slice NaN, and logsumexp of a
+slice holding +inf is +inf.
 """
 
 import numpy as np
 
 from ..dtypes import as_floating
-from .base import Op, OpError, data_of
+from .base import Op, OpError, data_of, masked
 
 
 def normalize_dims(name, dim, shape):
@@ -137,9 +141,14 @@ def _even_share_vjp(ctx, g):
     (x,) = ctx.x
     xp, axis, keepdims = ctx.xp, ctx.p["axis"], ctx.p["keepdims"]
     y = _keep(np, data_of(ctx.y), axis, keepdims)
-    hit = data_of(x) == y
-    share = hit / np.sum(hit, axis=axis, keepdims=True)
-    return (expand_reduced(xp, g, axis, keepdims, x.shape) * share.astype(data_of(x).dtype),)
+    x = data_of(x)
+    hit = x == y
+    if x.dtype.kind == "f":
+        nan = np.isnan(y)
+        if nan.any():  # a NaN extreme: the slice's NaNs share the gradient (torch's max())
+            hit |= nan & np.isnan(x)
+    count = np.sum(hit, axis=axis, keepdims=True).astype(x.dtype)
+    return (masked(xp, expand_reduced(xp, g, axis, keepdims, x.shape) / count, hit),)
 
 
 class Amax(Op):
@@ -181,7 +190,7 @@ class SelectAlongDim(Op):
         axis, keepdims, shape = ctx.p["axis"], ctx.p["keepdims"], ctx.saved
         hit = np.zeros(shape, dtype=bool)
         np.put_along_axis(hit, np.expand_dims(ctx.p["indices"], axis), True, axis=axis)
-        return (expand_reduced(ctx.xp, g, (axis,), keepdims, shape) * hit,)
+        return (masked(ctx.xp, expand_reduced(ctx.xp, g, (axis,), keepdims, shape), hit),)
 
 
 def _stable_max(x, axis):
@@ -218,6 +227,12 @@ class LogSumExp(Op):
         return (expand_reduced(xp, g, axis, keepdims, x.shape) * xp.exp(x - y),)
 
 
+def _max_shift(x, axis):
+    """x minus its max along ``axis``, as torch's softmax: a +inf max makes the slice NaN (inf - inf)."""
+    with np.errstate(invalid="ignore"):
+        return x - x.max(axis=axis, keepdims=True, initial=-np.inf)  # initial: an empty dim is fine
+
+
 class Softmax(Op):
     name = "softmax"
     saves_x = False
@@ -226,8 +241,9 @@ class Softmax(Op):
     @staticmethod
     def forward(x, axis):
         x = as_floating(x)
-        e = np.exp(x - _stable_max(x, axis))
-        return e / np.sum(e, axis=axis, keepdims=True), None
+        e = np.exp(_max_shift(x, axis))
+        with np.errstate(invalid="ignore"):
+            return e / np.sum(e, axis=axis, keepdims=True), None
 
     @staticmethod
     def vjp(ctx, g):
@@ -243,8 +259,8 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(x, axis):
         x = as_floating(x)
-        shifted = x - _stable_max(x, axis)
-        with np.errstate(divide="ignore"):  # an empty dim: log(0) = -inf, never used (empty result)
+        shifted = _max_shift(x, axis)
+        with np.errstate(divide="ignore", invalid="ignore"):  # an empty dim: log(0) = -inf, never used (empty result)
             return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True)), None
 
     @staticmethod
