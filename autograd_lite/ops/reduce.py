@@ -88,17 +88,61 @@ class Mean(Op):
 
 
 def _centered(xp, x, axis, n):
-    return x - xp.sum(x, axis, True) / n
+    """x minus its mean; the mean as a sum of x / n, which cannot overflow where x itself does not."""
+    return x - xp.sum(x * (1.0 / max(n, 1)), axis, True)
+
+
+def _squared_deviations(x, axis):
+    """(scale, sum of ((x - mean) / scale)^2) over ``axis`` (kept as size 1), in x's dtype.
+
+    Plain first (one subtraction, one squaring pass). Where that can have overflowed (not finite) or lost
+    its small terms to underflow (a sum below tiny / eps), everything is redone on x / max|x| -- values in
+    [-1, 1] -- so float32 data around 1e19 or 1e-25 keeps its variance, as torch's does, without a float64
+    copy on the common path. ``scale`` is 1 on the plain path."""
+    one = x.dtype.type(1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = np.asarray(x - np.mean(x, axis=axis, keepdims=True))  # (an array even for 0-d x: squared in place)
+        ss = np.sum(np.multiply(d, d, out=d), axis=axis, keepdims=True)
+    info = np.finfo(x.dtype)
+    if x.size == 0 or (np.isfinite(ss).all() and not (ss < info.tiny / info.eps * x.size).any()):
+        return one, ss
+    scale = np.max(np.abs(x), axis=axis, keepdims=True)
+    scale = np.where((scale > 0) & np.isfinite(scale), scale, one)  # zeros, inf, NaN: left unscaled
+    xs = x / scale
+    with np.errstate(invalid="ignore"):
+        d = np.asarray(xs - np.mean(xs, axis=axis, keepdims=True))
+        return scale, np.sum(np.multiply(d, d, out=d), axis=axis, keepdims=True)
+
+
+def _variance(x, axis, keepdims, correction, root):
+    """var (or std when ``root``) of x with ``correction``; dof = max(n - correction, 0) as torch (a zero
+    dof gives NaN or inf, not an error)."""
+    x = as_floating(x)
+    dof = x.dtype.type(max(_count(x.shape, axis) - correction, 0))
+    scale, ss = _squared_deviations(x, axis)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        per = ss / dof
+        out = scale * np.sqrt(per) if root else scale * (scale * per)
+    if not keepdims:
+        out = out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
+    return np.asarray(out, dtype=x.dtype)
+
+
+def _dof_factor(n, correction):
+    """2 / (n - correction), or inf when that is not positive (torch: the gradient is then NaN or inf)."""
+    dof = n - correction
+    return 2.0 / dof if dof > 0 else np.inf
 
 
 class Var(Op):
-    """Variance with Bessel's ``correction`` (1 by default, as torch.var)."""
+    """Variance with Bessel's ``correction`` (1 by default, as torch.var), computed without overflow or
+    underflow of the squares (see ``_squared_deviations``)."""
 
     name = "var"
 
     @staticmethod
     def forward(x, axis=None, keepdims=False, correction=1):
-        return np.var(as_floating(x), axis=axis, ddof=correction, keepdims=keepdims), None
+        return _variance(x, axis, keepdims, correction, root=False), None
 
     @staticmethod
     def vjp(ctx, g):
@@ -106,7 +150,8 @@ class Var(Op):
         xp, axis, keepdims = ctx.xp, ctx.p["axis"], ctx.p["keepdims"]
         n = _count(x.shape, axis)
         g = expand_reduced(xp, g, axis, keepdims, x.shape)
-        return (g * _centered(xp, x, axis, n) * (2.0 / (n - ctx.p["correction"])),)
+        with np.errstate(invalid="ignore"):
+            return (g * _centered(xp, x, axis, n) * _dof_factor(n, ctx.p["correction"]),)
 
 
 class Std(Op):
@@ -115,7 +160,7 @@ class Std(Op):
 
     @staticmethod
     def forward(x, axis=None, keepdims=False, correction=1):
-        return np.std(as_floating(x), axis=axis, ddof=correction, keepdims=keepdims), None
+        return _variance(x, axis, keepdims, correction, root=True), None
 
     @staticmethod
     def vjp(ctx, g):
@@ -127,7 +172,8 @@ class Std(Op):
         zero = data_of(y) == 0  # std 0 (constant slice): gradient 0 there, as torch, not 0/0
         if np.any(zero):
             y = xp.where(zero, 1.0, y)
-        gx = g * _centered(xp, x, axis, n) / (y * (n - ctx.p["correction"]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gx = g * _centered(xp, x, axis, n) / y * (0.5 * _dof_factor(n, ctx.p["correction"]))
         return ((xp.where(zero, 0.0, gx) if np.any(zero) else gx),)
 
 

@@ -122,6 +122,19 @@ class IndexScatter(Op):
         return (ctx.xp.getitem(g, ctx.p["index"]),)
 
 
+def _without_extra_unit_dims(value, out, index):
+    """value with the leading size-1 dims it has beyond the slot's dims dropped (torch accepts y[0, 1] = v
+    for v of shape (1, 1); numpy refuses a sequence in a scalar slot)."""
+    ndim = np.ndim(value)
+    if ndim == 0 or np.shape(value)[0] != 1:
+        return value
+    slot_ndim = np.ndim(out[index])
+    lead = 0
+    while lead < ndim - slot_ndim and np.shape(value)[lead] == 1:
+        lead += 1
+    return np.reshape(value, np.shape(value)[lead:]) if lead else value
+
+
 class IndexPut(Op):
     """x with x[index] = value (out of place): ``x[index] = v`` on a tensor in a graph."""
 
@@ -132,7 +145,7 @@ class IndexPut(Op):
     def forward(x, value, index):
         out = x.copy()
         try:
-            out[index] = value
+            out[index] = _without_extra_unit_dims(value, out, index)
         except (IndexError, TypeError, ValueError) as err:
             raise _index_error("setitem", x.shape, index, err) from None
         kept = np.ones(x.shape, dtype=bool)
