@@ -86,7 +86,7 @@ class Div(Op):
     def vjp(ctx, g):
         a, b = ctx.x
         ga = g / b if ctx.needs[0] else None
-        gb = -g * a / (b * b) if ctx.needs[1] else None
+        gb = -g * ((a / b) / b) if ctx.needs[1] else None  # torch's form: its derivatives at 0 and inf too
         return ga, gb
 
 
@@ -308,6 +308,30 @@ class LeakyRelu(Op):
         if slope == 0:
             return (masked(ctx.xp, g, x > 0),)
         return (ctx.xp.where(x > 0, g, g * slope),)  # torch: x > 0 ? g : g * slope (NaN takes the slope)
+
+
+class Softplus(Op):
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (torch's F.softplus). The gradient
+    is g * sigmoid(beta x) (g where linear) through the Sigmoid op, so higher orders are as accurate as
+    sigmoid's in float32 (a composition through log and exp loses digits to cancellation)."""
+
+    name = "softplus"
+
+    @staticmethod
+    def forward(a, beta=1.0, threshold=20.0):
+        a = as_floating(a)
+        scaled = a * a.dtype.type(beta)
+        linear = scaled > threshold
+        soft = np.log1p(np.exp(np.where(linear, 0, scaled))) / a.dtype.type(beta)  # 0: no overflow unused
+        return np.where(linear, a, soft), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        xp, beta = ctx.xp, ctx.p["beta"]
+        linear = data_of(x) * beta > ctx.p["threshold"]  # NaN is not linear: it gets sigmoid(NaN), as torch
+        slope = xp.apply(Sigmoid, xp.where(linear, 0.0, x * beta))
+        return (xp.where(linear, g, g * slope),)
 
 
 class Elu(Op):

@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from autograd_lite.functions.math import exp, leaky_relu, log, relu, sigmoid, tanh, where
+from autograd_lite.functions.math import leaky_relu, relu, sigmoid, tanh, where
 from autograd_lite.functions.methods import _inplace
-from autograd_lite.ops.elementwise import Elu, Erf
+from autograd_lite.ops.elementwise import Elu, Erf, Softplus
 from autograd_lite.tensor import Tensor, apply
 
 __all__ = ["relu_", "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_", "gelu", "silu",
@@ -89,7 +89,4 @@ def silu(input, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * input)) / beta, and the input itself where beta * input > threshold (as torch)."""
-    scaled = input * beta
-    linear = scaled.data > threshold
-    soft = log(exp(where(linear, 0.0, scaled)) + 1.0) * (1.0 / beta)  # 0: no overflow in the unused branch
-    return where(linear, input, soft)
+    return apply(Softplus, input, beta=float(beta), threshold=float(threshold))
