@@ -216,3 +216,31 @@ def test_leaky_relu_non_positive_side_with_an_inf_gradient(slope):
         np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
     else:  # slope 0 blocks the gradient: exactly 0 (torch: inf * 0 = NaN)
         np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0, INF])
+
+
+# ops where an inf/NaN incoming gradient must give the same result as in torch. Not cross_entropy: the
+# fused op's gradient is (softmax - onehot) * g, so an infinite g gives +-inf at the target where torch's two
+# steps (nll, then log_softmax's g - softmax * sum(g)) give inf - inf = NaN; ignored targets get exactly 0
+# in both (tests/ops/test_masked_gradients.py).
+SELECTING = {"relu", "hardtanh", "relu6", "clamp", "clamp_min", "maximum", "minimum", "where", "max_dim",
+             "min_dim", "max_full", "min_full", "max_full_ties", "max_pool2d", "adaptive_avg_pool2d", "sum",
+             "mean", "neg", "elu", "leaky_relu", "softmax", "log_softmax", "logsumexp",
+             "sigmoid", "tanh", "exp", "sqrt", "log", "pow_0", "pow_2", "pow_half", "softplus", "sin"}
+
+
+def _first_gradient(lib, fn, values, dtype, pattern):
+    x = lib.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+    y = fn(lib, x)
+    up = np.resize(np.asarray(pattern, dtype=dtype), int(np.prod(tuple(y.shape)))).reshape(tuple(y.shape))
+    (g,) = lib.grad(y, x, grad_outputs=lib.tensor(up))
+    return _numpy(g)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::UserWarning")
+@pytest.mark.parametrize("pattern", [[INF, 1.0, NAN], [1.0, -INF], [NAN]], ids=["inf1nan", "1-inf", "nan"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("fn, values, second", [c for c in CASES if c.id in SELECTING])
+def test_nonfinite_incoming_gradient_matches_torch(fn, values, second, dtype, pattern):
+    ours = _first_gradient(AL, fn, values, dtype, pattern)
+    theirs = _first_gradient(TORCH, fn, values, dtype, pattern)
+    assert_same("gradient", ours, theirs, dtype)
