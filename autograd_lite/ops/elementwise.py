@@ -202,7 +202,7 @@ class Sqrt(Op):
 
 class Abs(Op):
     """|x|; the gradient is g where x > 0, -g where x < 0 and exactly 0 at 0 and at NaN (torch's sgn(NaN)
-    is 0), selected rather than multiplied by sign(x), so an inf/NaN gradient at x = 0 gives 0."""
+    is 0): g * sign(x) selected off those, so an inf/NaN gradient at x = 0 gives 0 (torch: NaN)."""
 
     name = "abs"
 

@@ -221,3 +221,12 @@ def test_property_pooling_blocks_nonfinite_upstream(data):
     poisoned[0, 0, :h_end, :w_end] = True
     np.testing.assert_array_equal(np.isnan(x.grad.data), poisoned)
     assert gradcheck(lambda a: F.adaptive_avg_pool2d(a, out), x)
+
+
+@pytest.mark.parametrize("fn", [lambda a: F.elu(a, 0.7), lambda a: F.softplus(a, 2.0, 3.0)], ids=["elu", "softplus"])
+@given(data=hs.data())
+def test_property_elu_softplus_gradients_of_two_orders(fn, data):
+    shape = data.draw(st.shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    x = data.draw(st.tensors(shape, min_value=-4.0, max_value=4.0, min_magnitude=0.1))
+    assert gradcheck(fn, x)
+    assert gradgradcheck(fn, x)

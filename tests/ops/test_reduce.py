@@ -397,3 +397,18 @@ def test_var_std_extremes_match_torch_along_dims():
                 got = getattr(al.tensor(a), fn)(dim=dim).data
                 want = getattr(torch.tensor(a), fn)(dim=dim).numpy()
                 np.testing.assert_allclose(got, want, rtol=2e-5, atol=0)
+
+
+@given(exponent=hs.integers(-30, 30), data=hs.data())
+def test_property_float32_var_std_match_float64_at_any_magnitude(exponent, data):
+    shape = data.draw(st.shapes(min_dims=1, max_dims=3, min_side=2, max_side=5))
+    a = data.draw(st.arrays(shape, min_value=-1.0, max_value=1.0)) * 10.0 ** exponent
+    a32 = a.astype(np.float32)
+    dim = data.draw(hs.sampled_from([None, 0, -1]))
+    axis = None if dim is None else dim
+    ref64 = a32.astype(np.float64)
+    for fn, ref in (("var", np.var(ref64, axis=axis, ddof=1)), ("std", np.std(ref64, axis=axis, ddof=1))):
+        got = getattr(al.tensor(a32), fn)(dim=dim).data
+        assert got.dtype == np.float32
+        tiny = np.finfo(np.float32).tiny if fn == "std" else 1e-44  # var below float32's normal range
+        np.testing.assert_allclose(got, ref.astype(np.float32), rtol=1e-4, atol=tiny)
