@@ -6,6 +6,9 @@ or broadcast-compatible with the input: the engine sums it back to the input's s
 ``ctx`` offers ``x`` (inputs), ``y`` (output), ``saved``, ``p`` (params), ``needs`` (which inputs need a
 gradient) and ``xp``, the array namespace to compute with: plain numpy normally, differentiable tensor
 functions under ``create_graph`` -- so one vjp serves first and higher order gradients.
+
+A gradient that does not flow to an element must be exactly 0 there whatever flows in (inf and NaN
+included): vjps select with ``masked(xp, g, mask)``, never multiply a 0/1 mask into ``g``.
 """
 
 import operator
@@ -57,7 +60,8 @@ def masked(xp, g, mask):
     if mask.dtype != np.bool_:
         mask = mask.astype(bool)
     bits = np.negative(mask.view(np.int8))  # 0 or -1 (all ones), widened by the AND below
-    return np.bitwise_and(g.view(_SAME_SIZE_INT[g.dtype.itemsize]), bits).view(g.dtype)
+    same_size = _SAME_SIZE_INT[g.dtype.itemsize]
+    return np.bitwise_and(g.view(same_size), bits, dtype=same_size).view(g.dtype)
 
 
 def _apply_numpy(op, *inputs, **params):
