@@ -170,7 +170,8 @@ PROPERTY_OPS = {
               {"separated": True, "min_value": -4.0, "max_value": 4.0}),
     "hardtanh": (lambda a: F.hardtanh(a, -1.0625, 1.0625), lambda x: (x <= -1.0625) | (x >= 1.0625),
                  {"separated": True, "min_value": -3.0, "max_value": 3.0}),
-    "relu6": (F.relu6, lambda x: (x <= 0) | (x >= 6), {"min_magnitude": 0.1, "max_value": 9.0}),
+    "relu6": (lambda a: F.relu6(a + 0.0625), lambda x: (x + 0.0625 <= 0) | (x + 0.0625 >= 6),
+              {"separated": True, "min_value": -3.0, "max_value": 9.0}),  # (multiples of 1/8: off the kinks)
     "where": (lambda a: al.where(a.data > 0, a, al.ones(a.shape, dtype=al.float64)), lambda x: ~(x > 0), {"min_magnitude": 0.1}),
     "maximum": (lambda a: al.maximum(a, 0.5 * al.ones(a.shape, dtype=al.float64)), lambda x: x < 0.5,
                 {"separated": True, "min_value": -3.0, "max_value": 3.0}),
@@ -223,7 +224,7 @@ def test_property_pooling_blocks_nonfinite_upstream(data):
     assert gradcheck(lambda a: F.adaptive_avg_pool2d(a, out), x)
 
 
-@pytest.mark.parametrize("fn", [lambda a: F.elu(a, 0.7), lambda a: F.softplus(a, 2.0, 3.0)], ids=["elu", "softplus"])
+@pytest.mark.parametrize("fn", [lambda a: F.elu(a, 0.7), lambda a: F.softplus(a, 2.0, 3.3)], ids=["elu", "softplus"])
 @given(data=hs.data())
 def test_property_elu_softplus_gradients_of_two_orders(fn, data):
     shape = data.draw(st.shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
