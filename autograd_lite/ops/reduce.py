@@ -2,9 +2,10 @@
 
 Tie rule (as PyTorch): ``amax``/``amin`` and the full ``max()``/``min()`` share the gradient evenly among
 all elements equal to the extreme; ``max(dim)``/``min(dim)`` send it only to the returned index (the first
-extreme along the dim). NaN is the extreme (as torch): the NaNs of a slice share its gradient. The other
-elements get exactly 0 (selected, not multiplied: an inf/NaN gradient does not leak to them; torch's amax
-multiplies and gives NaN there, its max() selects). softmax, log_softmax and logsumexp subtract the max
+extreme along the dim). NaN is the extreme (as torch): ``max()``/``min()`` share the gradient among the
+NaNs, ``amax``/``amin`` give the whole slice a NaN gradient (torch's two rules). The other elements get
+exactly 0 (selected, not multiplied: an inf/NaN incoming gradient does not leak to them, where torch's
+amax multiplies and gives NaN). softmax, log_softmax and logsumexp subtract the max
 first, so inputs like 1e4 are fine; as torch, a +inf logit makes its softmax slice NaN, and logsumexp of a
 slice holding +inf is +inf.
 """
@@ -183,18 +184,26 @@ def _extreme_forward(name, fn, x, axis, keepdims):
     return fn(x, axis=axis, keepdims=keepdims), None
 
 
-def _even_share_vjp(ctx, g):
+def _even_share_vjp(ctx, g, nan_shares=False):
+    """g / count to each element equal to the extreme, exactly 0 to the others. A NaN extreme: the NaNs
+    share it (``nan_shares``, torch's max()), or the whole slice gets NaN (torch's amax: 0 / 0 hits)."""
     (x,) = ctx.x
     xp, axis, keepdims = ctx.xp, ctx.p["axis"], ctx.p["keepdims"]
     y = _keep(np, data_of(ctx.y), axis, keepdims)
     x = data_of(x)
     hit = x == y
-    if x.dtype.kind == "f":
-        nan = np.isnan(y)
-        if nan.any():  # a NaN extreme: the slice's NaNs share the gradient (torch's max())
-            hit |= nan & np.isnan(x)
+    nan = np.isnan(y) if x.dtype.kind == "f" else np.zeros((), dtype=bool)
+    if nan.any():
+        hit |= nan & (np.isnan(x) if nan_shares else True)
     count = np.sum(hit, axis=axis, keepdims=True).astype(x.dtype)
-    return (masked(xp, expand_reduced(xp, g, axis, keepdims, x.shape) / count, hit),)
+    share = expand_reduced(xp, g, axis, keepdims, x.shape) / count
+    if nan.any() and not nan_shares:
+        share = xp.where(nan, np.nan, share)
+    return (masked(xp, share, hit),)
+
+
+def _max_share_vjp(ctx, g):
+    return _even_share_vjp(ctx, g, nan_shares=True)
 
 
 class Amax(Op):
@@ -217,6 +226,20 @@ class Amin(Op):
         return _extreme_forward("amin", np.min, x, axis, keepdims)
 
     vjp = staticmethod(_even_share_vjp)
+
+
+class MaxAll(Amax):
+    """max() of every element: amax over all dims, but a NaN maximum's gradient is shared by the NaNs."""
+
+    name = "max"
+    vjp = staticmethod(_max_share_vjp)
+
+
+class MinAll(Amin):
+    """min() of every element (NaNs share a NaN minimum's gradient, as max())."""
+
+    name = "min"
+    vjp = staticmethod(_max_share_vjp)
 
 
 class SelectAlongDim(Op):
