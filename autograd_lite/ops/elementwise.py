@@ -197,7 +197,8 @@ class Sqrt(Op):
 
     @staticmethod
     def vjp(ctx, g):
-        return (g / (ctx.y * 2.0),)
+        with np.errstate(divide="ignore"):  # sqrt(0): an infinite slope, as torch (silently)
+            return (g / (ctx.y * 2.0),)
 
 
 class Abs(Op):

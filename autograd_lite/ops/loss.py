@@ -99,13 +99,14 @@ class CrossEntropy(Op):
         gx = gc = None
         if ctx.needs[0]:
             total = xp.sum(coef, axis, True)
-            if fast:  # the plain backward: one temporary, updated in place
-                gx = np.exp(lsm)
-                gx *= total
-                gx -= coef
-                gx *= g
-            else:
-                gx = (xp.exp(lsm) * total - coef) * g
+            with np.errstate(invalid="ignore"):  # an inf g times a 0 of an ignored target: masked below
+                if fast:  # the plain backward: one temporary, updated in place
+                    gx = np.exp(lsm)
+                    gx *= total
+                    gx -= coef
+                    gx *= g
+                else:
+                    gx = (xp.exp(lsm) * total - coef) * g
             if not np.isfinite(data_of(g)).all():
                 gx = masked(xp, gx, data_of(total) != 0)
         if ctx.needs[1]:
