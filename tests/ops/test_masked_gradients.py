@@ -172,7 +172,8 @@ PROPERTY_OPS = {
                  {"separated": True, "min_value": -3.0, "max_value": 3.0}),
     "relu6": (lambda a: F.relu6(a + 0.0625), lambda x: (x + 0.0625 <= 0) | (x + 0.0625 >= 6),
               {"separated": True, "min_value": -3.0, "max_value": 9.0}),  # (multiples of 1/8: off the kinks)
-    "where": (lambda a: al.where(a.data > 0, a, al.ones(a.shape, dtype=al.float64)), lambda x: ~(x > 0), {"min_magnitude": 0.1}),
+    "where": (lambda a: al.where(a.data > 0, a, al.ones(a.shape, dtype=al.float64)), lambda x: ~(x > 0),
+              {"min_magnitude": 0.1}),
     "maximum": (lambda a: al.maximum(a, 0.5 * al.ones(a.shape, dtype=al.float64)), lambda x: x < 0.5,
                 {"separated": True, "min_value": -3.0, "max_value": 3.0}),
     "minimum": (lambda a: al.minimum(a, 0.5 * al.ones(a.shape, dtype=al.float64)), lambda x: x > 0.5,
