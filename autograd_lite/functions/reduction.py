@@ -56,6 +56,15 @@ def amin(input, dim=None, keepdim=False):
     return apply(red.Amin, input, axis=_dims("amin", input, dim), keepdims=bool(keepdim))
 
 
+def _max_all(input):
+    """max() of all elements: ties share the gradient, and so do the NaNs of a NaN maximum (torch)."""
+    return apply(red.MaxAll, input, axis=None, keepdims=False)
+
+
+def _min_all(input):
+    return apply(red.MinAll, input, axis=None, keepdims=False)
+
+
 def _single_dim(name, input, dim):
     axes = _dims(name, input, int(dim))
     return axes[0] if axes else None
@@ -82,12 +91,12 @@ def _extreme(name, input, dim, keepdim, arg_fn, whole_fn, pairwise_fn):
 def max(input, dim=None, keepdim=False):
     """``max(x)``: the largest element (ties share the gradient); ``max(x, dim)``: (values, indices),
     the gradient going to the returned index; ``max(x, other_tensor)``: elementwise maximum."""
-    return _extreme("max", input, dim, keepdim, np.argmax, amax, maximum)
+    return _extreme("max", input, dim, keepdim, np.argmax, _max_all, maximum)
 
 
 def min(input, dim=None, keepdim=False):
     """Like ``max`` for the smallest element."""
-    return _extreme("min", input, dim, keepdim, np.argmin, amin, minimum)
+    return _extreme("min", input, dim, keepdim, np.argmin, _min_all, minimum)
 
 
 def _arg(name, fn, input, dim, keepdim):

@@ -3,6 +3,10 @@
 Gradients are written for the broadcast output shape; the engine sums them back to each input's shape.
 Ties follow PyTorch: ``maximum``/``minimum`` split the gradient evenly between equal inputs; ``clamp``
 passes it where min <= x <= max; ``abs``, ``relu`` send 0 at 0.
+
+Every piecewise gradient *selects* with ``base.masked`` (never multiplies a 0/1 mask in): where no
+gradient flows it is exactly 0, even when the incoming gradient is inf or NaN there (torch's
+threshold_backward, clamp_backward, where). Where it flows, inf and NaN pass unchanged.
 """
 
 import math
@@ -10,7 +14,7 @@ import math
 import numpy as np
 
 from ..dtypes import as_floating
-from .base import Op, OpError, data_of
+from .base import Op, OpError, data_of, masked
 
 
 def _shape(a):
@@ -84,7 +88,7 @@ class Div(Op):
     def vjp(ctx, g):
         a, b = ctx.x
         ga = g / b if ctx.needs[0] else None
-        gb = -g * a / (b * b) if ctx.needs[1] else None
+        gb = -g * ((a / b) / b) if ctx.needs[1] else None  # torch's form: its derivatives at 0 and inf too
         return ga, gb
 
 
@@ -149,8 +153,8 @@ class PowScalar(Op):
     def vjp(ctx, g):
         (a,) = ctx.x
         p = ctx.p["exponent"]
-        if p == 0:
-            return (g * 0.0,)
+        if p == 0:  # torch: exactly zero, whatever the incoming gradient
+            return (masked(ctx.xp, g, False),)
         if p == 2:
             return (g * (a * 2.0),)
         if p == 1:
@@ -195,10 +199,14 @@ class Sqrt(Op):
 
     @staticmethod
     def vjp(ctx, g):
-        return (g / (ctx.y * 2.0),)
+        with np.errstate(divide="ignore"):  # sqrt(0): an infinite slope, as torch (silently)
+            return (g / (ctx.y * 2.0),)
 
 
 class Abs(Op):
+    """|x|; the gradient is g where x > 0, -g where x < 0 and exactly 0 at 0 and at NaN (torch's sgn(NaN)
+    is 0): g * sign(x) selected off those, so an inf/NaN gradient at x = 0 gives 0 (torch: NaN)."""
+
     name = "abs"
 
     @staticmethod
@@ -207,7 +215,10 @@ class Abs(Op):
 
     @staticmethod
     def vjp(ctx, g):
-        return (g * np.sign(data_of(ctx.x[0])),)
+        x = data_of(ctx.x[0])
+        with np.errstate(invalid="ignore"):  # inf * 0 at x = 0: masked out below
+            kept = g * np.sign(x)  # exact where kept (sign is +-1 there)
+        return (masked(ctx.xp, kept, (x != 0) & (x == x)),)
 
 
 class Sin(Op):
@@ -283,7 +294,7 @@ class Relu(Op):
 
     @staticmethod
     def vjp(ctx, g):
-        return (g * ~(data_of(ctx.y) <= 0),)  # NaN passes the gradient, as torch's threshold_backward
+        return (masked(ctx.xp, g, ~(data_of(ctx.y) <= 0)),)  # NaN passes, as torch's threshold_backward
 
 
 class LeakyRelu(Op):
@@ -297,7 +308,74 @@ class LeakyRelu(Op):
     def vjp(ctx, g):
         x = data_of(ctx.x[0])
         slope = ctx.p["negative_slope"]
-        return (g * np.where(x > 0, 1.0, slope).astype(x.dtype, copy=False),)
+        if slope == 0:
+            return (masked(ctx.xp, g, x > 0),)
+        return (ctx.xp.where(x > 0, g, g * slope),)  # torch: x > 0 ? g : g * slope (NaN takes the slope)
+
+
+class Softplus(Op):
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (torch's F.softplus). The gradient
+    is g * sigmoid(beta x) (g where linear) through the Sigmoid op, so higher orders are as accurate as
+    sigmoid's in float32 (a composition through log and exp loses digits to cancellation)."""
+
+    name = "softplus"
+
+    @staticmethod
+    def forward(a, beta=1.0, threshold=20.0):
+        a = as_floating(a)
+        scaled = a * a.dtype.type(beta)
+        linear = scaled > threshold
+        soft = np.log1p(np.exp(np.where(linear, 0, scaled))) / a.dtype.type(beta)  # 0: no overflow unused
+        return np.where(linear, a, soft), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        xp, beta = ctx.xp, ctx.p["beta"]
+        linear = data_of(x) * beta > ctx.p["threshold"]  # NaN is not linear: it gets sigmoid(NaN), as torch
+        slope = xp.apply(Sigmoid, xp.where(linear, 0.0, x * beta))
+        return (xp.where(linear, g, g * slope),)
+
+
+class Elu(Op):
+    """x where x > 0, alpha (e^x - 1) elsewhere (expm1: accurate near 0). torch's conventions at the kink
+    and at NaN: the first derivative at 0 is alpha, the second is 0, and NaN passes the gradient."""
+
+    name = "elu"
+
+    @staticmethod
+    def forward(a, alpha=1.0):
+        a = as_floating(a)
+        negative = np.expm1(np.minimum(a, 0)) * a.dtype.type(alpha)  # min: no overflow in the unused branch
+        return np.where(a > 0, a, negative), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (ctx.xp.apply(EluBackward, g, ctx.x[0], alpha=ctx.p["alpha"]),)
+
+
+class EluBackward(Op):
+    """g * elu'(x): g * alpha e^x where x <= 0, g elsewhere (NaN too), as torch's elu_backward; its own vjp
+    is torch's elu_double_backward (the derivative in x only where x < 0, so 0 at the kink)."""
+
+    name = "elu_backward"
+
+    @staticmethod
+    def forward(g, x, alpha):
+        slope = np.exp(np.minimum(x, 0)) * x.dtype.type(alpha)
+        return np.where(x <= 0, g * slope, g), None
+
+    @staticmethod
+    def vjp(ctx, u):
+        g, x = ctx.x
+        xp, alpha = ctx.xp, ctx.p["alpha"]
+        x_data = data_of(x)
+        gg = xp.apply(EluBackward, u, x, alpha=alpha) if ctx.needs[0] else None
+        gx = None
+        if ctx.needs[1]:
+            negative = x_data < 0
+            gx = masked(xp, u * g * (xp.exp(xp.where(negative, x, 0.0)) * alpha), negative)
+        return gg, gx
 
 
 class Clamp(Op):
@@ -321,20 +399,21 @@ class Clamp(Op):
     def vjp(ctx, g):
         x = data_of(ctx.x[0])
         lo, hi = ctx.p.get("min"), ctx.p.get("max")
-        mask = np.ones(x.shape, dtype=bool)
-        if lo is not None:
-            mask &= x >= lo
-        if hi is not None:
-            mask &= x <= hi
-        return (g * mask,)
+        if lo is not None and hi is not None:
+            mask = (x >= lo) & (x <= hi)
+        else:
+            mask = x >= lo if lo is not None else x <= hi
+        return (masked(ctx.xp, g, mask),)  # NaN fails both tests: gradient 0, as torch
 
 
-def _tie_split(mine, other):
-    """Gradient share of ``mine`` in max(mine, other): 1 where larger, 1/2 where equal, 0 where smaller
-    (1 where either is NaN, as torch: only ``mine < other`` blocks the gradient)."""
+def _tie_split(xp, g, mine, other):
+    """The gradient of ``mine`` in max(mine, other): g where larger, g / 2 where equal, exactly 0 where
+    smaller (g where either is NaN, as torch: only ``mine < other`` blocks the gradient)."""
     mine, other = data_of(mine), data_of(other)
-    dtype = np.result_type(mine, other)
-    return (~(mine < other)).astype(dtype) - (mine == other).astype(dtype) * 0.5
+    tie = mine == other
+    if np.any(tie):
+        g = xp.where(tie, g * 0.5, g)
+    return masked(xp, g, ~(mine < other))
 
 
 class Maximum(Op):
@@ -347,8 +426,8 @@ class Maximum(Op):
     @staticmethod
     def vjp(ctx, g):
         a, b = ctx.x
-        return ((g * _tie_split(a, b) if ctx.needs[0] else None),
-                (g * _tie_split(b, a) if ctx.needs[1] else None))
+        return ((_tie_split(ctx.xp, g, a, b) if ctx.needs[0] else None),
+                (_tie_split(ctx.xp, g, b, a) if ctx.needs[1] else None))
 
 
 class Minimum(Op):
@@ -362,8 +441,8 @@ class Minimum(Op):
     def vjp(ctx, g):
         a, b = ctx.x
         neg_a, neg_b = -data_of(a), -data_of(b)
-        return ((g * _tie_split(neg_a, neg_b) if ctx.needs[0] else None),
-                (g * _tie_split(neg_b, neg_a) if ctx.needs[1] else None))
+        return ((_tie_split(ctx.xp, g, neg_a, neg_b) if ctx.needs[0] else None),
+                (_tie_split(ctx.xp, g, neg_b, neg_a) if ctx.needs[1] else None))
 
 
 class Where(Op):
@@ -387,8 +466,8 @@ class Where(Op):
     @staticmethod
     def vjp(ctx, g):
         cond = ctx.saved
-        ga = g * cond if ctx.needs[1] else None
-        gb = g * ~cond if ctx.needs[2] else None
+        ga = masked(ctx.xp, g, cond) if ctx.needs[1] else None
+        gb = masked(ctx.xp, g, ~cond) if ctx.needs[2] else None
         return None, ga, gb
 
 

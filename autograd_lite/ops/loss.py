@@ -19,8 +19,8 @@ on the input (class weights, ignore_index, label smoothing, the mean's divisor) 
 
 import numpy as np
 
-from .base import Op, OpError, data_of, numpy_namespace
-from .reduce import _stable_max
+from .base import Op, OpError, data_of, masked, numpy_namespace
+from .reduce import _max_shift
 
 BCE_EPSILON = 1e-12  # torch's EPSILON in binary_cross_entropy_backward
 
@@ -30,15 +30,15 @@ def _is_array(a):
 
 
 def _log_softmax(x, axis):
-    shifted = x - _stable_max(x, axis)
-    with np.errstate(divide="ignore"):
+    shifted = _max_shift(x, axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
         shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 
 
 def _graph_log_softmax(xp, x, axis):
     """log_softmax from recorded xp operations (the max is a constant: it cancels in the derivative)."""
-    shifted = x - _stable_max(xp.data(x), axis)
+    shifted = x - xp.data(x).max(axis=axis, keepdims=True, initial=-np.inf)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis, True))
 
 
@@ -68,7 +68,8 @@ class CrossEntropy(Op):
     """-sum over ``axis`` of coef * log_softmax(x); per position (reduction 'none') or summed ('sum').
 
     ``nan_out``: the result is NaN (a mean over zero weight: no target, or all ignored), as torch; the
-    gradient is then 0 (coef is 0).
+    gradient is then 0 (coef is 0). A position whose coef sums to 0 (an ignored target) gets exactly 0
+    whatever its incoming gradient (inf or NaN too), as torch's nll_loss backward.
     """
 
     name = "cross_entropy"
@@ -98,13 +99,16 @@ class CrossEntropy(Op):
         gx = gc = None
         if ctx.needs[0]:
             total = xp.sum(coef, axis, True)
-            if fast:  # the plain backward: one temporary, updated in place
-                gx = np.exp(lsm)
-                gx *= total
-                gx -= coef
-                gx *= g
-            else:
-                gx = (xp.exp(lsm) * total - coef) * g
+            with np.errstate(invalid="ignore"):  # an inf g times a 0 of an ignored target: masked below
+                if fast:  # the plain backward: one temporary, updated in place
+                    gx = np.exp(lsm)
+                    gx *= total
+                    gx -= coef
+                    gx *= g
+                else:
+                    gx = (xp.exp(lsm) * total - coef) * g
+            if not np.isfinite(data_of(g)).all():
+                gx = masked(xp, gx, data_of(total) != 0)
         if ctx.needs[1]:
             gc = -lsm * g
         return gx, gc
@@ -164,7 +168,11 @@ class NLL(Op):
         axis = p["axis"]
         dense = np.zeros(ctx.saved, dtype=p["scale"].dtype)
         np.put_along_axis(dense, p["index"], -np.expand_dims(p["scale"], axis), axis=axis)
-        return (_expand_for_none(ctx.xp, g, p["reduction"], axis) * dense,)
+        picked = np.zeros(ctx.saved, dtype=bool)  # only the kept targets get a gradient (exactly 0 elsewhere)
+        np.put_along_axis(picked, p["index"], np.expand_dims(p["keep"], axis), axis=axis)
+        with np.errstate(invalid="ignore"):  # inf * 0 off the targets: masked out
+            gx = _expand_for_none(ctx.xp, g, p["reduction"], axis) * dense
+        return (masked(ctx.xp, gx, picked),)
 
 
 class BinaryCrossEntropy(Op):

@@ -18,8 +18,10 @@ strided views), whose vjp ``TileScatter`` and its vjp ``TileGather`` are adjoint
 
 Average pooling is linear: the vjp of ``AvgPool2d`` is ``AvgPool2dBackward`` (spread each output gradient
 over its window, divided by the window's divisor) and the vjp of that is ``AvgPool2d`` again.
-Adaptive average pooling is ``A_h @ x @ A_w.T`` with constant averaging matrices (torch's windows
-``start = floor(i * H / out)``, ``end = ceil((i + 1) * H / out)``), so its vjp is two matmuls.
+Adaptive average pooling sums each of torch's windows (``start = floor(i * H / out)``, ``end = ceil((i + 1)
+* H / out)``) on its own, one axis at a time with np.add.reduceat, then divides by the window size; its
+vjp ``AdaptiveAvgPool2dBackward`` is the transpose, the same range sums over the windows holding each
+position. No value is ever multiplied by a zero weight (an averaging matrix would turn inf into NaN).
 
 Nearest resampling gathers along one axis with a non-decreasing index (``NearestGather``); its vjp sums
 the copies of each source (``NearestScatter``, one gather + add per copy rank), whose vjp is the gather.
@@ -410,19 +412,47 @@ class AvgPool2dBackward(Op):
 
 
 # ---- adaptive average pooling ----------------------------------------------------------------------------
-def adaptive_matrix(size, out, dtype):
-    """The (out, size) matrix averaging over torch's adaptive windows
-    [floor(i * size / out), ceil((i + 1) * size / out))."""
+def adaptive_windows(size, out):
+    """torch's adaptive windows along one axis: starts floor(i * size / out), ends ceil((i + 1) * size / out)."""
     i = np.arange(out)
-    start = (i * size) // out
-    end = -((-(i + 1) * size) // out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+def _covering_windows(size, starts, ends):
+    """For each of ``size`` positions, the range [first, last) of the windows holding it (windows are
+    sorted and cover every position, so the range is never empty)."""
     pos = np.arange(size)
-    inside = (pos >= start[:, None]) & (pos < end[:, None])
-    return (inside / (end - start)[:, None]).astype(dtype)
+    return np.searchsorted(ends, pos, side="right"), np.searchsorted(starts, pos, side="right")
+
+
+def _range_sums(a, lo, hi, axis):
+    """out[..., k, ...] = a[..., lo[k]:hi[k], ...].sum(axis) for non-empty ranges, by one np.add.reduceat over
+    the interleaved bounds: every sum adds the values of its own range only (no zero weights times inf)."""
+    if len(lo) == 0:
+        shape = list(a.shape)
+        shape[axis] = 0
+        return np.zeros(shape, dtype=a.dtype)
+    bounds = np.stack([lo, hi], axis=1).reshape(-1)
+    if bounds[-1] == a.shape[axis]:
+        bounds = bounds[:-1]  # the last range runs to the end: reduceat's last index does that
+    if bounds.max() >= a.shape[axis]:  # a middle range ends at the end: pad one zero slice to point at
+        pad = [(0, 0)] * a.ndim
+        pad[axis] = (0, 1)
+        a = np.pad(a, pad)
+    sums = np.add.reduceat(a, bounds, axis=axis)
+    return np.take(sums, np.arange(0, sums.shape[axis], 2), axis=axis)
+
+
+def _adaptive_geometry(in_hw, out_hw, dtype):
+    """Per axis: window starts and ends, and the (oh, ow) window sizes as divisors in ``dtype``."""
+    (sh, eh), (sw, ew) = adaptive_windows(in_hw[0], out_hw[0]), adaptive_windows(in_hw[1], out_hw[1])
+    counts = ((eh - sh)[:, None] * (ew - sw)[None, :]).astype(dtype)
+    return (sh, eh), (sw, ew), counts
 
 
 class AdaptiveAvgPool2d(Op):
-    """Adaptive average pooling of (N, C, H, W) to (N, C, oh, ow): A_h @ x @ A_w.T."""
+    """Adaptive average pooling of (N, C, H, W) to (N, C, oh, ow): each window summed on its own, as torch
+    (an inf stays in its windows; an averaging-matrix product would put inf * 0 = NaN in the others)."""
 
     name = "adaptive_avg_pool2d"
     saves_x = False
@@ -434,15 +464,33 @@ class AdaptiveAvgPool2d(Op):
                           f"shape {x.shape}")
         if x.dtype.kind != "f":
             raise OpError(f"adaptive_avg_pool2d: expected a floating point input, got dtype {x.dtype}")
-        a_h = adaptive_matrix(x.shape[2], output_size[0], x.dtype)
-        a_w = adaptive_matrix(x.shape[3], output_size[1], x.dtype)
-        return np.matmul(np.matmul(a_h, x), a_w.T), (a_h, a_w)
+        (sh, eh), (sw, ew), counts = _adaptive_geometry(x.shape[2:], output_size, x.dtype)
+        out = _range_sums(_range_sums(x, sh, eh, 2), sw, ew, 3)
+        out /= counts
+        return out, x.shape
 
     @staticmethod
     def vjp(ctx, g):
-        a_h, a_w = ctx.saved
-        xp = ctx.xp
-        return (xp.matmul(xp.matmul(a_h.T, g), a_w),)
+        return (ctx.xp.apply(AdaptiveAvgPool2dBackward, g, shape=ctx.saved),)
+
+
+class AdaptiveAvgPool2dBackward(Op):
+    """The transpose of AdaptiveAvgPool2d: each input position gets the sum of g / count over the windows
+    holding it (a contiguous range of windows per axis); its vjp is the pooling again."""
+
+    name = "adaptive_avg_pool2d_backward"
+    saves_x = False
+
+    @staticmethod
+    def forward(g, shape):
+        (sh, eh), (sw, ew), counts = _adaptive_geometry(shape[2:], g.shape[2:], g.dtype)
+        lo_h, hi_h = _covering_windows(shape[2], sh, eh)
+        lo_w, hi_w = _covering_windows(shape[3], sw, ew)
+        return _range_sums(_range_sums(g / counts, lo_h, hi_h, 2), lo_w, hi_w, 3), g.shape[2:]
+
+    @staticmethod
+    def vjp(ctx, u):
+        return (ctx.xp.apply(AdaptiveAvgPool2d, u, output_size=ctx.saved),)
 
 
 # ---- nearest-neighbour resampling --------------------------------------------------------------------------

@@ -2,13 +2,18 @@
 
 Tie rule (as PyTorch): ``amax``/``amin`` and the full ``max()``/``min()`` share the gradient evenly among
 all elements equal to the extreme; ``max(dim)``/``min(dim)`` send it only to the returned index (the first
-extreme along the dim). softmax, log_softmax and logsumexp subtract the max first, so inputs like 1e4 are fine.
+extreme along the dim). NaN is the extreme (as torch): ``max()``/``min()`` share the gradient among the
+NaNs, ``amax``/``amin`` give the whole slice a NaN gradient (torch's two rules). The other elements get
+exactly 0 (selected, not multiplied: an inf/NaN incoming gradient does not leak to them, where torch's
+amax multiplies and gives NaN). softmax, log_softmax and logsumexp subtract the max
+first, so inputs like 1e4 are fine; as torch, a +inf logit makes its softmax slice NaN, and logsumexp of a
+slice holding +inf is +inf.
 """
 
 import numpy as np
 
 from ..dtypes import as_floating
-from .base import Op, OpError, data_of
+from .base import Op, OpError, data_of, masked
 
 
 def normalize_dims(name, dim, shape):
@@ -84,17 +89,61 @@ class Mean(Op):
 
 
 def _centered(xp, x, axis, n):
-    return x - xp.sum(x, axis, True) / n
+    """x minus its mean; the mean as a sum of x / n, which cannot overflow where x itself does not."""
+    return x - xp.sum(x * (1.0 / max(n, 1)), axis, True)
+
+
+def _squared_deviations(x, axis):
+    """(scale, sum of ((x - mean) / scale)^2) over ``axis`` (kept as size 1), in x's dtype.
+
+    Plain first (one subtraction, one squaring pass). Where that can have overflowed (not finite) or lost
+    its small terms to underflow (a sum below tiny / eps), everything is redone on x / max|x| -- values in
+    [-1, 1] -- so float32 data around 1e19 or 1e-25 keeps its variance, as torch's does, without a float64
+    copy on the common path. ``scale`` is 1 on the plain path."""
+    one = x.dtype.type(1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = np.asarray(x - np.mean(x, axis=axis, keepdims=True))  # (an array even for 0-d x: squared in place)
+        ss = np.sum(np.multiply(d, d, out=d), axis=axis, keepdims=True)
+    info = np.finfo(x.dtype)
+    if x.size == 0 or (np.isfinite(ss).all() and not (ss < info.tiny / info.eps * x.size).any()):
+        return one, ss
+    scale = np.max(np.abs(x), axis=axis, keepdims=True)
+    scale = np.where((scale > 0) & np.isfinite(scale), scale, one)  # zeros, inf, NaN: left unscaled
+    xs = x / scale
+    with np.errstate(invalid="ignore"):
+        d = np.asarray(xs - np.mean(xs, axis=axis, keepdims=True))
+        return scale, np.sum(np.multiply(d, d, out=d), axis=axis, keepdims=True)
+
+
+def _variance(x, axis, keepdims, correction, root):
+    """var (or std when ``root``) of x with ``correction``; dof = max(n - correction, 0) as torch (a zero
+    dof gives NaN or inf, not an error)."""
+    x = as_floating(x)
+    dof = x.dtype.type(max(_count(x.shape, axis) - correction, 0))
+    scale, ss = _squared_deviations(x, axis)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        per = ss / dof
+        out = scale * np.sqrt(per) if root else scale * (scale * per)
+    if not keepdims:
+        out = out.reshape(()) if axis is None else np.squeeze(out, axis=axis)
+    return np.asarray(out, dtype=x.dtype)
+
+
+def _dof_factor(n, correction):
+    """2 / (n - correction), or inf when that is not positive (torch: the gradient is then NaN or inf)."""
+    dof = n - correction
+    return 2.0 / dof if dof > 0 else np.inf
 
 
 class Var(Op):
-    """Variance with Bessel's ``correction`` (1 by default, as torch.var)."""
+    """Variance with Bessel's ``correction`` (1 by default, as torch.var), computed without overflow or
+    underflow of the squares (see ``_squared_deviations``)."""
 
     name = "var"
 
     @staticmethod
     def forward(x, axis=None, keepdims=False, correction=1):
-        return np.var(as_floating(x), axis=axis, ddof=correction, keepdims=keepdims), None
+        return _variance(x, axis, keepdims, correction, root=False), None
 
     @staticmethod
     def vjp(ctx, g):
@@ -102,7 +151,8 @@ class Var(Op):
         xp, axis, keepdims = ctx.xp, ctx.p["axis"], ctx.p["keepdims"]
         n = _count(x.shape, axis)
         g = expand_reduced(xp, g, axis, keepdims, x.shape)
-        return (g * _centered(xp, x, axis, n) * (2.0 / (n - ctx.p["correction"])),)
+        with np.errstate(invalid="ignore"):
+            return (g * _centered(xp, x, axis, n) * _dof_factor(n, ctx.p["correction"]),)
 
 
 class Std(Op):
@@ -111,7 +161,7 @@ class Std(Op):
 
     @staticmethod
     def forward(x, axis=None, keepdims=False, correction=1):
-        return np.std(as_floating(x), axis=axis, ddof=correction, keepdims=keepdims), None
+        return _variance(x, axis, keepdims, correction, root=True), None
 
     @staticmethod
     def vjp(ctx, g):
@@ -123,7 +173,8 @@ class Std(Op):
         zero = data_of(y) == 0  # std 0 (constant slice): gradient 0 there, as torch, not 0/0
         if np.any(zero):
             y = xp.where(zero, 1.0, y)
-        gx = g * _centered(xp, x, axis, n) / (y * (n - ctx.p["correction"]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gx = g * _centered(xp, x, axis, n) / y * (0.5 * _dof_factor(n, ctx.p["correction"]))
         return ((xp.where(zero, 0.0, gx) if np.any(zero) else gx),)
 
 
@@ -133,13 +184,26 @@ def _extreme_forward(name, fn, x, axis, keepdims):
     return fn(x, axis=axis, keepdims=keepdims), None
 
 
-def _even_share_vjp(ctx, g):
+def _even_share_vjp(ctx, g, nan_shares=False):
+    """g / count to each element equal to the extreme, exactly 0 to the others. A NaN extreme: the NaNs
+    share it (``nan_shares``, torch's max()), or the whole slice gets NaN (torch's amax: 0 / 0 hits)."""
     (x,) = ctx.x
     xp, axis, keepdims = ctx.xp, ctx.p["axis"], ctx.p["keepdims"]
     y = _keep(np, data_of(ctx.y), axis, keepdims)
-    hit = data_of(x) == y
-    share = hit / np.sum(hit, axis=axis, keepdims=True)
-    return (expand_reduced(xp, g, axis, keepdims, x.shape) * share.astype(data_of(x).dtype),)
+    x = data_of(x)
+    hit = x == y
+    nan = np.isnan(y) if x.dtype.kind == "f" else np.zeros((), dtype=bool)
+    if nan.any():
+        hit |= nan & (np.isnan(x) if nan_shares else True)
+    count = np.sum(hit, axis=axis, keepdims=True).astype(x.dtype)
+    share = expand_reduced(xp, g, axis, keepdims, x.shape) / count
+    if nan.any() and not nan_shares:
+        share = xp.where(nan, np.nan, share)
+    return (masked(xp, share, hit),)
+
+
+def _max_share_vjp(ctx, g):
+    return _even_share_vjp(ctx, g, nan_shares=True)
 
 
 class Amax(Op):
@@ -164,6 +228,20 @@ class Amin(Op):
     vjp = staticmethod(_even_share_vjp)
 
 
+class MaxAll(Amax):
+    """max() of every element: amax over all dims, but a NaN maximum's gradient is shared by the NaNs."""
+
+    name = "max"
+    vjp = staticmethod(_max_share_vjp)
+
+
+class MinAll(Amin):
+    """min() of every element (NaNs share a NaN minimum's gradient, as max())."""
+
+    name = "min"
+    vjp = staticmethod(_max_share_vjp)
+
+
 class SelectAlongDim(Op):
     """Values at given indices along one dim (max(dim)/min(dim)); the gradient goes to those indices only."""
 
@@ -181,7 +259,7 @@ class SelectAlongDim(Op):
         axis, keepdims, shape = ctx.p["axis"], ctx.p["keepdims"], ctx.saved
         hit = np.zeros(shape, dtype=bool)
         np.put_along_axis(hit, np.expand_dims(ctx.p["indices"], axis), True, axis=axis)
-        return (expand_reduced(ctx.xp, g, (axis,), keepdims, shape) * hit,)
+        return (masked(ctx.xp, expand_reduced(ctx.xp, g, (axis,), keepdims, shape), hit),)
 
 
 def _stable_max(x, axis):
@@ -218,6 +296,12 @@ class LogSumExp(Op):
         return (expand_reduced(xp, g, axis, keepdims, x.shape) * xp.exp(x - y),)
 
 
+def _max_shift(x, axis):
+    """x minus its max along ``axis``, as torch's softmax: a +inf max makes the slice NaN (inf - inf)."""
+    with np.errstate(invalid="ignore"):
+        return x - x.max(axis=axis, keepdims=True, initial=-np.inf)  # initial: an empty dim is fine
+
+
 class Softmax(Op):
     name = "softmax"
     saves_x = False
@@ -226,8 +310,9 @@ class Softmax(Op):
     @staticmethod
     def forward(x, axis):
         x = as_floating(x)
-        e = np.exp(x - _stable_max(x, axis))
-        return e / np.sum(e, axis=axis, keepdims=True), None
+        e = np.exp(_max_shift(x, axis))
+        with np.errstate(invalid="ignore"):
+            return e / np.sum(e, axis=axis, keepdims=True), None
 
     @staticmethod
     def vjp(ctx, g):
@@ -243,8 +328,8 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(x, axis):
         x = as_floating(x)
-        shifted = x - _stable_max(x, axis)
-        with np.errstate(divide="ignore"):  # an empty dim: log(0) = -inf, never used (empty result)
+        shifted = _max_shift(x, axis)
+        with np.errstate(divide="ignore", invalid="ignore"):  # an empty dim: log(0) = -inf, never used (empty result)
             return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True)), None
 
     @staticmethod

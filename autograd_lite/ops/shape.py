@@ -7,7 +7,7 @@ indices accumulate. Reshape, permute, expand and basic indexing return numpy vie
 
 import numpy as np
 
-from .base import Op, OpError
+from .base import Op, OpError, masked
 
 
 class Reshape(Op):
@@ -122,6 +122,19 @@ class IndexScatter(Op):
         return (ctx.xp.getitem(g, ctx.p["index"]),)
 
 
+def _without_extra_unit_dims(value, out, index):
+    """value with the leading size-1 dims it has beyond the slot's dims dropped (torch accepts y[0, 1] = v
+    for v of shape (1, 1); numpy refuses a sequence in a scalar slot)."""
+    ndim = np.ndim(value)
+    if ndim == 0 or np.shape(value)[0] != 1:
+        return value
+    slot_ndim = np.ndim(out[index])
+    lead = 0
+    while lead < ndim - slot_ndim and np.shape(value)[lead] == 1:
+        lead += 1
+    return np.reshape(value, np.shape(value)[lead:]) if lead else value
+
+
 class IndexPut(Op):
     """x with x[index] = value (out of place): ``x[index] = v`` on a tensor in a graph."""
 
@@ -132,18 +145,34 @@ class IndexPut(Op):
     def forward(x, value, index):
         out = x.copy()
         try:
-            out[index] = value
+            out[index] = _without_extra_unit_dims(value, out, index)
         except (IndexError, TypeError, ValueError) as err:
             raise _index_error("setitem", x.shape, index, err) from None
         kept = np.ones(x.shape, dtype=bool)
         kept[index] = False
-        return out, kept
+        return out, (kept, np.shape(value))
 
     @staticmethod
     def vjp(ctx, g):
-        gx = g * ctx.saved if ctx.needs[0] else None
-        gv = ctx.xp.getitem(g, ctx.p["index"]) if ctx.needs[1] else None
+        """x's gradient is g selected off the overwritten slots (exactly 0 there); value's is g at the
+        slots, with value's extra leading size-1 dims (torch accepts them) put back for the engine."""
+        kept, value_shape = ctx.saved
+        xp = ctx.xp
+        gx = masked(xp, g, kept) if ctx.needs[0] else None
+        gv = None
+        if ctx.needs[1]:
+            gv = xp.getitem(g, ctx.p["index"])
+            extra = len(value_shape) - gv.ndim
+            if extra > 0:
+                gv = xp.reshape(gv, (1,) * extra + tuple(gv.shape))
         return gx, gv
+
+
+def joined_dtype(arrays):
+    """torch's result dtype for cat/stack: the widest floating dtype if any input is floating (int64 with
+    float32 gives float32; numpy would widen to float64), else numpy's (= torch's) integer/bool rule."""
+    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
+    return np.result_type(*floats) if floats else np.result_type(*arrays)
 
 
 def _slice_along(ndim, axis, start, stop):
@@ -157,7 +186,7 @@ class Cat(Op):
     @staticmethod
     def forward(*arrays, axis=0):
         try:
-            out = np.concatenate(arrays, axis=axis)
+            out = np.concatenate(arrays, axis=axis, dtype=joined_dtype(arrays))
         except ValueError:
             shapes = [a.shape for a in arrays]
             raise OpError(f"cat: tensors of shapes {shapes} cannot be joined along dim {axis}: all "
@@ -182,7 +211,7 @@ class Stack(Op):
         shapes = {a.shape for a in arrays}
         if len(shapes) > 1:
             raise OpError(f"stack: all tensors must have the same shape, got {[a.shape for a in arrays]}")
-        return np.stack(arrays, axis=axis), None
+        return np.stack(arrays, axis=axis, dtype=joined_dtype(arrays)), None
 
     @staticmethod
     def vjp(ctx, g):

@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from autograd_lite.functions.math import clamp, exp, leaky_relu, log, mul, relu, sigmoid, tanh, where
+from autograd_lite.functions.math import leaky_relu, relu, sigmoid, tanh, where
 from autograd_lite.functions.methods import _inplace
-from autograd_lite.ops.elementwise import Erf
+from autograd_lite.ops.elementwise import Elu, Erf, Softplus
 from autograd_lite.tensor import Tensor, apply
 
 __all__ = ["relu_", "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_", "gelu", "silu",
@@ -37,10 +37,11 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """input clamped to [min_val, max_val]; as torch, the gradient passes only strictly inside."""
+    """input clamped to [min_val, max_val]; as torch, the gradient passes only strictly inside (and at NaN,
+    which stays NaN); outside it is exactly 0."""
     if inplace:
         return hardtanh_(input, min_val, max_val)
-    inside = (input.data > min_val) & (input.data < max_val)
+    inside = ~((input.data <= min_val) | (input.data >= max_val))
     return where(inside, input, Tensor._wrap(np.clip(input.data, min_val, max_val)))
 
 
@@ -54,8 +55,7 @@ def relu6(input, inplace=False):
 
 
 def _elu(input, alpha):
-    negative = mul(exp(clamp(input, max=0.0)) - 1.0, alpha)  # clamped: no overflow in the unused branch
-    return where(input.data > 0, input, negative)
+    return apply(Elu, input, alpha=float(alpha))
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -89,6 +89,4 @@ def silu(input, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * input)) / beta, and the input itself where beta * input > threshold (as torch)."""
-    scaled = input * beta
-    soft = log(exp(clamp(scaled, max=threshold)) + 1.0) * (1.0 / beta)
-    return where(scaled.data > threshold, input, soft)
+    return apply(Softplus, input, beta=float(beta), threshold=float(threshold))

@@ -341,3 +341,74 @@ def test_an_empty_dim_tuple_reduces_over_all_dims(fn, expected):
 def test_reduction_with_a_repeated_dim_is_an_error():
     with pytest.raises(OpError, match=r"sum: dim \(1, -1\) names a dimension more than once"):
         al.sum(leaf(np.ones((2, 3))), dim=(1, -1))
+
+
+# ---- var/std in float32 at the ends of the range (issue 8, class 6) ------------------------------------
+# (values, torch.var, torch.std) in float32; the plain squares would overflow to inf or underflow to 0
+EXTREME_SPREADS = [
+    ([1e19, -1e19], 1.9999999360571385e38, 1.4142135160245584e19),
+    ([2e19, 1.9e19, 2.1e19], 9.999984563552285e35, 9.999992283925053e17),
+    ([1e-25, -1e-25, 3e-25], 0.0, 2.0000000390829628e-25),
+    ([1e-22, -1e-22, 3e-22], 4.0637655465419695e-44, 1.999999936531045e-22),
+    ([1e38, -1e38], np.inf, 1.4142135230892728e38),
+]
+
+
+@pytest.mark.parametrize("values, var, std", EXTREME_SPREADS)
+def test_float32_var_std_do_not_overflow_or_underflow(values, var, std):
+    x = al.tensor(np.array(values, dtype=np.float32))
+    for got, want in ((x.var(), var), (x.std(), std)):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(float(got.item()), want, rtol=3e-7)
+
+
+def test_float32_var_along_a_dim_scales_each_slice():
+    x = al.tensor(np.array([[1e19, -1e19], [1.0, 3.0], [1e-22, 3e-22]], dtype=np.float32))
+    np.testing.assert_allclose(x.var(dim=1).data, [2e38, 2.0, 2e-44], rtol=1e-6, atol=1e-45)  # (subnormal)
+    np.testing.assert_allclose(x.std(dim=1, keepdim=True).data[:, 0], [1.4142135e19, 1.4142135, 1.4142135e-22],
+                               rtol=1e-6)
+
+
+def test_var_gradient_of_huge_float32_values_is_finite():
+    x = al.tensor(np.array([1e37] * 50 + [-1e37] * 50, dtype=np.float32), requires_grad=True)
+    x.std().backward()
+    assert np.isfinite(x.grad.data).all()
+    np.testing.assert_allclose(x.grad.data[:2], [1 / np.sqrt(99 * 100)] * 2, rtol=1e-5)
+
+
+@pytest.mark.parametrize("fn", ["var", "std"])
+def test_var_std_of_one_element_give_nan_not_an_error(fn):
+    x = al.tensor([1.5], requires_grad=True)
+    y = getattr(x, fn)()
+    y.backward()
+    assert np.isnan(y.item()) and np.isnan(x.grad.data).all()
+    x = al.tensor([[1.5, 2.0]], requires_grad=True)
+    getattr(x, fn)(dim=0).sum().backward()
+    assert np.isnan(x.grad.data).all()
+
+
+def test_var_std_extremes_match_torch_along_dims():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for magnitude in (1e-30, 1e-20, 1.0, 1e18, 1e30):
+        a = (rng.standard_normal((4, 5, 6)) * magnitude).astype(np.float32)
+        for dim in (None, 1, (0, 2)):
+            for fn in ("var", "std"):
+                got = getattr(al.tensor(a), fn)(dim=dim).data
+                want = getattr(torch.tensor(a), fn)(dim=dim).numpy()
+                np.testing.assert_allclose(got, want, rtol=2e-5, atol=0)
+
+
+@given(exponent=hs.integers(-30, 30), data=hs.data())
+def test_property_float32_var_std_match_float64_at_any_magnitude(exponent, data):
+    shape = data.draw(st.shapes(min_dims=1, max_dims=3, min_side=2, max_side=5))
+    a = data.draw(st.arrays(shape, min_value=-1.0, max_value=1.0)) * 10.0 ** exponent
+    a32 = a.astype(np.float32)
+    dim = data.draw(hs.sampled_from([None, 0, -1]))
+    axis = None if dim is None else dim
+    ref64 = a32.astype(np.float64)
+    for fn, ref in (("var", np.var(ref64, axis=axis, ddof=1)), ("std", np.std(ref64, axis=axis, ddof=1))):
+        got = getattr(al.tensor(a32), fn)(dim=dim).data
+        assert got.dtype == np.float32
+        tiny = np.finfo(np.float32).tiny if fn == "std" else 1e-44  # var below float32's normal range
+        np.testing.assert_allclose(got, ref.astype(np.float32), rtol=1e-4, atol=tiny)

@@ -549,3 +549,49 @@ def test_op_error_is_both_runtime_and_value_error():
         al.reshape(_x(2, 3), (4,))
     with pytest.raises(ValueError):
         al.reshape(_x(2, 3), (4,))
+
+
+# ---- issue 8, class 6: dtypes of cat/stack, index_put with extra leading dims --------------------------
+@pytest.mark.parametrize("join", ["cat", "stack"])
+@pytest.mark.parametrize("dtypes, expected", [
+    ((np.int64, np.float32), np.float32), ((np.int32, np.float16), np.float16),
+    ((np.float32, np.float64), np.float64), ((np.uint8, np.int8), np.int16), ((np.bool_, np.int32), np.int32),
+    ((np.bool_, np.float32), np.float32)])
+def test_cat_stack_promote_as_torch(join, dtypes, expected):
+    tensors = [al.tensor(np.ones(2, dtype=d)) for d in dtypes]
+    out = getattr(al, join)(tensors)
+    assert out.dtype == expected
+    np.testing.assert_array_equal(out.data, np.ones(out.shape))
+
+
+def test_cat_mixed_dtypes_gradient_comes_back_in_the_float_input_dtype():
+    a = al.tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    out = al.cat([al.tensor(np.arange(3)), a])
+    out.sum().backward()
+    assert out.dtype == np.float32 and a.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("index, value_shape", [(0, (1, 1, 3)), (0, (1, 3)), (slice(0, 1), (1, 1, 1, 3)),
+                                                ((0, 1), (1, 1)), (slice(None), (1, 1, 3))])
+def test_index_put_value_with_extra_leading_unit_dims(index, value_shape):
+    x = al.zeros((2, 3), dtype=al.float64, requires_grad=True)
+    v = al.tensor(np.arange(1.0, 1.0 + np.prod(value_shape)).reshape(value_shape), requires_grad=True)
+    y = x * 1.0
+    y[index] = v
+    w = np.arange(6.0).reshape(2, 3) + 1
+    (y * al.tensor(w)).sum().backward()
+    assert v.grad.shape == value_shape
+    expected_x = np.ones((2, 3))
+    expected_x[index] = 0
+    np.testing.assert_array_equal(x.grad.data, w * expected_x)
+    np.testing.assert_array_equal(v.grad.data, _summed_to(w[index], value_shape))
+
+
+def _summed_to(slot, value_shape):
+    """The gradient of a value broadcast into ``slot``: slot summed over the broadcast dims, in value's shape."""
+    core = list(value_shape)
+    while len(core) > slot.ndim:
+        core.pop(0)
+    lead = slot.ndim - len(core)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(core) if n == 1)
+    return slot.sum(axis=axes, keepdims=True).reshape(value_shape)
