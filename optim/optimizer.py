@@ -19,10 +19,20 @@ __all__ = ["Optimizer", "ParamState"]
 
 
 class ParamState:
-    """Per-parameter state keyed by the parameter object itself (identity, never tensor equality)."""
+    """Per-parameter state keyed by the parameter object itself (identity, never tensor equality).
+
+    The index is by ``id()``, so a copy (``copy.deepcopy``, ``pickle``) stores the (parameter, state) pairs and
+    re-indexes them by the copied parameters' ids: a copied optimizer continues on its copied model.
+    """
 
     def __init__(self):
         self._entries = {}
+
+    def __getstate__(self):
+        return list(self._entries.values())
+
+    def __setstate__(self, entries):
+        self._entries = {id(param): (param, values) for param, values in entries}
 
     def __getitem__(self, param):
         key = id(param)
