@@ -6,6 +6,7 @@ import numbers
 import operator
 
 from autograd_lite.ops.base import OpError
+from autograd_lite.tensor import Tensor
 
 
 def size(layer, arg, value, minimum=0):
@@ -36,7 +37,10 @@ def pair(layer, arg, value, minimum):
 
 
 def real(layer, arg, value, finite=True):
-    """``value`` as a float (a real number, not a bool or a string), finite unless told otherwise."""
+    """``value`` as a float (a real number or a one-element tensor, not a bool or a string), finite unless
+    told otherwise."""
+    if isinstance(value, Tensor) and value.data.size == 1:
+        value = value.data.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{layer}: {arg} must be a number, got {value!r} ({type(value).__name__})")
     value = float(value)

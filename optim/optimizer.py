@@ -67,9 +67,11 @@ class ParamState:
 
 
 def check_hyper(name, key, value, low=0.0, high=None, high_open=False):
-    """Raise a ValueError naming optimizer ``name`` unless ``low <= value`` (and ``value </<= high``)."""
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool) \
-        and math.isfinite(value) and value >= low
+    """Raise a ValueError naming optimizer ``name`` unless ``low <= value`` (and ``value </<= high``); a
+    TypeError for what is not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name}: invalid {key} {value!r}; expected a number, got {type(value).__name__}")
+    ok = math.isfinite(value) and value >= low
     if ok and high is not None:
         ok = value < high if high_open else value <= high
     if not ok:

@@ -61,6 +61,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise OpError(f"batch_norm: expected an input of at least 2 dims (N, C, *), got shape {shape}")
     if input.dtype.kind != "f":
         raise OpError(f"batch_norm: expected a floating point input, got dtype {input.dtype}")
+    for name, value in (("momentum", momentum), ("eps", eps)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"batch_norm: {name} must be a number, got {value!r} ({type(value).__name__})")
     channels = shape[1]
     running_mean = _array("running_mean", running_mean, channels, shape)
     running_var = _array("running_var", running_var, channels, shape)

@@ -220,7 +220,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"{name}: " + ("either size or scale_factor should be defined" if size is None
                                         else "only one of size or scale_factor should be defined"))
     if size is not None:
-        out = tuple(operator.index(s) for s in _per_dim(name, size, n, "output size"))
+        try:
+            out = tuple(operator.index(s) for s in _per_dim(name, size, n, "output size"))
+        except TypeError:
+            raise TypeError(f"{name}: size must be an int or a tuple of ints, got {size!r}") from None
         scales = (None,) * n
     else:
         scales = tuple(_scale(name, s) for s in _per_dim(name, scale_factor, n, "scale_factor"))
