@@ -5,6 +5,9 @@ import math
 import numbers
 import operator
 
+import numpy as np
+
+from autograd_lite import dtypes
 from autograd_lite.ops.base import OpError
 from autograd_lite.tensor import Tensor
 
@@ -34,6 +37,19 @@ def pair(layer, arg, value, minimum):
         expected = "non-negative" if minimum == 0 else f"at least {minimum}"
         raise OpError(f"{layer}: {arg} must be {expected}, got {value!r}")
     return values
+
+
+def float_dtype(layer, dtype):
+    """A layer's ``dtype`` argument as a floating numpy dtype (None: the default dtype)."""
+    if dtype is None:
+        return dtypes.get_default_dtype()
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{layer}: dtype must be a floating point dtype such as al.float32, got {dtype!r}") from None
+    if dtype.kind != "f":
+        raise TypeError(f"{layer}: dtype must be a floating point dtype (parameters require gradients), got {dtype}")
+    return dtype
 
 
 def real(layer, arg, value, finite=True):

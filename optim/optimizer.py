@@ -161,6 +161,9 @@ class Optimizer:
         """Update every parameter that has a gradient; ``closure`` (re-evaluating the loss) is called first."""
         loss = None
         if closure is not None:
+            if not callable(closure):
+                raise TypeError(f"{type(self).__name__}.step: closure must be a function re-evaluating the loss "
+                                f"(or None), got {type(closure).__name__}")
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
@@ -217,6 +220,9 @@ class Optimizer:
                              f"this optimizer has {len(self.param_groups)}")
         by_index = {}
         for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise ValueError(f"{name}.load_state_dict: parameter group {g} of the state dict has no 'params' "
+                                 "entry (expected a dict from optimizer.state_dict())")
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"{name}.load_state_dict: parameter group {g} has {len(saved['params'])} "
                                  f"parameters in the state dict but {len(group['params'])} in this optimizer")

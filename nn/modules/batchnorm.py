@@ -4,7 +4,6 @@ train/eval behaviour and repr."""
 
 import numpy as np
 
-from autograd_lite import dtypes
 from autograd_lite.ops.base import OpError
 from autograd_lite.tensor import Tensor
 
@@ -29,8 +28,8 @@ class _BatchNorm(Module):
         super().__init__()
         if device is not None and str(device) != "cpu":
             raise ValueError(f"autograd_lite runs on the CPU only, got device {device!r}")
-        dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
         name = type(self).__name__
+        dtype = _checks.float_dtype(name, dtype)
         num_features = _checks.size(name, "num_features", num_features)
         _checks.real(name, "eps", eps)
         if momentum is not None:

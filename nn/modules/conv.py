@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from autograd_lite import creation, dtypes
+from autograd_lite import creation
 
 from .. import _checks
 from .._functional import conv as F
@@ -14,13 +14,6 @@ from .module import Module
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _float_dtype(name, dtype):
-    dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"{name}: dtype must be a floating point dtype, got {dtype}")
-    return dtype
 
 
 def _check_device(name, device):
@@ -59,7 +52,7 @@ class _ConvNd(Module):
         self.output_padding = _checks.pair(name, "output_padding", output_padding, 0)
         self.groups = groups
         self.padding_mode = padding_mode
-        dtype = _float_dtype(name, dtype)
+        dtype = _checks.float_dtype(name, dtype)
         channels = (in_channels, out_channels) if transposed else (out_channels, in_channels)
         shape = channels + self.kernel_size
         self.weight = Parameter(np.empty(shape, dtype=dtype))

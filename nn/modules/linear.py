@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 
-from autograd_lite import dtypes
 from autograd_lite.creation import default_generator
 
 from .. import _checks
@@ -49,7 +48,7 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         _check_device(device)
-        dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+        dtype = _checks.float_dtype("Linear", dtype)
         in_features = _checks.size("Linear", "in_features", in_features)
         out_features = _checks.size("Linear", "out_features", out_features)
         self.in_features = in_features
