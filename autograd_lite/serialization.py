@@ -170,22 +170,39 @@ def _temporary_pattern(base):
 
 
 def _lock(fd, blocking):
-    """Lock the temporary ``fd`` is open on (a no-op without fcntl); False if another process holds it."""
+    """Lock the temporary ``fd`` is open on: True if locked, False if another process holds it, None where
+    there are no locks (no fcntl, or a file system without them)."""
     if fcntl is None:
-        return True
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
     except BlockingIOError:
         return False
+    except OSError:
+        return None
     return True
+
+
+def _writer_gone(name):
+    """Without locks: True if the process whose pid the temporary's name holds no longer runs (POSIX)."""
+    if os.name != "posix":
+        return True  # Windows: deleting a file still open for writing fails, which keeps it
+    try:
+        os.kill(int(name.split(".")[-3]), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError, OverflowError):
+        return False
+    return False
 
 
 def remove_stale_temporaries(directory, base):
     """Delete the temporaries that killed saves of ``directory/base`` left behind.
 
     A save holds an exclusive lock on its temporary until it is renamed, and the system releases it when the
-    process dies, so a temporary that can be locked belongs to no running save. (Without fcntl, on Windows, a
-    temporary still being written cannot be deleted.) Errors are ignored: cleaning up never fails a save or load.
+    process dies, so a temporary that can be locked belongs to no running save. Where there are no locks, the
+    pid in the name decides (on Windows a temporary still being written cannot be deleted anyway). Errors are
+    ignored: cleaning up never fails a save or load.
     """
     pattern = _temporary_pattern(base)
     try:
@@ -199,7 +216,8 @@ def remove_stale_temporaries(directory, base):
         except OSError:
             continue
         try:
-            if _lock(fd, blocking=False):
+            locked = _lock(fd, blocking=False)
+            if locked or (locked is None and _writer_gone(name)):
                 os.unlink(tmp)
         except OSError:
             pass

@@ -178,6 +178,13 @@ def _temporaries(directory):
     return [name for name in os.listdir(directory) if name.endswith(".tmp")]
 
 
+def _size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:  # renamed or removed meanwhile
+        return 0
+
+
 def _kill_mid_save(path, repo):
     """Start a process saving a 32 MiB checkpoint to ``path`` in a loop; SIGKILL it while a temporary is being
     written (or after 10 s); True if it left a temporary behind."""
@@ -185,8 +192,7 @@ def _kill_mid_save(path, repo):
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            if any(os.path.getsize(path.parent / name) > 0 for name in _temporaries(path.parent)
-                   if (path.parent / name).exists()):
+            if any(_size(path.parent / name) > 0 for name in _temporaries(path.parent)):
                 break
             time.sleep(0.001)
     finally:
@@ -228,6 +234,21 @@ def test_cleanup_keeps_the_temporary_of_a_save_still_running(tmp_path):
         assert running.exists()
     assert al.load(path) == {"v": 1}
     assert not running.exists() and other.exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pids are checked on POSIX only")
+def test_without_file_locks_the_pid_in_the_name_decides(tmp_path, monkeypatch):
+    monkeypatch.setattr(serialization, "fcntl", None)
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    path = tmp_path / "ckpt.npz"
+    al.save({"v": 1}, path)
+    dead = tmp_path / f".ckpt.npz.{finished.pid}.0123456789ab.tmp"
+    alive = tmp_path / f".ckpt.npz.{os.getpid()}.0123456789ab.tmp"
+    dead.write_bytes(b"partial")
+    alive.write_bytes(b"partial")
+    assert al.load(path) == {"v": 1}
+    assert not dead.exists() and alive.exists()
 
 
 def _refuse_creating_files(monkeypatch):
