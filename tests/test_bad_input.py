@@ -261,6 +261,10 @@ CASES = [
      ["pow", "negative", "-1", "int64"]),
     ("int64 + huge int", lambda: al.tensor([1]) + 2 ** 70, lambda: torch.tensor([1]) + 2 ** 70, OverflowError,
      ["add", str(2 ** 70), "int64"]),
+    ("astype bad dtype", lambda: al.zeros(2).astype("bad"), lambda: torch.zeros(2).to("bad"), TypeError,
+     ["astype", "dtype", "'bad'"]),
+    ("astype object dtype", lambda: al.zeros(2).astype(object), lambda: torch.zeros(2).to(object), TypeError,
+     ["astype", "dtype", "object"]),
     ("leaky_relu str slope", lambda: al.leaky_relu(al.zeros(2), "a"),
      lambda: torch.nn.functional.leaky_relu(torch.zeros(2), "a"), TypeError, ["leaky_relu", "negative_slope"]),
     # ---- optimizers -----------------------------------------------------------------------------------
