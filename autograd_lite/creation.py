@@ -9,6 +9,7 @@ import operator
 import numpy as np
 
 from . import dtypes
+from .ops.base import OpError
 from .tensor import Tensor, _check_grad_dtype, _to_array
 
 _generator = [np.random.default_rng()]
@@ -33,34 +34,100 @@ def _finish(array, requires_grad):
     return t
 
 
+def _count(name, arg, value):
+    """A non-negative int argument (a size, ``n``, ``steps``): not a float, not a bool, as torch."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: {arg} must be an int, got {value!r} (bool)")
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name}: {arg} must be an int, got {value!r} ({type(value).__name__})") from None
+    if n < 0:
+        raise OpError(f"{name}: {arg} must be non-negative, got {n}")
+    return n
+
+
 def _shape(name, size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     try:
+        if any(isinstance(n, (bool, np.bool_)) for n in size):
+            raise TypeError
         shape = tuple(operator.index(n) for n in size)  # not int(): a float size is an error, as in torch
     except (TypeError, ValueError):
         raise TypeError(f"{name}: sizes must be ints, got {size!r}") from None
     if any(n < 0 for n in shape):
-        raise ValueError(f"{name}: sizes must be non-negative, got {shape}")
+        raise OpError(f"{name}: sizes must be non-negative, got {shape}")
     return shape
 
 
-def _float_dtype(dtype):
-    return dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+def _dtype(name, dtype):
+    """``dtype`` as a numpy dtype that tensors support (float, int, uint8, bool); None stays None."""
+    if dtype is None:
+        return None
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name}: dtype must be a dtype such as al.float32 or al.int64, got {dtype!r}") from None
+    if dtype.kind not in "fiub":
+        raise TypeError(f"{name}: unsupported dtype {dtype}; expected a floating, integer or bool dtype")
+    return dtype
+
+
+def _float_dtype(dtype, name="tensor"):
+    return dtypes.get_default_dtype() if dtype is None else _dtype(name, dtype)
+
+
+def _random_dtype(name, dtype):
+    dtype = _float_dtype(dtype, name)
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: dtype must be a floating point dtype, got {dtype} (random floats cannot be "
+                        "drawn in an integer dtype; use randint)")
+    return dtype
+
+
+def _number(name, arg, value):
+    """A Python or numpy number (bool, int, float) or a one-element tensor's value, as torch's Number arguments."""
+    if isinstance(value, Tensor) and value.data.size == 1:
+        return value.data.item()
+    if not isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        raise TypeError(f"{name}: {arg} must be a number, got {value!r} ({type(value).__name__})")
+    return value
+
+
+def _check_fits(name, values, dtype):
+    """Refuse Python numbers that an integer dtype cannot hold, as torch does (numpy would wrap them)."""
+    if dtype.kind not in "iu":
+        return
+    array = np.asarray(values)
+    if array.dtype.kind not in "iuf" or array.size == 0:
+        return
+    info = np.iinfo(dtype)
+    with np.errstate(invalid="ignore"):
+        outside = (array < info.min) | (array > info.max)
+    if array.dtype.kind == "f":
+        outside |= ~np.isfinite(array)
+    if outside.any():
+        raise OpError(f"{name}: value {array[outside].flat[0]} cannot be converted to type {dtype} without "
+                      f"overflow (range [{info.min}, {info.max}])")
 
 
 def tensor(data, requires_grad=False, dtype=None):
     """A new tensor copying ``data``: Python floats become the default dtype (float32), Python ints int64,
     numpy arrays keep their dtype."""
-    array = _to_array(data, None if dtype is None else np.dtype(dtype), copy=True)
+    dtype = _dtype("tensor", dtype)
+    if dtype is not None and not isinstance(data, (Tensor, np.ndarray, np.generic)):
+        _check_fits("tensor", data, dtype)  # Python data only: torch too wraps a numpy array's values
+    array = _to_array(data, dtype, copy=True)
     return _finish(array, requires_grad)
 
 
 def as_tensor(data, dtype=None):
     """Like ``tensor`` but without copying a numpy array of the right dtype."""
-    if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
+    dtype = _dtype("as_tensor", dtype)
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
-    return _finish(_to_array(data, None if dtype is None else np.dtype(dtype), copy=False), False)
+    return _finish(_to_array(data, dtype, copy=False), False)
 
 
 def from_numpy(array):
@@ -71,27 +138,30 @@ def from_numpy(array):
 
 
 def zeros(*size, dtype=None, requires_grad=False):
-    return _finish(np.zeros(_shape("zeros", size), dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.zeros(_shape("zeros", size), dtype=_float_dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False):
-    return _finish(np.ones(_shape("ones", size), dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.ones(_shape("ones", size), dtype=_float_dtype(dtype, "ones")), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False):
-    return _finish(np.empty(_shape("empty", size), dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.empty(_shape("empty", size), dtype=_float_dtype(dtype, "empty")), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value, as torch)."""
+    fill_value = _number("full", "fill_value", fill_value)
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  np.int64 if isinstance(fill_value, int) else dtypes.get_default_dtype())
+    dtype = _dtype("full", dtype)
+    _check_fits("full", fill_value, dtype)
     return _finish(np.full(_shape("full", (size,)), fill_value, dtype=dtype), requires_grad)
 
 
-def _like(input, dtype):
-    return input.dtype if dtype is None else np.dtype(dtype)
+def _like(input, dtype, name="zeros_like"):
+    return input.dtype if dtype is None else _dtype(name, dtype)
 
 
 def zeros_like(input, dtype=None, requires_grad=False):
@@ -99,49 +169,64 @@ def zeros_like(input, dtype=None, requires_grad=False):
 
 
 def ones_like(input, dtype=None, requires_grad=False):
-    return _finish(np.ones(input.shape, dtype=_like(input, dtype)), requires_grad)
+    return _finish(np.ones(input.shape, dtype=_like(input, dtype, "ones_like")), requires_grad)
 
 
 def empty_like(input, dtype=None, requires_grad=False):
-    return _finish(np.empty(input.shape, dtype=_like(input, dtype)), requires_grad)
+    return _finish(np.empty(input.shape, dtype=_like(input, dtype, "empty_like")), requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, requires_grad=False):
-    return _finish(np.full(input.shape, fill_value, dtype=_like(input, dtype)), requires_grad)
+    fill_value = _number("full_like", "fill_value", fill_value)
+    dtype = _like(input, dtype, "full_like")
+    _check_fits("full_like", fill_value, dtype)
+    return _finish(np.full(input.shape, fill_value, dtype=dtype), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     """Values from start (inclusive) to end (exclusive); int64 for int arguments, else the default float."""
     if end is None:
         start, end = 0, start
+    args = {"start": start, "end": end, "step": step}
+    start, end, step = (_number("arange", arg, value) for arg, value in args.items())
+    for arg, value in (("start", start), ("end", end), ("step", step)):
+        if not np.isfinite(value):
+            raise OpError(f"arange: unsupported range: {start} -> {end} (step {step}); {arg} must be finite")
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise OpError("arange: step must be nonzero")
+    if (end > start and step < 0) or (end < start and step > 0):
+        raise OpError(f"arange: upper bound and lower bound inconsistent with step sign: start={start}, "
+                      f"end={end}, step={step}")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else dtypes.get_default_dtype()
+    dtype = _dtype("arange", dtype)
     return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):
     """``steps`` evenly spaced values from start to end, both included."""
-    if steps < 0:
-        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
-    return _finish(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)), requires_grad)
+    start, end = _number("linspace", "start", start), _number("linspace", "end", end)
+    steps = _count("linspace", "steps", steps)
+    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype, "linspace")), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+    """An n x m (default n x n) matrix with ones on the diagonal."""
+    n = _count("eye", "n", n)
+    m = n if m is None else _count("eye", "m", m)
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype, "eye")), requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad=False):
     """Uniform samples in [0, 1) from the framework's generator."""
-    dtype = _float_dtype(dtype)
+    dtype = _random_dtype("rand", dtype)
     return _finish(_generator[0].random(_shape("rand", size)).astype(dtype), requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad=False):
     """Standard normal samples from the framework's generator."""
-    dtype = _float_dtype(dtype)
+    dtype = _random_dtype("randn", dtype)
     return _finish(_generator[0].standard_normal(_shape("randn", size)).astype(dtype), requires_grad)
 
 
@@ -151,12 +236,17 @@ def randint(low, high=None, size=(), dtype=None):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
+    for arg, value in (("low", low), ("high", high)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"randint: {arg} must be an int, got {value!r} ({type(value).__name__})")
     if high <= low:
-        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    dtype = np.int64 if dtype is None else np.dtype(dtype)
+        raise OpError(f"randint: high ({high}) must be greater than low ({low})")
+    dtype = np.int64 if dtype is None else _dtype("randint", dtype)
     return Tensor._wrap(_generator[0].integers(low, high, size=_shape("randint", (size,))).astype(dtype))
 
 
 def randperm(n, dtype=None):
     """A random permutation of 0..n-1 (int64)."""
-    return Tensor._wrap(_generator[0].permutation(int(n)).astype(dtype or np.int64))
+    n = _count("randperm", "n", n)
+    dtype = np.int64 if dtype is None else _dtype("randperm", dtype)
+    return Tensor._wrap(_generator[0].permutation(n).astype(dtype))

@@ -19,9 +19,11 @@ What can be saved, nested to any depth:
 That covers ``model.state_dict()`` and an optimizer's ``state_dict()`` (``{'state': {0: {...}},
 'param_groups': [{'lr': 0.1, 'betas': (0.9, 0.999), 'params': [0, 1]}]}``).
 
-``save`` writes atomically: to a temporary file in the target's directory, flushed and fsync'ed, then
-``os.replace``'d onto the target, so a crash or an error during ``save`` never destroys the previous
-checkpoint and leaves no temporary file behind. ``load`` raises ``CheckpointError`` (a ValueError) naming
+``save`` writes atomically: to a temporary file ``.<name>.<pid>.<random>.tmp`` in the target's directory,
+flushed and fsync'ed, then ``os.replace``'d onto the target, so a crash or an error during ``save`` never
+destroys the previous checkpoint. An error removes the temporary; a process killed mid-save leaves it, and
+the next ``save`` or ``load`` of the same path deletes it (a temporary still locked by a running save is
+kept). ``load`` raises ``CheckpointError`` (a ValueError) naming
 the file for anything that is not a complete autograd_lite checkpoint (truncated or corrupted file,
 pickle, PyTorch ``.pt`` file, foreign ``.npz``...). Both also accept a binary file object instead of a
 path (then the write is not atomic).
@@ -31,11 +33,17 @@ import errno
 import io
 import json
 import os
+import re
 import uuid
 import zipfile
 from collections import OrderedDict
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from .tensor import Tensor
 
@@ -148,6 +156,97 @@ def _write(fh, arrays, manifest):
     np.savez(fh, allow_pickle=False, **{_MANIFEST: np.frombuffer(data, dtype=np.uint8)}, **arrays)
 
 
+def _split_target(path):
+    """The real path a checkpoint path resolves to (through symlinks, as open() would), split in (dir, name)."""
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    return path, os.path.split(os.path.realpath(path))
+
+
+def _temporary_pattern(base):
+    """Names of the temporaries of a save of ``base``: ``.<base>.<pid>.<12 hex digits>.tmp`` next to it."""
+    return re.compile(re.escape(f".{base}.") + r"[0-9]+\.[0-9a-f]{12}\.tmp")
+
+
+def _lock(fd, blocking):
+    """Lock the temporary ``fd`` is open on: True if locked, False if another process holds it, None where
+    there are no locks (no fcntl, or a file system without them)."""
+    if fcntl is None:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    except OSError:
+        return None
+    return True
+
+
+def _writer_gone(name):
+    """Without locks: True if the process whose pid the temporary's name holds no longer runs (POSIX)."""
+    if os.name != "posix":
+        return True  # Windows: deleting a file still open for writing fails, which keeps it
+    try:
+        os.kill(int(name.split(".")[-3]), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError, OverflowError):
+        return False
+    return False
+
+
+def remove_stale_temporaries(directory, base):
+    """Delete the temporaries that killed saves of ``directory/base`` left behind.
+
+    A save holds an exclusive lock on its temporary until it is renamed, and the system releases it when the
+    process dies, so a temporary that can be locked belongs to no running save. Where there are no locks, the
+    pid in the name decides (on Windows a temporary still being written cannot be deleted anyway). Errors are
+    ignored: cleaning up never fails a save or load.
+    """
+    pattern = _temporary_pattern(base)
+    try:
+        names = [entry.name for entry in os.scandir(directory) if pattern.fullmatch(entry.name)]
+    except OSError:
+        return
+    for name in names:
+        tmp = os.path.join(directory, name)
+        try:
+            fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except OSError:
+            continue
+        try:
+            locked = _lock(fd, blocking=False)
+            if locked or (locked is None and _writer_gone(name)):
+                os.unlink(tmp)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def _create_temporary(path, directory, base):
+    """Create and lock the temporary a save of ``path`` writes first; its name and fd."""
+    while True:
+        tmp = os.path.join(directory, f".{base}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+        try:
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileNotFoundError:
+            raise FileNotFoundError(errno.ENOENT, f"save: cannot write {path!r}: its directory {directory!r} "
+                                    "does not exist", path) from None
+        except OSError as err:
+            raise type(err)(err.errno, f"save: cannot write {path!r}: cannot create a file in its directory "
+                            f"{directory!r} ({err.strerror}); the checkpoint is written to a temporary file "
+                            "there, then renamed onto the target", path) from None
+        _lock(fd, blocking=True)
+        try:  # a concurrent cleanup may have deleted it between creation and lock: then take another name
+            if os.path.samestat(os.fstat(fd), os.stat(tmp)):
+                return tmp, fd
+        except OSError:
+            pass
+        os.close(fd)
+
+
 def save(obj, f):
     """Save ``obj`` (e.g. a state_dict) to the path or binary file object ``f`` (see the module doc).
 
@@ -160,30 +259,33 @@ def save(obj, f):
     if hasattr(f, "write"):
         _write(f, arrays, manifest)
         return
-    path = os.fspath(f)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    target = os.path.realpath(path)  # through a symlink, as open() would, instead of replacing the link
-    directory, base = os.path.split(target)
-    tmp = os.path.join(directory, f".{base}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    except FileNotFoundError:
-        raise FileNotFoundError(errno.ENOENT, f"save: cannot write {path!r}: its directory {directory!r} does "
-                                "not exist", path) from None
+    path, (directory, base) = _split_target(f)
+    remove_stale_temporaries(directory, base)
+    tmp, fd = _create_temporary(path, directory, base)
     try:
         with os.fdopen(fd, "wb") as fh:
             _write(fh, arrays, manifest)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
+            if fcntl is not None:  # renamed while locked, so a cleanup cannot take it first
+                os.replace(tmp, os.path.join(directory, base))
+        if fcntl is None:  # Windows renames only closed files (and nothing deletes an open one)
+            os.replace(tmp, os.path.join(directory, base))
+    except BaseException as err:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(err, OSError) and err.filename == tmp:
+            raise type(err)(err.errno, f"save: writing {path!r} failed ({err.strerror}); the previous file, if "
+                            "any, is unchanged", path) from None
         raise
-    try:  # make the rename itself durable (POSIX); not possible everywhere
+    _sync_directory(directory)
+
+
+def _sync_directory(directory):
+    """Make a rename in ``directory`` durable (POSIX); not possible everywhere."""
+    try:
         dir_fd = os.open(directory, os.O_RDONLY)
     except OSError:
         return
@@ -345,8 +447,7 @@ def load(f, map_location=None):
         name = name if isinstance(name, str) else f"<{type(f).__name__}>"
         fh = f if hasattr(f, "seek") and getattr(f, "seekable", lambda: True)() else io.BytesIO(f.read())
         return _read(name, fh)
-    path = os.fspath(f)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
+    path, (directory, base) = _split_target(f)
+    remove_stale_temporaries(directory, base)
     with open(path, "rb") as fh:
         return _read(path, fh)

@@ -31,6 +31,8 @@ from autograd_lite.autograd.grad_mode import no_grad
 from autograd_lite.creation import default_generator
 from autograd_lite.tensor import Tensor
 
+from . import _checks
+
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "xavier_uniform_",
            "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "large_normal_", "scaled_normal_"]
 
@@ -132,6 +134,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 def constant_(tensor, val):
     """Fill with the value ``val``."""
     _check_tensor("constant_", tensor, random=False)
+    _checks.real("nn.init.constant_", "val", val, finite=False)
     return _fill(tensor, val)
 
 

@@ -19,6 +19,8 @@ import numpy as np
 from autograd_lite.autograd.grad_mode import no_grad
 from autograd_lite.tensor import Tensor
 
+from . import _checks
+
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
            "parameters_to_vector", "vector_to_parameters", "grad_norms"]
 
@@ -106,6 +108,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     RuntimeError when the total norm is NaN or infinite (otherwise such gradients are scaled anyway).
     """
     parameters = _as_list("clip_grad_norm_", parameters)
+    _checks.real("clip_grad_norm_", "max_norm", max_norm, finite=False)
     grads = [p.grad for p in parameters if p.grad is not None]
     total_norm = get_total_norm(grads, norm_type, error_if_nonfinite)
     clip_grads_with_norm_(parameters, max_norm, total_norm)
@@ -115,7 +118,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 def clip_grad_value_(parameters, clip_value):
     """Clamp every gradient entry in place into ``[-clip_value, clip_value]``."""
     parameters = _as_list("clip_grad_value_", parameters)
-    clip_value = float(clip_value)
+    clip_value = _checks.real("clip_grad_value_", "clip_value", clip_value, finite=False)
     if clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be non-negative, got {clip_value}")
     with no_grad():

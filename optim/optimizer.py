@@ -19,10 +19,20 @@ __all__ = ["Optimizer", "ParamState"]
 
 
 class ParamState:
-    """Per-parameter state keyed by the parameter object itself (identity, never tensor equality)."""
+    """Per-parameter state keyed by the parameter object itself (identity, never tensor equality).
+
+    The index is by ``id()``, so a copy (``copy.deepcopy``, ``pickle``) stores the (parameter, state) pairs and
+    re-indexes them by the copied parameters' ids: a copied optimizer continues on its copied model.
+    """
 
     def __init__(self):
         self._entries = {}
+
+    def __getstate__(self):
+        return list(self._entries.values())
+
+    def __setstate__(self, entries):
+        self._entries = {id(param): (param, values) for param, values in entries}
 
     def __getitem__(self, param):
         key = id(param)
@@ -57,9 +67,11 @@ class ParamState:
 
 
 def check_hyper(name, key, value, low=0.0, high=None, high_open=False):
-    """Raise a ValueError naming optimizer ``name`` unless ``low <= value`` (and ``value </<= high``)."""
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool) \
-        and math.isfinite(value) and value >= low
+    """Raise a ValueError naming optimizer ``name`` unless ``low <= value`` (and ``value </<= high``); a
+    TypeError for what is not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name}: invalid {key} {value!r}; expected a number, got {type(value).__name__}")
+    ok = math.isfinite(value) and value >= low
     if ok and high is not None:
         ok = value < high if high_open else value <= high
     if not ok:
@@ -149,6 +161,9 @@ class Optimizer:
         """Update every parameter that has a gradient; ``closure`` (re-evaluating the loss) is called first."""
         loss = None
         if closure is not None:
+            if not callable(closure):
+                raise TypeError(f"{type(self).__name__}.step: closure must be a function re-evaluating the loss "
+                                f"(or None), got {type(closure).__name__}")
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
@@ -205,6 +220,9 @@ class Optimizer:
                              f"this optimizer has {len(self.param_groups)}")
         by_index = {}
         for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise ValueError(f"{name}.load_state_dict: parameter group {g} of the state dict has no 'params' "
+                                 "entry (expected a dict from optimizer.state_dict())")
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"{name}.load_state_dict: parameter group {g} has {len(saved['params'])} "
                                  f"parameters in the state dict but {len(group['params'])} in this optimizer")

@@ -50,8 +50,42 @@ def _promote(a, b):
     return a, b
 
 
-def _binary(op):
+def _is_int(x):
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _fit_int(name, tensor, value, policy):
+    """A Python int met by an integer tensor, made to fit its dtype as torch does when it does not: two's
+    complement wrap-around (``policy='wrap'``: arithmetic, comparisons), a float (``'float'``: true division),
+    or torch's overflow error (``'refuse'``)."""
+    dtype = tensor.data.dtype
+    if dtype.kind not in "iu":
+        return value
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max:
+        return value
+    if policy == "float":
+        return float(value)
+    if policy == "wrap" and -2 ** 63 <= value < 2 ** 64:
+        return Tensor._wrap(np.array(value).astype(dtype))
+    error = OpError if policy == "refuse" else OverflowError
+    raise error(f"{name}: value {value} cannot be converted to type {dtype} without overflow (range "
+                f"[{info.min}, {info.max}])")
+
+
+def _fit_ints(name, input, other, policy="wrap"):
+    """Apply ``_fit_int`` to a Python int operand paired with a tensor (either side)."""
+    if _is_int(other) and isinstance(input, Tensor):
+        other = _fit_int(name, input, other, policy)
+    elif _is_int(input) and isinstance(other, Tensor):
+        input = _fit_int(name, other, input, policy)
+    return input, other
+
+
+def _binary(op, policy="wrap"):
     def fn(input, other):
+        if _is_int(other) or _is_int(input):
+            input, other = _fit_ints(op.name, input, other, policy)
         a, b = _promote(input, other)
         return apply(op, a, b)
     fn.__name__ = fn.__qualname__ = op.name
@@ -62,13 +96,18 @@ def _binary(op):
 add = _binary(ew.Add)
 sub = subtract = _binary(ew.Sub)
 mul = multiply = _binary(ew.Mul)
-div = divide = true_divide = _binary(ew.Div)
+div = divide = true_divide = _binary(ew.Div, policy="float")
 maximum = _binary(ew.Maximum)
 minimum = _binary(ew.Minimum)
 
 
 def pow(input, exponent):
     """input ** exponent; either may be a tensor or a number."""
+    if isinstance(input, Tensor) and input.data.dtype.kind in "iu" and _is_int(exponent):
+        if exponent < 0:
+            raise OpError(f"pow: integers to negative integer powers are not allowed (exponent {exponent}, input "
+                          f"dtype {input.data.dtype}); convert the input with .float() first")
+        exponent = _fit_int("pow", input, exponent, "refuse")
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and isinstance(input, Tensor):
         return apply(ew.PowScalar, input, exponent=exponent)
     a, b = _promote(input, exponent)
@@ -101,6 +140,9 @@ clone = _unary(ew.Clone, "A copy that stays in the graph (the gradient flows bac
 
 def leaky_relu(input, negative_slope=0.01):
     """input where positive, negative_slope * input elsewhere."""
+    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float, np.integer, np.floating)):
+        raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r} "
+                        f"({type(negative_slope).__name__})")
     return apply(ew.LeakyRelu, input, negative_slope=float(negative_slope))
 
 
@@ -109,6 +151,12 @@ def clamp(input, min=None, max=None):
     for name, bound in (("min", min), ("max", max)):
         if isinstance(bound, Tensor):
             raise TypeError(f"clamp: {name} must be a number; use al.maximum/al.minimum for tensor bounds")
+        if bound is not None and not isinstance(bound, (bool, int, float, np.bool_, np.integer, np.floating)):
+            raise TypeError(f"clamp: {name} must be a number or None, got {bound!r} ({type(bound).__name__})")
+        if _is_int(bound):
+            _fit_int("clamp", input, bound, "refuse")
+    if input.data.dtype.kind != "f" and any(isinstance(b, (float, np.floating)) for b in (min, max)):
+        input = astype(input, dtypes.get_default_dtype())  # an int tensor clamped to a float bound is float
     return apply(ew.Clamp, input, min=min, max=max)
 
 
@@ -118,6 +166,7 @@ clip = clamp
 def where(condition, input, other):
     """Elementwise ``input if condition else other``; the condition is a bool tensor (no gradient)."""
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    input, other = _fit_ints("where", input, other, "refuse")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         kind = np.result_type(input, other).kind
         dtype = dtypes.get_default_dtype() if kind == "f" else None
@@ -139,7 +188,12 @@ def matmul(input, other):
 
 def astype(input, dtype):
     """The tensor in another dtype; differentiable between floating dtypes."""
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"astype: dtype must be a dtype such as al.float32 or al.int64, got {dtype!r}") from None
+    if dtype.kind not in "fiub":
+        raise TypeError(f"astype: unsupported dtype {dtype}; expected a floating, integer or bool dtype")
     if input.data.dtype == dtype:
         return input
     if input.requires_grad and dtype.kind != "f":
@@ -149,6 +203,8 @@ def astype(input, dtype):
 
 def _compare(ufunc, name):
     def fn(input, other):
+        if _is_int(other) or _is_int(input):
+            input, other = _fit_ints(name, input, other)
         a, b = _promote(input, other)
         a_data = a.data if isinstance(a, Tensor) else a
         b_data = b.data if isinstance(b, Tensor) else b

@@ -14,8 +14,48 @@ from .math import maximum, minimum
 MaxMinResult = namedtuple("MaxMinResult", ["values", "indices"])
 
 
+class DimError(OpError, IndexError):
+    """A dim out of range: an IndexError as in torch (and an OpError, as before)."""
+
+
+def _int_dim(name, dim):
+    """One dim: an int (not a bool, not a float), as torch."""
+    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}: dim must be an int, got {dim!r} ({type(dim).__name__})")
+    return int(dim)
+
+
 def _dims(name, input, dim):
+    """``dim`` (None, an int or a tuple/list of ints) checked against the input's shape."""
+    if dim is None:
+        return None
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    for d in dims:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"{name}: dim must be an int or a tuple of ints, got {dim!r}")
+        bound = input.data.ndim or 1  # (max is this module's max)
+        if not -bound <= d < bound:
+            raise DimError(f"{name}: dim {d} is out of range for a tensor of shape {tuple(input.shape)} "
+                           f"(expected a dim in [{-bound}, {bound - 1}])")
     return red.normalize_dims(name, dim, input.data.shape)
+
+
+def _floating(name, input, what="a floating point input"):
+    """Refuse integer and bool inputs, whose result dtype torch cannot infer for this reduction."""
+    if input.data.dtype.kind != "f":
+        raise OpError(f"{name}: could not infer output dtype; expected {what}, got dtype {input.data.dtype} "
+                      "(convert with .float() first)")
+
+
+def _nonempty(name, input, axes):
+    """Refuse reducing a size-0 dim (or, with dim=None, an empty tensor) where there is no identity."""
+    if axes is None and input.data.size == 0:
+        raise OpError(f"{name}: cannot reduce an empty input (shape {tuple(input.shape)}) to one value; "
+                      "specify the reduction dim with the 'dim' argument")
+    for axis in axes or ():
+        if input.data.shape[axis] == 0:
+            raise DimError(f"{name}: cannot reduce dim {axis} of size 0 (shape {tuple(input.shape)}); expected "
+                           "a reduction dim of non-zero size")
 
 
 def sum(input, dim=None, keepdim=False):
@@ -24,7 +64,8 @@ def sum(input, dim=None, keepdim=False):
 
 
 def mean(input, dim=None, keepdim=False):
-    """Mean over ``dim`` (None: all elements)."""
+    """Mean over ``dim`` (None: all elements); floating inputs only, as torch."""
+    _floating("mean", input)
     return apply(red.Mean, input, axis=_dims("mean", input, dim), keepdims=bool(keepdim))
 
 
@@ -36,24 +77,30 @@ def _correction(unbiased, correction):
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim``; Bessel-corrected (divides by n - 1) unless ``unbiased=False``/``correction=0``."""
+    _floating("var", input)
     return apply(red.Var, input, axis=_dims("var", input, dim), keepdims=bool(keepdim),
                  correction=_correction(unbiased, correction))
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation over ``dim`` (Bessel-corrected by default, as torch.std)."""
+    _floating("std", input)
     return apply(red.Std, input, axis=_dims("std", input, dim), keepdims=bool(keepdim),
                  correction=_correction(unbiased, correction))
 
 
 def amax(input, dim=None, keepdim=False):
     """Largest value over ``dim``; tied maxima share the gradient evenly."""
-    return apply(red.Amax, input, axis=_dims("amax", input, dim), keepdims=bool(keepdim))
+    axes = _dims("amax", input, dim)
+    _nonempty("amax", input, axes)
+    return apply(red.Amax, input, axis=axes, keepdims=bool(keepdim))
 
 
 def amin(input, dim=None, keepdim=False):
     """Smallest value over ``dim``; tied minima share the gradient evenly."""
-    return apply(red.Amin, input, axis=_dims("amin", input, dim), keepdims=bool(keepdim))
+    axes = _dims("amin", input, dim)
+    _nonempty("amin", input, axes)
+    return apply(red.Amin, input, axis=axes, keepdims=bool(keepdim))
 
 
 def _max_all(input):
@@ -66,7 +113,7 @@ def _min_all(input):
 
 
 def _single_dim(name, input, dim):
-    axes = _dims(name, input, int(dim))
+    axes = _dims(name, input, _int_dim(name, dim))
     return axes[0] if axes else None
 
 
@@ -74,13 +121,13 @@ def _extreme(name, input, dim, keepdim, arg_fn, whole_fn, pairwise_fn):
     if isinstance(dim, Tensor):
         return pairwise_fn(input, dim)
     if dim is None:
+        _nonempty(name, input, None)
         return whole_fn(input)
     if input.data.ndim == 0:
         _single_dim(name, input, dim)
         return MaxMinResult(apply(Clone, input), Tensor._wrap(np.zeros((), dtype=np.int64)))
     axis = _single_dim(name, input, dim)
-    if input.data.shape[axis] == 0:
-        raise OpError(f"{name}: cannot reduce dim {dim} of size 0 (shape {input.shape})")
+    _nonempty(name, input, (axis,))
     indices = arg_fn(input.data, axis=axis)
     values = apply(red.SelectAlongDim, input, indices=indices, axis=axis, keepdims=bool(keepdim))
     if keepdim:
@@ -101,12 +148,14 @@ def min(input, dim=None, keepdim=False):
 
 def _arg(name, fn, input, dim, keepdim):
     if dim is None:
+        if input.data.size == 0:
+            raise DimError(f"{name}: cannot reduce an empty input (shape {tuple(input.shape)}) to one index; "
+                           "specify the reduction dim with the 'dim' argument")
         return Tensor._wrap(np.asarray(fn(input.data), dtype=np.int64))
     if input.data.ndim == 0:
         return Tensor._wrap(np.zeros((), dtype=np.int64))
     axis = _single_dim(name, input, dim)
-    if input.data.shape[axis] == 0:
-        raise OpError(f"{name}: cannot reduce dim {dim} of size 0 (shape {input.shape})")
+    _nonempty(name, input, (axis,))
     out = fn(input.data, axis=axis)
     if keepdim:
         out = np.expand_dims(out, axis)
@@ -132,6 +181,7 @@ def softmax(input, dim):
     """exp(x) / sum(exp(x)) along ``dim``, stable for large inputs."""
     if dim is None:
         raise OpError("softmax: dim must be given (as in torch), e.g. softmax(x, dim=-1)")
+    _floating("softmax", input)
     return apply(red.Softmax, input, axis=_single_dim("softmax", input, dim))
 
 
@@ -139,4 +189,5 @@ def log_softmax(input, dim):
     """x - logsumexp(x) along ``dim``, stable for large inputs."""
     if dim is None:
         raise OpError("log_softmax: dim must be given (as in torch), e.g. log_softmax(x, dim=-1)")
+    _floating("log_softmax", input)
     return apply(red.LogSoftmax, input, axis=_single_dim("log_softmax", input, dim))

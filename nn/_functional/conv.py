@@ -61,6 +61,9 @@ def _batched(name, input):
 def _check_weight(name, weight, bias, channel_dim, input_shape, layout):
     if weight.ndim != 4:
         raise OpError(f"{name}: expected a 4-D weight ({layout}), got shape {tuple(weight.shape)}")
+    if weight.shape[2] <= 0 or weight.shape[3] <= 0:
+        raise OpError(f"{name}: kernel size should be greater than zero, but the weight has shape "
+                      f"{tuple(weight.shape)} ({layout})")
     if input_shape[-3] != weight.shape[channel_dim]:
         raise OpError(f"{name}: input of shape {tuple(input_shape)} has {input_shape[-3]} channels, but "
                       f"weight of shape {tuple(weight.shape)} ({layout}) expects {weight.shape[channel_dim]} "

@@ -17,10 +17,13 @@ from autograd_lite.functions.math import mul
 from autograd_lite.ops.shape import Reshape
 from autograd_lite.tensor import Tensor, apply
 
+from .. import _checks
+
 __all__ = ["dropout", "dropout2d"]
 
 
 def _check_p(p):
+    _checks.real("dropout", "p", p)
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 

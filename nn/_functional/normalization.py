@@ -41,6 +41,11 @@ def _update(running, value, momentum):
     running._vc[0] += 1
 
 
+def _empty_batch_stats(dtype, bshape):
+    """Mean 0 and variance 1 for an empty batch, whose NaN statistics must not reach the running ones."""
+    return np.zeros(bshape, dtype=dtype), np.ones(bshape, dtype=dtype)
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
                eps=1e-5):
     """torch.nn.functional.batch_norm: normalise each channel (dim 1) of an (N, C, *) input.
@@ -56,6 +61,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise OpError(f"batch_norm: expected an input of at least 2 dims (N, C, *), got shape {shape}")
     if input.dtype.kind != "f":
         raise OpError(f"batch_norm: expected a floating point input, got dtype {input.dtype}")
+    for name, value in (("momentum", momentum), ("eps", eps)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"batch_norm: {name} must be a number, got {value!r} ({type(value).__name__})")
     channels = shape[1]
     running_mean = _array("running_mean", running_mean, channels, shape)
     running_var = _array("running_var", running_var, channels, shape)
@@ -67,6 +75,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {shape}")
         if eps <= 0.0:
             raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+        if count == 0:  # an empty batch: nothing to normalise and no statistics to learn (as torch)
+            mean, var = _empty_batch_stats(input.dtype, bshape)
+            # as constants (training=False in the op): the gradients are the empty sums, 0, without 0 / 0
+            return apply(BatchNorm, input, weight, bias, mean=mean, invstd=1.0 / np.sqrt(var + eps),
+                         eps=float(eps), training=False)
         x = input.data
         mean = np.mean(x, axis=axes, keepdims=True)
         centered = x - mean

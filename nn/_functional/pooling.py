@@ -9,6 +9,7 @@ the copies of each input element.
 """
 
 import math
+import numbers
 import operator
 
 import numpy as np
@@ -112,13 +113,20 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 def _adaptive_size(output_size, hw):
     if isinstance(output_size, (int, np.integer)) or output_size is None:
         output_size = (output_size, output_size)
+    if not isinstance(output_size, (tuple, list)):
+        raise TypeError(f"adaptive_avg_pool2d: output_size must be an int or a pair (ints or None), got "
+                        f"{output_size!r} ({type(output_size).__name__})")
     sizes = tuple(output_size)
     if len(sizes) == 1:
         sizes = sizes * 2
     if len(sizes) != 2:
         raise OpError(f"adaptive_avg_pool2d: output_size must be an int or a pair (ints or None), got "
                       f"{output_size!r}")
-    sizes = tuple(n if s is None else operator.index(s) for s, n in zip(sizes, hw))
+    try:
+        sizes = tuple(n if s is None else operator.index(s) for s, n in zip(sizes, hw))
+    except TypeError:
+        raise TypeError(f"adaptive_avg_pool2d: output_size must be an int or a pair (ints or None), got "
+                        f"{output_size!r}") from None
     if any(s < 0 for s in sizes):
         raise OpError(f"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 "
                       f"but received {output_size!r}")
@@ -158,6 +166,15 @@ def _per_dim(name, value, n, what):
                              "o2, ...,oK) format.")
         return tuple(value)
     return (value,) * n
+
+
+def _scale(name, factor):
+    """One scale factor as a finite float."""
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+        raise TypeError(f"{name}: scale_factor must be a number or a tuple of numbers, got {factor!r}")
+    if not math.isfinite(factor):
+        raise ValueError(f"{name}: scale_factor must be finite, got {factor}")
+    return float(factor)
 
 
 def nearest_source_index(in_size, out_size, scale_factor=None):
@@ -203,10 +220,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"{name}: " + ("either size or scale_factor should be defined" if size is None
                                         else "only one of size or scale_factor should be defined"))
     if size is not None:
-        out = tuple(operator.index(s) for s in _per_dim(name, size, n, "output size"))
+        try:
+            out = tuple(operator.index(s) for s in _per_dim(name, size, n, "output size"))
+        except TypeError:
+            raise TypeError(f"{name}: size must be an int or a tuple of ints, got {size!r}") from None
         scales = (None,) * n
     else:
-        scales = tuple(float(s) for s in _per_dim(name, scale_factor, n, "scale_factor"))
+        scales = tuple(_scale(name, s) for s in _per_dim(name, scale_factor, n, "scale_factor"))
         out = tuple(math.floor(float(i) * s) for i, s in zip(spatial, scales))
         if recompute_scale_factor:
             scales = (None,) * n

@@ -8,6 +8,7 @@ from autograd_lite.functions.math import leaky_relu, relu, sigmoid, tanh
 from autograd_lite.functions.reduction import log_softmax, softmax
 
 from .._functional.activation import elu, gelu, hardtanh, leaky_relu_, relu_, silu, softplus
+from .. import _checks
 from .module import Module
 
 __all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "LogSoftmax", "Hardtanh", "ReLU6", "ELU", "GELU",
@@ -47,6 +48,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=1e-2, inplace=False):
         super().__init__()
+        _checks.real("LeakyReLU", "negative_slope", negative_slope)
         self.negative_slope = negative_slope
         self.inplace = inplace
 
@@ -75,7 +77,7 @@ class Softmax(Module):
 
     def __init__(self, dim=None):
         super().__init__()
-        self.dim = dim
+        self.dim = None if dim is None else _checks.size(type(self).__name__, "dim", dim, minimum=-float("inf"))
 
     def forward(self, input):
         dim = _implicit_dim("softmax", input.ndim) if self.dim is None else self.dim
@@ -90,7 +92,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim=None):
         super().__init__()
-        self.dim = dim
+        self.dim = None if dim is None else _checks.size(type(self).__name__, "dim", dim, minimum=-float("inf"))
 
     def forward(self, input):
         dim = _implicit_dim("log_softmax", input.ndim) if self.dim is None else self.dim
@@ -105,6 +107,8 @@ class Hardtanh(Module):
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
+        _checks.real(type(self).__name__, "min_val", min_val, finite=False)
+        _checks.real(type(self).__name__, "max_val", max_val, finite=False)
         if not max_val > min_val:
             raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})")
         self.min_val = min_val
@@ -134,6 +138,7 @@ class ELU(Module):
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
+        _checks.real("ELU", "alpha", alpha)
         self.alpha = alpha
         self.inplace = inplace
 
@@ -178,6 +183,8 @@ class Softplus(Module):
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
+        _checks.real("Softplus", "beta", beta)
+        _checks.real("Softplus", "threshold", threshold, finite=False)
         self.beta = beta
         self.threshold = threshold
 

@@ -4,10 +4,10 @@ train/eval behaviour and repr."""
 
 import numpy as np
 
-from autograd_lite import dtypes
 from autograd_lite.ops.base import OpError
 from autograd_lite.tensor import Tensor
 
+from .. import _checks
 from .._functional.normalization import batch_norm
 from ..parameter import Parameter
 from .module import Module
@@ -28,7 +28,12 @@ class _BatchNorm(Module):
         super().__init__()
         if device is not None and str(device) != "cpu":
             raise ValueError(f"autograd_lite runs on the CPU only, got device {device!r}")
-        dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+        name = type(self).__name__
+        dtype = _checks.float_dtype(name, dtype)
+        num_features = _checks.size(name, "num_features", num_features)
+        _checks.real(name, "eps", eps)
+        if momentum is not None:
+            _checks.real(name, "momentum", momentum)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum

@@ -7,7 +7,10 @@ from .module import Module, _indent
 
 
 def _index(name, idx, size):
-    idx = operator.index(idx)
+    try:
+        idx = operator.index(idx)
+    except TypeError:
+        raise TypeError(f"{name}: index must be an int or a slice, got {idx!r} ({type(idx).__name__})") from None
     if not -size <= idx < size:
         raise IndexError(f"{name}: index {idx} is out of range for {size} modules")
     return idx % size

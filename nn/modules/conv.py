@@ -1,12 +1,12 @@
 """nn layers: Conv2d and ConvTranspose2d (torch's signatures, weight layouts, initialisation and repr)."""
 
 import math
-import operator
 
 import numpy as np
 
-from autograd_lite import creation, dtypes
+from autograd_lite import creation
 
+from .. import _checks
 from .._functional import conv as F
 from ..parameter import Parameter
 from .module import Module
@@ -14,24 +14,6 @@ from .module import Module
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _pair(name, what, value):
-    values = (value, value) if isinstance(value, (int, np.integer)) else value
-    try:
-        values = tuple(operator.index(v) for v in values)
-    except TypeError:
-        raise TypeError(f"{name}: {what} must be an int or a pair of ints, got {value!r}") from None
-    if len(values) != 2:
-        raise ValueError(f"{name}: {what} must be an int or a pair of ints, got {value!r}")
-    return values
-
-
-def _float_dtype(name, dtype):
-    dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"{name}: dtype must be a floating point dtype, got {dtype}")
-    return dtype
 
 
 def _check_device(name, device):
@@ -51,10 +33,10 @@ class _ConvNd(Module):
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
         _check_device(name, device)
-        self.in_channels = operator.index(in_channels)
-        self.out_channels = operator.index(out_channels)
-        self.kernel_size = _pair(name, "kernel_size", kernel_size)
-        self.stride = _pair(name, "stride", stride)
+        in_channels = self.in_channels = _checks.size(name, "in_channels", in_channels)
+        out_channels = self.out_channels = _checks.size(name, "out_channels", out_channels)
+        self.kernel_size = _checks.pair(name, "kernel_size", kernel_size, 1)
+        self.stride = _checks.pair(name, "stride", stride, 1)
         if isinstance(padding, str):
             if padding not in ("valid", "same"):
                 raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of "
@@ -64,13 +46,13 @@ class _ConvNd(Module):
                                  f"(stride={self.stride})")
             self.padding = padding
         else:
-            self.padding = _pair(name, "padding", padding)
-        self.dilation = _pair(name, "dilation", dilation)
+            self.padding = _checks.pair(name, "padding", padding, 0)
+        self.dilation = _checks.pair(name, "dilation", dilation, 1)
         self.transposed = transposed
-        self.output_padding = _pair(name, "output_padding", output_padding)
+        self.output_padding = _checks.pair(name, "output_padding", output_padding, 0)
         self.groups = groups
         self.padding_mode = padding_mode
-        dtype = _float_dtype(name, dtype)
+        dtype = _checks.float_dtype(name, dtype)
         channels = (in_channels, out_channels) if transposed else (out_channels, in_channels)
         shape = channels + self.kernel_size
         self.weight = Parameter(np.empty(shape, dtype=dtype))

@@ -1,5 +1,6 @@
 """nn layers: dropout family -- ``Dropout`` and ``Dropout2d`` (active in training mode only)."""
 
+from .. import _checks
 from .._functional.dropout import dropout, dropout2d
 from .module import Module
 
@@ -9,6 +10,7 @@ __all__ = ["Dropout", "Dropout2d"]
 class _DropoutNd(Module):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
+        _checks.real(type(self).__name__, "p", p)
         if p < 0 or p > 1:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p = p

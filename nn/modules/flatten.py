@@ -2,6 +2,7 @@
 
 from autograd_lite.functions.shaping import flatten, unflatten
 
+from .. import _checks
 from .module import Module
 
 __all__ = ["Flatten", "Unflatten"]
@@ -12,8 +13,8 @@ class Flatten(Module):
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
-        self.start_dim = start_dim
-        self.end_dim = end_dim
+        self.start_dim = _checks.size("Flatten", "start_dim", start_dim, minimum=-float("inf"))
+        self.end_dim = _checks.size("Flatten", "end_dim", end_dim, minimum=-float("inf"))
 
     def forward(self, input):
         return flatten(input, self.start_dim, self.end_dim)
@@ -34,7 +35,7 @@ class Unflatten(Module):
             if not isinstance(elem, int):
                 raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
                                 f"{type(elem).__name__} at pos {idx}")
-        self.dim = dim
+        self.dim = _checks.size("Unflatten", "dim", dim, minimum=-float("inf"))
         self.unflattened_size = unflattened_size
 
     def forward(self, input):

@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 
-from autograd_lite import dtypes
 from autograd_lite.creation import default_generator
 
+from .. import _checks
 from .._functional.linear import linear
 from ..parameter import Parameter
 from .module import Module
@@ -48,7 +48,9 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         _check_device(device)
-        dtype = dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+        dtype = _checks.float_dtype("Linear", dtype)
+        in_features = _checks.size("Linear", "in_features", in_features)
+        out_features = _checks.size("Linear", "out_features", out_features)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))

@@ -33,8 +33,10 @@ outputs of the same shape, and ``z`` the output layer's weighted inputs (so ``a 
   softmax is inside, fused and stable), or ``nn.NLLLoss()(F.log_softmax(z, 1), labels)``.
 """
 
+from autograd_lite.ops.base import OpError
 from autograd_lite.tensor import Tensor
 
+from .. import _checks
 from .. import functional as F
 from .._functional.loss import check_reduction, legacy_reduction
 from .module import Module
@@ -85,7 +87,7 @@ class NLLLoss(_WeightedLoss):
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
         super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
+        self.ignore_index = _checks.size("NLLLoss", "ignore_index", ignore_index, minimum=-float("inf"))
 
     def forward(self, input, target):
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
@@ -98,8 +100,10 @@ class CrossEntropyLoss(_WeightedLoss):
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                  label_smoothing=0.0):
         super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
-        self.label_smoothing = label_smoothing
+        self.ignore_index = _checks.size("CrossEntropyLoss", "ignore_index", ignore_index, minimum=-float("inf"))
+        self.label_smoothing = _checks.real("CrossEntropyLoss", "label_smoothing", label_smoothing)
+        if not 0.0 <= self.label_smoothing <= 1.0:
+            raise OpError(f"CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
 
     def forward(self, input, target):
         return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,

@@ -13,6 +13,7 @@ from autograd_lite.autograd.grad_mode import no_grad
 from autograd_lite.serialization import state_array
 from autograd_lite.tensor import Tensor, clear_grads
 
+from .. import _checks
 from ..parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -244,7 +245,7 @@ class Module:
             else:
                 dtype = a
         if dtype is not None:
-            dtype = np.dtype(dtype)
+            dtype = _checks.float_dtype("Module.to", dtype)  # int parameters could not require grad
             for t in list(self.parameters()) + list(self.buffers()):
                 if t.data.dtype.kind == "f":
                     t.data = t.data.astype(dtype)

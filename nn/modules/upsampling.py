@@ -2,6 +2,7 @@
 only, see nn.functional.interpolate)."""
 
 from .._functional.pooling import interpolate
+from .._functional.pooling import _scale
 from .module import Module
 
 __all__ = ["Upsample"]
@@ -16,9 +17,9 @@ class Upsample(Module):
         self.name = type(self).__name__
         self.size = size
         if isinstance(scale_factor, tuple):
-            self.scale_factor = tuple(float(factor) for factor in scale_factor)
+            self.scale_factor = tuple(_scale("Upsample", factor) for factor in scale_factor)
         else:
-            self.scale_factor = float(scale_factor) if scale_factor else None
+            self.scale_factor = _scale("Upsample", scale_factor) if scale_factor else None
         self.mode = mode
         self.align_corners = align_corners
         self.recompute_scale_factor = recompute_scale_factor

@@ -609,6 +609,28 @@ def test_batch_norm_momentum_none_is_cumulative_average():
     assert layer.num_batches_tracked.item() == 4
 
 
+@pytest.mark.parametrize("cls, shape", [(nn.BatchNorm1d, (0, 3)), (nn.BatchNorm1d, (4, 3, 0)),
+                                        (nn.BatchNorm2d, (0, 3, 2, 2)), (nn.BatchNorm2d, (2, 3, 0, 5))])
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batch_norm_empty_training_batch_keeps_running_stats(cls, shape, momentum):
+    """Regression: an empty training batch wrote NaN into running_mean/var, so every later eval output was NaN.
+    As torch: the output is empty, the statistics are untouched, num_batches_tracked still counts, grads are 0."""
+    layer = cls(3, momentum=momentum)
+    layer.running_mean.data[...] = [1.0, 2.0, 3.0]
+    x = al.zeros(*shape, requires_grad=True)
+    out = layer(x)
+    assert out.shape == shape and out.dtype == np.float32
+    out.sum().backward()
+    np.testing.assert_array_equal(layer.running_mean.numpy(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(layer.running_var.numpy(), [1.0, 1.0, 1.0])
+    assert layer.num_batches_tracked.item() == 1
+    np.testing.assert_array_equal(layer.weight.grad.numpy(), np.zeros(3))
+    np.testing.assert_array_equal(layer.bias.grad.numpy(), np.zeros(3))
+    assert x.grad.shape == shape
+    layer.eval()
+    assert np.isfinite(layer(al.ones(2, *shape[1:])).detach().numpy()).all()
+
+
 def test_batch_norm_eval_uses_running_stats_set_by_hand():
     layer = nn.BatchNorm2d(2, eps=1e-3).eval()
     layer.running_mean.data[...] = [1.0, -2.0]

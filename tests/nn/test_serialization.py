@@ -5,6 +5,10 @@ import math
 import os
 import pathlib
 import pickle
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from collections import OrderedDict
 
@@ -157,6 +161,127 @@ def test_overwrite_and_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0o600
+
+
+_CHILD_SAVES_FOREVER = """
+import sys
+import numpy as np
+import autograd_lite as al
+state = {"w": al.tensor(np.ones((8 * 1024 * 1024,), dtype=np.float32)), "step": 0}
+while True:
+    state["step"] += 1
+    al.save(state, sys.argv[1])
+"""
+
+
+def _temporaries(directory):
+    return [name for name in os.listdir(directory) if name.endswith(".tmp")]
+
+
+def _size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:  # renamed or removed meanwhile
+        return 0
+
+
+def _kill_mid_save(path, repo):
+    """Start a process saving a 32 MiB checkpoint to ``path`` in a loop; SIGKILL it while a temporary is being
+    written (or after 10 s); True if it left a temporary behind."""
+    child = subprocess.Popen([sys.executable, "-c", _CHILD_SAVES_FOREVER, str(path)], cwd=repo)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if any(_size(path.parent / name) > 0 for name in _temporaries(path.parent)):
+                break
+            time.sleep(0.001)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    return bool(_temporaries(path.parent))
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.parametrize("cleanup", ["load", "save"])
+def test_a_save_killed_midway_keeps_the_old_file_and_the_next_save_or_load_removes_its_temporary(tmp_path,
+                                                                                                cleanup):
+    """Regression: each process killed during al.save left its temporary (16 MiB+) next to the checkpoint."""
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    path = tmp_path / "ckpt.npz"
+    al.save({"w": al.zeros(3), "step": 0}, path)
+    left = [_kill_mid_save(path, repo) for _ in range(4)]
+    assert any(left), "no kill happened during a save: the test did not test anything"
+    if cleanup == "load":
+        loaded = al.load(path)  # complete: the first checkpoint or one the child finished
+        assert set(loaded) == {"w", "step"} and loaded["w"].shape in ((3,), (8 * 1024 * 1024,))
+        assert (loaded["w"].numpy() == (0 if loaded["step"] == 0 else 1)).all()
+    else:
+        al.save({"step": -1}, path)
+        assert al.load(path) == {"step": -1}
+    assert _temporaries(tmp_path) == [] and os.listdir(tmp_path) == ["ckpt.npz"]
+
+
+@pytest.mark.skipif(getattr(serialization, "fcntl", 0) is None, reason="the lock of a running save needs fcntl")
+def test_cleanup_keeps_the_temporary_of_a_save_still_running(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    al.save({"v": 1}, path)
+    running = tmp_path / ".ckpt.npz.999999.0123456789ab.tmp"
+    other = tmp_path / ".other.npz.1.0123456789ab.tmp"  # another checkpoint's: not this path's business
+    other.write_bytes(b"partial")
+    with open(running, "wb") as fh:
+        serialization.fcntl.flock(fh.fileno(), serialization.fcntl.LOCK_EX)
+        assert al.load(path) == {"v": 1}
+        assert running.exists()
+    assert al.load(path) == {"v": 1}
+    assert not running.exists() and other.exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pids are checked on POSIX only")
+def test_without_file_locks_the_pid_in_the_name_decides(tmp_path, monkeypatch):
+    monkeypatch.setattr(serialization, "fcntl", None)
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    path = tmp_path / "ckpt.npz"
+    al.save({"v": 1}, path)
+    dead = tmp_path / f".ckpt.npz.{finished.pid}.0123456789ab.tmp"
+    alive = tmp_path / f".ckpt.npz.{os.getpid()}.0123456789ab.tmp"
+    dead.write_bytes(b"partial")
+    alive.write_bytes(b"partial")
+    assert al.load(path) == {"v": 1}
+    assert not dead.exists() and alive.exists()
+
+
+def _refuse_creating_files(monkeypatch):
+    real_open = os.open
+
+    def fake_open(name, flags, *args):
+        if flags & os.O_CREAT:
+            raise PermissionError(13, "Permission denied", name)
+        return real_open(name, flags, *args)
+    monkeypatch.setattr(serialization.os, "open", fake_open)
+
+
+def test_save_into_a_read_only_directory_names_the_target_and_the_directory(tmp_path, monkeypatch):
+    """Regression: the PermissionError named only the hidden temporary file."""
+    path = tmp_path / "ckpt.npz"
+    _refuse_creating_files(monkeypatch)
+    with pytest.raises(PermissionError) as info:
+        al.save({"v": 1}, path)
+    message = str(info.value)
+    assert f"save: cannot write {str(path)!r}" in message and f"directory {str(tmp_path)!r}" in message
+    assert ".tmp" not in message and info.value.filename == str(path)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="a read-only directory needs POSIX, not root")
+def test_save_into_a_really_read_only_directory(tmp_path):
+    directory = tmp_path / "ro"
+    directory.mkdir()
+    directory.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError, match="save: cannot write .*ckpt.npz.*directory"):
+            al.save({"v": 1}, directory / "ckpt.npz")
+    finally:
+        directory.chmod(0o755)
 
 
 # ---- what save refuses -------------------------------------------------------------------------------

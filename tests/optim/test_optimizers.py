@@ -1,7 +1,9 @@
 """Optimizers without torch: closed-form updates, L1 against L2, validation, param groups, version counters and
 checkpoints that resume bit-for-bit."""
 
+import copy
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -395,6 +397,62 @@ def test_state_dict_round_trip_through_a_checkpoint_resumes_bit_for_bit(name, tm
     _train(resumed, resumed_opt, batches[10:])
     for a, b in zip(model.parameters(), resumed.parameters()):
         np.testing.assert_array_equal(a.data, b.data)
+
+
+COPIERS = {"deepcopy": copy.deepcopy, "pickle": lambda obj: pickle.loads(pickle.dumps(obj))}
+
+
+def _batches(n, seed=1):
+    rng = np.random.default_rng(seed)
+    return [(al.tensor(rng.standard_normal((16, 5)).astype(np.float32)),
+             al.tensor(rng.standard_normal((16, 2)).astype(np.float32))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("copier", sorted(COPIERS))
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_a_copied_optimizer_continues_its_trajectory(name, copier):
+    """Regression: state keyed by id() was lost by deepcopy/pickle, restarting Adam and momentum at step 1."""
+    batches = _batches(6)
+    model = _model(0)
+    opt = OPTIMIZERS[name](model.parameters())
+    _train(model, opt, batches[:3])
+    copied_model, copied_opt = COPIERS[copier]((model, opt))
+    assert len(copied_opt.state) == len(opt.state) > 0
+    _train(model, opt, batches[3:])
+    _train(copied_model, copied_opt, batches[3:])
+    reference = _model(0)
+    _train(reference, OPTIMIZERS[name](reference.parameters()), batches)
+    for a, b, c in zip(model.parameters(), copied_model.parameters(), reference.parameters()):
+        np.testing.assert_array_equal(b.data, a.data)
+        np.testing.assert_array_equal(b.data, c.data)
+
+
+@pytest.mark.parametrize("copier", sorted(COPIERS))
+def test_a_copied_scheduler_drives_the_copied_optimizer(copier):
+    model = _model(0)
+    opt = optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
+    scheduler = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    scheduler.step()
+    _, opt2, scheduler2 = COPIERS[copier]((model, opt, scheduler))
+    assert scheduler2.optimizer is opt2
+    for _ in range(3):
+        scheduler.step()
+        scheduler2.step()
+    assert [g["lr"] for g in opt2.param_groups] == [g["lr"] for g in opt.param_groups] == [0.25]
+    assert scheduler2.state_dict() == scheduler.state_dict()
+
+
+@pytest.mark.parametrize("copier", sorted(COPIERS))
+def test_a_copied_early_stopping_keeps_its_counters_and_best_state(copier):
+    model = _model(0)
+    stopper = optim.EarlyStopping(patience=2, restore_best=True)
+    stopper.step(1.0, model)
+    stopper.step(2.0, model)
+    copied = COPIERS[copier](stopper)
+    assert (copied.best, copied.best_epoch, copied.num_bad_epochs) == (1.0, 0, 1)
+    for key, value in stopper.best_state.items():
+        np.testing.assert_array_equal(copied.best_state[key].data, value.data)
+    assert copied.step(3.0, model) and stopper.step(3.0, model)
 
 
 def test_state_dict_is_a_snapshot_and_load_restores_hyper_parameters():
