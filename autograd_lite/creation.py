@@ -95,29 +95,10 @@ def _number(name, arg, value):
     return value
 
 
-def _check_fits(name, values, dtype):
-    """Refuse Python numbers that an integer dtype cannot hold, as torch does (numpy would wrap them)."""
-    if dtype.kind not in "iu":
-        return
-    array = np.asarray(values)
-    if array.dtype.kind not in "iuf" or array.size == 0:
-        return
-    info = np.iinfo(dtype)
-    with np.errstate(invalid="ignore"):
-        outside = (array < info.min) | (array > info.max)
-    if array.dtype.kind == "f":
-        outside |= ~np.isfinite(array)
-    if outside.any():
-        raise OpError(f"{name}: value {array[outside].flat[0]} cannot be converted to type {dtype} without "
-                      f"overflow (range [{info.min}, {info.max}])")
-
-
 def tensor(data, requires_grad=False, dtype=None):
     """A new tensor copying ``data``: Python floats become the default dtype (float32), Python ints int64,
     numpy arrays keep their dtype."""
     dtype = _dtype("tensor", dtype)
-    if dtype is not None and not isinstance(data, (Tensor, np.ndarray, np.generic)):
-        _check_fits("tensor", data, dtype)  # Python data only: torch too wraps a numpy array's values
     array = _to_array(data, dtype, copy=True)
     return _finish(array, requires_grad)
 
@@ -156,7 +137,7 @@ def full(size, fill_value, dtype=None, requires_grad=False):
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  np.int64 if isinstance(fill_value, int) else dtypes.get_default_dtype())
     dtype = _dtype("full", dtype)
-    _check_fits("full", fill_value, dtype)
+    dtypes.check_fits("full", fill_value, dtype)
     return _finish(np.full(_shape("full", (size,)), fill_value, dtype=dtype), requires_grad)
 
 
@@ -179,7 +160,7 @@ def empty_like(input, dtype=None, requires_grad=False):
 def full_like(input, fill_value, dtype=None, requires_grad=False):
     fill_value = _number("full_like", "fill_value", fill_value)
     dtype = _like(input, dtype, "full_like")
-    _check_fits("full_like", fill_value, dtype)
+    dtypes.check_fits("full_like", fill_value, dtype)
     return _finish(np.full(input.shape, fill_value, dtype=dtype), requires_grad)
 
 

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .ops.base import OpError
+
 float16 = half = np.dtype(np.float16)
 float32 = float = np.dtype(np.float32)
 float64 = double = np.dtype(np.float64)
@@ -38,3 +40,20 @@ def as_floating(a):
     if a.dtype.kind == "f":
         return a
     return a.astype(_default[0])
+
+
+def check_fits(name, values, dtype):
+    """Refuse Python numbers that an integer dtype cannot hold, as torch does (numpy would wrap them)."""
+    if dtype.kind not in "iu":
+        return
+    array = np.asarray(values)
+    if array.dtype.kind not in "iuf" or array.size == 0:
+        return
+    info = np.iinfo(dtype)
+    with np.errstate(invalid="ignore"):
+        outside = (array < info.min) | (array > info.max)
+    if array.dtype.kind == "f":
+        outside |= ~np.isfinite(array)
+    if outside.any():
+        raise OpError(f"{name}: value {array[outside].flat[0]} cannot be converted to type {dtype} without "
+                      f"overflow (range [{info.min}, {info.max}])")

@@ -34,6 +34,7 @@ def _to_array(data, dtype, copy, where="tensor"):
         if arr.dtype.kind == "f" and dtype is None:
             arr = arr.astype(dtypes.get_default_dtype())
         elif dtype is not None:
+            dtypes.check_fits(where, arr, dtype)  # Python data only: torch too wraps a numpy array's values
             arr = arr.astype(dtype)
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"{where}(): unsupported dtype {arr.dtype}; expected a float, int or bool "

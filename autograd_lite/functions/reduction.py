@@ -6,16 +6,12 @@ from collections import namedtuple
 import numpy as np
 
 from ..ops import reduce as red
-from ..ops.base import OpError
+from ..ops.base import DimError, OpError
 from ..ops.elementwise import Clone
 from ..tensor import Tensor, apply
 from .math import maximum, minimum
 
 MaxMinResult = namedtuple("MaxMinResult", ["values", "indices"])
-
-
-class DimError(OpError, IndexError):
-    """A dim out of range: an IndexError as in torch (and an OpError, as before)."""
 
 
 def _int_dim(name, dim):

@@ -4,7 +4,7 @@ unsqueeze, expand, broadcast_to, indexing, cat, stack, pad."""
 import numpy as np
 
 from ..ops import shape as sh
-from ..ops.base import OpError
+from ..ops.base import DimError, OpError
 from ..ops.elementwise import Clone
 from ..tensor import Tensor, apply, relayout, torch_layout
 
@@ -21,7 +21,7 @@ def _size_args(name, sizes):
 
 def _axis(name, dim, ndim):
     if not -ndim <= dim < ndim:
-        raise OpError(f"{name}: dim {dim} is out of range for a tensor with {ndim} dims "
+        raise DimError(f"{name}: dim {dim} is out of range for a tensor with {ndim} dims "
                       f"(expected a dim in [{-ndim}, {ndim - 1}])")
     return dim % ndim
 
@@ -103,7 +103,12 @@ def unflatten(input, dim, sizes):
     """Split dim into ``sizes`` (inverse of flatten)."""
     shape = input.data.shape
     axis = _axis("unflatten", dim, len(shape))
-    return reshape(input, shape[:axis] + tuple(sizes) + shape[axis + 1:])
+    sizes = _target_shape("unflatten", tuple(sizes))
+    known = int(np.prod([n for n in sizes if n != -1]))
+    if (-1 not in sizes and known != shape[axis]) or (-1 in sizes and (known == 0 or shape[axis] % known)):
+        raise OpError(f"unflatten: sizes {list(sizes)} do not multiply to the size {shape[axis]} of dim {dim} "
+                      f"of shape {shape}")
+    return reshape(input, shape[:axis] + sizes + shape[axis + 1:])
 
 
 def permute(input, *dims):

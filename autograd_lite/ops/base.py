@@ -38,6 +38,10 @@ class OpError(RuntimeError, ValueError):
     """Bad input to an operation: the message names the operation, the shapes/dtypes and what was expected."""
 
 
+class DimError(OpError, IndexError):
+    """A dim out of range: an IndexError as in torch (and an OpError, like every bad argument of an op)."""
+
+
 def data_of(a):
     """The numpy array behind a tensor (or the array itself): masks in vjps are constants."""
     # numpy scalars (e.g. the negation of a 0-d array) have a .data memoryview: keep them as they are

@@ -111,6 +111,19 @@ class Neg(Op):
         return (-g,)
 
 
+def _integer_power(a, b):
+    """Integer a ** b as torch computes it: a negative exponent gives 0, except for bases 1 and -1
+    (numpy refuses negative integer exponents)."""
+    b = np.asarray(b)
+    negative = b < 0
+    if not negative.any():
+        return np.power(a, b)
+    out = np.power(a, np.where(negative, 0, b))
+    odd = np.abs(b) % 2 == 1
+    at_negative = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0)).astype(out.dtype)
+    return np.where(negative, at_negative, out)
+
+
 class Pow(Op):
     """a ** b with either side a tensor; torch's conventions: d/da is 0 where b == 0, d/db is 0 where a == 0, b >= 0."""
 
@@ -121,6 +134,8 @@ class Pow(Op):
     def forward(a, b):
         if _is_integral(a) and isinstance(b, float):
             a = as_floating(np.asarray(a))
+        if _is_integral(a) and _is_integral(b):
+            return _binary("pow", _integer_power, a, b), None
         return _binary("pow", np.power, a, b), None
 
     @staticmethod

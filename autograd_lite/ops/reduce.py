@@ -13,7 +13,7 @@ slice holding +inf is +inf.
 import numpy as np
 
 from ..dtypes import as_floating
-from .base import Op, OpError, data_of, masked
+from .base import DimError, Op, OpError, data_of, masked
 
 
 def normalize_dims(name, dim, shape):
@@ -30,7 +30,7 @@ def normalize_dims(name, dim, shape):
         if not isinstance(d, (int, np.integer)):
             raise OpError(f"{name}: dim must be an int or a tuple of ints, got {dim!r}")
         if not -bound <= d < bound:
-            raise OpError(f"{name}: dim {d} is out of range for a tensor of shape {tuple(shape)} "
+            raise DimError(f"{name}: dim {d} is out of range for a tensor of shape {tuple(shape)} "
                           f"(expected a dim in [{-bound}, {bound - 1}])")
         out.append(int(d) % bound)
     if ndim == 0:
