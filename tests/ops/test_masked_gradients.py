@@ -232,3 +232,30 @@ def test_property_elu_softplus_gradients_of_two_orders(fn, data):
     x = data.draw(st.tensors(shape, min_value=-4.0, max_value=4.0, min_magnitude=0.1))
     assert gradcheck(fn, x)
     assert gradgradcheck(fn, x)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+@given(data=hs.data())
+def test_property_ignored_targets_get_zero_under_nonfinite_upstream(loss, data):
+    n, c = data.draw(hs.integers(1, 5)), data.draw(hs.integers(1, 4))
+    x = data.draw(st.tensors((n, c), min_value=-5.0, max_value=5.0))
+    ignored = np.array(data.draw(hs.lists(hs.booleans(), min_size=n, max_size=n)))
+    target = np.where(ignored, -100, np.array(data.draw(hs.lists(hs.integers(0, c - 1), min_size=n, max_size=n))))
+    fn = getattr(F, loss)
+    y = fn(x, al.tensor(target), reduction="none")
+    y.backward(al.tensor(np.full(n, data.draw(hs.sampled_from([NAN, INF, -INF])))))
+    np.testing.assert_array_equal(x.grad.data[ignored], 0.0)
+    assert gradcheck(lambda a: fn(a, al.tensor(target), reduction="sum"), x)
+
+
+@pytest.mark.parametrize("reduce", ["max", "min"])
+@given(data=hs.data())
+def test_property_full_max_min_blocks_all_but_the_extremes(reduce, data):
+    shape = data.draw(st.shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    x = data.draw(st.tensors(shape, unique=True, separated=True))
+    fn = getattr(al, reduce)
+    g = grad_with(fn, x, data.draw(hs.sampled_from([NAN, INF])))
+    extreme = x.data == getattr(np, reduce)(x.data)
+    np.testing.assert_array_equal(g[~extreme], 0.0)
+    assert not np.isfinite(g[extreme]).any()
+    assert gradcheck(fn, x)
