@@ -302,6 +302,26 @@ CASES = [
      lambda: (lambda p: optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1))(_p()),
      lambda: (lambda p: torch.optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1))(_tp()), ValueError,
      ["SGD", "more than one parameter group"]),
+    # ---- shapes, views and dtypes ---------------------------------------------------------------------
+    ("Tensor int8 overflow", lambda: al.Tensor([1000], dtype=al.int8), lambda: torch.tensor([1000], dtype=torch.int8),
+     RuntimeError, ["tensor", "1000", "int8", "overflow"]),
+    ("flatten dim out of range", lambda: al.zeros(2, 3).flatten(5), lambda: torch.zeros(2, 3).flatten(5),
+     IndexError, ["flatten", "dim 5", "out of range"]),
+    ("unflatten sizes", lambda: nn.Unflatten(1, (2, 2))(al.zeros(2, 3)),
+     lambda: torch.nn.Unflatten(1, (2, 2))(torch.zeros(2, 3)), RuntimeError, ["unflatten", "[2, 2]", "3"]),
+    ("reshape -3", lambda: al.zeros(6).reshape(2, -3), lambda: torch.zeros(6).reshape(2, -3), RuntimeError,
+     ["reshape", "-3"]),
+    ("view of a transpose", lambda: al.zeros(2, 3).t().view(6), lambda: torch.zeros(2, 3).t().view(6),
+     RuntimeError, ["view", "(3, 2)", "reshape"]),
+    ("t of 3-D", lambda: al.zeros(2, 3, 4).t(), lambda: torch.zeros(2, 3, 4).t(), RuntimeError,
+     ["t", "(2, 3, 4)", "<= 2"]),
+    ("negative step", lambda: al.zeros(4)[::-1], lambda: torch.zeros(4)[::-1], ValueError,
+     ["getitem", "step", "-1"]),
+    ("matmul mixed dtypes", lambda: al.zeros(2, 2) @ al.zeros(2, 2, dtype=al.float64),
+     lambda: torch.zeros(2, 2) @ torch.zeros(2, 2, dtype=torch.float64), RuntimeError,
+     ["matmul", "float32", "float64"]),
+    ("grad of a wrong shape", lambda: setattr(_p(), "grad", al.zeros(3)),
+     lambda: setattr(_tp(), "grad", torch.zeros(3)), RuntimeError, ["grad", "(3,)", "(2,)"]),
 ]
 
 
@@ -333,6 +353,10 @@ def _torch_int8():
 
 # (id, autograd_lite call, torch call, expected values, expected dtype)
 ACCEPTED = [
+    ("int ** negative int tensor", lambda: al.tensor([-2, -1, 0, 1, 2]) ** al.tensor([-1]),
+     lambda: torch.tensor([-2, -1, 0, 1, 2]) ** torch.tensor([-1]), [0, -1, 0, 1, 0], "int64"),
+    ("int ** -2 tensor", lambda: al.tensor([-1, 1, 3]) ** al.tensor([-2]),
+     lambda: torch.tensor([-1, 1, 3]) ** torch.tensor([-2]), [1, 1, 0], "int64"),
     ("int8 + 1000 wraps", lambda: _int8() + 1000, lambda: _torch_int8() + 1000, [-23, 76], "int8"),
     ("1000 - int8 wraps", lambda: 1000 - _int8(), lambda: 1000 - _torch_int8(), [-25, -124], "int8"),
     ("int8 * 1000 wraps", lambda: _int8() * 1000, lambda: _torch_int8() * 1000, [-24, -96], "int8"),

@@ -248,11 +248,8 @@ def logical_not(input):
 
 
 def sign(input):
-    """Sign of each element (-1, 0, 1; 0 at NaN, as torch), without gradient."""
-    out = np.sign(input.data)
-    if out.dtype.kind == "f":
-        out = np.where(np.isnan(out), 0, out)
-    return Tensor._wrap(np.asarray(out))
+    """Sign of each element (-1, 0, 1; 0 at NaN, as torch); differentiable with gradient exactly 0."""
+    return apply(ew.Sign, input)
 
 
 def isnan(input):

@@ -236,6 +236,24 @@ class Abs(Op):
         return (masked(ctx.xp, kept, (x != 0) & (x == x)),)
 
 
+class Sign(Op):
+    """-1, 0 or 1 per element (0 at NaN, as torch); piecewise constant, so its gradient is exactly 0."""
+
+    name = "sign"
+    saves_x = False
+
+    @staticmethod
+    def forward(a):
+        out = np.sign(a)
+        if out.dtype.kind == "f":
+            out[np.isnan(out)] = 0
+        return out, None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (masked(ctx.xp, g, False),)
+
+
 class Sin(Op):
     name = "sin"
 

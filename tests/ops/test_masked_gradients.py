@@ -259,3 +259,11 @@ def test_property_full_max_min_blocks_all_but_the_extremes(reduce, data):
     np.testing.assert_array_equal(g[~extreme], 0.0)
     assert not np.isfinite(g[extreme]).any()
     assert gradcheck(fn, x)
+
+
+def test_sign_records_with_gradient_exactly_zero_as_torch():
+    x = al.tensor([1.0, float("nan"), 0.0, -3.0], requires_grad=True)
+    y = al.sign(x)
+    assert y.requires_grad and y.tolist()[0] == 1.0 and y.tolist()[1:] == [0.0, 0.0, -1.0]
+    y.backward(al.tensor([np.inf, np.nan, 1.0, 1.0]))
+    assert x.grad.tolist() == [0.0, 0.0, 0.0, 0.0]
