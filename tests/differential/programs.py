@@ -684,8 +684,8 @@ def execute(program, lib):
             snaps.append(None)
             args_before.append(None)
             continue
-        args_before.append([_np(values[a]).copy() if _is_tensor(values[a]) else None for a in step.args]
-                           if mutated else None)
+        args_before.append([(_np(values[a]).copy(), bool(values[a].requires_grad)) if _is_tensor(values[a])
+                            else None for a in step.args] if mutated else None)
         mutated = mutated or step.mutates
         try:
             exec(code, ns)
@@ -811,11 +811,10 @@ def _check_forward(program, got, ref):
             out.append(Disagreement(step.name, "requires_grad", k, f"requires_grad {v_rg} vs torch {r_rg}"))
         diff = compare_arrays(v_val, r_val, r_dtype)
         if diff:
-            stale = _stale_argument(program, got, ref, k)
-            if stale is not None:
-                out.append(stale)
-                break
             out.append(Disagreement(step.name, "forward" + diff[0], k, diff[1]))
+        if out:  # the first disagreeing step only: later ones would mostly repeat it
+            stale = _stale_argument(program, got, ref, k)
+            return [stale] if stale is not None else out
     return out
 
 
@@ -828,7 +827,9 @@ def _stale_argument(program, got, ref, k):
     for a, r, v in zip(program.steps[k].args, before_r, before_v):
         if r is None or v is None:
             continue
-        diff = compare_arrays(v, r, program.dtype)
+        diff = compare_arrays(v[0], r[0], program.dtype)
+        if diff is None and r[1] != v[1]:
+            diff = ("-requires_grad", f"requires_grad {v[1]} vs torch {r[1]}")
         if diff:
             mut = [j for j in range(k) if program.steps[j].mutates]
             return Disagreement(program.steps[mut[0]].name, "stale" + diff[0], k,
@@ -856,12 +857,15 @@ def _check_final(program, got, ref):
 def _grad_targets(program, ref, got, upto):
     """Indices of the tensors before ``upto`` that require grad in torch, one per distinct torch object
     (the last name of an object changed in place: its gradient is the one of its current value)."""
-    last = {}
+    last, al_objects = {}, {}
     for k in range(upto):
         r, v = ref.values[k], got.values[k]
         if isinstance(r, torch.Tensor) and r.requires_grad and isinstance(v, al.Tensor) and v.requires_grad:
             last[id(r)] = k
-    return sorted(last.values())
+            al_objects.setdefault(id(r), set()).add(id(v))
+    # where torch returned its argument (flatten(0, 0), dropout(p=0)) and autograd_lite a new tensor, the
+    # gradient w.r.t. "that tensor" means different things: leave it out
+    return sorted(k for key, k in last.items() if len(al_objects[key]) == 1)
 
 
 def _seed(program, k, shape, dtype):
@@ -919,21 +923,23 @@ def _check_grads(program, got, ref):
                 continue
             ws = [_seed(program, 7919 + k, tuple(ref.values[k].shape), _dtype_name(ref.values[k])) for k in wts]
             if way == "grad2":
-                ws = [w if program.steps[k].is_input else None for k, w in zip(wts, ws)]
+                ws = [w if ref.values[k].is_leaf else None for k, w in zip(wts, ws)]
+                if all(w is None for w in ws):
+                    continue
             res = {}
             for lib, run in (("torch", ref), ("al", got)):
                 try:
                     res[lib] = _way(lib, run.values, way, o, wts, seed, ws)
                 except Exception as err:  # noqa: BLE001
                     res[lib] = err
-            d = _compare_grads(program, way, o, wts, res, seed)
+            d = _compare_grads(program, way, o, wts, res, seed, ref, got)
             if d:
                 found.append(d)
                 return found
     return found
 
 
-def _compare_grads(program, way, o, targets, res, seed):
+def _compare_grads(program, way, o, targets, res, seed, ref, got):
     kind0 = "grad2" if way == "grad2" else "grad"
     r, v = res["torch"], res["al"]
     info = {"way": way, "out": o, "targets": targets}
@@ -942,7 +948,8 @@ def _compare_grads(program, way, o, targets, res, seed):
             return None
         err = r if isinstance(r, Exception) else v
         who = "torch" if isinstance(r, Exception) else "autograd_lite"
-        op = _blame_error(program, err, o)
+        op = _blame_error(program, err, o, ("torch", ref) if who == "torch" else ("al", got), ref, targets,
+                          seed, way)
         return Disagreement(op, kind0 + "-raises", o, f"{way}: only {who} raises: {type(err).__name__}: "
                             f"{str(err)[:300]}", way, info)
     bad = {}
@@ -968,7 +975,7 @@ def _compare_grads(program, way, o, targets, res, seed):
         return None
     j = max(bad)
     suffix, msg = bad[j]
-    op = _blame(program, j, o, bad, targets)
+    op = _blame(program, j, o, bad, targets, ref)
     return Disagreement(op, kind0 + suffix, o, f"{way} of t{o}: {msg}", way, info)
 
 
@@ -986,13 +993,16 @@ def _ancestors(program, o):
     return seen
 
 
-def _blame(program, j, o, bad, targets):
-    """The op that consumes t_j on the way to t_o whose output's gradient agrees (its input's does not)."""
+def _blame(program, j, o, bad, targets, ref):
+    """The op that consumes t_j on the way to t_o whose output's gradient agrees (its input's does not);
+    when that output was changed in place later, the last in-place step on it before t_o."""
     path = _ancestors(program, o)
     consumers = [c for c in range(j + 1, o + 1) if j in program.steps[c].args and c in path]
     for c in consumers:
         if c not in bad or c not in targets:
-            return program.steps[c].name
+            obj = ref.values[c]
+            later = [m for m in range(c + 1, o + 1) if program.steps[m].mutates and ref.values[m] is obj]
+            return program.steps[later[-1] if later else c].name
     return program.steps[consumers[0]].name if consumers else program.steps[o].name
 
 
@@ -1001,13 +1011,24 @@ def _blame_grad2(program, o):
     return ops[-1] if len(set(ops)) == 1 else "+".join(sorted(set(ops)))
 
 
-def _blame_error(program, err, o):
+def _blame_error(program, err, o, raiser, ref, targets, seed, way):
     """The op to blame for an error in backward: the in-place op for torch's "modified by an inplace
-    operation", else the autograd_lite op class whose backward raised (from the traceback)."""
+    operation"; else, probing ``autograd.grad`` of t_o w.r.t. one tensor at a time in the library that
+    raised, the op between the last tensor whose gradient can be computed and the first that cannot."""
     msg = str(err)
     mut = [s.name for s in program.steps if s.mutates]
     if mut and ("inplace" in msg or "in place" in msg or "modified" in msg):
         return mut[0]
+    if way != "grad2":
+        lib, run = raiser
+        raising = set()
+        for k in targets:
+            try:
+                _way(lib, run.values, "autograd.grad", o, [k], seed)
+            except Exception:  # noqa: BLE001
+                raising.add(k)
+        if raising:
+            return _blame(program, max(raising), o, raising, targets, ref)
     tb = err.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
