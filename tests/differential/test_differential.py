@@ -9,8 +9,8 @@ whether an op returns its argument object, the values of every tensor at the end
 gradients three ways and second derivatives.
 
 In CI a fixed, derandomized budget runs (a few hundred programs, ~15 s). Disagreements whose signature is
-listed in ``known.KNOWN`` (open items of issue 8, each commented) are reported but do not fail; empty that
-list as the fixes land. Knobs (environment variables):
+listed in ``known.KNOWN`` (open items of issue 8, each commented) do not fail (``AL_DIFFTEST_COLLECT`` lists
+them); empty that list as the fixes land. Knobs (environment variables):
 
 * ``AL_DIFFTEST_EXAMPLES=20000``: the number of programs (long run: ``AL_DIFFTEST_EXAMPLES=20000 python -m
   pytest tests/differential -x``);
