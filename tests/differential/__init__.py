@@ -1,0 +1,1 @@
+"""Differential test against PyTorch: random small programs run side by side (see programs.py)."""
