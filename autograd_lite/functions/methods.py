@@ -60,12 +60,12 @@ def _check_no_grad_view(name, self, other):
 
 
 def _private_saved(node, memory):
-    """Give ``node`` private copies of the saved arrays that live in ``memory`` (about to be overwritten)."""
-    if node.x is not None:
-        for i, a in enumerate(node.x):
-            if isinstance(a, np.ndarray) and (a.size == 0 or np.may_share_memory(a, memory)):
-                node.x[i] = a.copy()
-                node.checks = [c for c in node.checks if c[2] != i]
+    """Give ``node`` a private copy of the in-place op's own input if it saved it (that memory is about to be
+    overwritten); torch keeps the original self the same way. Other saved arrays that share the memory (the
+    other operand being self or a view of it) keep their version check, so backward raises, as in torch."""
+    if node.x is not None and node.x and node.x[0] is memory:
+        node.x[0] = memory.copy()
+        node.checks = [c for c in node.checks if c[2] != 0]
     if node.y is not None and np.may_share_memory(node.y, memory):
         node.y = node.y.copy()
 
@@ -106,15 +106,16 @@ def _commit(name, self, other, result):
     self._fn, self._rg = node, True
     info = self._view
     if info is not None and info.root is not None:
-        info.version = self._vc[0]
         _record_view_write(info.root, self, info.chain)
 
 
 def _record_view_write(root, view, chain):
-    """The root's new history after a recorded in-place change of its view (torch's CopySlices)."""
-    old = Tensor._wrap(root.data)
+    """The root's new history after a recorded in-place change of its view (torch's CopySlices). The view's
+    own history is then rebuilt from the root's on next use (its version is stale), as torch does."""
+    old, new = Tensor._wrap(root.data), Tensor._wrap(view.data)
     old._fn, old._rg = root._fn, root._rg
-    result = apply(sh.ViewWrite, old, view, chain=chain)
+    new._fn, new._rg = view._fn, True
+    result = apply(sh.ViewWrite, old, new, chain=chain)
     root._fn, root._rg = result._fn, True
 
 

@@ -154,7 +154,10 @@ class NLL(Op):
 
     @staticmethod
     def forward(x, index, scale, keep, axis, reduction, nan_out=False):
-        picked = np.squeeze(np.take_along_axis(x, index, axis=axis), axis=axis)
+        if x.shape[axis] == 0:  # no classes: every target is ignored (checked by the caller), loss 0
+            picked = np.zeros(np.squeeze(index, axis=axis).shape, dtype=x.dtype)
+        else:
+            picked = np.squeeze(np.take_along_axis(x, index, axis=axis), axis=axis)
         loss = np.where(keep, -scale * picked, 0)
         if reduction == "sum":
             loss = np.sum(loss)
@@ -166,6 +169,8 @@ class NLL(Op):
     def vjp(ctx, g):
         p = ctx.p
         axis = p["axis"]
+        if ctx.saved[axis] == 0:
+            return (np.zeros(ctx.saved, dtype=p["scale"].dtype),)
         dense = np.zeros(ctx.saved, dtype=p["scale"].dtype)
         np.put_along_axis(dense, p["index"], -np.expand_dims(p["scale"], axis), axis=axis)
         picked = np.zeros(ctx.saved, dtype=bool)  # only the kept targets get a gradient (exactly 0 elsewhere)

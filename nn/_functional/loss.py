@@ -255,7 +255,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if reduction == "mean":
         scale, nan_out = _mean_scale(a.sum(dtype=np.float64))
     index = np.expand_dims(index, axis)
-    if eps > 0:  # (eps / C) * w_c at every class of a kept position, on top of (1 - eps) * w_t at the target
+    if n_classes == 0:  # no classes: every target was ignored (checked above), nothing to pick
+        coef = np.zeros(input.data.shape, dtype)
+    elif eps > 0:  # (eps / C) * w_c at every class of a kept position, on top of (1 - eps) * w_t at the target
         b = np.expand_dims(keep.astype(dtype) * dtype.type(scale * eps / max(n_classes, 1)), axis)
         coef = b * (np.ones(n_classes, dtype) if weight is None else weight).reshape(
             (n_classes,) + (1,) * (input.data.ndim - axis - 1))

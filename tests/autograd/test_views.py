@@ -388,3 +388,33 @@ def test_second_order_through_writes_into_views_matches_torch():
         results.append([gx.detach().numpy().copy(), x.grad.numpy().copy(), w.grad.numpy().copy()])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+def _grads_wrt_intermediates(lib, tensor, grad):
+    """autograd.grad of a view after its own in-place change, w.r.t. its base and the view itself."""
+    t1 = tensor(np.array([[0.5, -1.0], [2.0, 3.0]]))
+    t2 = t1.clone()
+    t3 = t2.unsqueeze(0)
+    t3.sub_(t1)
+    t5 = t2 * 1
+    g_base = grad([t3], [t1, t2], [lib.ones(1, 2, 2, dtype=t1.dtype)], allow_unused=True)
+    g_other = grad([t5], [t3], [lib.ones(2, 2, dtype=t1.dtype)], allow_unused=True, retain_graph=True)
+    return [None if g is None else g.detach().numpy().copy() for g in g_base + g_other]
+
+
+@pytest.mark.skipif(torch is None, reason="torch is not installed")
+def test_a_view_changed_in_place_takes_its_history_from_its_base_as_in_torch():
+    ours = _grads_wrt_intermediates(al, lambda a: al.tensor(a, requires_grad=True), al.grad)
+    theirs = _grads_wrt_intermediates(torch, lambda a: torch.tensor(a, requires_grad=True), torch.autograd.grad)
+    assert [g is None for g in ours] == [g is None for g in theirs] == [False, False, True]
+    for a, b in zip(ours[:2], theirs[:2]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_an_in_place_op_whose_other_operand_is_itself_makes_backward_raise_as_torch():
+    x = _al_leaf([1.0, 2.0, 3.0, 4.0])
+    b = x / 1.0
+    v = b.reshape(-1)
+    v *= v                    # the saved 'other' operand is v itself, now changed
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        b.sum().backward()

@@ -702,3 +702,13 @@ def test_no_warnings_in_normal_use():
         F.cross_entropy(t64(np.zeros((2, 3))), const([0, 2])).backward()
         F.binary_cross_entropy(t64([0.0, 1.0]), const([0.0, 1.0])).backward()
         F.binary_cross_entropy_with_logits(t64([1e4, -1e4]), const([0.0, 1.0])).backward()
+
+
+def test_losses_with_zero_classes_and_every_target_ignored_are_zero_or_nan_as_torch():
+    x = al.zeros((1, 0), requires_grad=True)
+    loss = F.nll_loss(x, al.tensor([1]), reduction="none", ignore_index=1)
+    assert loss.tolist() == [0.0]
+    loss.sum().backward()
+    assert x.grad.shape == (1, 0)
+    assert F.nll_loss(al.zeros(0), al.tensor(0), ignore_index=0, reduction="sum").item() == 0.0
+    assert np.isnan(F.cross_entropy(al.zeros((2, 0)), al.tensor([1, 1]), ignore_index=1, label_smoothing=0.5).item())
