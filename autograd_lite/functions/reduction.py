@@ -147,8 +147,10 @@ def _arg(name, fn, input, dim, keepdim):
         if input.data.size == 0:
             raise DimError(f"{name}: cannot reduce an empty input (shape {tuple(input.shape)}) to one index; "
                            "specify the reduction dim with the 'dim' argument")
-        return Tensor._wrap(np.asarray(fn(input.data), dtype=np.int64))
+        out = np.asarray(fn(input.data), dtype=np.int64)
+        return Tensor._wrap(out.reshape((1,) * input.data.ndim) if keepdim else out)
     if input.data.ndim == 0:
+        _single_dim(name, input, dim)
         return Tensor._wrap(np.zeros((), dtype=np.int64))
     axis = _single_dim(name, input, dim)
     _nonempty(name, input, (axis,))

@@ -272,6 +272,11 @@ def pad(input, pad, mode="constant", value=0.0):
         return apply(sh.ConstantPad, input, widths=tuple(widths), value=value)
     if mode not in ("reflect", "replicate", "circular"):
         raise OpError(f"pad: unknown mode {mode!r}; expected 'constant', 'reflect', 'replicate' or 'circular'")
+    sides = len(pad) // 2
+    if ndim not in (sides + 1, sides + 2):
+        raise NotImplementedError(
+            f"pad: {mode} padding of {len(pad)} sizes needs a {sides + 1}-D or {sides + 2}-D input (a batch "
+            f"or a single sample of {sides}-D data, as torch), got shape {input.shape}")
     out = input
     for d, (lo, hi) in enumerate(widths):
         if lo or hi:

@@ -412,3 +412,11 @@ def test_property_float32_var_std_match_float64_at_any_magnitude(exponent, data)
         assert got.dtype == np.float32
         tiny = np.finfo(np.float32).tiny if fn == "std" else 1e-44  # var below float32's normal range
         np.testing.assert_allclose(got, ref.astype(np.float32), rtol=1e-4, atol=tiny)
+
+
+def test_argmax_of_all_elements_with_keepdim_keeps_every_dim_as_torch():
+    x = al.tensor([[1.0, 5.0, 2.0], [0.0, 3.0, 4.0]])
+    assert x.argmax(keepdim=True).shape == (1, 1) and x.argmax(keepdim=True).tolist() == [[1]]
+    assert x.argmin(keepdim=True).tolist() == [[3]]
+    with pytest.raises(IndexError, match=r"argmin: dim 1 is out of range for a tensor of shape \(\)"):
+        al.tensor(1.0).argmin(dim=1)

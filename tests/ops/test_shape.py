@@ -182,10 +182,15 @@ def _join_inputs(stack):
 def _pad_inputs(mode):
     """pad widths (last dim first, as torch) within each mode's limits; negative widths crop (constant)."""
     def fn(d, max_dims, max_side):
-        shape = d(st.shapes(min_dims=1, max_dims=max_dims, max_side=max_side))
+        if mode == "constant":
+            shape = d(st.shapes(min_dims=1, max_dims=max_dims, max_side=max_side))
+            padded = d(hs.integers(1, len(shape)))
+        else:  # torch pads k = 1..3 trailing dims of a (k + 1)-D or (k + 2)-D input in these modes
+            shape = d(st.shapes(min_dims=2, max_dims=min(max(max_dims, 2), 5), max_side=max_side))
+            padded = d(hs.integers(max(1, len(shape) - 2), min(3, len(shape) - 1)))
         x = d(cached_tensors(shape))
         pad = []
-        for size in reversed(shape[len(shape) - d(hs.integers(1, len(shape))):]):
+        for size in reversed(shape[len(shape) - padded:]):
             if mode == "constant":
                 lo = d(hs.integers(-size, 2))
                 hi = d(hs.integers(-(size - max(-lo, 0)), 2))
@@ -432,11 +437,17 @@ def test_setitem_on_a_leaf_that_requires_grad_is_refused():
     ("constant", (-3, 1), [9.0], [0.0, 0.0, 0.0]),
 ])
 def test_pad_by_hand(mode, pad, expected, grad):
-    x = leaf([1.0, 2.0, 3.0])
+    x = leaf([[1.0, 2.0, 3.0]])   # (C=1, W=3): torch's non-constant modes need a channel dim
     out = al.pad(x, pad, mode=mode, value=9.0) if mode == "constant" else al.pad(x, pad, mode=mode)
-    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(out.data, [expected])
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, grad)
+    np.testing.assert_array_equal(x.grad.data, [grad])
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_pad_modes_refuse_the_ranks_torch_refuses(mode):
+    with pytest.raises(NotImplementedError, match=f"pad: {mode} padding of 2 sizes needs a 2-D or 3-D input"):
+        al.pad(leaf([1.0, 2.0, 3.0]), (1, 1), mode=mode)
 
 
 def test_pad_2d_pads_the_last_dims_first():
