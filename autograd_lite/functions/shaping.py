@@ -218,7 +218,28 @@ def normalize_index(index):
 
 def getitem(input, index):
     """input[index]: ints, slices, None, Ellipsis, integer arrays (repeats accumulate in backward), masks."""
-    return apply(sh.GetItem, input, index=normalize_index(index))
+    index = normalize_index(index)
+    split = _ints_first(index)
+    if split is not None:
+        return apply(sh.GetItem, apply(sh.GetItem, input, index=split[0]), index=split[1])
+    return apply(sh.GetItem, input, index=index)
+
+
+def _is_int(part):
+    return isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_))
+
+
+def _ints_first(index):
+    """An index mixing ints and index arrays as two steps, the ints first, as torch applies them (numpy
+    counts an int as an index array there and may move the result's dims elsewhere); None if not mixed."""
+    if not isinstance(index, tuple) or not any(_is_int(p) for p in index):
+        return None
+    arrays = [p for p in index if isinstance(p, np.ndarray)]
+    if not arrays or any(a.dtype == np.bool_ and a.ndim != 1 for a in arrays):
+        return None
+    first = tuple(p if (_is_int(p) or p is None or p is Ellipsis) else slice(None) for p in index)
+    second = tuple(slice(None) if p is None else p for p in index if not _is_int(p))
+    return first, second
 
 
 def index_put(input, index, value):

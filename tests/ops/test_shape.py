@@ -606,3 +606,27 @@ def _summed_to(slot, value_shape):
     lead = slot.ndim - len(core)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(core) if n == 1)
     return slot.sum(axis=axes, keepdims=True).reshape(value_shape)
+
+
+@pytest.mark.parametrize("shape, index, expected_shape", [
+    ((1, 1, 4), lambda L: (0, slice(-1, 0), L.tensor([1])), (0, 1)),
+    ((2, 3, 4), lambda L: ([0, 1], slice(None), 0), (2, 3)),
+    ((2, 3, 4), lambda L: (1, slice(None), [0, 3]), (3, 2)),
+    ((2, 3, 4), lambda L: (None, 1, Ellipsis, [0, 3]), (1, 3, 2)),
+    ((2, 3, 4), lambda L: (L.tensor([1, 0]), 2, slice(1, 3)), (2, 2)),
+])
+def test_ints_mixed_with_index_arrays_apply_first_as_in_torch(shape, index, expected_shape):
+    data = np.arange(float(np.prod(shape))).reshape(shape)
+    x = leaf(data)
+    out = x[index(al)]
+    assert out.shape == expected_shape
+    out.backward(np.ones(out.shape))
+    try:
+        import torch
+    except ImportError:
+        return
+    tx = torch.tensor(data, requires_grad=True)
+    t_out = tx[index(torch)]
+    t_out.backward(torch.ones_like(t_out))
+    np.testing.assert_array_equal(out.data, t_out.detach().numpy())
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
