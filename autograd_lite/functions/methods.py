@@ -135,9 +135,27 @@ def _write(name, self, value):
     self._vc[0] += 1
 
 
+def _check_overlap(name, target, other):
+    """Refuse, as torch does, an in-place write into the array ``target`` from an operand that partly
+    overlaps it (a view of it, say): the result would depend on the order in which elements are written."""
+    if not isinstance(other, Tensor):
+        return
+    b = other.data
+    if target is b or not np.may_share_memory(target, b) or not np.shares_memory(target, b):
+        return
+    same = (target.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            and target.strides == b.strides and target.shape == b.shape)
+    if not same:
+        raise RuntimeError(
+            f"{name}: unsupported operation: some elements of the other operand (shape {other.shape}) and of the "
+            f"elements written in place (shape {target.shape}) refer to the same memory; clone() the other "
+            "operand first")
+
+
 def _inplace(name, fn):
     def method(self, other):
         _check_no_grad_view(name, self, other)
+        _check_overlap(name, self.data, other)
         if _records(self, other):
             _check_recorded(name, self)
             _commit(name, self, other, fn(self, other))
@@ -158,8 +176,19 @@ def _unary_inplace(name, fn):
     return method
 
 
+def _written(self, index):
+    """The elements ``self[index] = ...`` writes (a view for basic indexing; a copy, overlapping nothing,
+    for index arrays)."""
+    try:
+        return self.data[s.normalize_index(index)]
+    except (IndexError, TypeError, ValueError):
+        return self.data
+
+
 def _setitem(self, index, value):
     _check_no_grad_view("setitem", self, value)
+    if isinstance(value, Tensor) and np.may_share_memory(self.data, value.data):
+        _check_overlap("setitem", _written(self, index), value)
     if _records(self, value):
         _check_recorded("setitem", self)
         _commit("setitem", self, value, s.index_put(self, index, value))

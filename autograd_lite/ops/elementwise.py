@@ -244,9 +244,9 @@ class Sign(Op):
 
     @staticmethod
     def forward(a):
-        out = np.sign(a)
+        out = np.asarray(np.sign(a))
         if out.dtype.kind == "f":
-            out[np.isnan(out)] = 0
+            out = np.where(np.isnan(out), out.dtype.type(0), out)
         return out, None
 
     @staticmethod

@@ -257,6 +257,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     index = np.expand_dims(index, axis)
     if n_classes == 0:  # no classes: every target was ignored (checked above), nothing to pick
         coef = np.zeros(input.data.shape, dtype)
+        nan_out = nan_out or eps > 0  # torch's smoothing term divides by the number of classes: 0 / 0
     elif eps > 0:  # (eps / C) * w_c at every class of a kept position, on top of (1 - eps) * w_t at the target
         b = np.expand_dims(keep.astype(dtype) * dtype.type(scale * eps / max(n_classes, 1)), axis)
         coef = b * (np.ones(n_classes, dtype) if weight is None else weight).reshape(

@@ -418,3 +418,18 @@ def test_an_in_place_op_whose_other_operand_is_itself_makes_backward_raise_as_to
     v *= v                    # the saved 'other' operand is v itself, now changed
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         b.sum().backward()
+
+
+def test_an_in_place_op_with_a_partly_overlapping_operand_is_refused_as_torch():
+    b = al.zeros(4)
+    with pytest.raises(RuntimeError, match=r"add_: unsupported operation: some elements of the other operand"):
+        b += b[0]
+    with pytest.raises(RuntimeError, match=r"setitem: unsupported operation"):
+        b[0:2] = b[1:3]
+    b[::2] += b[1::2]          # disjoint elements of one memory: fine, as in torch
+    b.mul_(b)                  # the same elements: fine
+    assert b.tolist() == [0.0] * 4
+
+
+def test_sign_of_a_0d_tensor():
+    assert al.sign(al.tensor(-2.0, requires_grad=True)).item() == -1.0
