@@ -200,6 +200,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction == "mean":
         factor, nan_out = _mean_scale(scale.sum(dtype=np.float64))
         scale = scale * scale.dtype.type(factor)
+        if nan_out:  # kept targets of total weight 0: torch's 0 / 0 reaches their gradient (ignored ones stay 0)
+            scale = np.where(keep, scale.dtype.type(np.nan), scale)
     return apply(lo.NLL, input, index=np.expand_dims(index, axis), scale=scale, keep=keep, axis=axis,
                  reduction="none" if reduction == "none" else "sum", nan_out=nan_out)
 
@@ -271,6 +273,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     else:
         coef = np.zeros(input.data.shape, dtype)
         np.put_along_axis(coef, index, np.expand_dims(a * dtype.type(scale), axis), axis)
+    if nan_out:  # kept targets of total weight 0: torch's 0 / 0 reaches their rows' gradient (ignored ones: 0)
+        coef = np.where(np.expand_dims(keep, axis), dtype.type(np.nan), coef)
     return apply(lo.CrossEntropy, input, coef, axis=axis, reduction=op_reduction, nan_out=nan_out)
 
 

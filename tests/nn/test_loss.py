@@ -712,3 +712,18 @@ def test_losses_with_zero_classes_and_every_target_ignored_are_zero_or_nan_as_to
     assert x.grad.shape == (1, 0)
     assert F.nll_loss(al.zeros(0), al.tensor(0), ignore_index=0, reduction="sum").item() == 0.0
     assert np.isnan(F.cross_entropy(al.zeros((2, 0)), al.tensor([1, 1]), ignore_index=1, label_smoothing=0.5).item())
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_a_mean_over_zero_total_weight_has_nan_gradients_at_kept_targets_and_zero_at_ignored_ones(loss):
+    fn = getattr(F, loss)
+    x = al.randn(2, 3, requires_grad=True)
+    out = fn(x, al.tensor([0, 0]), weight=al.zeros(3))      # kept targets, total weight 0: torch's 0 / 0
+    out.backward()
+    assert np.isnan(out.item())
+    grad = x.grad.numpy()
+    assert np.isnan(grad[:, 0]).all() and (np.isnan(grad).all() if loss == "cross_entropy" else (grad[:, 1:] == 0).all())
+    x = al.randn(2, 3, requires_grad=True)
+    out = fn(x, al.tensor([1, 1]), ignore_index=1)           # every target ignored: no gradient flows
+    out.backward()
+    assert np.isnan(out.item()) and (x.grad.numpy() == 0).all()
