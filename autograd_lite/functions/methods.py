@@ -135,6 +135,16 @@ def _write(name, self, value):
     self._vc[0] += 1
 
 
+def _bounds(array):
+    """The first and one-past-last byte addresses an array spans."""
+    array = np.asarray(array)
+    start = end = array.__array_interface__["data"][0]
+    for n, stride in zip(array.shape, array.strides):
+        reach = (n - 1) * stride
+        start, end = start + min(reach, 0), end + max(reach, 0)
+    return start, end + array.itemsize
+
+
 def _check_overlap(name, target, other):
     """Refuse, as torch does, an in-place write into the array ``target`` from an operand that partly
     overlaps it (a view of it, say): the result would depend on the order in which elements are written."""
@@ -143,12 +153,10 @@ def _check_overlap(name, target, other):
     b = other.data
     if target is b or not np.may_share_memory(target, b) or not np.shares_memory(target, b):
         return
-    same = (target.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-            and target.strides == b.strides and target.shape == b.shape)
-    if not same:
+    if _bounds(target) != _bounds(b):  # the very same elements (x *= x, t[None] = t) are fine
         raise RuntimeError(
             f"{name}: unsupported operation: some elements of the other operand (shape {other.shape}) and of the "
-            f"elements written in place (shape {target.shape}) refer to the same memory; clone() the other "
+            f"elements written in place (shape {np.shape(target)}) refer to the same memory; clone() the other "
             "operand first")
 
 

@@ -433,3 +433,9 @@ def test_an_in_place_op_with_a_partly_overlapping_operand_is_refused_as_torch():
 
 def test_sign_of_a_0d_tensor():
     assert al.sign(al.tensor(-2.0, requires_grad=True)).item() == -1.0
+
+
+def test_assigning_a_tensor_to_a_view_of_its_own_elements_is_fine_as_in_torch():
+    t = al.tensor(-1.0, requires_grad=True).softmax(-1)
+    t[None] = t
+    assert t.item() == 1.0
