@@ -194,6 +194,10 @@ def _written(self, index):
 
 
 def _setitem(self, index, value):
+    split = s._ints_first(s.normalize_index(index))
+    if split is not None:  # ints mixed with index arrays: through the view the ints select, as torch
+        _setitem(s.getitem(self, split[0]), split[1], value)
+        return
     _check_no_grad_view("setitem", self, value)
     if isinstance(value, Tensor) and np.may_share_memory(self.data, value.data):
         _check_overlap("setitem", _written(self, index), value)

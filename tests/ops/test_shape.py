@@ -630,3 +630,17 @@ def test_ints_mixed_with_index_arrays_apply_first_as_in_torch(shape, index, expe
     t_out.backward(torch.ones_like(t_out))
     np.testing.assert_array_equal(out.data, t_out.detach().numpy())
     np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+
+
+def test_setitem_with_ints_mixed_with_index_arrays_writes_where_torch_writes():
+    x = leaf(np.arange(24.0).reshape(2, 3, 4))
+    v = leaf(np.full((3, 2), 7.0))
+    y = x * 1
+    y[1, :, al.tensor([0, 3])] = v * 2          # torch's result shape for this index is (3, 2)
+    (y * y).sum().backward()
+    assert y[1].tolist()[0] == [14.0, 13.0, 14.0, 14.0]
+    np.testing.assert_array_equal(x.grad.data[1, 0], [0.0, 26.0, 28.0, 0.0])
+    np.testing.assert_array_equal(v.grad.data, np.full((3, 2), 56.0))
+    z = al.zeros(2, 3, 4)
+    z[1, :, [0, 3]] = al.ones(3, 2)
+    assert z.sum().item() == 6.0
