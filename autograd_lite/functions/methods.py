@@ -32,13 +32,18 @@ def _leaf_error(name, self):
         "grad mode is on; wrap the update in `with autograd_lite.no_grad():` (as optimizers do)")
 
 
+def _check_writeable(name, array):
+    """Refuse a write into an expand/broadcast view (its elements share memory); writing nothing is fine."""
+    if not np.asarray(array).flags.writeable and np.size(array):
+        raise RuntimeError(f"{name}: this tensor's memory is read-only (an expand/broadcast view whose elements "
+                           "share memory); call .clone() first")
+
+
 def _check_recorded(name, self):
     """Refuse the recorded in-place updates that torch refuses (instead of silently not updating memory)."""
     if self.grad_fn is None and self._rg:
         raise _leaf_error(name, self)
-    if not self.data.flags.writeable:
-        raise RuntimeError(f"{name}: this tensor's memory is read-only (an expand/broadcast view); "
-                           "call .clone() first")
+    _check_writeable(name, self.data)
     info = self._view
     if info is not None and info.root is not None and info.root._fn is None and info.root._rg:
         raise RuntimeError(
@@ -97,7 +102,8 @@ def _commit(name, self, other, result):
     memory = self.data
     for node in _new_nodes(result, self, other):
         _private_saved(node, memory)
-    np.copyto(memory, result.data)
+    if memory.size:
+        np.copyto(memory, result.data)
     self._vc[0] += 1
     node = result._fn
     if node.y is not None:  # the op saved its output: that output now lives in self's memory
@@ -124,11 +130,10 @@ def _write(name, self, value):
     if value.shape != self.data.shape:
         raise OpError(f"{name}: the result has shape {value.shape} but the tensor updated in place has "
                       f"shape {self.data.shape}; in-place ops cannot change a tensor's shape")
-    if not self.data.flags.writeable:
-        raise RuntimeError(f"{name}: this tensor's memory is read-only (an expand/broadcast view); "
-                           "call .clone() first")
+    _check_writeable(name, self.data)
     try:
-        np.copyto(self.data, value, casting="same_kind")
+        if self.data.size:
+            np.copyto(self.data, value, casting="same_kind")
     except TypeError:
         raise TypeError(f"{name}: a result of dtype {value.dtype} cannot be stored in place in a tensor of "
                         f"dtype {self.data.dtype}") from None
@@ -205,13 +210,12 @@ def _setitem(self, index, value):
         _check_recorded("setitem", self)
         _commit("setitem", self, value, s.index_put(self, index, value))
         return
-    if not self.data.flags.writeable:
-        raise RuntimeError("setitem: this tensor's memory is read-only (an expand/broadcast view); "
-                           "call .clone() first")
+    _check_writeable("setitem", _written(self, index))
     index = s.normalize_index(index)
     value = value.data if isinstance(value, Tensor) else value
     try:
-        self.data[index] = value
+        if np.size(_written(self, index)):
+            self.data[index] = value
     except (IndexError, ValueError, TypeError) as err:
         raise type(err)(f"setitem: {err} (tensor of shape {self.shape}, index {index!r})") from None
     self._vc[0] += 1

@@ -271,7 +271,8 @@ class ViewWrite(Op):
         region = outside
         for op, params in chain:
             region = op.forward(region, **params)[0]
-        region[...] = False
+        if region.size:  # (an empty expand view is read-only, and covers nothing)
+            region[...] = False
         return base, outside
 
     @staticmethod

@@ -439,3 +439,13 @@ def test_assigning_a_tensor_to_a_view_of_its_own_elements_is_fine_as_in_torch():
     t = al.tensor(-1.0, requires_grad=True).softmax(-1)
     t[None] = t
     assert t.item() == 1.0
+
+
+def test_writing_nothing_into_an_expanded_view_is_fine_and_writing_something_is_refused():
+    t = al.ones(1, 1, 2, requires_grad=True) * 1
+    empty = t.expand((0, -1, 2))
+    empty.mul_(empty)
+    t2 = (al.ones(4) * 1).expand((2, 4))
+    t2[al.tensor([], dtype=al.int64), 0] = al.zeros(0)
+    with pytest.raises(RuntimeError, match="mul_: this tensor's memory is read-only"):
+        t2.mul_(2)
