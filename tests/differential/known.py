@@ -14,6 +14,18 @@ KNOWN = [
      "loop passes it (small tensors); here it always passes"),
     ("relu6 / grad", "torch inconsistency", "as hardtanh"),
     ("gelu / forward-nan", "torch inconsistency", "gelu(+inf) is NaN in torch's vectorised kernel; inf here"),
+    ("abs / grad-nan", "documented difference", "an inf/NaN incoming gradient at x = 0 or NaN gives 0 here"),
+    ("l1_loss / grad-nan", "documented difference", "as abs"),
+    ("amax / grad-nan", "documented difference", "an inf incoming gradient at non-maximal elements gives 0 here"),
+    ("amin / grad-nan", "documented difference", "as amax"),
+    ("conv2d / forward-nan", "documented difference", "padding zeros times an infinite weight give NaN here; "
+     "torch skips the padding"),
+    ("conv2d / grad-nan", "documented difference", "as conv2d / forward-nan"),
+    ("var / grad2-nan", "torch inconsistency", "var of a 0-d tensor: torch's gradient has no graph (no second "
+     "order); here the second derivative over one element is NaN as for a 1-element vector in torch"),
+    ("var(correction) / grad2-nan", "torch inconsistency", "as var / grad2-nan"),
+    ("adaptive_avg_pool2d / forward", "float rounding", "windows mixing +-1e30 with small values: the sum's "
+     "order decides what cancels (numpy's pairwise sum vs torch's loop)"),
     # not in issue 8: a documented limitation (grouped convolution is not implemented; it raises a clear error)
     ("conv2d / raises", "not in issue 8: documented limitation", "conv2d with groups > 1 is not implemented"),
 ]
