@@ -309,9 +309,17 @@ def apply(op, *inputs, **params):
         out = np.asarray(out)
     enabled = _state.enabled
     result = _record(op, inputs, arrays, out, saved, params) if record and enabled else Tensor._wrap(out)
-    if op.view and isinstance(inputs[0], Tensor) and (out.size == 0 or np.may_share_memory(out, arrays[0])):
+    if op.view and isinstance(inputs[0], Tensor) and _views_memory(out, arrays[0]):
         _link_view(result, inputs[0], op, params, enabled)  # (input 0 is an array for constants in vjps)
     return result
+
+
+def _views_memory(out, array):
+    """True if the view op's result is a view of ``array``'s memory (an empty one too; index arrays copy)."""
+    if np.may_share_memory(out, array):
+        return True
+    base = out.base
+    return out.size == 0 and base is not None and (base is array or base is array.base)
 
 
 class _ViewInfo:

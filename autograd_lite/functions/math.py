@@ -96,7 +96,19 @@ def _binary(op, policy="wrap"):
 add = _binary(ew.Add)
 sub = subtract = _binary(ew.Sub)
 mul = multiply = _binary(ew.Mul)
-div = divide = true_divide = _binary(ew.Div, policy="float")
+_divide = _binary(ew.Div, policy="float")
+
+
+def div(input, other):
+    """Elementwise true division with broadcasting; ``number / tensor`` is ``number * reciprocal(tensor)``,
+    as torch computes it (the reciprocal saves its output, so the tensor may change afterwards)."""
+    if (isinstance(input, (int, float)) and not isinstance(input, bool) and isinstance(other, Tensor)
+            and other.data.dtype.kind == "f"):
+        return mul(apply(ew.Reciprocal, other), input)
+    return _divide(input, other)
+
+
+divide = true_divide = div
 maximum = _binary(ew.Maximum)
 minimum = _binary(ew.Minimum)
 

@@ -236,6 +236,24 @@ class Abs(Op):
         return (masked(ctx.xp, kept, (x != 0) & (x == x)),)
 
 
+class Reciprocal(Op):
+    """1 / x; saves its output (not x), so that x may change afterwards, as in torch's ``c / x``."""
+
+    name = "reciprocal"
+    saves_x = False
+    saves_y = True
+
+    @staticmethod
+    def forward(a):
+        with np.errstate(divide="ignore"):
+            return np.reciprocal(a), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        y = ctx.y
+        return (-(g * (y * y)),)
+
+
 class Sign(Op):
     """-1, 0 or 1 per element (0 at NaN, as torch); piecewise constant, so its gradient is exactly 0."""
 

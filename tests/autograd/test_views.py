@@ -235,7 +235,20 @@ def _p_saved_factor_then_changed(lib, x, w):
     return y.sum()
 
 
-PROGRAMS = [_p_constant_factor_then_changed, _p_saved_factor_then_changed, _p_base_then_view, _p_siblings, _p_view_of_view, _p_setitem_through_view, _p_exp_through_transpose,
+def _p_reciprocal_then_changed(lib, x, w):
+    b = x * 1
+    y = -1.5 / b                                   # torch: reciprocal (saves its output) times -1.5
+    b.clamp_(min=-0.5, max=0.5)
+    return y.sum() + (b * w).sum()
+
+
+def _p_empty_mask_of_a_leaf_then_in_place(lib, x, w):
+    picked = x[lib.tensor([False] * 6)]            # index arrays copy: not a view of the leaf
+    picked.mul_(2)
+    return x.sum() + picked.sum()
+
+
+PROGRAMS = [_p_reciprocal_then_changed, _p_empty_mask_of_a_leaf_then_in_place, _p_constant_factor_then_changed, _p_saved_factor_then_changed, _p_base_then_view, _p_siblings, _p_view_of_view, _p_setitem_through_view, _p_exp_through_transpose,
             _p_base_after_view_write, _p_unsqueeze_write, _p_saved_then_changed, _p_saved_output_then_changed,
             _p_inplace_exp_twice, _p_linear_view_write, _p_transpose_view_refused, _p_detach_write]
 
@@ -257,7 +270,7 @@ def test_view_and_in_place_programs_match_torch(program):
     import types
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(6), rng.standard_normal(6)
-    al_lib = types.SimpleNamespace(nn=nn, ones=al.ones)
+    al_lib = types.SimpleNamespace(nn=nn, ones=al.ones, tensor=al.tensor)
     ours = _run(al_lib, lambda a: al.tensor(a, requires_grad=True), program, x, w)
     theirs = _run(torch, lambda a: torch.tensor(a, requires_grad=True), program, x, w)
     assert ours[0] == theirs[0], (ours, theirs)
