@@ -62,16 +62,8 @@ def _shape(name, size):
 
 
 def _dtype(name, dtype):
-    """``dtype`` as a numpy dtype that tensors support (float, int, uint8, bool); None stays None."""
-    if dtype is None:
-        return None
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{name}: dtype must be a dtype such as al.float32 or al.int64, got {dtype!r}") from None
-    if dtype.kind not in "fiub":
-        raise TypeError(f"{name}: unsupported dtype {dtype}; expected a floating, integer or bool dtype")
-    return dtype
+    """``dtype`` checked (see dtypes.check_dtype)."""
+    return dtypes.check_dtype(name, dtype)
 
 
 def _float_dtype(dtype, name="tensor"):

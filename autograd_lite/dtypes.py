@@ -57,3 +57,16 @@ def check_fits(name, values, dtype):
     if outside.any():
         raise OpError(f"{name}: value {array[outside].flat[0]} cannot be converted to type {dtype} without "
                       f"overflow (range [{info.min}, {info.max}])")
+
+
+def check_dtype(name, dtype):
+    """``dtype`` as a numpy dtype that tensors support (float, int, uint8, bool); None stays None."""
+    if dtype is None:
+        return None
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name}: dtype must be a dtype such as al.float32 or al.int64, got {dtype!r}") from None
+    if dtype.kind not in "fiub":
+        raise TypeError(f"{name}: unsupported dtype {dtype}; expected a floating, integer or bool dtype")
+    return dtype

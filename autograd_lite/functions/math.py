@@ -200,12 +200,7 @@ def matmul(input, other):
 
 def astype(input, dtype):
     """The tensor in another dtype; differentiable between floating dtypes."""
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"astype: dtype must be a dtype such as al.float32 or al.int64, got {dtype!r}") from None
-    if dtype.kind not in "fiub":
-        raise TypeError(f"astype: unsupported dtype {dtype}; expected a floating, integer or bool dtype")
+    dtype = dtypes.check_dtype("astype", dtype)
     if input.data.dtype == dtype:
         return input
     if input.requires_grad and dtype.kind != "f":
