@@ -150,15 +150,21 @@ def _bounds(array):
     return start, end + array.itemsize
 
 
-def _check_overlap(name, target, other):
+def _check_overlap(name, target, other, same_layout=True):
     """Refuse, as torch does, an in-place write into the array ``target`` from an operand that partly
-    overlaps it (a view of it, say): the result would depend on the order in which elements are written."""
+    overlaps it (a view of it, say): the result would depend on the order in which elements are written.
+    The very same elements are fine: the same array layout for an op (x *= x), the same span for setitem
+    (t[None] = t)."""
     if not isinstance(other, Tensor):
         return
     b = other.data
     if target is b or not np.may_share_memory(target, b) or not np.shares_memory(target, b):
         return
-    if _bounds(target) != _bounds(b):  # the very same elements (x *= x, t[None] = t) are fine
+    if same_layout:
+        same = _bounds(target) == _bounds(b) and target.shape == b.shape and target.strides == b.strides
+    else:
+        same = _bounds(target) == _bounds(b)
+    if not same:
         raise RuntimeError(
             f"{name}: unsupported operation: some elements of the other operand (shape {other.shape}) and of the "
             f"elements written in place (shape {np.shape(target)}) refer to the same memory; clone() the other "
@@ -205,7 +211,7 @@ def _setitem(self, index, value):
         return
     _check_no_grad_view("setitem", self, value)
     if isinstance(value, Tensor) and np.may_share_memory(self.data, value.data):
-        _check_overlap("setitem", _written(self, index), value)
+        _check_overlap("setitem", _written(self, index), value, same_layout=False)
     if _records(self, value):
         _check_recorded("setitem", self)
         _commit("setitem", self, value, s.index_put(self, index, value))

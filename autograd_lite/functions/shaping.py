@@ -197,6 +197,9 @@ def _index_part(part):
     """An index piece as numpy understands it; arrays are copied so that a later in-place change of the
     index tensor cannot redirect the gradient."""
     if isinstance(part, Tensor):
+        if part.data.dtype.kind not in "iub":
+            raise IndexError(f"getitem: tensors used as indices must be integer or bool tensors, got dtype "
+                             f"{part.data.dtype} (shape {part.shape})")
         return part.data.copy()
     if isinstance(part, np.ndarray):
         return part.copy()
@@ -300,9 +303,14 @@ def pad(input, pad, mode="constant", value=0.0):
             f"or a single sample of {sides}-D data, as torch), got shape {input.shape}")
     out = input
     for d, (lo, hi) in enumerate(widths):
-        if lo or hi:
-            if lo < 0 or hi < 0:
-                raise OpError(f"pad: negative padding is only supported in 'constant' mode, got {pad}")
-            index = sh.pad_index(input.data.shape[d], lo, hi, mode)
+        if lo or hi:  # negative widths crop the padded index, as torch's reflect/replicate/circular do
+            size = input.data.shape[d]
+            if max(-lo, 0) + max(-hi, 0) >= size + max(lo, 0) + max(hi, 0):
+                raise OpError(f"pad: the padding {pad} leaves nothing of dim {d} of shape {input.shape}")
+            if mode == "circular" and (lo < 0 or hi < 0):
+                raise NotImplementedError(f"pad: negative widths in 'circular' mode are not implemented here, "
+                                          f"got {pad}; crop with slicing first")
+            index = sh.pad_index(size, max(lo, 0), max(hi, 0), mode)
+            index = index[max(-lo, 0):len(index) - max(-hi, 0)]
             out = apply(sh.GetItem, out, index=(slice(None),) * d + (index,))
     return apply(Clone, out) if out is input else out
