@@ -462,3 +462,9 @@ def test_writing_nothing_into_an_expanded_view_is_fine_and_writing_something_is_
     t2[al.tensor([], dtype=al.int64), 0] = al.zeros(0)
     with pytest.raises(RuntimeError, match="mul_: this tensor's memory is read-only"):
         t2.mul_(2)
+
+
+def test_expand_to_the_same_shape_is_a_writeable_view_as_in_torch():
+    x = al.ones(2, 3) * 1
+    x.expand(2, 3).mul_(3)
+    assert x.tolist() == [[3.0] * 3] * 2
