@@ -196,16 +196,17 @@ def _unary_inplace(name, fn):
 
 
 def _written(self, index):
-    """The elements ``self[index] = ...`` writes (a view for basic indexing; a copy, overlapping nothing,
-    for index arrays)."""
+    """The elements ``self[index] = ...`` writes (``index`` normalised): a view for basic indexing, a copy
+    (overlapping nothing) for index arrays."""
     try:
-        return self.data[s.normalize_index(index)]
+        return self.data[index]
     except (IndexError, TypeError, ValueError):
         return self.data
 
 
 def _setitem(self, index, value):
-    split = s._ints_first(s.normalize_index(index))
+    index = s.normalize_index(index)
+    split = s._ints_first(index)
     if split is not None:  # ints mixed with index arrays: through the view the ints select, as torch
         _setitem(s.getitem(self, split[0]), split[1], value)
         return
@@ -216,12 +217,12 @@ def _setitem(self, index, value):
         _check_recorded("setitem", self)
         _commit("setitem", self, value, s.index_put(self, index, value))
         return
-    _check_writeable("setitem", _written(self, index))
-    index = s.normalize_index(index)
+    if not self.data.flags.writeable:  # an expand view: refused unless the index selects nothing
+        _check_writeable("setitem", _written(self, index))
+        return
     value = value.data if isinstance(value, Tensor) else value
     try:
-        if np.size(_written(self, index)):
-            self.data[index] = value
+        self.data[index] = value
     except (IndexError, ValueError, TypeError) as err:
         raise type(err)(f"setitem: {err} (tensor of shape {self.shape}, index {index!r})") from None
     self._vc[0] += 1
