@@ -204,12 +204,49 @@ def _written(self, index):
         return self.data
 
 
+def _region_shape(self, index):
+    """The shape of ``self[index]``, found on a zero-stride stand-in (no copy of self's data)."""
+    try:
+        return np.broadcast_to(np.empty((), dtype=np.int8), self.shape)[index].shape
+    except (IndexError, TypeError, ValueError):
+        return None
+
+
+def _drop_leading_ones(self, index, value):
+    """torch's copy rule: a value may carry extra leading dims of size 1 (``t[0] = x[None]``)."""
+    if not isinstance(value, Tensor) or value.ndim == 0 or value.shape[0] != 1:
+        return value
+    region = _region_shape(self, index)
+    if region is None or value.ndim <= len(region):
+        return value
+    extra = value.ndim - len(region)
+    if any(n != 1 for n in value.shape[:extra]):
+        return value
+    return s.reshape(value, value.shape[extra:])
+
+
+def _check_same_tensor(self, index, value):
+    """Refuse, as torch's index_put_, a value that is the written tensor itself (``t[mask] = t``)."""
+    arrays = any(isinstance(i, np.ndarray) for i in (index if isinstance(index, tuple) else (index,)))
+    if not arrays or not isinstance(value, Tensor):
+        return
+    same = value is self or (value.data.size and value.data.shape == self.data.shape
+                             and _bounds(value.data) == _bounds(self.data)
+                             and np.shares_memory(value.data, self.data))
+    if same:
+        raise RuntimeError(
+            "setitem: unsupported operation: the value is the very tensor written to (shape "
+            f"{self.shape}), whose elements an index array may write in any order; clone() the value first")
+
+
 def _setitem(self, index, value):
     index = s.normalize_index(index)
     split = s._ints_first(index)
     if split is not None:  # ints mixed with index arrays: through the view the ints select, as torch
         _setitem(s.getitem(self, split[0]), split[1], value)
         return
+    _check_same_tensor(self, index, value)
+    value = _drop_leading_ones(self, index, value)
     _check_no_grad_view("setitem", self, value)
     if isinstance(value, Tensor) and np.may_share_memory(self.data, value.data):
         _check_overlap("setitem", _written(self, index), value, same_layout=False)

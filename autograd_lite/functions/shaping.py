@@ -301,16 +301,38 @@ def pad(input, pad, mode="constant", value=0.0):
         raise NotImplementedError(
             f"pad: {mode} padding of {len(pad)} sizes needs a {sides + 1}-D or {sides + 2}-D input (a batch "
             f"or a single sample of {sides}-D data, as torch), got shape {input.shape}")
+    _check_pad_sizes(mode, input.shape, widths, sides, pad)
     out = input
     for d, (lo, hi) in enumerate(widths):
-        if lo or hi:  # negative widths crop the padded index, as torch's reflect/replicate/circular do
-            size = input.data.shape[d]
-            if max(-lo, 0) + max(-hi, 0) >= size + max(lo, 0) + max(hi, 0):
-                raise OpError(f"pad: the padding {pad} leaves nothing of dim {d} of shape {input.shape}")
-            if mode == "circular" and (lo < 0 or hi < 0):
-                raise NotImplementedError(f"pad: negative widths in 'circular' mode are not implemented here, "
-                                          f"got {pad}; crop with slicing first")
-            index = sh.pad_index(size, max(lo, 0), max(hi, 0), mode)
-            index = index[max(-lo, 0):len(index) - max(-hi, 0)]
+        if lo or hi:
+            index = _pad_source(mode, input.data.shape[d], lo, hi, d, pad, input.shape)
             out = apply(sh.GetItem, out, index=(slice(None),) * d + (index,))
     return apply(Clone, out) if out is input else out
+
+
+def _check_pad_sizes(mode, shape, widths, sides, pad):
+    """torch's size rules: reflect and replicate need every dim but the batch dim non-empty; no padded dim
+    may end up negative, and for reflect and replicate not all of them empty."""
+    batched = len(shape) == sides + 2
+    if mode != "circular" and 0 in shape[1 if batched else 0:]:
+        raise OpError(f"pad: {mode} padding needs non-empty dims (except a batch dim), got shape {shape}")
+    out = [n + lo + hi for n, (lo, hi) in zip(shape[-sides:], widths[-sides:])]
+    if min(out) < 0 or (mode != "circular" and max(out) == 0):
+        raise OpError(f"pad: the padding {pad} is too large a crop for shape {shape}: the padded dims would "
+                      f"have sizes {tuple(out)}")
+
+
+def _pad_source(mode, size, lo, hi, d, pad, shape):
+    """Source index of each output position along dim d for a non-constant mode, as torch: reflect and
+    replicate crop their padded index where a width is negative; circular crops first and then wraps
+    around what is left."""
+    if mode != "circular":
+        index = sh.pad_index(size, max(lo, 0), max(hi, 0), mode)
+        return index[max(-lo, 0):len(index) - max(-hi, 0)]
+    if lo > size or hi > size:
+        raise OpError(f"pad: circular padding of ({lo}, {hi}) wraps around more than once for dim {d} of "
+                      f"shape {shape} (at most {size})")
+    start, kept = max(-lo, 0), size - max(-lo, 0) - max(-hi, 0)
+    if kept <= 0 and size + lo + hi > 0:
+        raise OpError(f"pad: circular padding {pad} crops all of dim {d} of shape {shape}")
+    return start + (np.arange(size + lo + hi) - max(lo, 0)) % kept

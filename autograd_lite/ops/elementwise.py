@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..dtypes import as_floating
-from .base import Op, OpError, data_of, masked
+from .base import Op, OpError, data_of, masked, numpy_namespace
 
 
 def _shape(a):
@@ -162,6 +162,9 @@ class PowScalar(Op):
     def forward(a, exponent):
         if a.dtype.kind in "biu" and (isinstance(exponent, float) or exponent < 0):
             a = as_floating(a)
+        if exponent == -0.5:  # torch computes rsqrt: NaN at -inf, -inf at -0 (numpy's pow: 0 and inf)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.reciprocal(np.sqrt(a)), None
         return np.power(a, exponent), None
 
     @staticmethod
@@ -174,6 +177,8 @@ class PowScalar(Op):
             return (g * (a * 2.0),)
         if p == 1:
             return (g,)
+        if p == 0.5 and isinstance(a, np.ndarray):  # a ** -0.5 as the forward computes it (rsqrt)
+            return (g * (PowScalar.forward(a, -0.5)[0] * 0.5),)
         return (g * (a ** (p - 1) * float(p)),)
 
 
@@ -567,3 +572,98 @@ class Erf(Op):
     def vjp(ctx, g):
         (x,) = ctx.x
         return (g * (ctx.xp.exp(-(x * x)) * (2.0 / math.sqrt(math.pi))),)
+
+
+# ---- smooth activations with torch's gradient formulas -----------------------------------------------------
+# silu and gelu as single ops whose vjp is ``g * f'(x)`` with f' as one factor, as torch's kernels compute
+# it: a composition (x * sigmoid(x), ...) distributes g over several terms, so an infinite incoming gradient
+# at x = 0 meets x * inf = NaN where torch gives inf.
+_SQRT_HALF = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_BETA = math.sqrt(2.0 / math.pi)
+_TANH_KAPPA = 0.044715
+
+
+def _gelu_slopes(xp, x, order):
+    """gelu'(x) = Phi(x) + x phi(x), gelu''(x) = phi(x) (2 - x^2)."""
+    phi = xp.exp(x * x * -0.5) * _INV_SQRT_2PI
+    if order == 1:
+        return (xp.apply(Erf, x * _SQRT_HALF) + 1.0) * 0.5 + x * phi
+    return phi * (2.0 - x * x)
+
+
+def _gelu_tanh_slopes(xp, x, order):
+    """Slopes of 0.5 x (1 + tanh(b (x + k x^3))), as torch's gelu_backward(approximate='tanh')."""
+    t = xp.apply(Tanh, (x + x * x * x * _TANH_KAPPA) * _TANH_BETA)
+    sech2 = 1.0 - t * t
+    inner1 = (x * x * (3.0 * _TANH_KAPPA) + 1.0) * _TANH_BETA
+    if order == 1:
+        return (t + 1.0) * 0.5 + x * 0.5 * sech2 * inner1
+    inner2 = x * (6.0 * _TANH_KAPPA * _TANH_BETA)
+    return sech2 * inner1 - x * t * sech2 * inner1 * inner1 + x * 0.5 * sech2 * inner2
+
+
+_SLOPES = {"gelu": _gelu_slopes, "gelu_tanh": _gelu_tanh_slopes}
+
+
+def _gelu_tanh_forward(x):
+    return 0.5 * x * (1.0 + np.tanh(_TANH_BETA * (x + _TANH_KAPPA * x * x * x)))
+
+
+_FORWARD = {
+    "gelu": lambda x: 0.5 * x * (1.0 + _erf_numpy(x * x.dtype.type(_SQRT_HALF))),
+    "gelu_tanh": _gelu_tanh_forward,
+}
+
+
+class Silu(Op):
+    """x sigmoid(x); the vjp is torch's (g s)(1 + x (1 - s)), recorded as that composition under create_graph
+    (torch's infinitely_differentiable_silu_backward), so second derivatives match torch's too."""
+
+    name = "silu"
+
+    @staticmethod
+    def forward(x):
+        x = as_floating(x)
+        return x * Sigmoid.forward(x)[0], None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        s = ctx.xp.apply(Sigmoid, x)
+        return (g * s * (x * (1.0 - s) + 1.0),)
+
+
+class SmoothActivation(Op):
+    """gelu(x) = x Phi(x) (``kind='gelu'``) or its tanh approximation (``kind='gelu_tanh'``)."""
+
+    name = "gelu"
+
+    @staticmethod
+    def forward(x, kind):
+        x = as_floating(x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.asarray(_FORWARD[kind](x), dtype=x.dtype), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (ctx.xp.apply(SmoothActivationBackward, g, ctx.x[0], kind=ctx.p["kind"]),)
+
+
+class SmoothActivationBackward(Op):
+    """g * f'(x) for a SmoothActivation; its own vjp: u * f'(x) to g and u * g * f''(x) to x."""
+
+    name = "smooth_activation_backward"
+
+    @staticmethod
+    def forward(g, x, kind):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return g * _SLOPES[kind](numpy_namespace, x, 1), None
+
+    @staticmethod
+    def vjp(ctx, u):
+        g, x = ctx.x
+        xp, kind = ctx.xp, ctx.p["kind"]
+        gg = xp.apply(SmoothActivationBackward, u, x, kind=kind) if ctx.needs[0] else None
+        gx = u * g * _SLOPES[kind](xp, x, 2) if ctx.needs[1] else None
+        return gg, gx

@@ -22,7 +22,8 @@ import numpy as np
 from .base import Op, OpError, data_of, masked, numpy_namespace
 from .reduce import _max_shift
 
-BCE_EPSILON = 1e-12  # torch's EPSILON in binary_cross_entropy_backward
+BCE_EPSILON = float(np.float32(1e-12))  # torch's EPSILON in binary_cross_entropy_backward (a float constant)
+BCE_DOUBLE_EPSILON = 1e-12  # torch's eps in binary_cross_entropy_double_backward (a double)
 
 
 def _is_array(a):
@@ -213,15 +214,46 @@ class BinaryCrossEntropy(Op):
             g = g * w
         gx = gt = None
         if ctx.needs[0]:
-            denom = x * (1.0 - x)
-            small = data_of(denom) < BCE_EPSILON
-            if np.any(small):
-                denom = xp.where(small, BCE_EPSILON, denom)
-            gx = g * (x - t) / denom
+            gx = xp.apply(BinaryCrossEntropyBackward, g, x, t)
         if ctx.needs[1]:  # -logit(x), as torch's binary_cross_entropy_target_backward
             with np.errstate(divide="ignore"):
                 gt = g * (_log1p(xp, -x) - xp.log(x))
         return gx, gt
+
+
+def _clamped_variance(xp, x, eps=BCE_EPSILON):
+    """max(x (1 - x), eps): torch's divisor in the gradient of binary_cross_entropy."""
+    denom = x * (1.0 - x)
+    small = data_of(denom) < eps
+    return xp.where(small, eps, denom) if np.any(small) else denom
+
+
+class BinaryCrossEntropyBackward(Op):
+    """g (x - t) / max(x (1 - x), eps), the input gradient of binary_cross_entropy; its own vjp is torch's
+    binary_cross_entropy_double_backward, whose x-derivative (x^2 - 2xt + t) / ((x + eps)^2 (1 - x + eps)^2)
+    stays finite and exact at x = 0 and 1 (the derivative of the clamped quotient would be g / eps there)."""
+
+    name = "binary_cross_entropy_backward"
+
+    @staticmethod
+    def forward(g, x, t):
+        with np.errstate(invalid="ignore"):
+            return g * (x - t) / _clamped_variance(numpy_namespace, x), None
+
+    @staticmethod
+    def vjp(ctx, u):
+        g, x, t = ctx.x
+        xp = ctx.xp
+        gg = gx = gt = None
+        if ctx.needs[0]:
+            gg = xp.apply(BinaryCrossEntropyBackward, u, x, t)
+        if ctx.needs[1]:
+            num = x * x - x * t * 2.0 + t
+            eps = BCE_DOUBLE_EPSILON
+            gx = u * g * num / ((x + eps) ** 2 * (1.0 - x + eps) ** 2)
+        if ctx.needs[2]:
+            gt = -(u * g) / _clamped_variance(xp, x, BCE_DOUBLE_EPSILON)
+        return gg, gx, gt
 
 
 class BinaryCrossEntropyWithLogits(Op):

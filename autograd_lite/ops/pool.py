@@ -459,8 +459,8 @@ class AdaptiveAvgPool2d(Op):
 
     @staticmethod
     def forward(x, output_size):
-        if x.ndim != 4 or any(n == 0 for n in x.shape[1:]):
-            raise OpError(f"adaptive_avg_pool2d: expected a non-empty 3D or 4D (batch mode) tensor, got "
+        if x.ndim != 4 or 0 in x.shape[2:]:
+            raise OpError(f"adaptive_avg_pool2d: expected a 3D or 4D (batch mode) tensor with non-empty H and W, got "
                           f"shape {x.shape}")
         if x.dtype.kind != "f":
             raise OpError(f"adaptive_avg_pool2d: expected a floating point input, got dtype {x.dtype}")

@@ -130,9 +130,10 @@ def _variance(x, axis, keepdims, correction, root):
 
 
 def _dof_factor(n, correction):
-    """2 / (n - correction), or inf when that is not positive (torch: the gradient is then NaN or inf)."""
+    """2 / (n - correction) as torch's var_backward: inf at zero degrees of freedom, negative (not clamped,
+    unlike the forward's divisor) when the correction exceeds n."""
     dof = n - correction
-    return 2.0 / dof if dof > 0 else np.inf
+    return 2.0 / dof if dof != 0 else np.inf
 
 
 class Var(Op):

@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from autograd_lite.functions.math import leaky_relu, relu, sigmoid, tanh, where
+from autograd_lite.functions.math import leaky_relu, relu, where
 from autograd_lite.functions.methods import _inplace
-from autograd_lite.ops.elementwise import Elu, Erf, Softplus
+from autograd_lite.ops.elementwise import Elu, Silu, SmoothActivation, Softplus
 from autograd_lite.tensor import Tensor, apply
 
 __all__ = ["relu_", "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_", "gelu", "silu",
@@ -72,19 +72,17 @@ def elu_(input, alpha=1.0):
 def gelu(input, approximate="none"):
     """x * Phi(x) with Phi the standard normal CDF (``approximate='none'``, via erf), or torch's tanh
     approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (``approximate='tanh'``)."""
-    if approximate == "none":
-        return input * (apply(Erf, input * (1.0 / math.sqrt(2.0))) + 1.0) * 0.5
-    if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
-        return input * (tanh(inner) + 1.0) * 0.5
+    if approximate in ("none", "tanh"):
+        kind = "gelu" if approximate == "none" else "gelu_tanh"
+        return apply(SmoothActivation, input, kind=kind)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def silu(input, inplace=False):
     """input * sigmoid(input) (also called swish)."""
     if inplace:
-        return _in_place("silu_", lambda a: a * sigmoid(a), input)
-    return input * sigmoid(input)
+        return _in_place("silu_", lambda a: apply(Silu, a), input)
+    return apply(Silu, input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):

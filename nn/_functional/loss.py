@@ -148,6 +148,9 @@ def _index_targets(name, input, target, weight, ignore_index, prob_ok):
     axis = _class_axis(name, input)
     n_classes = x.shape[axis]
     t = target.data
+    if n_classes == 0 and x.ndim > 2 and 0 not in x.shape[2:]:  # torch refuses this too (a size mismatch)
+        raise ValueError(f"{name}: an input of shape {x.shape} has no classes but non-empty spatial dims "
+                         f"{x.shape[2:]}; nothing can be picked for targets of shape {t.shape}")
     expected = x.shape[:axis] + x.shape[axis + 1:]
     if t.dtype.kind not in "iu" or t.shape != expected:
         what = ("class indices (an integer tensor) of shape "
@@ -178,9 +181,10 @@ def _target_weights(index, keep, weight, dtype):
 
 
 def _mean_scale(total):
-    """1 / total, or 0 with a NaN result when nothing is counted (torch: mean over no target is NaN)."""
+    """1 / total (of any sign: weights may be negative), or 0 with a NaN result when the total is 0 (torch:
+    a mean over no target is NaN)."""
     total = float(total)
-    return (1.0 / total, False) if total > 0 else (0.0, True)
+    return (1.0 / total, False) if total != 0 else (0.0, True)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,

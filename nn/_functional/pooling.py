@@ -137,14 +137,14 @@ def adaptive_avg_pool2d(input, output_size):
     """Average pooling of (N, C, H, W) or (C, H, W) to a given (oh, ow) (an int, or a pair whose None
     entries keep the input's size), with torch's windows [floor(i*H/oh), ceil((i+1)*H/oh))."""
     x, batched = _batched("adaptive_avg_pool2d", input)
-    if any(n == 0 for n in x.shape[1:]):
-        raise OpError(f"adaptive_avg_pool2d: expected input to have non-zero size for non-batch dimensions, "
-                      f"but input has shape {tuple(input.shape)}")
     H, W = x.shape[2:]
     oh, ow = _adaptive_size(output_size, (H, W))
-    if (oh, ow) == (1, 1):
-        out = mean(x, dim=(2, 3), keepdim=True)
-    elif oh and ow and H % oh == 0 and W % ow == 0:  # equal windows: plain average pooling
+    if (oh, ow) == (1, 1):  # a mean, as torch computes it (NaN for an empty H or W, not an error)
+        return _unbatched(mean(x, dim=(2, 3), keepdim=True), batched)
+    if H == 0 or W == 0:
+        raise OpError(f"adaptive_avg_pool2d: expected input to have non-zero size for non-batch dimensions, "
+                      f"but input has shape {tuple(input.shape)}")
+    if x.numel() and oh and ow and H % oh == 0 and W % ow == 0:  # equal windows: plain average pooling
         k = (H // oh, W // ow)
         out = apply(pool.AvgPool2d, x, kernel=k, stride=k, padding=(0, 0), ceil_mode=False,
                     count_include_pad=True, divisor_override=None)

@@ -287,6 +287,8 @@ def gen_reduce(g):
     a = g.operand()
     nd = len(g.shape_of(a))
     keep = g.pick([False, True])
+    # torch's var/std of a 0-d tensor differ from those of a 1-element vector: a signature of their own
+    label = f"{name} of 0-d" if nd == 0 and name[:3] in ("var", "std") else name
     if name in ("max()", "min()"):
         return g.emit(name, f"L.{name[:3]}({{0}})", [a])
     if name in ("softmax", "log_softmax"):
@@ -303,16 +305,16 @@ def gen_reduce(g):
     if name == "var(correction)":
         d = dim_arg(g, nd, allow_tuple=True)
         c = g.pick([0, 1, 2])
-        return g.emit(name, f"{{0}}.var(dim={d}, correction={c}, keepdim={keep})", [a])
+        return g.emit(label, f"{{0}}.var(dim={d}, correction={c}, keepdim={keep})", [a])
     if name == "std(unbiased)":
         d = dim_arg(g, nd, allow_tuple=True)
         u = g.pick([True, False])
-        return g.emit(name, f"L.std({{0}}, dim={d}, unbiased={u}, keepdim={keep})", [a])
+        return g.emit(label, f"L.std({{0}}, dim={d}, unbiased={u}, keepdim={keep})", [a])
     d = dim_arg(g, nd, allow_none=name != "logsumexp", allow_tuple=True)
     if d is None:
         expr = g.pick([f"{{0}}.{name}()", f"L.{name}({{0}})"])
-        return g.emit(name, expr, [a])
-    g.emit(name, f"L.{name}({{0}}, dim={d}, keepdim={keep})", [a])
+        return g.emit(label, expr, [a])
+    g.emit(label, f"L.{name}({{0}}, dim={d}, keepdim={keep})", [a])
 
 
 def _reshape_target(g, shape):
@@ -406,7 +408,10 @@ def gen_pad(g):
     widths = tuple(g.pick([0, 1, 2, -1]) for _ in range(2 * n))
     mode = g.pick(["constant", "constant", "constant", "reflect", "replicate", "circular"])
     extra = f", value={g.pick([0.0, 1.5, -2.0])}" if mode == "constant" else ""
-    g.emit(f"pad({mode})", f"F.pad({{0}}, {widths!r}, mode={mode!r}{extra})", [a])
+    pairs = list(zip(widths[::2], widths[1::2]))
+    mixed = mode == "circular" and any(min(p) < 0 < max(p) for p in pairs)
+    label = "pad(circular, crop and wrap)" if mixed else f"pad({mode})"  # torch reads freed memory there
+    g.emit(label, f"F.pad({{0}}, {widths!r}, mode={mode!r}{extra})", [a])
 
 
 def _index(g, shape):
@@ -791,7 +796,7 @@ def _check_forward(program, got, ref):
         r, v = ref.values[k], got.values[k]
         if _is_tensor(r) != _is_tensor(v):
             out.append(Disagreement(step.name, "type", k, f"{type(v).__name__} vs torch {type(r).__name__}"))
-            continue
+            return out  # the first disagreeing step only, as below
         if not _is_tensor(r):
             continue
         same_r = tuple(r is ref.values[a] for a in step.args)
@@ -804,7 +809,7 @@ def _check_forward(program, got, ref):
         (r_shape, r_dtype, r_rg, r_val), (v_shape, v_dtype, v_rg, v_val) = ref.snaps[k], got.snaps[k]
         if r_shape != v_shape:
             out.append(Disagreement(step.name, "shape", k, f"shape {v_shape} vs torch {r_shape}"))
-            continue
+            return out
         if r_dtype != v_dtype:
             out.append(Disagreement(step.name, "dtype", k, f"dtype {v_dtype} vs torch {r_dtype}"))
         if r_rg != v_rg:

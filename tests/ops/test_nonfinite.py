@@ -42,8 +42,12 @@ AL = Lib(al, F, al.grad)
 TORCH = Lib(torch, TF, torch.autograd.grad)
 
 
-def case(name, fn, inputs=SPECIAL, second=True):
-    return pytest.param(fn, inputs, second, id=name)
+def case(name, fn, inputs=SPECIAL, second=True, seed=1.0):
+    """``seed``: the cotangent of the first gradient (an inf one tests how g enters the vjp's formula)."""
+    return pytest.param(fn, inputs, second, seed, id=name)
+
+
+PROBABILITIES = [0.0, 1.0, 0.5, 1e-7, 1.0 - 1e-7, 0.3]
 
 
 CASES = [
@@ -68,6 +72,21 @@ CASES = [
     case("pow_3", lambda L, x: x ** 3),
     case("pow_minus_1", lambda L, x: x ** -1),
     case("pow_minus_half", lambda L, x: x ** -0.5, POSITIVE_EDGE),
+    case("pow_half_negative", lambda L, x: x ** 0.5),  # torch: sqrt and rsqrt (NaN at -inf, -inf at -0)
+    case("pow_minus_half_negative", lambda L, x: x ** -0.5),
+    case("silu_inf_gradient", lambda L, x: L.F.silu(x), seed=INF),
+    case("silu_minus_inf_gradient", lambda L, x: L.F.silu(x), seed=-INF),
+    case("gelu", lambda L, x: L.F.gelu(x), [0.0, -0.0, 1.0, -1.0, 2.5, -2.5, -INF, NAN, 0.3]),
+    case("gelu_inf_gradient", lambda L, x: L.F.gelu(x), [0.0, 1.0, -1.0, 2.5, -2.5, -INF, NAN], seed=INF),
+    case("gelu_tanh", lambda L, x: L.F.gelu(x, approximate="tanh")),
+    case("gelu_tanh_inf_gradient", lambda L, x: L.F.gelu(x, approximate="tanh"), seed=-INF),
+    # torch's double backward (x^2 - 2xt + t) / ((x + eps)^2 (1 - x + eps)^2) at the clamped ends
+    case("binary_cross_entropy_target_0", lambda L, x: L.F.binary_cross_entropy(
+        x, L.const([0.0] * 6, x), reduction="none"), PROBABILITIES),
+    case("binary_cross_entropy_target_1", lambda L, x: L.F.binary_cross_entropy(
+        x, L.const([1.0] * 6, x), reduction="none"), PROBABILITIES),
+    case("binary_cross_entropy_target_half", lambda L, x: L.F.binary_cross_entropy(
+        x, L.const([0.5] * 6, x), weight=L.const([2.0] * 6, x), reduction="none"), PROBABILITIES),
     # second order: torch's where in the first derivative leaks 0 * log(0) = NaN at base 0 (we give 0)
     case("pow_tensor_exponent", lambda L, x: L.pow(L.const([0.0, 0.0, 2.0, -1.0, 0.5, 0.0, 2.0, 0.5, 1.0], x), x),
          second=False),
@@ -97,6 +116,9 @@ CASES = [
     case("sum", lambda L, x: L.sum(x, 1), ROWS),
     case("mean", lambda L, x: L.mean(x, 1), ROWS),
     case("var", lambda L, x: L.var(x, 1), ROWS),
+    # a correction above the count: torch's gradient divides by n - correction < 0 (the forward by 0)
+    case("var_correction_above_count", lambda L, x: L.var(x[:, :1], 1, correction=2), ROWS),
+    case("var_correction_at_count", lambda L, x: L.var(x[:, :2], 1, correction=2), ROWS),
     case("std", lambda L, x: L.std(x, 1), [[1.0, 2.0, 3.0], [2.0, 2.0, 2.0], [INF, 1.0, 2.0], [NAN, 0.0, 1.0]]),
     case("max_pool2d", lambda L, x: L.F.max_pool2d(x.reshape(1, 1, 3, 3), 2, stride=1),
          [1.0, NAN, 0.0, -INF, 2.0, 2.0, INF, 0.0, -1.0], second=False),
@@ -107,11 +129,12 @@ CASES = [
 ]
 
 
-def _run(lib, fn, values, dtype, second):
-    """(forward, first gradient, second gradient or None) of fn at ``values`` with an all-ones cotangent."""
+def _run(lib, fn, values, dtype, second, seed=1.0):
+    """(forward, first gradient, second gradient or None) of fn at ``values`` with the cotangent ``seed``
+    everywhere (and 1 for the second gradient)."""
     x = lib.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
     y = fn(lib, x)
-    ones = lib.tensor(np.ones(tuple(y.shape), dtype=dtype))
+    ones = lib.tensor(np.full(tuple(y.shape), seed, dtype=dtype))
     (g,) = lib.grad(y, x, grad_outputs=ones, create_graph=second)
     gg = None
     if second:
@@ -140,10 +163,10 @@ def assert_same(what, ours, theirs, dtype):
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::UserWarning")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("fn, values, second", CASES)
-def test_matches_torch_at_special_values(fn, values, second, dtype):
-    ours = _run(AL, fn, values, dtype, second)
-    theirs = _run(TORCH, fn, values, dtype, second)
+@pytest.mark.parametrize("fn, values, second, seed", CASES)
+def test_matches_torch_at_special_values(fn, values, second, seed, dtype):
+    ours = _run(AL, fn, values, dtype, second, seed)
+    theirs = _run(TORCH, fn, values, dtype, second, seed)
     for what, a, b in zip(("forward", "gradient", "second derivative"), ours, theirs):
         if a is not None or b is not None:
             assert_same(what, a, b, dtype)
@@ -237,8 +260,8 @@ def _first_gradient(lib, fn, values, dtype, pattern):
 @pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::UserWarning")
 @pytest.mark.parametrize("pattern", [[INF, 1.0, NAN], [1.0, -INF], [NAN]], ids=["inf1nan", "1-inf", "nan"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("fn, values, second", [c for c in CASES if c.id in SELECTING])
-def test_nonfinite_incoming_gradient_matches_torch(fn, values, second, dtype, pattern):
+@pytest.mark.parametrize("fn, values, second, seed", [c for c in CASES if c.id in SELECTING])
+def test_nonfinite_incoming_gradient_matches_torch(fn, values, second, seed, dtype, pattern):
     ours = _first_gradient(AL, fn, values, dtype, pattern)
     theirs = _first_gradient(TORCH, fn, values, dtype, pattern)
     assert_same("gradient", ours, theirs, dtype)

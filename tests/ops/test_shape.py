@@ -187,6 +187,8 @@ def _pad_inputs(mode):
             padded = d(hs.integers(1, len(shape)))
         else:  # torch pads k = 1..3 trailing dims of a (k + 1)-D or (k + 2)-D input in these modes
             shape = d(st.shapes(min_dims=2, max_dims=min(max(max_dims, 2), 5), max_side=max_side))
+            if mode != "circular":  # torch: reflect and replicate need non-empty dims (but a batch dim)
+                shape = tuple(max(n, 1) for n in shape)
             padded = d(hs.integers(max(1, len(shape) - 2), min(3, len(shape) - 1)))
         x = d(cached_tensors(shape))
         pad = []
@@ -533,9 +535,9 @@ ERRORS = [  # (call, error type, message; "..." stands for any text)
     (lambda: al.pad(_x(2, 3), (3, 0), mode="reflect"), OpError,
      "pad: reflect padding of (3, 0) is too large for a dim of size 3 (at most 2)"),
     (lambda: al.pad(_x(2, 3), (0, 4), mode="circular"), OpError,
-     "pad: circular padding of (0, 4) is too large for a dim of size 3 (at most 3)"),
-    (lambda: al.pad(_x(2, 3), (-1, 0), mode="circular"), NotImplementedError,
-     "pad: negative widths in 'circular' mode are not implemented here"),
+     "pad: circular padding of (0, 4) wraps around more than once for dim 1 of shape (2, 3) (at most 3)"),
+    (lambda: al.pad(_x(2, 3), (-2, -1), mode="replicate"), OpError,
+     "pad: the padding (-2, -1) is too large a crop for shape (2, 3): the padded dims would have sizes (0,)"),
     (lambda: al.pad(_x(2, 3), (1, 1), mode="wrap"), OpError, "pad: unknown mode 'wrap'"),
     (lambda: al.pad(_x(2, 3), (-2, -2)), OpError, "pad: cropping (-2, -2) is larger than dim 1 of shape (2, 3)"),
     (lambda: al.pad(_x(3), (-4, 2)), OpError, "pad: cropping (-4, 2) is larger than dim 0 of shape (3,)"),
@@ -646,9 +648,22 @@ def test_setitem_with_ints_mixed_with_index_arrays_writes_where_torch_writes():
     assert z.sum().item() == 6.0
 
 
-@pytest.mark.parametrize("mode", ["reflect", "replicate"])
-@pytest.mark.parametrize("pad", [(-1, 1), (2, -1), (-1, -1), (1, -2), (-2, 3), (0, -1)])
+def test_circular_padding_crops_first_then_wraps_what_is_left():
+    x = leaf(np.arange(4.0).reshape(1, 1, 4))
+    out = al.pad(x, (-1, 3), mode="circular")  # keeps [1, 2, 3], then wraps 3 more on the right
+    assert out.data.tolist() == [[[1.0, 2.0, 3.0, 1.0, 2.0, 3.0]]]
+    out.backward(np.ones(out.shape))
+    assert x.grad.data.tolist() == [[[0.0, 2.0, 2.0, 2.0]]]
+    assert al.pad(x, (-2, -2), mode="circular").shape == (1, 1, 0)
+    with pytest.raises(OpError, match=r"pad: circular padding \(-4, 1\) crops all of dim 2"):
+        al.pad(x, (-4, 1), mode="circular")
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pad", [(-1, 1), (2, -1), (-1, -1), (1, -2), (-2, 3), (0, -1), (-1, 2, -1, 0)])
 def test_negative_widths_crop_in_reflect_and_replicate_modes_as_torch(mode, pad):
+    if mode == "circular" and any(min(p) < 0 < max(p) for p in zip(pad[::2], pad[1::2])):
+        pad = tuple(min(p, 0) for p in pad)  # torch reads freed memory for circular crop-and-wrap
     data = np.arange(10.0).reshape(1, 2, 5)
     x = leaf(data)
     out = al.pad(x, pad, mode=mode)

@@ -1,0 +1,98 @@
+"""Edge cases found by the differential test (tests/differential), each pinned to torch's behaviour: the
+expected values are written out, so these run without torch too."""
+
+import math
+
+import numpy as np
+import pytest
+
+import autograd_lite as al
+import nn.functional as F
+from autograd_lite.ops.base import OpError
+
+
+# ---- setitem ---------------------------------------------------------------------------------------------
+def test_setitem_value_may_carry_extra_leading_ones_as_torch():
+    t = al.zeros(2, 3)
+    t[0] = al.ones(1, 1, 3)
+    assert t.tolist() == [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
+    s = al.tensor([-1.0])
+    s[-1] = al.tensor([5.0])  # a (1,) value into a 0-d slot
+    assert s.tolist() == [5.0]
+    m = al.zeros(2)
+    m[al.tensor([True, False])] = al.ones(1, 1)
+    assert m.tolist() == [1.0, 0.0]
+    with pytest.raises((ValueError, TypeError), match="setitem"):  # a (2, 1) value for one element
+        m[al.tensor([True, False])] = al.ones(2, 1)
+
+
+def test_setitem_extra_leading_ones_keep_the_gradient():
+    x = al.ones(1, 3, requires_grad=True)
+    t = al.zeros(2, 3) * 1
+    t[0] = x * 2
+    t.sum().backward()
+    assert x.grad.tolist() == [[2.0, 2.0, 2.0]]
+
+
+@pytest.mark.parametrize("shape", [(2,), (2, 0)])
+def test_setitem_through_an_index_array_refuses_the_tensor_itself_as_value(shape):
+    t = al.zeros(shape) * 1
+    with pytest.raises(RuntimeError, match="setitem: unsupported operation: the value is the very tensor"):
+        t[al.tensor([True, True])] = t
+    with pytest.raises(RuntimeError, match="the value is the very tensor"):
+        t[al.tensor([1, 0])] = t
+    t[al.tensor([True, False])] = t[1:]  # another view: fine, as torch
+    t[:] = t  # basic indexing: the same elements, fine
+
+
+# ---- reductions and losses ---------------------------------------------------------------------------------
+def test_var_gradient_divides_by_n_minus_correction_even_when_negative():
+    x = al.tensor([1.0, 2.0], dtype=al.float64, requires_grad=True)
+    y = x.var(correction=3)
+    assert math.isinf(y.item())  # the forward divides by max(n - correction, 0) = 0
+    y.backward(al.tensor(-0.66, dtype=al.float64))
+    np.testing.assert_allclose(x.grad.numpy(), [-0.66, 0.66])  # 2 / (2 - 3) * g * (x - mean)
+    one = al.tensor([1.0], dtype=al.float64, requires_grad=True)
+    one.var(correction=2).backward()
+    assert one.grad.tolist() == [0.0]  # 2 / (1 - 2) * 0, not 0 / 0
+
+
+def test_nll_mean_divides_by_a_negative_total_weight():
+    x = al.tensor([[math.nan, -1.0]])
+    loss = F.nll_loss(x, al.tensor([1]), weight=al.tensor([-1.0, -1.0]), ignore_index=0)
+    assert loss.item() == 1.0  # -(w x) / w; NaN at the unpicked class does not reach it
+
+
+def test_cross_entropy_refuses_zero_classes_with_non_empty_spatial_dims():
+    target = al.zeros(2, 2, dtype=al.int64)
+    for fn in (F.cross_entropy, F.nll_loss):
+        with pytest.raises(ValueError, match=r"an input of shape \(2, 0, 2\) has no classes"):
+            fn(al.zeros(2, 0, 2), target, ignore_index=0, reduction="none")
+    assert F.cross_entropy(al.zeros(2, 0, 0), al.zeros(2, 0, dtype=al.int64), reduction="none").shape == (2, 0)
+
+
+# ---- pooling and padding ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape, out", [((0, 1, 1), (0, 3, 3)), ((1, 0, 1, 1), (1, 0, 3, 3)),
+                                        ((2, 0, 4, 6), (2, 0, 1, 2)), ((0, 3, 5), (0, 1, 2))])
+def test_adaptive_avg_pool2d_accepts_empty_batch_and_channels(shape, out):
+    x = al.zeros(shape, requires_grad=True)
+    y = F.adaptive_avg_pool2d(x, out[-2:])
+    assert y.shape == out
+    y.sum().backward()
+    assert x.grad.shape == shape
+
+
+def test_adaptive_avg_pool2d_to_one_is_a_mean_even_over_nothing():
+    y = F.adaptive_avg_pool2d(al.zeros(1, 0, 1), 1)  # (C=1, H=0, W=1): torch's mean path gives NaN
+    assert y.shape == (1, 1, 1) and math.isnan(y.item())
+    with pytest.raises(OpError, match="non-zero size for non-batch dimensions"):
+        F.adaptive_avg_pool2d(al.zeros(1, 0, 1), 3)
+
+
+def test_replicate_padding_may_empty_one_padded_dim_but_not_all():
+    x = al.tensor([[[0.0, 1.0]]])
+    assert F.pad(x, (-1, -1, 2, 0), mode="replicate").shape == (1, 3, 0)
+    with pytest.raises(OpError, match="too large a crop"):
+        F.pad(x, (-1, -1), mode="replicate")
+    with pytest.raises(OpError, match="needs non-empty dims"):
+        F.pad(al.zeros(2, 0, 3), (1, 1), mode="reflect")
