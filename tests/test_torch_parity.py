@@ -63,7 +63,9 @@ def _tensor(lib, array, requires_grad=False):
 
 def _numpy(t):
     if isinstance(t, torch.Tensor):
-        return np.array(t.detach().numpy(force=True))  # force: torch may return a lazy ZeroTensor
+        if t._is_zerotensor():  # torch may return a lazy ZeroTensor, whose numpy(force=True) can segfault
+            return np.zeros(tuple(t.shape), dtype=str(t.dtype).replace("torch.", ""))
+        return np.array(t.detach().numpy(force=True))
     return np.array(t.detach().numpy())
 
 

@@ -227,8 +227,11 @@ def _drop_leading_ones(self, index, value):
 
 def _check_same_tensor(self, index, value):
     """Refuse, as torch's index_put_, a value that is the written tensor itself (``t[mask] = t``)."""
-    arrays = any(isinstance(i, np.ndarray) for i in (index if isinstance(index, tuple) else (index,)))
+    parts = index if isinstance(index, tuple) else (index,)
+    arrays = [i for i in parts if isinstance(i, np.ndarray)]
     if not arrays or not isinstance(value, Tensor):
+        return
+    if value.data.size == 1 and all(a.dtype == bool for a in arrays):  # torch: masked_fill with its item
         return
     same = value is self or (value.data.size and value.data.shape == self.data.shape
                              and _bounds(value.data) == _bounds(self.data)

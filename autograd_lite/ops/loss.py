@@ -65,6 +65,20 @@ def _expand_for_none(xp, g, reduction, axis):
     return xp.expand_dims(g, axis) if reduction == "none" else g
 
 
+def _counted(shape, axis, targets):
+    """Where torch multiplies a weight into log_softmax even when the weight is 0 (so 0 * NaN = NaN): the
+    target class of each kept position, or every class of a kept position with label smoothing.
+    ``targets``: None (soft targets: nowhere), or (index along axis, keep mask, smoothing)."""
+    out = np.zeros(shape, dtype=bool)
+    if targets is None:
+        return out
+    index, keep, smoothing = targets
+    if smoothing:
+        return out | np.expand_dims(keep, axis)
+    np.put_along_axis(out, index, np.expand_dims(keep, axis), axis=axis)
+    return out
+
+
 class CrossEntropy(Op):
     """-sum over ``axis`` of coef * log_softmax(x); per position (reduction 'none') or summed ('sum').
 
@@ -76,15 +90,16 @@ class CrossEntropy(Op):
     name = "cross_entropy"
 
     @staticmethod
-    def forward(x, coef, axis, reduction, nan_out=False):
+    def forward(x, coef, axis, reduction, nan_out=False, targets=None):
         if x.dtype.kind != "f":
             raise OpError(f"cross_entropy: input must be floating point logits, got dtype {x.dtype}")
         lsm = _log_softmax(x, axis)
         if np.isfinite(lsm).all():
             prod = coef * lsm
-        else:  # a -inf logit: 0 * -inf is 0 here (that class has no weight in the loss)
+        else:  # 0 * -inf or 0 * NaN is 0 where a class takes no part in the loss (see _counted)
             with np.errstate(invalid="ignore"):
-                prod = np.where(coef == 0, 0, coef * lsm).astype(lsm.dtype, copy=False)
+                skip = (coef == 0) & ~_counted(x.shape, axis, targets)
+                prod = np.where(skip, 0, coef * lsm).astype(lsm.dtype, copy=False)
         loss = -prod.sum() if reduction == "sum" else -prod.sum(axis=axis)
         if nan_out:
             loss = np.full(np.shape(loss), np.nan)

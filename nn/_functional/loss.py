@@ -279,7 +279,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         np.put_along_axis(coef, index, np.expand_dims(a * dtype.type(scale), axis), axis)
     if nan_out:  # kept targets of total weight 0: torch's 0 / 0 reaches their rows' gradient (ignored ones: 0)
         coef = np.where(np.expand_dims(keep, axis), dtype.type(np.nan), coef)
-    return apply(lo.CrossEntropy, input, coef, axis=axis, reduction=op_reduction, nan_out=nan_out)
+    return apply(lo.CrossEntropy, input, coef, axis=axis, reduction=op_reduction, nan_out=nan_out,
+                 targets=(index, keep, eps > 0))
 
 
 def _cross_entropy_probs(input, target, weight, axis, n_classes, reduction, eps):

@@ -28,6 +28,8 @@ runnable reproducer (both libraries side by side). ``--ops`` restricts the op se
 
 import argparse
 import math
+import os
+import pickle
 import sys
 import time
 import warnings
@@ -564,7 +566,8 @@ def gen_conv(g):
     bias = g.fresh((out,)) if g.coin(2) else None
     args = [x, w] + ([bias] if bias is not None else [])
     b = ", {2}" if bias is not None else ", None"
-    g.emit("conv2d", f"F.conv2d({{0}}, {{1}}{b}, stride={stride!r}, padding={padding!r}, dilation={dilation!r}, "
+    label = "conv2d(no input channels)" if c == 0 else "conv2d"  # torch's result has no output channels
+    g.emit(label, f"F.conv2d({{0}}, {{1}}{b}, stride={stride!r}, padding={padding!r}, dilation={dilation!r}, "
            f"groups={groups})", args)
 
 
@@ -718,6 +721,8 @@ class Disagreement:
 
 def _np(t):
     if isinstance(t, torch.Tensor):
+        if t._is_zerotensor():  # torch 2.13's numpy(force=True) of a ZeroTensor (a grad2 result) segfaults
+            return np.zeros(tuple(t.shape), dtype=_dtype_name(t))
         return t.detach().numpy(force=True)
     if isinstance(t, al.Tensor):
         return np.asarray(t.detach().numpy())
@@ -764,8 +769,16 @@ def _is_tensor(v):
     return isinstance(v, (torch.Tensor, al.Tensor))
 
 
+_TRACE = os.environ.get("AL_DIFFTEST_TRACE")  # a file that holds the program being checked (for crashes)
+
+
 def check(program):
     """All disagreements between autograd_lite and torch on this program (empty list: they agree)."""
+    if _TRACE:
+        with open(_TRACE, "w") as fh:
+            fh.write(reproducer(program) + "\n")
+        with open(_TRACE + ".pkl", "wb") as fh:
+            pickle.dump(replace(program, _code=None), fh)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         ref, got = execute(program, "torch"), execute(program, "al")

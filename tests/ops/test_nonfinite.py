@@ -148,7 +148,9 @@ def _run(lib, fn, values, dtype, second, seed=1.0):
 def _numpy(t):
     if isinstance(t, al.Tensor):
         return np.asarray(t.data)
-    return t.detach().numpy(force=True)  # (force: torch may hand back a ZeroTensor)
+    if t._is_zerotensor():  # torch may hand back a ZeroTensor, whose numpy(force=True) can segfault (0-d)
+        return np.zeros(tuple(t.shape), dtype=str(t.dtype).replace("torch.", ""))
+    return t.detach().numpy(force=True)
 
 
 def assert_same(what, ours, theirs, dtype):
