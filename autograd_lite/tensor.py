@@ -356,6 +356,15 @@ def _link_view(view, base, op, params, tracks):
     mem_root._views.add(view)
 
 
+def as_own_base(t):
+    """``t``, the result of a view op on an intermediate nobody else holds, made a tensor of its own (torch
+    returns a new tensor there, e.g. an unbatched conv's output, not a view): an in-place change of it then
+    rebases no hidden root, and its own history stays its own."""
+    if t._view is not None:  # (the unreachable root keeps t in its registry of views: harmless)
+        t._view, t._vc = None, [t._vc[0]]
+    return t
+
+
 def _refresh(view):
     """Rebuild a view's history from its root's current one after its memory changed in place (torch
     regenerates a view's grad_fn the same way), so that gradients flow through the new values."""

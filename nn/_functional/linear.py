@@ -8,7 +8,8 @@ import numpy as np
 
 from autograd_lite.ops.base import OpError
 from autograd_lite.ops.linalg import Linear
-from autograd_lite.tensor import Tensor, apply
+from autograd_lite.functions.shaping import is_contiguous, reshape
+from autograd_lite.tensor import Tensor, apply, as_own_base
 
 __all__ = ["linear"]
 
@@ -48,4 +49,14 @@ def linear(input, weight, bias=None):
                       + " must have the same dtype; convert with .float() or .double()")
     if input.dtype.kind != "f":
         raise OpError(f"linear: expected floating point tensors, got dtype {input.dtype}")
-    return apply(Linear, input, weight, bias)
+    out = apply(Linear, input, weight, bias)
+    if bias is not None and input.ndim != 2 and is_contiguous(input):
+        return _as_torch_view(out)
+    return out
+
+
+def _as_torch_view(out):
+    """torch computes a contiguous 1-D or N-D input with a bias as one addmm on a 2-D result and returns a
+    view of it; so does this (it decides what an in-place change through another view rebases)."""
+    hidden = as_own_base(reshape(out, (int(np.prod(out.shape[:-1])), out.shape[-1])))
+    return reshape(hidden, out.shape)

@@ -20,7 +20,7 @@ from autograd_lite.functions.reduction import mean
 from autograd_lite.functions.shaping import reshape
 from autograd_lite.ops import pool
 from autograd_lite.ops.base import OpError
-from autograd_lite.tensor import Tensor, apply
+from autograd_lite.tensor import Tensor, apply, as_own_base
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "interpolate"]
 
@@ -64,7 +64,7 @@ def _batched(name, input, kinds="f"):
 
 
 def _unbatched(t, batched):
-    return t if batched else reshape(t, t.shape[1:])
+    return t if batched else as_own_base(reshape(t, t.shape[1:]))
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

@@ -21,9 +21,24 @@ KNOWN = [
     ("conv2d / forward-nan", "documented difference", "padding zeros times an infinite weight give NaN here; "
      "torch skips the padding"),
     ("conv2d / grad-nan", "documented difference", "as conv2d / forward-nan"),
-    ("var / grad2-nan", "torch inconsistency", "var of a 0-d tensor: torch's gradient has no graph (no second "
-     "order); here the second derivative over one element is NaN as for a 1-element vector in torch"),
-    ("var(correction) / grad2-nan", "torch inconsistency", "as var / grad2-nan"),
+    *[(f"{op} of 0-d / {kind}", "torch inconsistency", "var/std of a 0-d tensor: torch's gradient differs "
+       "from the one it gives the 1-element vector (-inf at NaN, NaN at a finite value, no second-order "
+       "graph); here a 0-d tensor gets exactly the 1-element vector's values (checked against torch)")
+      for op in ("var", "std", "var(correction)", "std(unbiased)") for kind in ("grad", "grad-nan", "grad2",
+                                                                               "grad2-nan")],
+    ("elu / grad-nan", "torch inconsistency", "at NaN torch's vectorised elu_backward gives NaN, its scalar "
+     "loop (tensors of fewer than 8 or 16 elements) passes the gradient; here it always passes"),
+    ("conv2d(no input channels) / shape", "torch bug", "a convolution over zero input channels: torch returns "
+     "zero output channels (ignoring the weight's count and the bias); here (N, C_out, Ho, Wo) holding the "
+     "bias, the sum over no channels"),
+    *[(f"pad(circular, crop and wrap) / {kind}", "torch bug", "circular padding with a negative width on one "
+       "side and a positive one on the other: torch reads uninitialised memory (values like 4.7e-310); here "
+       "the cropped part is wrapped") for kind in ("forward", "forward-nan", "grad", "grad-nan", "raises")],
+    *[(f"second order at inf/NaN/1e+-30 / {kind}", "formula-dependent", "second derivatives in programs whose "
+       "values include inf, NaN or 1e+-30: which of 0, NaN or round-off comes out depends on the order in which "
+       "a double-backward formula multiplies its factors (torch's own scalar and vectorised kernels differ "
+       "there); first derivatives at such values follow torch (tests/ops/test_nonfinite.py)")
+      for kind in ("grad2", "grad2-nan", "grad2-none")],
     ("adaptive_avg_pool2d / forward", "float rounding", "windows mixing +-1e30 with small values: the sum's "
      "order decides what cancels (numpy's pairwise sum vs torch's loop)"),
     # not in issue 8: a documented limitation (grouped convolution is not implemented; it raises a clear error)
