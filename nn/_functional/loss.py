@@ -306,6 +306,9 @@ def _cross_entropy_probs(input, target, weight, axis, n_classes, reduction, eps)
 
 
 def _binary_args(name, input, target, weight, reduction_args):
+    """Checked arguments of the binary cross-entropies. Mixed float dtypes as torch: binary_cross_entropy
+    refuses them; the logits version computes in the target's dtype (torch's result has the target's dtype,
+    whichever is wider)."""
     reduction = _reduction(name, *reduction_args)
     input = _floating_input(name, input)
     target = _tensor(name, "target", target)
@@ -313,7 +316,13 @@ def _binary_args(name, input, target, weight, reduction_args):
         raise ValueError(f"{name}: target shape {target.shape} must be the same as the input shape "
                          f"{input.shape}")
     if target.data.dtype != input.data.dtype:
-        target = m.astype(target, input.data.dtype)
+        if name == "binary_cross_entropy" and target.data.dtype.kind == "f":
+            raise TypeError(f"{name}: the target's dtype {target.data.dtype} differs from the input's "
+                            f"{input.data.dtype}; convert one with .float() or .double()")
+        if name == "binary_cross_entropy_with_logits" and target.data.dtype.kind == "f":
+            input = m.astype(input, target.data.dtype)
+        else:
+            target = m.astype(target, input.data.dtype)
     weight = _constant(name, "weight", weight, input.data.dtype)
     if weight is not None:
         _check_broadcast(name, "weight", weight.shape, input.shape)

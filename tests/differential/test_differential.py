@@ -165,3 +165,15 @@ def test_known_signatures_name_their_issue_item():
     for entry in KNOWN:
         pattern, item, why = entry
         assert " / " in pattern and item and why, entry
+
+
+def test_harness_classifies_our_exact_zero_against_torch_nan_as_documented():
+    p = _program("float64", [[0.0, 2.0]], [("abs", "L.abs({0})", [0]), ("/ scalar", "{0} / 0", [1])])
+    assert (P.EXACT_ZERO, "grad-0-for-nan") in _signatures(p)
+
+
+def test_harness_names_var_of_a_0d_tensor_as_the_cause():
+    p = _program("float64", [float("nan")], [("var(correction) of 0-d", "{0}.var(dim=0, correction=1)", [0]),
+                                    ("exp", "L.exp({0})", [1])])
+    sigs = _signatures(p)
+    assert sigs and all(op == "var(correction) of 0-d" for op, _ in sigs)
