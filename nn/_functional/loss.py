@@ -268,7 +268,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         b = np.expand_dims(keep.astype(dtype) * dtype.type(scale * eps / max(n_classes, 1)), axis)
         coef = b * (np.ones(n_classes, dtype) if weight is None else weight).reshape(
             (n_classes,) + (1,) * (input.data.ndim - axis - 1))
-        coef = np.array(np.broadcast_to(coef, input.data.shape))
+        coef = np.where(np.expand_dims(keep, axis), np.broadcast_to(coef, input.data.shape), 0).astype(dtype)
         np.put_along_axis(coef, index, np.take_along_axis(coef, index, axis)
                           + np.expand_dims(a, axis) * dtype.type(scale * (1.0 - eps)), axis)
     elif input.data.ndim == 2:  # the common (N, C) case, without the along-axis machinery

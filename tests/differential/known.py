@@ -23,8 +23,34 @@ KNOWN = [
     *[(f"{op} of 0-d / {kind}", "torch inconsistency", "var/std of a 0-d tensor: torch's gradient differs "
        "from the one it gives the 1-element vector (-inf at NaN, NaN at a finite value, no second-order "
        "graph); here a 0-d tensor gets exactly the 1-element vector's values (checked against torch)")
-      for op in ("var", "std", "var(correction)", "std(unbiased)") for kind in ("grad", "grad-nan", "grad2",
-                                                                               "grad2-nan")],
+      for op in ("var", "std", "var(correction)", "std(unbiased)")
+      for kind in ("grad", "grad-nan", "grad2", "grad2-nan", "grad-0-for-nan", "grad2-0-for-nan", "grad-none",
+                   "grad2-none")],
+    ("** / grad-nan", "documented difference", "a ** b at a = 0 with an infinite incoming gradient: exactly 0 "
+     "for that element here, NaN in torch; summed over a broadcast dim with other elements, the sum is finite "
+     "here and NaN in torch"),
+    ("** / grad2-nan", "documented difference", "the second derivative of a ** b in b at a = 0 is 0 here, NaN "
+     "in torch; summed over a broadcast dim, finite here and NaN in torch"),
+    *[(f"{op} / raises", "torch inconsistency", "a tensor written into itself through an index array or a "
+       "leading-1 copy (t[mask] = t, t[[0]] = t, t[0] = t for shape (1, 1)): torch refuses or accepts "
+       "depending on sizes (it accepts t[[True]] = t for shape (1, 0) and refuses it for (2, 0), accepts t[0] "
+       "= t for (1, 3) and refuses it for (1, 1)); here refused whenever an index array writes the very tensor "
+       "(except one element through a mask, which torch fills) and accepted for basic indexing")
+      for op in ("setitem[mask]=same", "setitem[array]=same", "setitem[mask]=broadcast",
+                 "setitem[int/slice]=lead1", "setitem[mask]=lead1", "setitem[array]=lead1")],
+    (f"second order of std at std = 0 / grad2-nan", "documented difference", "std of a constant slice: its "
+     "first derivative is 0 in both (torch masks 0/0); its second derivative is 0 here, NaN in torch (the "
+     "derivative of the masked 1 / (2 std))"),
+    (f"second order of std at std = 0 / grad2-0-for-nan", "documented difference", "as the grad2-nan entry"),
+    ("matmul 2D@ND (a view in torch) / grad-none", "torch implementation detail", "torch computes some 2-D @ "
+     "N-D products as a transpose of a hidden result and returns that view, so an in-place change of it "
+     "rebases the hidden result and the old name leaves the graph (grad None); here the product is a tensor "
+     "of its own"),
+    ("first order at 1e+-30 (overflow order) / grad", "float rounding", "gradients in programs holding finite "
+     "values of magnitude 1e30 (float32 squares overflow): which intermediate overflows depends on the order "
+     "of a formula's operations (e.g. -g a / b^2 against -(g a / b) / b)"),
+    ("conv2d / grad-0-for-nan", "documented difference", "as conv2d / grad-nan (the padding zero times an "
+     "infinite weight)"),
     ("changed after torch saved it, not read here / grad-raises", "documented difference", "torch's backward "
      "refuses a tensor changed in place after an op saved it; here only an op whose vjp reads that tensor "
      "(Op.reads) refuses, so e.g. hardtanh or where (which save a mask) still differentiate; a vjp that does "
@@ -48,7 +74,7 @@ KNOWN = [
        "values include inf, NaN or 1e+-30: which of 0, NaN or round-off comes out depends on the order in which "
        "a double-backward formula multiplies its factors (torch's own scalar and vectorised kernels differ "
        "there); first derivatives at such values follow torch (tests/ops/test_nonfinite.py)")
-      for kind in ("grad2", "grad2-nan", "grad2-none")],
+      for kind in ("grad2", "grad2-nan", "grad2-none", "grad2-0-for-nan")],
     ("adaptive_avg_pool2d / forward", "float rounding", "windows mixing +-1e30 with small values: the sum's "
      "order decides what cancels (numpy's pairwise sum vs torch's loop)"),
     # not in issue 8: a documented limitation (grouped convolution is not implemented; it raises a clear error)

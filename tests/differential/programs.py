@@ -789,7 +789,7 @@ def check(program):
         if not out:
             out = _check_final(program, got, ref)
         if not out:
-            out = [_gradient_class(program, _second_order_class(program, ref, d))
+            out = [_gradient_class(program, _second_order_class(program, ref, d), ref)
                    for d in _check_grads(program, got, ref)]
     return out
 
@@ -800,19 +800,45 @@ MASK_SELECTING_OPS = ("abs", "l1_loss", "amax", "amin", "**", "leaky_relu")
 EXACT_ZERO = "exactly 0 where torch multiplies a mask"
 
 
-def _gradient_class(program, d):
+STD_AT_ZERO = "second order of std at std = 0"
+TORCH_VIEW_MATMUL = "matmul 2D@ND (a view in torch)"
+ROUNDING_AT_EXTREMES = "first order at 1e+-30 (overflow order)"
+
+
+def _gradient_class(program, d, ref):
     """Gradient disagreements with a known cause anywhere upstream get that cause as their signature: a
-    var/std of a 0-d tensor (torch's own inconsistency), or our exact 0 against torch's NaN in a program
-    using one of MASK_SELECTING_OPS (a documented difference)."""
+    var/std of a 0-d tensor (torch's own inconsistency), our exact 0 against torch's NaN in a program using
+    one of MASK_SELECTING_OPS (a documented difference), a std that is exactly 0 (second order), a 2D@ND
+    matmul (torch returns a view of a hidden result), or finite values of magnitude 1e+-30 (float32
+    overflow inside a gradient formula: its order of operations decides)."""
     if not d.kind.startswith("grad"):
         return d
-    names = [s.name for s in program.steps[:d.step + 1]]
+    steps = program.steps[:d.step + 1]
+    names = [s.name for s in steps]
+    tag = None
     zero_d = next((n for n in names if n.endswith(" of 0-d")), None)
     if zero_d is not None and not d.kind.endswith("-raises"):
-        return replace(d, op=zero_d, detail=f"[{d.op}] {d.detail}")
-    if d.kind.endswith("-0-for-nan") and any(n in MASK_SELECTING_OPS for n in names):
-        return replace(d, op=EXACT_ZERO, detail=f"[{d.op}] {d.detail}")
-    return d
+        tag = zero_d
+    elif d.kind.endswith("-0-for-nan") and any(n in MASK_SELECTING_OPS for n in names):
+        tag = EXACT_ZERO
+    elif d.kind.startswith("grad2") and any(
+            s.name.startswith("std") and _is_tensor(ref.values[k]) and (_np(ref.values[k]) == 0).any()
+            for k, s in enumerate(steps)):
+        tag = STD_AT_ZERO
+    elif d.kind == "grad-none" and any(n.startswith("matmul 2D@") and n[-2:] in ("3D", "4D") for n in names):
+        tag = TORCH_VIEW_MATMUL
+    elif d.kind == "grad" and _has_huge_finite(program, ref):
+        tag = ROUNDING_AT_EXTREMES
+    return d if tag is None else replace(d, op=tag, detail=f"[{d.op}] {d.detail}")
+
+
+def _has_huge_finite(program, ref):
+    for a in [s.array for s in program.steps if s.array is not None] + [
+            _np(v) for v in ref.values if _is_tensor(v)]:
+        a = np.asarray(a)
+        if a.dtype.kind == "f" and a.size and (np.abs(a[np.isfinite(a)]) >= 1e29).any():
+            return True
+    return False
 
 
 SECOND_ORDER_AT_EXTREMES = "second order at inf/NaN/1e+-30"
