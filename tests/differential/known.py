@@ -62,6 +62,9 @@ KNOWN = [
        "in float32): BLAS's fused multiply-add keeps it exact, so inf - 1e60 stays inf where torch's kernel "
        "gives inf - inf = NaN") for op in [f"matmul {a}D@{b}D" for a in range(1, 5) for b in range(1, 5)]
       + ["linear"]],
+    ("var(correction) / grad", "torch inconsistency", "a correction equal to the count (zero degrees of "
+     "freedom, the gradient 2 / 0 * (x - mean)): torch gives [inf, -inf] for a contiguous input and [inf, inf] "
+     "for the same values transposed; here the formula's [inf, -inf] in both"),
     ("elu / grad-nan", "torch inconsistency", "at NaN torch's vectorised elu_backward gives NaN, its scalar "
      "loop (tensors of fewer than 8 or 16 elements) passes the gradient; here it always passes"),
     ("conv2d(no input channels) / shape", "torch bug", "a convolution over zero input channels: torch returns "
