@@ -96,3 +96,14 @@ def test_replicate_padding_may_empty_one_padded_dim_but_not_all():
         F.pad(x, (-1, -1), mode="replicate")
     with pytest.raises(OpError, match="needs non-empty dims"):
         F.pad(al.zeros(2, 0, 3), (1, 1), mode="reflect")
+
+
+def test_a_gradient_blocked_everywhere_is_a_constant_zero_in_higher_orders():
+    t0 = al.tensor([0.0], dtype=al.float64, requires_grad=True)
+    t1 = t0 / t0  # NaN, then overwritten: no gradient reaches t0 through the fill
+    t2 = t1.zero_()
+    t3 = t1.sqrt()
+    g0, g2 = al.autograd.grad([t3], [t0, t2], [al.tensor([-1.22], dtype=al.float64)], create_graph=True)
+    total = g0.sum() * -0.01 + g2.sum() * -0.06
+    _, d2 = al.autograd.grad([total], [t0, t2])
+    assert d2.tolist() == [-math.inf]  # torch's value; a recorded select of 0 * inf gave NaN before

@@ -60,7 +60,10 @@ def masked(xp, g, mask):
     it is the recorded ``xp.where``, so higher-order gradients see the same selection.
     """
     if type(g) is not np.ndarray or g.dtype.kind != "f" or g.dtype.itemsize not in _SAME_SIZE_INT:
-        return xp.where(data_of(mask), g, 0.0)
+        mask_data = data_of(mask)
+        if type(g) is not np.ndarray and not np.any(mask_data):  # nothing passes: a constant 0, as torch's
+            return np.zeros(np.broadcast_shapes(np.shape(g), np.shape(mask_data)), dtype=g.dtype)  # (no graph)
+        return xp.where(mask_data, g, 0.0)
     mask = np.asarray(mask)
     if mask.dtype != np.bool_:
         mask = mask.astype(bool)
