@@ -177,9 +177,9 @@ class PowScalar(Op):
             return (g * (a * 2.0),)
         if p == 1:
             return (g,)
-        if p == 0.5 and isinstance(a, np.ndarray):  # a ** -0.5 as the forward computes it (rsqrt)
-            return (g * (PowScalar.forward(a, -0.5)[0] * 0.5),)
-        return (g * (a ** (p - 1) * float(p)),)
+        # a ** (p - 1) by this op's own rules (rsqrt for -0.5), on arrays as under create_graph
+        power = PowScalar.forward(a, p - 1)[0] if isinstance(a, np.ndarray) else a ** (p - 1)
+        return (g * (power * float(p)),)
 
 
 class Exp(Op):

@@ -9,8 +9,6 @@ refused on a leaf that requires grad while grad mode is on, recorded on a tensor
 in-place write (with a version bump) elsewhere.
 """
 
-import math
-
 import numpy as np
 
 from autograd_lite.functions.math import leaky_relu, relu, where

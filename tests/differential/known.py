@@ -38,10 +38,10 @@ KNOWN = [
        "(except one element through a mask, which torch fills) and accepted for basic indexing")
       for op in ("setitem[mask]=same", "setitem[array]=same", "setitem[mask]=broadcast",
                  "setitem[int/slice]=lead1", "setitem[mask]=lead1", "setitem[array]=lead1")],
-    (f"second order of std at std = 0 / grad2-nan", "documented difference", "std of a constant slice: its "
+    ("second order of std at std = 0 / grad2-nan", "documented difference", "std of a constant slice: its "
      "first derivative is 0 in both (torch masks 0/0); its second derivative is 0 here, NaN in torch (the "
      "derivative of the masked 1 / (2 std))"),
-    (f"second order of std at std = 0 / grad2-0-for-nan", "documented difference", "as the grad2-nan entry"),
+    ("second order of std at std = 0 / grad2-0-for-nan", "documented difference", "as the grad2-nan entry"),
     ("matmul 2D@ND (a view in torch) / grad-none", "torch implementation detail", "torch computes some 2-D @ "
      "N-D products as a transpose of a hidden result and returns that view, so an in-place change of it "
      "rebases the hidden result and the old name leaves the graph (grad None); here the product is a tensor "

@@ -27,7 +27,6 @@ runnable reproducer (both libraries side by side). ``--ops`` restricts the op se
 """
 
 import argparse
-import math
 import os
 import pickle
 import sys
@@ -833,12 +832,7 @@ def _gradient_class(program, d, ref):
 
 
 def _has_huge_finite(program, ref):
-    for a in [s.array for s in program.steps if s.array is not None] + [
-            _np(v) for v in ref.values if _is_tensor(v)]:
-        a = np.asarray(a)
-        if a.dtype.kind == "f" and a.size and (np.abs(a[np.isfinite(a)]) >= 1e29).any():
-            return True
-    return False
+    return any((np.abs(a[np.isfinite(a)]) >= 1e29).any() for a in _program_floats(program, ref))
 
 
 SECOND_ORDER_AT_EXTREMES = "second order at inf/NaN/1e+-30"
@@ -851,16 +845,20 @@ def _second_order_class(program, ref, d):
     formulas' order of evaluation decides between 0, NaN and round-off (see KNOWN)."""
     if not d.kind.startswith("grad2"):
         return d
-    values = [s.array for s in program.steps if s.array is not None]
-    values += [_np(v) for v in ref.values if _is_tensor(v)]
-    for a in values:
-        a = np.asarray(a)
-        if a.dtype.kind != "f" or not a.size:
-            continue
-        big = np.abs(a[np.isfinite(a)])
-        if not np.isfinite(a).all() or (big.size and (big.max() >= 1e29 or big[big > 0].min(initial=1.0) <= 1e-29)):
+    for a in _program_floats(program, ref):
+        finite = np.abs(a[np.isfinite(a)])
+        if finite.size < a.size or (finite >= 1e29).any() or ((finite > 0) & (finite <= 1e-29)).any():
             return replace(d, op=SECOND_ORDER_AT_EXTREMES, detail=f"[{d.op}] {d.detail}")
     return d
+
+
+def _program_floats(program, ref):
+    """The non-empty float arrays of a program: its inputs and every value torch computed."""
+    for a in [s.array for s in program.steps if s.array is not None] + [
+            _np(v) for v in ref.values if _is_tensor(v)]:
+        a = np.asarray(a)
+        if a.dtype.kind == "f" and a.size:
+            yield a
 
 
 def _check_forward(program, got, ref):

@@ -189,8 +189,7 @@ PROPERTY_OPS = {
 @given(data=hs.data())
 def test_property_masked_positions_get_zero_under_nonfinite_upstream(name, data):
     fn, blocked_of, options = PROPERTY_OPS[name]
-    shape = data.draw(st.shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
-    x = data.draw(st.tensors(shape, unique=options.get("separated", False), **options))
+    x = _draw_input(data, options)
     blocked = np.broadcast_to(blocked_of(x.data), x.shape)
     upstream = data.draw(hs.sampled_from([NAN, INF, -INF]))
     g = grad_with(fn, x, upstream)
@@ -202,9 +201,13 @@ def test_property_masked_positions_get_zero_under_nonfinite_upstream(name, data)
 @given(data=hs.data())
 def test_property_gradcheck_still_passes(name, data):
     fn, _, options = PROPERTY_OPS[name]
+    assert gradcheck(fn, _draw_input(data, options))
+
+
+def _draw_input(data, options):
+    """A tensor of 1 to 3 dims for a PROPERTY_OPS entry (distinct values where its options ask)."""
     shape = data.draw(st.shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
-    x = data.draw(st.tensors(shape, unique=options.get("separated", False), **options))
-    assert gradcheck(fn, x)
+    return data.draw(st.tensors(shape, unique=options.get("separated", False), **options))
 
 
 @given(data=hs.data())
