@@ -38,14 +38,23 @@ KNOWN = [
        "(except one element through a mask, which torch fills) and accepted for basic indexing")
       for op in ("setitem[mask]=same", "setitem[array]=same", "setitem[mask]=broadcast",
                  "setitem[int/slice]=lead1", "setitem[mask]=lead1", "setitem[array]=lead1")],
-    ("second order of std at std = 0 / grad2-nan", "documented difference", "std of a constant slice: its "
-     "first derivative is 0 in both (torch masks 0/0); its second derivative is 0 here, NaN in torch (the "
-     "derivative of the masked 1 / (2 std))"),
-    ("second order of std at std = 0 / grad2-0-for-nan", "documented difference", "as the grad2-nan entry"),
+    *[(f"std at std = 0 or round-off / {kind}", "documented difference", "std of a constant slice: where "
+       "it is exactly 0 the first derivative is 0 in both (torch masks 0/0) and the second is 0 here, NaN in "
+       "torch (the derivative of the masked 1 / (2 std)); where torch's mean leaves round-off (std ~1e-16) its "
+       "gradient is round-off / round-off (e.g. -0.249 for [-1.56] * 3), here std is exactly 0 and so is the "
+       "gradient") for kind in ("grad", "grad-nan", "grad-0-for-nan", "grad2", "grad2-nan", "grad2-0-for-nan")],
+    ("abs / grad-nan", "documented difference", "as 'exactly 0 where torch multiplies a mask', with the 0 "
+     "summed with the gradient of another path (inf + 0 here, inf + NaN in torch)"),
+    ("l1_loss / grad-nan", "documented difference", "as abs / grad-nan"),
+    ("amax / grad-nan", "documented difference", "as abs / grad-nan"),
+    ("amin / grad-nan", "documented difference", "as abs / grad-nan"),
     ("matmul 2D@ND (a view in torch) / grad-none", "torch implementation detail", "torch computes some 2-D @ "
      "N-D products as a transpose of a hidden result and returns that view, so an in-place change of it "
      "rebases the hidden result and the old name leaves the graph (grad None); here the product is a tensor "
      "of its own"),
+    ("first order at 1e+-30 (overflow order) / forward", "float rounding", "forward values in programs "
+     "holding finite values of magnitude 1e30: 1e30 * 2.21 - 1e30 * 2.21 is 0 in torch and the rounding error "
+     "of one product (4.5e22) with BLAS's fused multiply-add"),
     ("first order at 1e+-30 (overflow order) / grad", "float rounding", "gradients in programs holding finite "
      "values of magnitude 1e30 (float32 squares overflow): which intermediate overflows depends on the order "
      "of a formula's operations (e.g. -g a / b^2 against -(g a / b) / b)"),
@@ -58,10 +67,11 @@ KNOWN = [
     ("setitem[int/slice]=same / raises", "torch inconsistency", "t[0:1:2] = t: torch refuses a stepped "
      "slice that covers the very same element(s) (its strides differ on a size-1 dim) while it accepts "
      "t[None] = t and t[...] = t; here any write of a tensor onto the same span of itself is accepted"),
-    *[(f"{op} / forward-nan", "float rounding", "a product that overflows inside a matrix product (1e30 * 1e30 "
+    *[(f"{op} / {kind}", "float rounding", "a product that overflows inside a matrix product (1e30 * 1e30 "
        "in float32): BLAS's fused multiply-add keeps it exact, so inf - 1e60 stays inf where torch's kernel "
-       "gives inf - inf = NaN") for op in [f"matmul {a}D@{b}D" for a in range(1, 5) for b in range(1, 5)]
-      + ["linear"]],
+       "gives inf - inf = NaN (in the forward, or in the gradient's matrix products)")
+      for op in [f"matmul {a}D@{b}D" for a in range(1, 5) for b in range(1, 5)] + ["linear"]
+      for kind in ("forward-nan", "grad-nan")],
     ("var(correction) / grad", "torch inconsistency", "a correction equal to the count (zero degrees of "
      "freedom, the gradient 2 / 0 * (x - mean)): torch gives [inf, -inf] for a contiguous input and [inf, inf] "
      "for the same values transposed; here the formula's [inf, -inf] in both"),

@@ -784,7 +784,7 @@ def check(program):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         ref, got = execute(program, "torch"), execute(program, "al")
-        out = _check_forward(program, got, ref)
+        out = [_forward_class(program, ref, d) for d in _check_forward(program, got, ref)]
         if not out:
             out = _check_final(program, got, ref)
         if not out:
@@ -799,7 +799,7 @@ MASK_SELECTING_OPS = ("abs", "l1_loss", "amax", "amin", "**", "leaky_relu")
 EXACT_ZERO = "exactly 0 where torch multiplies a mask"
 
 
-STD_AT_ZERO = "second order of std at std = 0"
+STD_AT_ZERO = "std at std = 0 or round-off"
 TORCH_VIEW_MATMUL = "matmul 2D@ND (a view in torch)"
 ROUNDING_AT_EXTREMES = "first order at 1e+-30 (overflow order)"
 
@@ -820,15 +820,35 @@ def _gradient_class(program, d, ref):
         tag = zero_d
     elif d.kind.endswith("-0-for-nan") and any(n in MASK_SELECTING_OPS for n in names):
         tag = EXACT_ZERO
-    elif d.kind.startswith("grad2") and any(
-            s.name.startswith("std") and _is_tensor(ref.values[k]) and (_np(ref.values[k]) == 0).any()
-            for k, s in enumerate(steps)):
+    elif any(s.name.startswith("std") and _std_near_zero(ref, k, s) for k, s in enumerate(steps)):
         tag = STD_AT_ZERO
+    elif d.kind.endswith("-nan") and any(s.name == "conv2d" and _is_tensor(ref.values[s.args[1]])
+                                         and not np.isfinite(_np(ref.values[s.args[1]])).all() for s in steps):
+        tag = "conv2d"  # its documented class: padding zeros (also those of its input gradient) times inf
     elif d.kind == "grad-none" and any(n.startswith("matmul 2D@") and n[-2:] in ("3D", "4D") for n in names):
         tag = TORCH_VIEW_MATMUL
     elif d.kind == "grad" and _has_huge_finite(program, ref):
         tag = ROUNDING_AT_EXTREMES
     return d if tag is None else replace(d, op=tag, detail=f"[{d.op}] {d.detail}")
+
+
+def _std_near_zero(ref, k, step):
+    """True if torch's std at step k is 0, or round-off of a constant slice (std <= 1e-6 of the input's
+    magnitude), where the gradient is 0 here and torch's is 0/0 masked or round-off / round-off."""
+    out, x = ref.values[k], ref.values[step.args[0]]
+    if not (_is_tensor(out) and _is_tensor(x)) or not out.numel():
+        return False
+    x, out = np.abs(_np(x)), np.abs(_np(out))
+    scale = x[np.isfinite(x)].max(initial=0.0)
+    return bool((out <= 1e-6 * scale).any() or (out == 0).any())
+
+
+def _forward_class(program, ref, d):
+    """A forward value difference in a program holding finite values of magnitude 1e30: float32 rounding
+    of huge products (BLAS's fused multiply-add rounds once, torch's kernels twice) decides."""
+    if d.kind == "forward" and _has_huge_finite(program, ref):
+        return replace(d, op=ROUNDING_AT_EXTREMES, detail=f"[{d.op}] {d.detail}")
+    return d
 
 
 def _has_huge_finite(program, ref):
