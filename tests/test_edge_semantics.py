@@ -107,3 +107,11 @@ def test_a_gradient_blocked_everywhere_is_a_constant_zero_in_higher_orders():
     total = g0.sum() * -0.01 + g2.sum() * -0.06
     _, d2 = al.autograd.grad([total], [t0, t2])
     assert d2.tolist() == [-math.inf]  # torch's value; a recorded select of 0 * inf gave NaN before
+
+
+def test_a_constant_zero_gradient_passes_through_later_vjps_under_create_graph():
+    x = al.tensor([1.0], dtype=al.float64, requires_grad=True)
+    y = x.float()  # its vjp casts the (constant) incoming gradient back to float64
+    y.fill_(1.5)
+    (g,) = al.autograd.grad([y], [x], [al.tensor([-0.41])], create_graph=True)
+    assert g.tolist() == [0.0] and g.dtype == np.float64 and not g.requires_grad

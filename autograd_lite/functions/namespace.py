@@ -36,6 +36,7 @@ class tensor_namespace:
     cos = staticmethod(m.cos)
     matmul = staticmethod(m.matmul)
     data = staticmethod(data_of)
+    constant = staticmethod(Tensor._wrap)  # an array as a tensor outside any graph
 
     @staticmethod
     def sum(a, axis=None, keepdims=False):

@@ -62,7 +62,7 @@ def masked(xp, g, mask):
     if type(g) is not np.ndarray or g.dtype.kind != "f" or g.dtype.itemsize not in _SAME_SIZE_INT:
         mask_data = data_of(mask)
         if type(g) is not np.ndarray and not np.any(mask_data):  # nothing passes: a constant 0, as torch's
-            return np.zeros(np.broadcast_shapes(np.shape(g), np.shape(mask_data)), dtype=g.dtype)  # (no graph)
+            return xp.constant(np.zeros(np.broadcast_shapes(np.shape(g), np.shape(mask_data)), dtype=g.dtype))
         return xp.where(mask_data, g, 0.0)
     mask = np.asarray(mask)
     if mask.dtype != np.bool_:
@@ -134,6 +134,7 @@ class numpy_namespace:
     sin = staticmethod(np.sin)
     cos = staticmethod(np.cos)
     matmul = staticmethod(np.matmul)
+    constant = staticmethod(np.asarray)  # an array that carries no gradient (a Tensor in tensor_namespace)
     swapaxes = staticmethod(np.swapaxes)
     expand_dims = staticmethod(np.expand_dims)
     squeeze = staticmethod(np.squeeze)
