@@ -115,3 +115,14 @@ def test_a_constant_zero_gradient_passes_through_later_vjps_under_create_graph()
     y.fill_(1.5)
     (g,) = al.autograd.grad([y], [x], [al.tensor([-0.41])], create_graph=True)
     assert g.tolist() == [0.0] and g.dtype == np.float64 and not g.requires_grad
+
+
+def test_pow_second_derivative_through_its_blocked_factor_is_not_nan():
+    # 0 ** b: d/db is blocked at base 0, and so is its derivative in the incoming gradient (torch masks the
+    # factor log(0) = -inf itself); t's gradient below went through 0 * -inf = NaN before
+    b = al.tensor([0.0], dtype=al.float64, requires_grad=True)
+    t = al.tensor(0.0, dtype=al.float64, requires_grad=True)
+    y = t * (al.tensor([0.0], dtype=al.float64) ** b)
+    gb, gt = al.autograd.grad([y], [b, t], [al.tensor([-1.36], dtype=al.float64)], create_graph=True)
+    (d,) = al.autograd.grad([gb.sum() * -0.1 + gt * -0.37], [t])
+    assert d.item() == 0.0  # -0.1 * (the blocked factor, 0): torch's value

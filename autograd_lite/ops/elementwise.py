@@ -145,12 +145,20 @@ class Pow(Op):
         ga = gb = None
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 and log(0) are masked by the where
             if ctx.needs[0]:
-                ga = xp.where(data_of(b) == 0, 0.0, g * b * a ** (b - 1))
+                ga = _select_product(xp, data_of(b) == 0, g, b * a ** (b - 1))
             if ctx.needs[1]:
-                a_data = data_of(a)
                 log_a = xp.log(a) if hasattr(a, "shape") else np.log(a)
-                gb = xp.where((a_data == 0) & (data_of(b) >= 0), 0.0, g * ctx.y * log_a)
+                gb = _select_product(xp, (data_of(a) == 0) & (data_of(b) >= 0), g, ctx.y * log_a)
         return ga, gb
+
+
+def _select_product(xp, blocked, g, factor):
+    """g * factor, exactly 0 where ``blocked``: the factor itself is zeroed there too, so that under
+    create_graph the derivative in g (the factor) is 0 there, not the inf or NaN it held (torch's
+    masked_fill of the factor)."""
+    if not np.any(blocked):
+        return g * factor
+    return xp.where(blocked, 0.0, g * xp.where(blocked, 0.0, factor))
 
 
 class PowScalar(Op):

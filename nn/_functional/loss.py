@@ -261,6 +261,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if reduction == "mean":
         scale, nan_out = _mean_scale(a.sum(dtype=np.float64))
     index = np.expand_dims(index, axis)
+    with np.errstate(invalid="ignore"):  # a NaN total weight: NaN at kept targets, ignored ones stay 0
+        picked = np.where(keep, a * dtype.type(scale), 0).astype(dtype, copy=False)
     if n_classes == 0:  # no classes: every target was ignored (checked above), nothing to pick
         coef = np.zeros(input.data.shape, dtype)
         nan_out = nan_out or eps > 0  # torch's smoothing term divides by the number of classes: 0 / 0
@@ -270,13 +272,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             (n_classes,) + (1,) * (input.data.ndim - axis - 1))
         coef = np.where(np.expand_dims(keep, axis), np.broadcast_to(coef, input.data.shape), 0).astype(dtype)
         np.put_along_axis(coef, index, np.take_along_axis(coef, index, axis)
-                          + np.expand_dims(a, axis) * dtype.type(scale * (1.0 - eps)), axis)
+                          + np.expand_dims(picked, axis) * dtype.type(1.0 - eps), axis)
     elif input.data.ndim == 2:  # the common (N, C) case, without the along-axis machinery
         coef = np.zeros(input.data.shape, dtype)
-        coef[np.arange(len(a)), index[:, 0]] = a * dtype.type(scale)
+        coef[np.arange(len(a)), index[:, 0]] = picked
     else:
         coef = np.zeros(input.data.shape, dtype)
-        np.put_along_axis(coef, index, np.expand_dims(a * dtype.type(scale), axis), axis)
+        np.put_along_axis(coef, index, np.expand_dims(picked, axis), axis)
     if nan_out:  # kept targets of total weight 0: torch's 0 / 0 reaches their rows' gradient (ignored ones: 0)
         coef = np.where(np.expand_dims(keep, axis), dtype.type(np.nan), coef)
     return apply(lo.CrossEntropy, input, coef, axis=axis, reduction=op_reduction, nan_out=nan_out,

@@ -10,7 +10,7 @@ lands (``AL_DIFFTEST_STRICT=1`` runs the CI test with the list ignored). Signatu
 KNOWN = [
     # deliberate differences, documented in the README ("Semantics worth knowing")
     *[(f"exactly 0 where torch multiplies a mask / {kind}", "documented difference", "abs, l1_loss, amax/amin, "
-       "leaky_relu(0) and a ** b at a = 0 select their gradient where torch multiplies a 0/1 mask into it: an inf "
+       "leaky_relu(0), a ** b at a = 0 and the ignored targets of nll/cross_entropy select their gradient where torch multiplies a 0/1 mask into it: an inf "
        "or NaN incoming gradient gives exactly 0 here at the elements that get none, NaN in torch (all other "
        "elements agree: programs.compare_arrays checks)") for kind in ("grad-0-for-nan", "grad2-0-for-nan")],
     ("hardtanh / grad", "torch inconsistency", "at NaN torch's vectorised kernel blocks the gradient, its scalar "
