@@ -126,3 +126,11 @@ def test_pow_second_derivative_through_its_blocked_factor_is_not_nan():
     gb, gt = al.autograd.grad([y], [b, t], [al.tensor([-1.36], dtype=al.float64)], create_graph=True)
     (d,) = al.autograd.grad([gb.sum() * -0.1 + gt * -0.37], [t])
     assert d.item() == 0.0  # -0.1 * (the blocked factor, 0): torch's value
+
+
+def test_conv2d_gradients_of_an_empty_batch_have_the_weights_shape():
+    x = al.zeros(0, 2, 2, 1, requires_grad=True)
+    w = al.tensor(np.array([1.0, 0.0], dtype=np.float32).reshape(1, 2, 1, 1), requires_grad=True)
+    y = F.conv2d(x, w, None, padding=1)
+    gx, gw = al.autograd.grad([y], [x, w], [al.zeros(*y.shape)])
+    assert gx.shape == (0, 2, 2, 1) and gw.shape == (1, 2, 1, 1) and not gw.numpy().any()

@@ -195,6 +195,8 @@ def conv2d_weight_grad(x, g, size, stride, padding, dilation):
     grads = [weight_grad_from_columns(_columns(x[part], kh, kw, ho, wo, stride, padding, dilation), g[part],
                                       shape)[0]
              for part in _batch_chunks(x, kh, kw, ho, wo)]
+    if not grads:  # an empty batch: no chunks, and a zero gradient
+        return np.zeros(shape, dtype=np.result_type(x, g))
     return grads[0] if len(grads) == 1 else np.sum(grads, axis=0)
 
 

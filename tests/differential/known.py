@@ -75,6 +75,12 @@ KNOWN = [
     ("var(correction) / grad", "torch inconsistency", "a correction equal to the count (zero degrees of "
      "freedom, the gradient 2 / 0 * (x - mean)): torch gives [inf, -inf] for a contiguous input and [inf, inf] "
      "for the same values transposed; here the formula's [inf, -inf] in both"),
+    ("var(correction) / grad-0-for-nan", "torch inconsistency", "a correction above the count: torch's "
+     "gradient is NaN for dim=None and -0 for dim=0 over the same element; here -0 for both (2 / (n - c) * 0)"),
+    *[(f"{op} / grad-none", "documented difference", "an elementwise result of a transposed input is row-major "
+       "here, while torch keeps the input's strides; so reshape() of it is a view here and a copy in torch, and "
+       "after an in-place change of that result torch's reshaped copy is no longer in its graph (grad None)")
+      for op in ("view:reshape", "reshape", "view:flatten", "flatten")],
     ("elu / grad-nan", "torch inconsistency", "at NaN torch's vectorised elu_backward gives NaN, its scalar "
      "loop (tensors of fewer than 8 or 16 elements) passes the gradient; here it always passes"),
     ("conv2d(no input channels) / shape", "torch bug", "a convolution over zero input channels: torch returns "
