@@ -134,3 +134,11 @@ def test_conv2d_gradients_of_an_empty_batch_have_the_weights_shape():
     y = F.conv2d(x, w, None, padding=1)
     gx, gw = al.autograd.grad([y], [x, w], [al.zeros(*y.shape)])
     assert gx.shape == (0, 2, 2, 1) and gw.shape == (1, 2, 1, 1) and not gw.numpy().any()
+
+
+def test_setitem_refuses_extra_value_dims_that_are_not_ones_even_when_empty():
+    t = al.zeros(1, 0)
+    with pytest.raises(ValueError, match=r"setitem: shape mismatch: a value of shape \(2, 1, 0\)"):
+        t[al.tensor([], dtype=al.int64)] = al.zeros(2, 1, 0)
+    with pytest.raises(ValueError, match="setitem: shape mismatch"):
+        al.zeros(2, 3)[0] = al.ones(2, 3)

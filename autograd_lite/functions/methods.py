@@ -213,15 +213,17 @@ def _region_shape(self, index):
 
 
 def _drop_leading_ones(self, index, value):
-    """torch's copy rule: a value may carry extra leading dims of size 1 (``t[0] = x[None]``)."""
-    if not isinstance(value, Tensor) or value.ndim == 0 or value.shape[0] != 1:
+    """torch's copy rule: a value may carry extra leading dims of size 1 (``t[0] = x[None]``), no other
+    extra dims (numpy would accept a (2, 1, 0) value for an empty (0, 0) region; torch refuses)."""
+    if not isinstance(value, Tensor) or value.ndim == 0:
         return value
     region = _region_shape(self, index)
     if region is None or value.ndim <= len(region):
         return value
     extra = value.ndim - len(region)
     if any(n != 1 for n in value.shape[:extra]):
-        return value
+        raise ValueError(f"setitem: shape mismatch: a value of shape {value.shape} cannot be broadcast to the "
+                         f"indexed region of shape {region} (tensor of shape {self.shape})")
     return s.reshape(value, value.shape[extra:])
 
 
