@@ -150,6 +150,11 @@ def _bounds(array):
     return start, end + array.itemsize
 
 
+def _strides(array):
+    """The strides that matter: a size-1 dim's stride never moves to another element."""
+    return tuple(stride for n, stride in zip(array.shape, array.strides) if n != 1)
+
+
 def _check_overlap(name, target, other, same_layout=True):
     """Refuse, as torch does, an in-place write into the array ``target`` from an operand that partly
     overlaps it (a view of it, say): the result would depend on the order in which elements are written.
@@ -161,7 +166,7 @@ def _check_overlap(name, target, other, same_layout=True):
     if target is b or not np.may_share_memory(target, b) or not np.shares_memory(target, b):
         return
     if same_layout:
-        same = _bounds(target) == _bounds(b) and target.shape == b.shape and target.strides == b.strides
+        same = _bounds(target) == _bounds(b) and target.shape == b.shape and _strides(target) == _strides(b)
     else:
         same = _bounds(target) == _bounds(b)
     if not same:

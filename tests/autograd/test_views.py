@@ -444,6 +444,14 @@ def test_an_in_place_op_with_a_partly_overlapping_operand_is_refused_as_torch():
     assert b.tolist() == [0.0] * 4
 
 
+def test_an_in_place_op_on_the_same_elements_through_two_views_with_size_1_dims_is_fine_as_in_torch():
+    x = al.tensor(3.0, requires_grad=True)
+    lifted = x.neg()[None]               # stride 0 along its one size-1 dim
+    flat = lifted.reshape(-1)            # the same element, another stride for that dim
+    flat *= lifted
+    assert flat.tolist() == [9.0] and lifted.tolist() == [9.0]
+
+
 def test_sign_of_a_0d_tensor():
     assert al.sign(al.tensor(-2.0, requires_grad=True)).item() == -1.0
 

@@ -81,6 +81,11 @@ KNOWN = [
        "here, while torch keeps the input's strides; so reshape() of it is a view here and a copy in torch, and "
        "after an in-place change of that result torch's reshaped copy is no longer in its graph (grad None)")
       for op in ("view:reshape", "reshape", "view:flatten", "flatten")],
+    *[(f"reshape of a result of a strided input (view here, copy in torch) / {kind}", "documented difference",
+       "as reshape / grad-none: the reshape shares memory with its input here and not in torch, so a later "
+       "in-place write reaches both names here and one in torch (README: views)")
+      for kind in ("forward", "stale", "raises", "final", "final-requires_grad", "grad", "grad-nan", "grad-none",
+                   "grad-raises", "grad2", "grad2-nan", "grad2-none", "grad2-raises", "identity", "requires_grad")],
     ("elu / grad-nan", "torch inconsistency", "at NaN torch's vectorised elu_backward gives NaN, its scalar "
      "loop (tensors of fewer than 8 or 16 elements) passes the gradient; here it always passes"),
     ("conv2d(no input channels) / shape", "torch bug", "a convolution over zero input channels: torch returns "
