@@ -15,7 +15,7 @@ from .functions.math import abs, pow  # noqa: F401  (builtins shadowed on purpos
 from .functions.reduction import sum, max, min  # noqa: F401
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
                        empty_like, full_like, arange, linspace, eye, rand, randn, randint, randperm,
-                       manual_seed, default_generator)
+                       manual_seed, default_generator, Generator, get_rng_state, set_rng_state)
 from .autograd import grad, no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
 from .serialization import save, load
@@ -24,7 +24,8 @@ __version__ = "0.1.0"
 
 allocator.tune()
 
-_LAZY = {"testing": "autograd_lite.testing", "viz": "autograd_lite.viz"}
+_LAZY = {"testing": "autograd_lite.testing", "viz": "autograd_lite.viz", "utils": "autograd_lite.utils",
+         "datasets": "autograd_lite.datasets", "transforms": "autograd_lite.transforms"}
 
 
 def is_tensor(obj):

@@ -26,6 +26,73 @@ def default_generator():
     return _generator[0]
 
 
+def get_rng_state():
+    """The state of the framework's random generator (a dict of ints, which ``al.save`` can store), for
+    ``set_rng_state``: a checkpoint that keeps it resumes on exactly the same random draws."""
+    return _generator[0].bit_generator.state
+
+
+def set_rng_state(state):
+    """Restore the framework's random generator to a state from ``get_rng_state``."""
+    _set_state("set_rng_state", _generator[0], state)
+
+
+def _set_state(name, generator, state):
+    try:
+        generator.bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as err:
+        raise ValueError(f"{name}: not a random generator state from get_rng_state/get_state ({err})") from None
+
+
+class Generator:
+    """``torch.Generator``'s interface over a numpy generator of its own: pass one as ``generator=`` to
+    ``random_split``, ``DataLoader`` or a sampler to draw from it instead of the framework's generator."""
+
+    def __init__(self, device="cpu"):
+        if str(device) != "cpu":
+            raise ValueError(f"Generator: autograd_lite runs on the CPU only; got device {device!r}")
+        self._seed = int(np.random.SeedSequence().entropy % 2 ** 63)
+        self.numpy = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed):
+        """Reseed; returns the generator itself, as torch's does."""
+        self._seed = operator.index(seed)
+        self.numpy = np.random.default_rng(self._seed)
+        return self
+
+    def seed(self):
+        """Reseed from the operating system's entropy; returns the new seed."""
+        self.manual_seed(int(np.random.SeedSequence().entropy % 2 ** 63))
+        return self._seed
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        return self.numpy.bit_generator.state
+
+    def set_state(self, state):
+        _set_state("Generator.set_state", self.numpy, state)
+        return self
+
+    @property
+    def device(self):
+        return "cpu"
+
+
+def numpy_generator(generator, where):
+    """The numpy Generator to draw from: the framework's for None, else the given ``al.Generator`` (or numpy
+    Generator); ``where`` names the caller in the TypeError for anything else."""
+    if generator is None:
+        return _generator[0]
+    if isinstance(generator, Generator):
+        return generator.numpy
+    if isinstance(generator, np.random.Generator):
+        return generator
+    raise TypeError(f"{where}: generator must be an autograd_lite.Generator (or a numpy Generator), got "
+                    f"{type(generator).__name__}")
+
+
 def _finish(array, requires_grad):
     t = Tensor._wrap(array)
     if requires_grad:

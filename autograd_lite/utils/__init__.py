@@ -1,0 +1,3 @@
+"""Utilities with ``torch.utils``' names: ``autograd_lite.utils.data`` (datasets, samplers, DataLoader)."""
+
+from . import data  # noqa: F401
