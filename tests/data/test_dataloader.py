@@ -221,7 +221,7 @@ def test_batch_sizes_and_lengths_as_torch(n, batch_size, drop_last):
 
 
 def test_default_collate_as_torch():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data import default_collate as torch_collate
     samples = [(np.float32([1, 2]), 3, 2.5, {"k": np.int16(4)}), (np.float32([3, 4]), 5, 1.0, {"k": np.int16(6)})]
     ours, theirs = default_collate(samples), torch_collate(samples)
@@ -232,7 +232,7 @@ def test_default_collate_as_torch():
 
 
 def test_random_split_lengths_as_torch():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils import data as tdata
     for n, fractions in ((10, [0.5, 0.5]), (11, [0.3, 0.3, 0.4]), (7, [0.1, 0.9]), (50000 + 10000, [5 / 6, 1 / 6])):
         theirs = tdata.random_split(range(n), fractions)
