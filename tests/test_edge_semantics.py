@@ -142,3 +142,12 @@ def test_setitem_refuses_extra_value_dims_that_are_not_ones_even_when_empty():
         t[al.tensor([], dtype=al.int64)] = al.zeros(2, 1, 0)
     with pytest.raises(ValueError, match="setitem: shape mismatch"):
         al.zeros(2, 3)[0] = al.ones(2, 3)
+
+
+def test_an_empty_index_array_write_of_a_tensor_into_itself_writes_nothing_and_is_fine_as_in_torch():
+    t = al.zeros(1, 0, requires_grad=True) * 1
+    t[al.tensor([], dtype=al.int64), 1:-1:2] = t
+    assert t.shape == (1, 0)
+    with pytest.raises(RuntimeError, match="the value is the very tensor written to"):
+        u = al.ones(3) * 1
+        u[al.tensor([0, 1, 2])] = u

@@ -238,9 +238,11 @@ def _check_same_tensor(self, index, value):
     arrays = [i for i in parts if isinstance(i, np.ndarray)]
     if not arrays or not isinstance(value, Tensor):
         return
+    if any(a.size == 0 or (a.dtype == bool and not a.any()) for a in arrays):  # selects nothing: fine in torch
+        return
     if value.data.size == 1 and all(a.dtype == bool for a in arrays):  # torch: masked_fill with its item
         return
-    same = value is self or (value.data.size and value.data.shape == self.data.shape
+    same = value is self or (value.data.shape == self.data.shape
                              and _bounds(value.data) == _bounds(self.data)
                              and np.shares_memory(value.data, self.data))
     if same:

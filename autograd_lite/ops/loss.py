@@ -79,6 +79,14 @@ def _counted(shape, axis, targets):
     return out
 
 
+def _log_softmax_route(xp, lsm, coef, g, axis):
+    """The gradient as torch computes it, through log_softmax's backward (g_lsm - softmax * sum g_lsm) with
+    g_lsm = -coef * g selected where coef is not 0: the same number as (softmax * sum coef - coef) * g
+    for a finite g, and torch's inf or NaN for an inf or NaN one."""
+    g_lsm = masked(xp, -(coef * g), data_of(coef) != 0)
+    return g_lsm - xp.exp(lsm) * xp.sum(g_lsm, axis, True)
+
+
 class CrossEntropy(Op):
     """-sum over ``axis`` of coef * log_softmax(x); per position (reduction 'none') or summed ('sum').
 
@@ -100,7 +108,10 @@ class CrossEntropy(Op):
             with np.errstate(invalid="ignore"):
                 skip = (coef == 0) & ~_counted(x.shape, axis, targets)
                 prod = np.where(skip, 0, coef * lsm).astype(lsm.dtype, copy=False)
-        loss = -prod.sum() if reduction == "sum" else -prod.sum(axis=axis)
+        if reduction == "sum" or x.ndim == 1:  # torch accumulates these from +0: a sure prediction gives +0
+            loss = 0.0 - prod.sum(axis=None if reduction == "sum" else axis)
+        else:  # per position (batched), torch negates: -0
+            loss = -prod.sum(axis=axis)
         if nan_out:
             loss = np.full(np.shape(loss), np.nan)
         return np.asarray(loss, dtype=x.dtype), lsm
@@ -115,15 +126,18 @@ class CrossEntropy(Op):
         gx = gc = None
         if ctx.needs[0]:
             total = xp.sum(coef, axis, True)
+            finite = np.isfinite(data_of(g)).all()
             with np.errstate(invalid="ignore"):  # an inf g times a 0 of an ignored target: masked below
-                if fast:  # the plain backward: one temporary, updated in place
+                if not finite:
+                    gx = _log_softmax_route(xp, lsm, coef, g, axis)
+                elif fast:  # the plain backward: one temporary, updated in place
                     gx = np.exp(lsm)
                     gx *= total
                     gx -= coef
                     gx *= g
                 else:
                     gx = (xp.exp(lsm) * total - coef) * g
-            if not np.isfinite(data_of(g)).all():
+            if not finite:
                 gx = masked(xp, gx, data_of(total) != 0)
         if ctx.needs[1]:
             gc = -lsm * g
@@ -141,13 +155,19 @@ class CrossEntropyIndices(Op):
     def forward(x, target, scale):
         lsm = _log_softmax(x, 1)
         picked = lsm[np.arange(len(target)), target]
-        return np.asarray(-scale * picked.sum(), dtype=x.dtype), lsm
+        return np.asarray(0.0 - scale * picked.sum(), dtype=x.dtype), lsm  # 0 - (-0) = +0, as torch's sum
 
     @staticmethod
     def vjp(ctx, g):
         x = ctx.x[0]
         target, scale = ctx.p["target"], ctx.p["scale"]
         rows = np.arange(len(target))
+        if not np.isfinite(data_of(g)).all():  # torch's inf/NaN pattern, through log_softmax's backward
+            coef = np.zeros(x.shape, dtype=x.dtype)
+            coef[rows, target] = scale
+            lsm = ctx.saved if _is_array(x) else _graph_log_softmax(ctx.xp, x, 1)
+            with np.errstate(invalid="ignore"):
+                return (_log_softmax_route(ctx.xp, lsm, coef, g, 1),)
         if _is_array(x) and _is_array(g):
             gx = np.exp(ctx.saved)
             gx[rows, target] -= 1
@@ -176,7 +196,9 @@ class NLL(Op):
             picked = np.squeeze(np.take_along_axis(x, index, axis=axis), axis=axis)
         loss = np.where(keep, -scale * picked, 0)
         if reduction == "sum":
-            loss = np.sum(loss)
+            loss = np.sum(loss) + 0.0  # torch accumulates from +0: a sure prediction gives +0
+        elif x.ndim == 1:  # unbatched: torch's scalar kernel also accumulates from +0
+            loss = loss + 0.0
         if nan_out:
             loss = np.full(np.shape(loss), np.nan)
         return np.asarray(loss, dtype=x.dtype), x.shape

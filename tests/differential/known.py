@@ -81,6 +81,15 @@ KNOWN = [
        "here, while torch keeps the input's strides; so reshape() of it is a view here and a copy in torch, and "
        "after an in-place change of that result torch's reshaped copy is no longer in its graph (grad None)")
       for op in ("view:reshape", "reshape", "view:flatten", "flatten")],
+    ("the same elements through views of other strides (only torch refuses) / raises", "documented difference",
+     "a write of a tensor into a region of itself that holds exactly the same elements in another layout "
+     "(t[..., None, 0:1] = t, x *= x.reshape(...)): torch's overlap check compares strides, size-1 dims "
+     "included, and refuses; here the write is allowed (numpy copies an overlapping value first), a partial "
+     "overlap refused as in torch"),
+    *[(f"var/std with correction >= count / {kind}", "torch inconsistency", "a correction at or above the count "
+       "reduced: torch's gradient differs between dim=None and an explicit dim over the same elements (NaN, inf "
+       "or -0); here 2 / (n - c) * (x - mean) everywhere")
+      for kind in ("grad", "grad-nan", "grad-0-for-nan", "grad2", "grad2-nan", "grad2-0-for-nan", "grad2-none")],
     *[(f"reshape of a result of a strided input (view here, copy in torch) / {kind}", "documented difference",
        "as reshape / grad-none: the reshape shares memory with its input here and not in torch, so a later "
        "in-place write reaches both names here and one in torch (README: views)")

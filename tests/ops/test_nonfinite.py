@@ -241,11 +241,10 @@ def test_leaky_relu_non_positive_side_with_an_inf_gradient(slope):
         np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0, INF])
 
 
-# ops where an inf/NaN incoming gradient must give the same result as in torch. Not cross_entropy: the
-# fused op's gradient is (softmax - onehot) * g, so an infinite g gives +-inf at the target where torch's two
-# steps (nll, then log_softmax's g - softmax * sum(g)) give inf - inf = NaN; ignored targets get exactly 0
-# in both (tests/ops/test_masked_gradients.py).
-SELECTING = {"relu", "hardtanh", "relu6", "clamp", "clamp_min", "maximum", "minimum", "where", "max_dim",
+# ops where an inf/NaN incoming gradient must give the same result as in torch (cross_entropy too: with a
+# non-finite g its fused op takes torch's two steps, nll then log_softmax's g - softmax * sum(g), so inf - inf
+# is NaN at the target as in torch; ignored targets get exactly 0 in both, tests/ops/test_masked_gradients.py).
+SELECTING = {"cross_entropy", "relu", "hardtanh", "relu6", "clamp", "clamp_min", "maximum", "minimum", "where", "max_dim",
              "min_dim", "max_full", "min_full", "max_full_ties", "max_pool2d", "adaptive_avg_pool2d", "sum",
              "mean", "neg", "elu", "leaky_relu", "softmax", "log_softmax", "logsumexp",
              "sigmoid", "tanh", "exp", "sqrt", "log", "pow_0", "pow_2", "pow_half", "softplus", "sin"}
@@ -267,3 +266,38 @@ def test_nonfinite_incoming_gradient_matches_torch(fn, values, second, seed, dty
     ours = _first_gradient(AL, fn, values, dtype, pattern)
     theirs = _first_gradient(TORCH, fn, values, dtype, pattern)
     assert_same("gradient", ours, theirs, dtype)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("unbatched", [False, True])
+@pytest.mark.parametrize("up", [INF, -INF, NAN])
+def test_cross_entropy_with_a_nonfinite_incoming_gradient_as_torch(smoothing, reduction, unbatched, up):
+    logits = [[0.0, 0.0, 1.0], [1.0, 0.0, -1e9], [2.0, -1.0, 0.5]]
+    targets = [2, 0, 1]
+    if unbatched:
+        logits, targets = logits[0], targets[0]
+    grads = []
+    for lib in (AL, TORCH):
+        x = lib.tensor(np.asarray(logits), requires_grad=True)
+        loss = lib.F.cross_entropy(x, lib.tensor(targets), reduction=reduction, label_smoothing=smoothing,
+                                   ignore_index=1)
+        (g,) = lib.grad(loss, x, grad_outputs=lib.tensor(np.full(tuple(loss.shape), up)))
+        grads.append(_numpy(g))
+    assert_same("gradient", grads[0], grads[1], np.float64)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_the_sign_of_a_zero_loss_as_torch(fn, reduction, unbatched):
+    """torch accumulates reductions and unbatched losses from +0 (a sure prediction: +0) and negates per
+    position in a batch (-0): 1 / loss tells them apart."""
+    signs = []
+    for lib in (AL, TORCH):
+        x = lib.tensor([0.0, -800.0] if unbatched else [[0.0, -800.0]])
+        t = lib.tensor(0) if unbatched else lib.tensor([0])
+        loss = getattr(lib.F, fn)(x, t, reduction=reduction)
+        signs.append(np.copysign(1.0, _numpy(loss)).tolist())
+    assert signs[0] == signs[1]
