@@ -86,6 +86,10 @@ KNOWN = [
      "(t[..., None, 0:1] = t, x *= x.reshape(...)): torch's overlap check compares strides, size-1 dims "
      "included, and refuses; here the write is allowed (numpy copies an overlapping value first), a partial "
      "overlap refused as in torch"),
+    *[(f"cross_entropy's input changed in place after the loss / {kind}", "documented difference",
+       "cross_entropy is one fused op here whose backward reads its input again, so changing that input in "
+       "place after the loss makes backward raise (a clear error); torch's log_softmax keeps its output "
+       "instead and does not mind") for kind in ("grad-raises", "grad2-raises")],
     *[(f"var/std with correction >= count / {kind}", "torch inconsistency", "a correction at or above the count "
        "reduced: torch's gradient differs between dim=None and an explicit dim over the same elements (NaN, inf "
        "or -0); here 2 / (n - c) * (x - mean) everywhere")

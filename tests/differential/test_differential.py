@@ -177,3 +177,16 @@ def test_harness_names_var_of_a_0d_tensor_as_the_cause():
                                     ("exp", "L.exp({0})", [1])])
     sigs = _signatures(p)
     assert sigs and all(op == "var(correction) of 0-d" for op, _ in sigs)
+
+
+def test_harness_names_a_correction_at_or_above_the_count_as_the_cause():
+    p = _program("float64", [[float("nan")]], [("var(correction)", "{0}.var(dim=None, correction=2)", [0])])
+    sigs = _signatures(p)
+    assert sigs and all(op == P.CORRECTION_ABOVE_COUNT for op, _ in sigs)
+
+
+def test_harness_classifies_rounding_of_squares_of_1e_minus_30():
+    p = _program("float32", [[0.0, 2.2, -1e-30, -1e-30, 0.0, -1.0]], [("/", "{0} / {0}", [0, 0]),
+                                                                     ("sin", "L.sin({0})", [1])])
+    sigs = _signatures(p)
+    assert sigs and all(op == P.ROUNDING_AT_EXTREMES for op, _ in sigs)

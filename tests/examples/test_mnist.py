@@ -1,7 +1,6 @@
 """examples/mnist.py end to end on a small generated MNIST-like npz: training writes its figures and
 checkpoint, the loss falls, --resume continues bit for bit, Ctrl-C keeps the last epoch, --predict works."""
 
-import os
 import re
 
 import numpy as np
