@@ -86,6 +86,11 @@ KNOWN = [
      "(t[..., None, 0:1] = t, x *= x.reshape(...)): torch's overlap check compares strides, size-1 dims "
      "included, and refuses; here the write is allowed (numpy copies an overlapping value first), a partial "
      "overlap refused as in torch"),
+    ("in-place write to a view taken before its base required grad (only torch refuses) / raises",
+     "documented difference", "t4 = t3.T; t3 *= w (w requires grad); t4[:] = 2.5: torch keeps t4 a leaf and "
+     "refuses the write; here t4 is a view in the graph and the write is recorded (a real leaf is refused in "
+     "both)"),
+    ("elu / grad", "torch inconsistency", "as elu / grad-nan"),
     *[(f"cross_entropy's input changed in place after the loss / {kind}", "documented difference",
        "cross_entropy is one fused op here whose backward reads its input again, so changing that input in "
        "place after the loss makes backward raise (a clear error); torch's log_softmax keeps its output "
