@@ -356,14 +356,21 @@ def predict(args):
 
 # ---- main ---------------------------------------------------------------------------------------------
 
+class _Defaults(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each flag's default, except where the help text already gives the per-model ones."""
+
+    def _get_help_string(self, action):
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", choices=sorted(MODELS), default="cnn")
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=_Defaults)
+    p.add_argument("--model", choices=sorted(MODELS), default="cnn",
+                   help="mlp: Nielsen's [784, 100, 10]; cnn: two conv + pool blocks; resnet: residual blocks")
     p.add_argument("--epochs", type=int, help="default: 30 mlp, 12 cnn, 10 resnet")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=64, help="images per SGD step")
     p.add_argument("--lr", type=float, help="default: 0.1 mlp, 0.05 cnn, 0.1 resnet")
-    p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
     p.add_argument("--weight-decay", type=float, help="L2, torch's convention (default: 1e-4 mlp, 5e-4 others)")
     p.add_argument("--l1", type=float, default=0.0, help="L1 decay: w -= lr * l1 * sign(w)")
     p.add_argument("--dropout", type=float, help="default: 0.5 cnn, 0 others")
@@ -372,10 +379,10 @@ def parse_args(argv=None):
     p.add_argument("--schedule", choices=("cosine", "halve", "none"), default="cosine",
                    help="learning rate: cosine annealing over the epochs, or halve when validation "
                         "accuracy stalls for --halve-patience epochs (the book's), or constant")
-    p.add_argument("--halve-patience", type=int, default=3)
+    p.add_argument("--halve-patience", type=int, default=3, help="epochs without improvement before halving")
     p.add_argument("--early-stop", type=int, default=0, metavar="N",
                    help="stop when validation accuracy has not improved for N epochs (0: never)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seeds initialisation, shuffling, dropout, augmentation")
     p.add_argument("--data", help="mnist.npz or a directory with the four IDX files (plain or .gz)")
     p.add_argument("--no-download", action="store_true", help="never try to download MNIST")
     p.add_argument("--limit", type=int, default=0, help="train on only this many images (quick trials)")
@@ -385,7 +392,7 @@ def parse_args(argv=None):
     p.add_argument("--stop-after", type=int, default=0, metavar="N",
                    help="train only N epochs in this run (then --resume continues)")
     p.add_argument("--predict", metavar="IMAGE", help="classify your own digit image with the checkpoint")
-    p.add_argument("--no-plots", action="store_true")
+    p.add_argument("--no-plots", action="store_true", help="skip the figures")
     args = p.parse_args(argv)
     for key, value in DEFAULTS[args.model].items():
         if getattr(args, key) is None:

@@ -73,6 +73,8 @@ def _fetch_verified(url, target, expected_md5, timeout):
     try:
         with os.fdopen(fd, "wb") as out:
             size, digest = _stream(url, out, timeout)
+            out.flush()
+            os.fsync(out.fileno())  # on disk before the rename makes it the cached file
         if digest != expected_md5:
             raise _MirrorFailed(f"checksum mismatch: MD5 of the {size:,} bytes received is {digest}, "
                                 f"expected {expected_md5}")
