@@ -17,13 +17,15 @@ class SGD(Optimizer):
     ``b``; and ``w -= lr * step``. ``l1_decay`` adds ``l1_decay * sign(w)`` to ``g`` (sign(0) = 0), so weights
     shrink toward zero by a constant amount; a weight that the shrink alone would carry across zero stops
     at exactly 0 (without momentum it then stays there while its gradient is 0), so weights that carry no
-    signal reach zero instead of oscillating around it. The book's λ/n is ``l1_decay`` here.
+    signal reach zero instead of oscillating around it. The book's λ/n is ``l1_decay`` here;
+    ``l1_stop_at_zero=False`` gives the book's rule exactly (eq. 97: a weight may cross zero).
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, *,
-                 l1_decay=0.0, maximize=False):
+                 l1_decay=0.0, l1_stop_at_zero=True, maximize=False):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, l1_decay=l1_decay, maximize=maximize)
+                        nesterov=nesterov, l1_decay=l1_decay, l1_stop_at_zero=l1_stop_at_zero,
+                        maximize=maximize)
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -32,6 +34,8 @@ class SGD(Optimizer):
         check_hyper("SGD", "dampening", group["dampening"], 0.0, 1.0)
         check_hyper("SGD", "weight_decay", group["weight_decay"])
         check_hyper("SGD", "l1_decay", group["l1_decay"])
+        if not isinstance(group["l1_stop_at_zero"], bool):
+            raise TypeError(f"SGD: l1_stop_at_zero must be True or False, got {group['l1_stop_at_zero']!r}")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(f"SGD: nesterov=True requires momentum > 0 and dampening = 0, got momentum="
                              f"{group['momentum']} and dampening={group['dampening']}")
@@ -49,7 +53,7 @@ class SGD(Optimizer):
                 g = g + l1_decay * sign
             if momentum != 0:
                 g = self._momentum(self.state[p], g, momentum, dampening, group["nesterov"])
-            if l1_decay != 0:
+            if l1_decay != 0 and group["l1_stop_at_zero"]:
                 _step_stopping_at_zero(w, sign, g, lr, lr * l1_decay)
             else:
                 w -= lr * g

@@ -2,9 +2,10 @@
 central-difference gradients in float64) and, in ``autograd_lite.testing.strategies``, hypothesis
 strategies for property-based gradient tests (that submodule alone needs hypothesis)."""
 
+from .crosscheck import crosscheck, crosscheck_training
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
-__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "strategies"]
+__all__ = ["GradcheckError", "crosscheck", "crosscheck_training", "gradcheck", "gradgradcheck", "strategies"]
 
 
 def __getattr__(name):
