@@ -1,7 +1,7 @@
 """``python -m autograd_lite.reference.crosscheck``: the hand-written backprop against the autograd engine.
 
 Builds a random reference ``Network`` and a random mini-batch, and prints the per-layer differences between
-∂C/∂w, ∂C/∂b of the book's four equations and of ``.backward()`` (``autograd_lite.testing.crosscheck``);
+∂C/∂w, ∂C/∂b of the book's four equations and of ``.backward()`` (``autograd_lite.testing.reference_check``);
 ``--all`` prints one row per cost × output × hidden activation × regularisation. The last line is
 ``crosscheck: max relative difference ... (tolerance ...): ok`` (or ``FAILED``, with exit status 1).
 """
@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from autograd_lite.reference import network as ref
-from autograd_lite.testing.crosscheck import crosscheck, summary_line
+from autograd_lite.testing.reference_check import crosscheck, summary_line
 
 COSTS = {"quadratic": ref.QuadraticCost, "cross-entropy": ref.CrossEntropyCost,
          "log-likelihood": ref.LogLikelihoodCost}

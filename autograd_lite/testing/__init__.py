@@ -1,8 +1,11 @@
 """Testing tools for users and for this project: ``gradcheck``/``gradgradcheck`` (analytic against
-central-difference gradients in float64) and, in ``autograd_lite.testing.strategies``, hypothesis
-strategies for property-based gradient tests (that submodule alone needs hypothesis)."""
+central-difference gradients in float64), ``crosscheck``/``crosscheck_training`` (the hand-written reference
+network against the engine and ``optim``; loaded on first use, since they need ``nn`` and ``optim``) and, in
+``autograd_lite.testing.strategies``, hypothesis strategies for property-based gradient tests (that submodule
+alone needs hypothesis)."""
 
-from .crosscheck import crosscheck, crosscheck_training
+import importlib
+
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = ["GradcheckError", "crosscheck", "crosscheck_training", "gradcheck", "gradgradcheck", "strategies"]
@@ -10,6 +13,7 @@ __all__ = ["GradcheckError", "crosscheck", "crosscheck_training", "gradcheck", "
 
 def __getattr__(name):
     if name == "strategies":
-        import importlib
         return importlib.import_module("autograd_lite.testing.strategies")
+    if name in ("crosscheck", "crosscheck_training"):
+        return getattr(importlib.import_module("autograd_lite.testing.reference_check"), name)
     raise AttributeError(f"module 'autograd_lite.testing' has no attribute {name!r}")

@@ -22,7 +22,7 @@ from autograd_lite.reference import network as ref
 from autograd_lite.reference.crosscheck import (COSTS, HIDDEN, activation_class, default_output, main,
                                                 random_batch, random_network)
 from autograd_lite.testing import crosscheck, crosscheck_training
-from autograd_lite.testing.crosscheck import CrosscheckResult, _at_rest, _mini_batches, _train_hand
+from autograd_lite.testing.reference_check import CrosscheckResult, _at_rest, _mini_batches, _train_hand
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(r"^crosscheck: max relative difference (\S+) \(tolerance (\S+)\): (ok|FAILED)$")
