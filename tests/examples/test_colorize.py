@@ -1,0 +1,172 @@
+"""examples/colorize.py with tiny settings: Lab scaling, crops and flips, the U-Net's shapes, a short run on
+the bundled photos and on an npz, bit-for-bit resume, --colorize on a generated photo, clear errors."""
+
+import re
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("tqdm")
+pytest.importorskip("PIL")
+pytest.importorskip("skimage")
+
+import autograd_lite as al  # noqa: E402
+import nn.init as nn_init  # noqa: E402
+from examples import colorize  # noqa: E402
+
+TINY = ["--depth", "2", "--width", "8", "--crop", "32", "--eval-size", "32", "--batch-size", "8"]
+LAST_LINE = (r"colorize: psnr \d+\.\d\d dB \(grey \d+\.\d\d\), ab_rmse \d+\.\d\d \(grey \d+\.\d\d\), "
+             r"colourfulness \d+\.\d \(truth \d+\.\d\), \d+ s")
+
+
+@pytest.fixture(autouse=True)
+def quiet(monkeypatch):
+    monkeypatch.setenv("AL_PROGRESS", "0")
+
+
+def _photos(n, size, rng):
+    """Smooth colourful uint8 RGB images (N, size, size, 3)."""
+    y, x = np.mgrid[0:size, 0:size] / size
+    phase = rng.random((n, 3, 1, 1)) * 6
+    return (127.5 + 120 * np.sin(3 * x + 2 * y + phase)).transpose(0, 2, 3, 1).astype(np.uint8)
+
+
+def test_lab_scaling_round_trips():
+    rgb = _photos(2, 16, np.random.default_rng(0))
+    L, ab = colorize.to_model_inputs(rgb)
+    assert L.shape == (2, 1, 16, 16) and ab.shape == (2, 2, 16, 16) and L.dtype == ab.dtype == np.float32
+    assert L.min() >= -1 and L.max() <= 1 and np.abs(ab).max() <= 1.2
+    assert np.abs(colorize.to_rgb(L, ab).astype(int) - rgb).max() <= 1
+
+
+def test_crops_have_the_right_shape_and_flips_really_flip():
+    rng = np.random.default_rng(1)
+    crops = colorize.Crops([_photos(1, 40, rng)[0], _photos(1, 48, rng)[0][:, :44]])
+    index, top, left = np.array([0, 1]), np.array([3, 5]), np.array([2, 10])
+    plain = crops.crop(index, top, left, np.array([False, False]), 32)
+    flipped = crops.crop(index, top, left, np.array([True, False]), 32)
+    assert plain.shape == (2, 3, 32, 32)
+    np.testing.assert_array_equal(flipped[0], plain[0][..., ::-1])
+    np.testing.assert_array_equal(flipped[1], plain[1])
+    np.testing.assert_array_equal(plain[1], crops.lab[1, :, 5:37, 10:42])
+    crops.lab[0, :, 40:] = crops.lab[0, :, :, 40:] = np.nan  # the packing's padding: no crop may reach it
+    L, ab = crops.sample(50, 32, np.random.default_rng(2))
+    assert L.shape == (50, 1, 32, 32) and ab.shape == (50, 2, 32, 32)
+    assert not np.isnan(L).any() and not np.isnan(ab).any()
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (32, 48), (8, 24)])
+def test_unet_output_shape_and_range(shape):
+    al.manual_seed(0)
+    model = colorize.UNet(depth=3, width=4)
+    x = al.tensor(np.random.default_rng(0).uniform(-1, 1, (2, 1) + shape).astype(np.float32))
+    out = model(x).detach().numpy()
+    assert out.shape == (2, 2) + shape and np.all(np.abs(out) < 1)
+    nn_init.normal_(model.last.weight, 0.0, 10.0)  # saturate the tanh: still within [-1, 1]
+    out = model(x).detach().numpy()
+    assert np.abs(out).max() > 0.99 and np.all(np.abs(out) <= 1)
+
+
+def test_unet_rejects_sizes_not_divisible_by_2_to_the_depth():
+    model = colorize.UNet(depth=3, width=4)
+    with pytest.raises(ValueError, match=r"20x16.*2\*\*depth = 8.*depth 3"):
+        model(al.zeros(1, 1, 20, 16))
+
+
+def test_colorize_pads_any_size():
+    model = colorize.UNet(depth=2, width=4)
+    assert colorize.colorize_L(model, np.zeros((1, 1, 13, 7), np.float32)).shape == (1, 2, 13, 7)
+
+
+def test_a_tiny_run_on_the_bundled_photos(tmp_path, capsys):
+    code = colorize.main(TINY + ["--epochs", "3", "--steps-per-epoch", "6", "--out", str(tmp_path),
+                                 "--lr", "2e-3"])
+    out = capsys.readouterr().out
+    assert code == 0
+    last = out.strip().splitlines()[-1]
+    assert re.fullmatch(LAST_LINE, last), last
+    for name in ("colorize_curves.png", "colorize_examples.png", "unet.ckpt"):
+        assert (tmp_path / name).stat().st_size > 1000
+    history = al.load(str(tmp_path / "unet.ckpt"))["history"]
+    assert history["train_loss"][-1] < history["train_loss"][0]
+
+
+def _weights(path):
+    return {k: v.numpy() for k, v in al.load(path)["model"].items()}
+
+
+def test_resume_continues_on_exactly_the_same_trajectory(tmp_path, capsys):
+    common = TINY + ["--epochs", "2", "--steps-per-epoch", "2", "--no-plots"]
+    colorize.main(common + ["--out", str(tmp_path / "straight")])
+    colorize.main(common + ["--out", str(tmp_path / "resumed"), "--stop-after", "1"])
+    assert al.load(str(tmp_path / "resumed" / "unet.ckpt"))["epoch"] == 1
+    assert colorize.main(common + ["--out", str(tmp_path / "resumed"), "--resume"]) == 0
+    capsys.readouterr()
+    a, b = _weights(str(tmp_path / "straight" / "unet.ckpt")), _weights(str(tmp_path / "resumed" / "unet.ckpt"))
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_data_npz_and_colorize_a_photo(tmp_path, capsys):
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(3)
+    npz = tmp_path / "photos.npz"
+    np.savez(npz, train=_photos(6, 40, rng), test=_photos(2, 36, rng))
+    code = colorize.main(TINY + ["--data", str(npz), "--epochs", "1", "--steps-per-epoch", "2", "--no-plots",
+                                 "--out", str(tmp_path)])
+    assert code == 0 and re.fullmatch(LAST_LINE, capsys.readouterr().out.strip().splitlines()[-1])
+    Image.fromarray(_photos(1, 30, rng)[0][:, :23]).save(tmp_path / "mine.png")
+    assert colorize.main(["--colorize", str(tmp_path / "mine.png"), "--out", str(tmp_path)]) == 0
+    with Image.open(tmp_path / "mine_colorized.png") as result:
+        assert result.size == (23, 30) and result.mode == "RGB"
+    assert (tmp_path / "mine_comparison.png").exists()
+
+
+def test_bad_files_give_one_clear_line(tmp_path):
+    with pytest.raises(SystemExit, match="cannot read train/test images from .*nothing.npz"):
+        colorize.main(["--data", str(tmp_path / "nothing.npz"), "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="no checkpoint at"):
+        colorize.main(["--colorize", str(tmp_path / "x.png"), "--out", str(tmp_path / "none")])
+    model = colorize.UNet(depth=2, width=4)
+    config = {"depth": 2, "width": 4, "dropout": 0.5}
+    al.save({"config": config, "model": model.state_dict()}, str(tmp_path / "unet.ckpt"))
+    with pytest.raises(SystemExit, match="no image at .*missing.png"):
+        colorize.main(["--colorize", str(tmp_path / "missing.png"), "--out", str(tmp_path)])
+    (tmp_path / "notes.png").write_text("not an image")
+    with pytest.raises(SystemExit, match="cannot read the image .*notes.png"):
+        colorize.main(["--colorize", str(tmp_path / "notes.png"), "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="no folder at .*absent"):
+        colorize.main(["--images", str(tmp_path / "absent"), "--out", str(tmp_path)])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match="empty has 0 colour photo"):
+        colorize.main(["--images", str(tmp_path / "empty"), "--out", str(tmp_path)])
+
+
+def test_images_folder_skips_grayscale_photos(tmp_path, capsys):
+    Image = pytest.importorskip("PIL.Image")
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i, photo in enumerate(_photos(4, 40, np.random.default_rng(4))):
+        Image.fromarray(photo).save(folder / f"p{i}.png")
+    Image.fromarray(np.full((40, 40), 90, np.uint8)).save(folder / "old.jpg")
+    code = colorize.main(TINY + ["--images", str(folder), "--epochs", "1", "--steps-per-epoch", "1",
+                                 "--no-plots", "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 0 and "skipping 1 grayscale photo(s)" in captured.err and "old.jpg" in captured.err
+    assert "3 training images, 1 evaluation images" in captured.out
+
+
+def test_ctrl_c_keeps_the_last_finished_epoch(tmp_path, capsys, monkeypatch):
+    calls = []
+    real = colorize.train_epoch
+
+    def interrupted_in_the_second_epoch(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(colorize, "train_epoch", interrupted_in_the_second_epoch)
+    code = colorize.main(TINY + ["--epochs", "3", "--steps-per-epoch", "1", "--no-plots", "--out", str(tmp_path)])
+    assert code == 130 and "holds the last finished epoch" in capsys.readouterr().err
+    assert al.load(str(tmp_path / "unet.ckpt"))["epoch"] == 1
