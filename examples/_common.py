@@ -61,6 +61,28 @@ def load_checkpoint(path, expected_keys):
     return state
 
 
+def resume(path, config, history_keys, model, optimizer):
+    """The state to train from: fresh (epoch 0, empty history) or, when ``path`` exists, the checkpoint's,
+    with the model, optimizer and random generator restored; a checkpoint made with other settings than
+    ``config`` (the number of epochs aside) is refused in one line."""
+    fresh = {"epoch": 0, "seconds": 0.0, "history": {k: [] for k in history_keys}}
+    if not os.path.exists(path):
+        print(f"no checkpoint at {path} to resume from; starting afresh", file=sys.stderr)
+        return fresh
+    state = load_checkpoint(path, ("config", "model", "optimizer", "epoch", "history", "rng"))
+    saved = state["config"]
+    changed = [k for k in saved if k != "epochs" and saved[k] != config.get(k)]
+    if changed:
+        sys.exit(f"error: {path} was trained with other settings "
+                 f"({', '.join(f'{k}={saved[k]!r}' for k in changed)}); resume with the same flags "
+                 "or choose another --checkpoint")
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    al.set_rng_state(state["rng"])
+    print(f"resuming from {path} after epoch {state['epoch']}", file=sys.stderr)
+    return state
+
+
 def predict_all(model, loader, prepare=lambda x: x):
     """Logits of the whole loader in eval mode without a graph, with the labels: (logits, labels) arrays."""
     was_training = model.training

@@ -364,24 +364,10 @@ def _config(args):
 
 def start_state(args, model, optimizer):
     """A fresh start, or the state of the checkpoint being resumed (model, optimizer, RNG restored)."""
-    fresh = {"epoch": 0, "seconds": 0.0, "history": {k: [] for k in ("train_loss", "eval_loss", "psnr", "ab_rmse")}}
+    keys = ("train_loss", "eval_loss", "psnr", "ab_rmse")
     if not args.resume:
-        return fresh
-    if not os.path.exists(args.checkpoint):
-        print(f"no checkpoint at {args.checkpoint} to resume from; starting afresh", file=sys.stderr)
-        return fresh
-    state = common.load_checkpoint(args.checkpoint, ("config", "model", "optimizer", "epoch", "history", "rng"))
-    saved, now = state["config"], _config(args)
-    changed = [k for k in saved if k != "epochs" and saved[k] != now.get(k)]
-    if changed:
-        sys.exit(f"error: {args.checkpoint} was trained with other settings "
-                 f"({', '.join(f'{k}={saved[k]!r}' for k in changed)}); resume with the same flags or choose "
-                 "another --checkpoint")
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    al.set_rng_state(state["rng"])
-    print(f"resuming from {args.checkpoint} after epoch {state['epoch']}", file=sys.stderr)
-    return state
+        return {"epoch": 0, "seconds": 0.0, "history": {k: [] for k in keys}}
+    return common.resume(args.checkpoint, _config(args), keys, model, optimizer)
 
 
 # ---- figures ------------------------------------------------------------------------------------------

@@ -20,11 +20,6 @@ LAST_LINE = (r"colorize: psnr \d+\.\d\d dB \(grey \d+\.\d\d\), ab_rmse \d+\.\d\d
              r"colourfulness \d+\.\d \(truth \d+\.\d\), \d+ s")
 
 
-@pytest.fixture(autouse=True)
-def quiet(monkeypatch):
-    monkeypatch.setenv("AL_PROGRESS", "0")
-
-
 def _photos(n, size, rng):
     """Smooth colourful uint8 RGB images (N, size, size, 3)."""
     y, x = np.mgrid[0:size, 0:size] / size
@@ -156,17 +151,8 @@ def test_images_folder_skips_grayscale_photos(tmp_path, capsys):
     assert "3 training images, 1 evaluation images" in captured.out
 
 
-def test_ctrl_c_keeps_the_last_finished_epoch(tmp_path, capsys, monkeypatch):
-    calls = []
-    real = colorize.train_epoch
-
-    def interrupted_in_the_second_epoch(*args):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*args)
-
-    monkeypatch.setattr(colorize, "train_epoch", interrupted_in_the_second_epoch)
+def test_ctrl_c_keeps_the_last_finished_epoch(tmp_path, capsys, interrupt_second_epoch):
+    interrupt_second_epoch(colorize)
     code = colorize.main(TINY + ["--epochs", "3", "--steps-per-epoch", "1", "--no-plots", "--out", str(tmp_path)])
     assert code == 130 and "holds the last finished epoch" in capsys.readouterr().err
     assert al.load(str(tmp_path / "unet.ckpt"))["epoch"] == 1

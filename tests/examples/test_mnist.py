@@ -15,28 +15,9 @@ import autograd_lite as al  # noqa: E402
 from examples import mnist  # noqa: E402
 
 
-def _digits(n, rng):
-    """28x28 uint8 images whose label says where a bright 6x6 square sits (learnable in one epoch)."""
-    labels = rng.integers(0, 10, n)
-    images = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
-    for i, k in enumerate(labels):
-        r, c = 4 + 6 * (k // 4), 3 + 6 * (k % 4)
-        images[i, r:r + 6, c:c + 6] = 230
-    return images, labels.astype(np.uint8)
-
-
 @pytest.fixture(scope="module")
-def npz(tmp_path_factory):
-    rng = np.random.default_rng(0)
-    (x_train, y_train), (x_test, y_test) = _digits(1200, rng), _digits(200, rng)
-    path = tmp_path_factory.mktemp("mnist") / "mnist.npz"
-    np.savez_compressed(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    return str(path)
-
-
-@pytest.fixture(autouse=True)
-def quiet(monkeypatch):
-    monkeypatch.setenv("AL_PROGRESS", "0")
+def npz(mnist_like_npz):
+    return mnist_like_npz(1200, 200)
 
 
 def _run(args, capsys):
@@ -86,17 +67,8 @@ def test_resume_with_other_settings_is_refused(npz, tmp_path, capsys):
                     "--lr", "0.1"])
 
 
-def test_ctrl_c_keeps_the_last_finished_epoch(npz, tmp_path, capsys, monkeypatch):
-    calls = []
-    real = mnist.train_epoch
-
-    def interrupted_in_the_second_epoch(*args):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*args)
-
-    monkeypatch.setattr(mnist, "train_epoch", interrupted_in_the_second_epoch)
+def test_ctrl_c_keeps_the_last_finished_epoch(npz, tmp_path, capsys, interrupt_second_epoch):
+    interrupt_second_epoch(mnist)
     code = mnist.main(["--data", npz, "--epochs", "3", "--limit", "64", "--out", str(tmp_path), "--no-plots"])
     assert code == 130 and "holds the last finished epoch" in capsys.readouterr().err
     assert al.load(str(tmp_path / "cnn.ckpt"))["epoch"] == 1

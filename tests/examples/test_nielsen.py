@@ -17,28 +17,9 @@ EPOCH_LINE = re.compile(r"epoch +(\d+): reference (\d+\.\d\d)%  engine (\d+\.\d\
                         r"  \|  max \|dw\| \S+")
 
 
-def _digits(n, rng):
-    """28x28 uint8 images whose label says where a bright 6x6 square sits."""
-    labels = rng.integers(0, 10, n)
-    images = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
-    for i, k in enumerate(labels):
-        r, c = 4 + 6 * (k // 4), 3 + 6 * (k % 4)
-        images[i, r:r + 6, c:c + 6] = 230
-    return images, labels.astype(np.uint8)
-
-
 @pytest.fixture(scope="module")
-def npz(tmp_path_factory):
-    rng = np.random.default_rng(0)
-    (x_train, y_train), (x_test, y_test) = _digits(600, rng), _digits(100, rng)
-    path = tmp_path_factory.mktemp("mnist") / "mnist.npz"
-    np.savez_compressed(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    return str(path)
-
-
-@pytest.fixture(autouse=True)
-def quiet(monkeypatch):
-    monkeypatch.setenv("AL_PROGRESS", "0")
+def npz(mnist_like_npz):
+    return mnist_like_npz(600, 100)
 
 
 def _run(argv, capsys):
