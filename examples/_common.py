@@ -1,5 +1,6 @@
 """What every example shares: checkpoints that resume exactly, progress bars, figures, evaluation."""
 
+import argparse
 import os
 import sys
 import time
@@ -7,6 +8,14 @@ import time
 import numpy as np
 
 import autograd_lite as al
+
+
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` shows each flag's default, except for flags whose default is None (their help text says
+    what they default to, e.g. per model)."""
+
+    def _get_help_string(self, action):
+        return action.help if action.default is None else super()._get_help_string(action)
 
 
 def require(module, package):

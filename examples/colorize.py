@@ -431,7 +431,7 @@ def colorize_files(args):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=common.DefaultsHelpFormatter)
     p.add_argument("--epochs", type=int, default=10, help="epochs of --steps-per-epoch batches")
     p.add_argument("--steps-per-epoch", type=int, default=400, help="batches of random crops per epoch")
     p.add_argument("--batch-size", type=int, default=16, help="crops per Adam step")

@@ -343,15 +343,8 @@ def predict(args):
 
 # ---- main ---------------------------------------------------------------------------------------------
 
-class _Defaults(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows each flag's default, except where the help text already gives the per-model ones."""
-
-    def _get_help_string(self, action):
-        return action.help if action.default is None else super()._get_help_string(action)
-
-
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=_Defaults)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=common.DefaultsHelpFormatter)
     p.add_argument("--model", choices=sorted(MODELS), default="cnn",
                    help="mlp: Nielsen's [784, 100, 10]; cnn: two conv + pool blocks; resnet: residual blocks")
     p.add_argument("--epochs", type=int, help="default: 30 mlp, 12 cnn, 10 resnet")

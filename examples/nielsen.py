@@ -247,15 +247,8 @@ def plot(run, config, history, paths, path):
 
 # ---- main ---------------------------------------------------------------------------------------------
 
-class _Defaults(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows each flag's default, except where the help text already gives the run's."""
-
-    def _get_help_string(self, action):
-        return action.help if action.default is None else super()._get_help_string(action)
-
-
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=_Defaults)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=common.DefaultsHelpFormatter)
     p.add_argument("--run", choices=sorted(RUNS), default="ch1",
                    help="ch1: [784, 30, 10] quadratic, eta 3.0; ch3: [784, 100, 10] cross-entropy, eta 0.5, "
                         "lambda 5.0")
