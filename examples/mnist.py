@@ -115,7 +115,7 @@ def load_data(args):
     return datasets.Digits(train=True), datasets.Digits(train=False), "digits"
 
 
-def split(train, name, limit):
+def split(train, limit):
     """The book's split (last 10,000 training images for validation) for MNIST, a sixth for the digits;
     ``limit`` keeps only the first images of each part (for quick trials)."""
     validation_size = 10_000 if len(train) >= 60_000 else max(1, len(train) // 6)
@@ -392,7 +392,7 @@ def main(argv=None):
     al.manual_seed(args.seed)
     train_set, test_set, args.dataset = load_data(args)
     args.size = int(train_set.data.shape[-1])
-    train_part, val_part = split(train_set, args.dataset, args.limit)
+    train_part, val_part = split(train_set, args.limit)
     loaders = {"train": DataLoader(train_part, batch_size=args.batch_size, shuffle=True),
                "val": DataLoader(val_part, batch_size=1000), "test": DataLoader(test_set, batch_size=1000)}
     model, optimizer, scheduler = build(args, args.size)
