@@ -13,6 +13,7 @@ pytest.importorskip("skimage")
 
 import autograd_lite as al  # noqa: E402
 import nn.init as nn_init  # noqa: E402
+from examples import _colour_bins as bins  # noqa: E402
 from examples import colorize  # noqa: E402
 
 TINY = ["--depth", "2", "--width", "8", "--crop", "32", "--eval-size", "32", "--batch-size", "8"]
@@ -156,3 +157,140 @@ def test_ctrl_c_keeps_the_last_finished_epoch(tmp_path, capsys, interrupt_second
     code = colorize.main(TINY + ["--epochs", "3", "--steps-per-epoch", "1", "--no-plots", "--out", str(tmp_path)])
     assert code == 130 and "holds the last finished epoch" in capsys.readouterr().err
     assert al.load(str(tmp_path / "unet.ckpt"))["epoch"] == 1
+
+
+# ---- --gan, --classify, tiles, --compare ----------------------------------------------------------------
+
+def _args(*extra):
+    return colorize.parse_args(TINY + list(extra))
+
+
+def _parameters(module):
+    return [p.detach().numpy().copy() for p in module.parameters()]
+
+
+def test_one_gan_step_updates_both_networks():
+    rng = np.random.default_rng(5)
+    crops = colorize.Crops(list(_photos(3, 40, rng)))
+    al.manual_seed(0)
+    nets = colorize.Nets(_args("--gan"), crops)
+    generator, discriminator = _parameters(nets.model), _parameters(nets.disc)
+    L, ab = crops.sample(4, 32, rng)
+    losses = colorize.gan_step(nets, L, ab, _args("--gan"))
+    assert set(losses) == {"loss", "d_loss", "g_gan"} and all(np.isfinite(v) for v in losses.values())
+    assert all(not np.array_equal(a, b.detach().numpy()) for a, b in zip(generator, nets.model.parameters()))
+    assert all(not np.array_equal(a, b.detach().numpy()) for a, b in zip(discriminator, nets.disc.parameters()))
+    assert all(p.requires_grad for p in nets.disc.parameters())  # unfrozen after the generator's step
+
+
+def test_patch_discriminator_gives_one_logit_per_patch():
+    disc = colorize.PatchDiscriminator(width=4, layers=2)
+    assert disc(al.zeros(2, 1, 64, 64), al.zeros(2, 2, 64, 64)).shape == (2, 1, 14, 14)
+    assert colorize.PatchDiscriminator(width=4, layers=3)(al.zeros(1, 1, 64, 64), al.zeros(1, 2, 64, 64)).shape \
+        == (1, 1, 6, 6)
+
+
+def test_colour_bins_cover_the_srgb_gamut_and_map_centres_to_themselves():
+    centres = bins.gamut_bins()
+    assert 250 <= len(centres) <= 320  # Zhang et al. count 313 with a more generous gamut test
+    index = bins.nearest_bin(centres.T[None, :, :, None])  # (1, 2, Q, 1) -> (1, Q, 1)
+    np.testing.assert_array_equal(index[0, :, 0], np.arange(len(centres)))
+    rgb = _photos(2, 16, np.random.default_rng(6))
+    ab = colorize.to_model_inputs(rgb)[1] * colorize.AB_SCALE
+    assert np.abs(centres[bins.nearest_bin(ab)].transpose(0, 3, 1, 2) - ab).max() <= bins.BIN_SIDE / np.sqrt(2) + 1e-3
+
+
+def test_annealed_mean_of_known_distributions():
+    centres = bins.gamut_bins().astype(np.float64)
+    q = len(centres)
+    one_hot = np.full((1, q, 1, 1), -1e9)
+    one_hot[0, 7] = 0.0
+    np.testing.assert_allclose(bins.annealed_mean(one_hot)[0, :, 0, 0], centres[7], atol=1e-4)
+    # 0.8 on bin 3 and 0.2 on bin 90: T = 1 gives the mean; T = 0.5 squares and renormalises (0.94 / 0.06)
+    log_p = np.full((1, q, 1, 1), -np.inf)
+    log_p[0, 3], log_p[0, 90] = np.log(0.8), np.log(0.2)
+    np.testing.assert_allclose(bins.annealed_mean(log_p, temperature=1.0)[0, :, 0, 0],
+                               0.8 * centres[3] + 0.2 * centres[90], rtol=1e-5)
+    np.testing.assert_allclose(bins.annealed_mean(log_p, temperature=0.5)[0, :, 0, 0],
+                               (0.64 * centres[3] + 0.04 * centres[90]) / 0.68, rtol=1e-5)
+    np.testing.assert_allclose(bins.annealed_mean(log_p, temperature=0.01)[0, :, 0, 0], centres[3], atol=1e-3)
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        bins.annealed_mean(log_p, temperature=0.0)
+
+
+def test_rebalancing_weights_favour_rare_colours():
+    q = len(bins.gamut_bins())
+    counts = np.ones(q)
+    counts[0] = 1e6  # one very common colour
+    weights = bins.rebalancing_weights(counts)
+    assert weights.shape == (q,) and weights[0] == weights.min() and weights[0] < 0.5 * np.median(weights)
+    uniform = bins.rebalancing_weights(np.ones(q))  # only the smoothing at the gamut's edge moves these
+    assert 0.9 < uniform.min() and uniform.max() < 1.15
+    with pytest.raises(ValueError, match="all zero"):
+        bins.rebalancing_weights(np.zeros(q))
+
+
+def test_classify_head_and_decoding_shapes():
+    model = colorize.UNet(depth=2, width=4, bins=len(bins.gamut_bins()))
+    logits = model(al.zeros(2, 1, 16, 24))
+    assert logits.shape == (2, len(bins.gamut_bins()), 8, 12)
+    ab = colorize.colorize_L(model, np.zeros((2, 1, 13, 21), np.float32))
+    assert ab.shape == (2, 2, 13, 21) and np.abs(ab).max() <= 1.2
+
+
+def test_learning_rate_decays_linearly_over_the_last_epochs():
+    args = colorize.parse_args(["--epochs", "6"])
+    assert args.decay_epochs == 3
+    factors = [colorize.learning_rate_factor(e, args) for e in range(6)]
+    np.testing.assert_allclose(factors, [1, 1, 1, 0.75, 0.5, 0.25])
+
+
+def test_tiles_give_the_whole_image_result():
+    al.manual_seed(1)
+    model = colorize.UNet(depth=2, width=4)
+    L = np.random.default_rng(7).uniform(-1, 1, (1, 1, 70, 90)).astype(np.float32)
+    whole = colorize.colorize_whole(model, L)
+    tiled = colorize.colorize_L(model, L, tile=32, margin=32)
+    assert tiled.shape == whole.shape == (1, 2, 70, 90)
+    np.testing.assert_allclose(tiled, whole, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["--gan", "--classify"])
+def test_tiny_gan_and_classify_runs_learn(tmp_path, capsys, mode):
+    code = colorize.main(TINY + [mode, "--epochs", "3", "--steps-per-epoch", "6", "--out", str(tmp_path),
+                                 "--lr", "2e-3", "--decay-epochs", "0"])
+    out = capsys.readouterr().out
+    assert code == 0 and re.fullmatch(LAST_LINE, out.strip().splitlines()[-1])
+    assert "motorcycle (right view)" in out and "chelsea" in out  # the per-image table
+    state = al.load(str(tmp_path / "unet.ckpt"))
+    assert state["history"]["train_loss"][-1] < state["history"]["train_loss"][0]
+    assert ("disc" in state) == (mode == "--gan")
+    assert (tmp_path / "colorize_curves.png").stat().st_size > 1000
+
+
+def test_gan_resume_restores_the_discriminator(tmp_path, capsys):
+    common = TINY + ["--gan", "--epochs", "2", "--steps-per-epoch", "2", "--no-plots"]
+    colorize.main(common + ["--out", str(tmp_path / "straight")])
+    colorize.main(common + ["--out", str(tmp_path / "resumed"), "--stop-after", "1"])
+    colorize.main(common + ["--out", str(tmp_path / "resumed"), "--resume"])
+    capsys.readouterr()
+    a, b = (al.load(str(tmp_path / d / "unet.ckpt")) for d in ("straight", "resumed"))
+    for part in ("model", "disc"):
+        assert all(np.array_equal(a[part][k].numpy(), b[part][k].numpy()) for k in a[part])
+
+
+def test_compare_puts_checkpoints_side_by_side(tmp_path, capsys):
+    base = TINY + ["--epochs", "1", "--steps-per-epoch", "2", "--no-plots"]
+    colorize.main(base + ["--out", str(tmp_path / "l1")])
+    colorize.main(base + ["--classify", "--out", str(tmp_path / "cls")])
+    code = colorize.main(["--compare", str(tmp_path / "l1" / "unet.ckpt"), str(tmp_path / "cls" / "unet.ckpt"),
+                          "--out", str(tmp_path)])
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert code == 0 and re.fullmatch(r"compare: L1 ab_rmse \d+\.\d\d colourfulness \d+\.\d \| classification "
+                                      r"ab_rmse \d+\.\d\d colourfulness \d+\.\d \(grey ab_rmse \d+\.\d\d, truth "
+                                      r"colourfulness \d+\.\d\)", last), last
+    assert (tmp_path / "colorize_compare.png").stat().st_size > 1000
+    colorize.main(TINY[:4] + ["--crop", "32", "--eval-size", "64", "--epochs", "1", "--steps-per-epoch", "1",
+                              "--no-plots", "--out", str(tmp_path / "other")])
+    with pytest.raises(SystemExit, match="evaluated on other images"):
+        colorize.main(["--compare", str(tmp_path / "l1" / "unet.ckpt"), str(tmp_path / "other" / "unet.ckpt")])
