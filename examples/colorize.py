@@ -324,14 +324,13 @@ def read_photo(path):
     return rgb, grey
 
 
-def folder_photos(folder):
-    """The colour photos of ``folder`` split 90/10 into (training, evaluation, evaluation file names);
-    grayscale ones are skipped."""
+def colour_photos(folder, at_least):
+    """The colour photos of ``folder`` (sorted by file name) and their names; grayscale ones are skipped
+    with a note, and fewer than ``at_least`` is one clear error."""
     if not os.path.isdir(folder):
         sys.exit(f"error: no folder at {folder}")
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(IMAGE_SUFFIXES))
     photos, kept, skipped = [], [], []
-    for name in names:
+    for name in sorted(n for n in os.listdir(folder) if n.lower().endswith(IMAGE_SUFFIXES)):
         rgb, grey = read_photo(os.path.join(folder, name))
         if grey:
             skipped.append(name)
@@ -341,25 +340,40 @@ def folder_photos(folder):
     if skipped:
         print(f"skipping {len(skipped)} grayscale photo(s) of {folder}: {', '.join(skipped[:5])}"
               f"{' ...' if len(skipped) > 5 else ''}", file=sys.stderr)
-    if len(photos) < 2:
-        sys.exit(f"error: {folder} has {len(photos)} colour photo(s) (JPEG/PNG); at least 2 are needed")
+    if len(photos) < at_least:
+        sys.exit(f"error: {folder} has {len(photos)} colour photo(s) (JPEG/PNG); at least {at_least} "
+                 f"{'is' if at_least == 1 else 'are'} needed")
+    return photos, kept
+
+
+def folder_photos(folder):
+    """The colour photos of ``folder`` split 90/10 into (training, evaluation, evaluation file names)."""
+    photos, names = colour_photos(folder, at_least=2)
     held_out = max(1, len(photos) // 10)
     order = np.random.default_rng(0).permutation(len(photos))
     return ([photos[i] for i in order[held_out:]], [photos[i] for i in order[:held_out]],
-            [kept[i] for i in order[:held_out]])
+            [names[i] for i in order[:held_out]])
 
 
 def load_data(args):
     """(Crops of the training photos, evaluation uint8 RGB (M, H, W, 3), the evaluation images' names, a
-    name for the data)."""
+    name for the data). With --test-images the evaluation photos come from that folder and every photo of
+    the training source is used for training."""
+    evaluation = None
     if args.data:
         train, test, names = load_npz(args.data)
         name = os.path.basename(args.data)
+    elif args.images and args.test_images:
+        train, name = colour_photos(args.images, at_least=1)[0], args.images
     else:
         train, evaluation, names = folder_photos(args.images) if args.images else bundled_photos()
-        train = [shorter_side(im, SHORT_SIDE) for im in train]
-        test = np.stack([centre_square(im, args.eval_size) for im in evaluation])
         name = args.images or "scikit-image's photos"
+    if not args.data:
+        train = [shorter_side(im, SHORT_SIDE) for im in train]
+    if args.test_images:
+        evaluation, names = colour_photos(args.test_images, at_least=1)
+    if evaluation is not None:
+        test = np.stack([centre_square(im, args.eval_size) for im in evaluation])
     small = [im.shape[:2] for im in train if min(im.shape[:2]) < args.crop]
     if small:
         sys.exit(f"error: --crop {args.crop} is larger than a training image of {small[0][0]}x{small[0][1]}")
@@ -525,7 +539,7 @@ TRAIN_LOSS = {"l1": "L1", "gan": "L1", "classify": "weighted CE"}
 def _config(args):
     """The flags that define the trajectory: a resume must use the same ones."""
     keys = ("mode", "depth", "width", "dropout", "lr", "decay_epochs", "batch_size", "crop", "steps_per_epoch",
-            "seed", "epochs", "data", "images", "eval_size") + (("lambda_l1", "d_layers") if args.mode == "gan" else ())
+            "seed", "epochs", "data", "images", "test_images", "eval_size") + (("lambda_l1", "d_layers") if args.mode == "gan" else ())
     return {k: getattr(args, k) for k in keys}
 
 
@@ -656,12 +670,12 @@ def compare_checkpoints(args):
     """Evaluate several checkpoints (trained on the same data) on the same images: a table of the mean
     metrics and one figure with a column per model."""
     loaded = [(path,) + load_model(path) for path in args.compare]
-    data_keys = ("data", "images", "eval_size")
+    data_keys = ("data", "images", "test_images", "eval_size")
     first = loaded[0][2]["config"]
     for path, _, state in loaded[1:]:
         if any(state["config"].get(k) != first.get(k) for k in data_keys):
             sys.exit(f"error: {path} was evaluated on other images than {loaded[0][0]} "
-                     f"(--data/--images/--eval-size differ); compare checkpoints of the same data")
+                     f"(--data/--images/--test-images/--eval-size differ); compare checkpoints of the same data")
     data_args = argparse.Namespace(crop=1, **{k: first.get(k) for k in data_keys})
     _, test, names, _ = load_data(data_args)
     columns, summary, rows = [], [], None
@@ -707,11 +721,15 @@ def parse_args(argv=None):
                    "patches, 3: 70x70)")
     p.add_argument("--temperature", type=float, default=bins.TEMPERATURE,
                    help="--classify: annealed-mean temperature (1 = mean, towards 0 = mode)")
-    p.add_argument("--eval-size", type=int, default=128, help="side of the evaluation images (bundled/folder)")
+    p.add_argument("--eval-size", type=int, default=SHORT_SIDE,
+                   help="side of the evaluation photos' centre squares (bundled/folder); at 256 they have the "
+                        "scale of the training photos")
     p.add_argument("--seed", type=int, default=0, help="seeds initialisation, crops, flips and dropout")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--data", help="an npz with train and test uint8 (N, H, W, 3) arrays")
     source.add_argument("--images", metavar="DIR", help="a folder of your colour JPEG/PNG photos (90/10 split)")
+    p.add_argument("--test-images", metavar="DIR", help="a folder of photos to evaluate on instead (then all of "
+                   "the training source is used for training)")
     p.add_argument("--out", default="runs/colorize", help="directory for the checkpoint and the figures")
     p.add_argument("--checkpoint", help="default: OUT/unet.ckpt")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint (same trajectory)")

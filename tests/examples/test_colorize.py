@@ -294,3 +294,21 @@ def test_compare_puts_checkpoints_side_by_side(tmp_path, capsys):
                               "--no-plots", "--out", str(tmp_path / "other")])
     with pytest.raises(SystemExit, match="evaluated on other images"):
         colorize.main(["--compare", str(tmp_path / "l1" / "unet.ckpt"), str(tmp_path / "other" / "unet.ckpt")])
+
+
+def test_test_images_folder_replaces_the_evaluation_photos(tmp_path, capsys):
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(8)
+    for folder, count in (("train", 3), ("test", 2)):
+        (tmp_path / folder).mkdir()
+        for i, photo in enumerate(_photos(count, 40, rng)):
+            Image.fromarray(photo).save(tmp_path / folder / f"{folder}{i}.png")
+    code = colorize.main(TINY + ["--images", str(tmp_path / "train"), "--test-images", str(tmp_path / "test"),
+                                 "--epochs", "1", "--steps-per-epoch", "1", "--no-plots", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "3 training images, 2 evaluation images of 32x32" in out
+    assert "test0.png" in out and "test1.png" in out  # the per-image table names them
+    (tmp_path / "grey").mkdir()
+    Image.fromarray(np.full((40, 40), 90, np.uint8)).save(tmp_path / "grey" / "old.png")
+    with pytest.raises(SystemExit, match="grey has 0 colour photo.*at least 1 is needed"):
+        colorize.main(TINY + ["--test-images", str(tmp_path / "grey"), "--out", str(tmp_path)])
