@@ -229,10 +229,10 @@ def run_table(rounds, calls, warmup):
 
 # ---- profile --------------------------------------------------------------------------------------------------
 
-def run_profile(steps):
+def run_profile(steps, warmup=3):
     """cProfile our training step; print the functions that take the time, and the time per op module."""
     pair = Pair(with_torch=False)
-    for _ in range(3):
+    for _ in range(warmup):
         pair.ours_step()
     profiler = cProfile.Profile()
     profiler.enable()
@@ -265,7 +265,7 @@ def run_smoke():
         if pair.torch_model is not None:
             line += f", torch loss {float(pair.torch_step().item()):.4f}"
         print(line)
-    run_profile(steps=1)
+    run_profile(steps=1, warmup=1)
 
 
 def main():
