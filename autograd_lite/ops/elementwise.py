@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..dtypes import as_floating
-from .base import Op, OpError, data_of, masked, numpy_namespace
+from .base import Op, OpError, data_of, masked, numpy_namespace, where_scaled
 
 
 def _shape(a):
@@ -366,6 +366,12 @@ class LeakyRelu(Op):
 
     @staticmethod
     def forward(a, negative_slope=0.01):
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and 0.0 < negative_slope < math.inf:
+            # for a positive slope the larger (slope <= 1) or smaller (slope > 1) of a and slope * a is the
+            # selected one, NaN, infinities and signed zeros included: two fast passes instead of np.where
+            scaled = np.multiply(a, negative_slope, out=np.empty_like(a))
+            pick = np.maximum if negative_slope <= 1.0 else np.minimum
+            return pick(a, scaled, out=scaled), None
         return np.where(a > 0, a, a * negative_slope), None
 
     @staticmethod
@@ -374,7 +380,7 @@ class LeakyRelu(Op):
         slope = ctx.p["negative_slope"]
         if slope == 0:
             return (masked(ctx.xp, g, x > 0),)
-        return (ctx.xp.where(x > 0, g, g * slope),)  # torch: x > 0 ? g : g * slope (NaN takes the slope)
+        return (where_scaled(ctx.xp, x > 0, g, slope),)  # torch: x > 0 ? g : g * slope (NaN takes the slope)
 
 
 class Softplus(Op):
