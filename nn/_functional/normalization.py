@@ -14,7 +14,7 @@ are exact too.
 import numpy as np
 
 from autograd_lite.ops.base import OpError
-from autograd_lite.ops.normalization import BatchNorm, channel_layout
+from autograd_lite.ops.normalization import BatchNorm, batch_stats, channel_layout
 from autograd_lite.tensor import Tensor, apply
 
 __all__ = ["batch_norm"]
@@ -80,10 +80,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             # as constants (training=False in the op): the gradients are the empty sums, 0, without 0 / 0
             return apply(BatchNorm, input, weight, bias, mean=mean, invstd=1.0 / np.sqrt(var + eps),
                          eps=float(eps), training=False)
-        x = input.data
-        mean = np.mean(x, axis=axes, keepdims=True)
-        centered = x - mean
-        var = np.mean(centered * centered, axis=axes, keepdims=True)
+        mean, var = batch_stats(input.data, axes, count)
         if running_mean is not None or running_var is not None:
             momentum = float(momentum)
             _update(running_mean, mean, momentum)
