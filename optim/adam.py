@@ -7,12 +7,16 @@ from .optimizer import Optimizer, buffer, check_hyper
 __all__ = ["Adam", "AdamW"]
 
 
-def lerp_(start, end, weight):
-    """``start += weight * (end - start)`` in place, computed the way torch's ``lerp_`` does."""
+def lerp_(start, end, weight, scratch=None):
+    """``start += weight * (end - start)`` in place, computed the way torch's ``lerp_`` does; ``scratch``
+    (an array like ``start``, if given) holds the difference, so that no temporary is allocated."""
+    diff = np.subtract(end, start, out=scratch)
     if weight < 0.5:
-        start += weight * (end - start)
+        diff *= weight
+        start += diff
     else:
-        start[...] = end - (end - start) * (1 - weight)
+        diff *= 1 - weight
+        np.subtract(end, diff, out=start)
 
 
 class Adam(Optimizer):
@@ -54,16 +58,28 @@ class Adam(Optimizer):
                     w *= 1 - lr * weight_decay
                 else:
                     g = g + weight_decay * w
-            lerp_(exp_avg, g, 1 - beta1)
+            scratch = np.empty_like(w)
+            lerp_(exp_avg, g, 1 - beta1, scratch)
             exp_avg_sq *= beta2
-            exp_avg_sq += (1 - beta2) * (g * g)
+            squares = np.multiply(g, g, out=scratch)
+            squares *= 1 - beta2
+            exp_avg_sq += squares
             second = exp_avg_sq
             if group["amsgrad"]:
                 second = buffer(state, "max_exp_avg_sq", w)
                 np.maximum(second, exp_avg_sq, out=second)
-            denom = np.sqrt(second) / ((1 - beta2 ** step) ** 0.5)
-            denom += eps
-            w += -(lr / (1 - beta1 ** step)) * (exp_avg / denom)
+            _step_(w, exp_avg, second, lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5, eps, scratch)
+
+
+def _step_(w, exp_avg, second, step_size, correction, eps, scratch):
+    """``w += -step_size * (exp_avg / (sqrt(second) / correction + eps))`` in place, torch's operation order,
+    through one scratch array (no temporaries: the update is memory-bound)."""
+    denom = np.sqrt(second, out=scratch)
+    denom /= correction
+    denom += eps
+    ratio = np.divide(exp_avg, denom, out=denom)
+    ratio *= -step_size
+    w += ratio
 
 
 class AdamW(Adam):
