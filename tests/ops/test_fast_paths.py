@@ -225,3 +225,52 @@ def test_allocator_tuning_applies_on_glibc_and_can_be_switched_off():
     off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"AUTOGRAD_LITE_MALLOC_TUNING": "0", "PATH": ""}).stdout.strip()
     assert on == "True" and off == "False"
+
+
+@pytest.mark.parametrize("slope", [0.2, 1.0, 1.5, 0.01])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_leaky_relu_fast_paths_equal_np_where_bit_for_bit(slope, dtype):
+    """Forward (max/min of x and slope * x) and vjp (g times an exact 1-or-slope factor) against the np.where
+    forms, with signed zeros, infinities and NaN in x and in the incoming gradient."""
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-30, -1e-30, 3.0, -3.0], dtype=dtype)
+    rng = np.random.default_rng(1)
+    x = np.concatenate([special, rng.standard_normal(40).astype(dtype)])
+    g = np.concatenate([special[::-1], rng.standard_normal(40).astype(dtype)])
+    t = al.tensor(x, requires_grad=True)
+    y = F.leaky_relu(t, slope)
+    y.backward(al.tensor(g))
+    expected_y = np.where(x > 0, x, x * slope)
+    expected_g = np.where(x > 0, g, g * slope)
+    assert y.dtype == dtype and t.grad.dtype == dtype
+    np.testing.assert_array_equal(y.data.view(f"i{x.itemsize}"), expected_y.view(f"i{x.itemsize}"))
+    np.testing.assert_array_equal(t.grad.data.view(f"i{x.itemsize}"), expected_g.view(f"i{x.itemsize}"))
+
+
+@pytest.mark.parametrize("kernel,stride", [(4, 2), (3, 2), (5, 3), (2, 2), (1, 2), (4, (2, 3))])
+def test_strided_input_gradient_by_phase_equals_the_per_offset_one(kernel, stride):
+    """col2im by stride phase (one GEMM, ceil(k / s)^2 adds) against the per-kernel-offset blocks."""
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    rng = np.random.default_rng(kernel)
+    g = _channels_last(rng.standard_normal((2, 3, 4, 5)))
+    w = rng.standard_normal((3, 2, kernel, kernel))
+    fast = conv._input_grad_strided(g, w, sh, sw)
+    general = conv._input_grad_dilated(g, w, (sh, sw), (1, 1))
+    he, we = general.shape[1:3]
+    np.testing.assert_allclose(fast[:, :he, :we], general, rtol=1e-12, atol=1e-12)
+    assert not fast[:, he:].any() and not fast[:, :, we:].any()
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_numpy_vjp_equals_the_recorded_formula(training):
+    """The few-pass array vjp against the same op's vjp under create_graph (the textbook formula)."""
+    rng = np.random.default_rng(3)
+    x = _channels_last(rng.standard_normal((4, 3, 5, 5)) * 3 + 2)
+    w, b, g = rng.standard_normal(3), rng.standard_normal(3), rng.standard_normal((4, 3, 5, 5))
+    grads = []
+    for create_graph in (False, True):
+        xt, wt, bt = (al.tensor(a, requires_grad=True) for a in (x, w, b))
+        running = (al.tensor(np.zeros(3)), al.tensor(np.ones(3)))
+        out = F.batch_norm(xt, *running, wt, bt, training=training)
+        grads.append([d.data for d in al.autograd.grad(out, (xt, wt, bt), al.tensor(g), create_graph=create_graph)])
+    for fast, recorded in zip(*grads):
+        np.testing.assert_allclose(fast, recorded, rtol=1e-10, atol=1e-12)
