@@ -566,9 +566,9 @@ def start_state(args, nets):
 MODE_LABEL = {"l1": "L1", "gan": "GAN + L1", "classify": "classification"}
 
 
-def plot_history(history, mode, path):
-    """Per epoch: the training loss, the evaluation PSNR and ab RMSE, and in --gan mode both networks'
-    adversarial losses."""
+def plot_history(history, mode, path, metrics=None):
+    """Per epoch: the training loss, the evaluation PSNR and ab RMSE (with the two baselines as lines when
+    ``metrics`` of ``evaluate`` are given), and in --gan mode both networks' adversarial losses."""
     plt = common.pyplot()
     epochs = np.arange(1, len(history["train_loss"]) + 1)
     panels = 4 if mode == "gan" else 3
@@ -581,6 +581,11 @@ def plot_history(history, mode, path):
     axes[1].set(xlabel="epoch", ylabel="dB", title="Evaluation RGB PSNR")
     axes[2].plot(epochs, history["ab_rmse"], "s-", color="C3", label="model")
     axes[2].set(xlabel="epoch", ylabel="Lab units", title="Evaluation ab RMSE")
+    for who, style in (("grey", ":"), ("mean", "--")) if metrics else ():
+        baseline = mean_of(metrics, who)
+        label = "grey baseline" if who == "grey" else "mean-colour baseline"
+        axes[1].axhline(baseline["psnr"], color="gray", linestyle=style, label=label)
+        axes[2].axhline(baseline["ab_rmse"], color="gray", linestyle=style, label=label)
     if mode == "gan":
         axes[3].plot(epochs, history["d_loss"], "o-", label="discriminator (BCE, real + fake)/2")
         axes[3].plot(epochs, history["g_gan"], "s-", label="generator's GAN term (BCE)")
@@ -588,6 +593,7 @@ def plot_history(history, mode, path):
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
+    fig.tight_layout()
     return common.save_figure(fig, path)
 
 
@@ -761,7 +767,7 @@ def report(args, state, nets, crops, test, names, seconds):
     metrics, colourings = evaluate(nets.model, test, crops.mean_ab, args.temperature)
     if not args.no_plots:
         label = MODE_LABEL[args.mode]
-        paths = [plot_history(state["history"], args.mode, os.path.join(args.out, "colorize_curves.png")),
+        paths = [plot_history(state["history"], args.mode, os.path.join(args.out, "colorize_curves.png"), metrics),
                  plot_rows(test, names, [(f"predicted ({label})", colourings)], shown_images(metrics),
                            os.path.join(args.out, "colorize_examples.png"))]
         print("figures: " + ", ".join(paths))
