@@ -19,6 +19,7 @@ import argparse
 import os
 import signal
 import sys
+import warnings
 
 import numpy as np
 
@@ -59,7 +60,9 @@ def to_model_inputs(rgb):
 def to_rgb(L_scaled, ab_scaled):
     """The inverse of ``to_model_inputs``: scaled L (N, 1, H, W) and ab (N, 2, H, W) -> uint8 RGB (N, H, W, 3)."""
     lab = np.concatenate([(np.asarray(L_scaled) + 1.0) * L_SCALE, np.asarray(ab_scaled) * AB_SCALE], axis=1)
-    rgb = _skimage("color").lab2rgb(np.moveaxis(lab.astype(np.float64), 1, -1))
+    with warnings.catch_warnings():  # a predicted colour outside sRGB is clipped, as the warning says: expected
+        warnings.filterwarnings("ignore", message="Conversion from CIE-LAB", category=UserWarning)
+        rgb = _skimage("color").lab2rgb(np.moveaxis(lab.astype(np.float64), 1, -1))
     return np.clip(np.round(rgb * 255.0), 0, 255).astype(np.uint8)
 
 
