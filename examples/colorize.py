@@ -640,6 +640,20 @@ def print_per_image(names, metrics):
               f"{m['colourfulness'][i]:5.1f} /{metrics['truth']['colourfulness'][i]:6.1f}")
 
 
+def print_comparison(names, models, truth):
+    """A markdown table, one row per evaluation image and a mean row: each model's "PSNR / ab RMSE", then
+    each model's colourfulness and the truth's."""
+    header = " | ".join(f"{label} PSNR / ab RMSE" for label, _ in models)
+    colour = " / ".join(label for label, _ in models[1:])
+    print(f"| image | {header} | colourfulness {colour} / truth |")
+    print("|---" * (len(models) + 2) + "|")
+    rows = [(name, lambda m, i=i: m[i]) for i, name in enumerate(names)] + [("mean", np.mean)]
+    for name, pick in rows:
+        cells = " | ".join(f"{pick(m['psnr']):.2f} / {pick(m['ab_rmse']):.2f}" for _, m in models)
+        colours = " / ".join(f"{pick(m['colourfulness']):.1f}" for _, m in models[1:])
+        print(f"| {name} | {cells} | {colours} / {pick(truth['colourfulness']):.1f} |")
+
+
 # ---- your own photos, and comparing models ------------------------------------------------------------
 
 def load_model(path):
@@ -687,7 +701,7 @@ def compare_checkpoints(args):
                      f"(--data/--images/--test-images/--eval-size differ); compare checkpoints of the same data")
     data_args = argparse.Namespace(crop=1, **{k: first.get(k) for k in data_keys})
     _, test, names, _ = load_data(data_args)
-    columns, summary, rows = [], [], None
+    columns, summary, per_model, rows = [], [], [], None
     for path, model, state in loaded:
         metrics, rgb = evaluate(model, test, state.get("mean_ab", np.zeros(2, np.float32)), args.temperature)
         label = MODE_LABEL[state["config"].get("mode", "l1")]
@@ -695,8 +709,10 @@ def compare_checkpoints(args):
         print(f"{label:>14} ({path}): psnr {means['psnr']:.2f} dB, ab_rmse {means['ab_rmse']:.2f}, "
               f"colourfulness {means['colourfulness']:.1f}")
         columns.append((label, rgb))
+        per_model.append((label, metrics["model"]))
         summary.append(f"{label} ab_rmse {means['ab_rmse']:.2f} colourfulness {means['colourfulness']:.1f}")
         rows = shown_images(metrics) if rows is None else rows
+    print_comparison(names, [("grey", metrics["grey"])] + per_model, metrics["truth"])
     grey = mean_of(metrics, "grey")
     if not args.no_plots:
         print("figure: " + plot_rows(test, names, columns, rows, os.path.join(args.out, "colorize_compare.png")))

@@ -285,7 +285,10 @@ def test_compare_puts_checkpoints_side_by_side(tmp_path, capsys):
     colorize.main(base + ["--classify", "--out", str(tmp_path / "cls")])
     code = colorize.main(["--compare", str(tmp_path / "l1" / "unet.ckpt"), str(tmp_path / "cls" / "unet.ckpt"),
                           "--out", str(tmp_path)])
-    last = capsys.readouterr().out.strip().splitlines()[-1]
+    out = capsys.readouterr().out
+    assert "| image | grey PSNR / ab RMSE | L1 PSNR / ab RMSE | classification PSNR / ab RMSE |" in out
+    assert re.search(r"\| chelsea \| \d+\.\d\d / \d+\.\d\d \|", out) and "| mean |" in out
+    last = out.strip().splitlines()[-1]
     assert code == 0 and re.fullmatch(r"compare: L1 ab_rmse \d+\.\d\d colourfulness \d+\.\d \| classification "
                                       r"ab_rmse \d+\.\d\d colourfulness \d+\.\d \(grey ab_rmse \d+\.\d\d, truth "
                                       r"colourfulness \d+\.\d\)", last), last
