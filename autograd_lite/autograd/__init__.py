@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from .engine import run_backward, SavedTensorModifiedError
+from .engine import run_backward, SavedTensorModifiedError, VJPError
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "SavedTensorModifiedError", "functional"]
+           "SavedTensorModifiedError", "VJPError", "functional"]
 
 
 def _as_tuple(x):

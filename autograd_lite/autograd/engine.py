@@ -107,6 +107,44 @@ def _conform(ge, shape, dtype, xp):
     return ge
 
 
+class VJPError(RuntimeError):
+    """An op's vector-Jacobian product returned something that cannot be an input's gradient: a bug in
+    that op, reported where it happens instead of as a wrongly shaped ``.grad`` later."""
+
+
+def _vjp_arity_error(node, result):
+    """The error for a vjp that did not return a tuple with one entry per input."""
+    got = f"{len(result)} gradients" if type(result) in (tuple, list) else f"a {type(result).__name__}"
+    return VJPError(f"the vjp of {node.op.name} returned {got}; expected a tuple with one gradient (or None) "
+                    f"for each of its {len(node.edges)} input(s), of shapes {list(node.shapes)}")
+
+
+def _checked_conform(node, grads, ge, shape, dtype, xp):
+    """``_conform`` after checking the vjp result: runs only when its shape or dtype differs from the
+    input's, so the common path pays nothing for the check."""
+    _check_vjp_result(node, grads, ge, shape)
+    return _conform(ge, shape, dtype, xp)
+
+
+def _check_vjp_result(node, grads, ge, shape):
+    """Raise VJPError unless ``ge`` (one of the vjp's ``grads``) can be summed down to ``shape``
+    (broadcast-compatible) and is floating."""
+    index = next(i for i, candidate in enumerate(grads) if candidate is ge)
+    dims = getattr(ge, "shape", None)
+    dtype = getattr(ge, "dtype", None)
+    if dims is None or dtype is None:
+        raise VJPError(f"the vjp of {node.op.name} returned a {type(ge).__name__} for input {index}; "
+                       f"expected an array of shape {shape}")
+    lead = len(dims) - len(shape)
+    compatible = lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, dims[lead:]))
+    if not compatible:
+        raise VJPError(f"the vjp of {node.op.name} returned a gradient of shape {tuple(dims)} for input "
+                       f"{index} of shape {shape}; expected that shape or one that broadcasts to it")
+    if np.dtype(dtype).kind not in "fc":
+        raise VJPError(f"the vjp of {node.op.name} returned a {np.dtype(dtype)} gradient for input {index} "
+                       f"of shape {shape}; expected a floating dtype")
+
+
 def _free(node):
     """Drop the arrays saved for the vjp (shape metadata is kept: it holds no memory worth freeing)."""
     if node.x is not None or node.y is not None or isinstance(node.saved, np.ndarray):
@@ -203,13 +241,18 @@ def _run(roots, seeds, retain_graph, create_graph, capture):
             continue
         if g is not None:
             parent_grads = _process(node, g, capture, create_graph, borrowed)
+            if type(parent_grads) not in (tuple, list) or len(parent_grads) != len(node.edges):
+                raise _vjp_arity_error(node, parent_grads)
         else:
             parent_grads = (None,) * len(node.edges)
         for edge, ge, shape, dtype in zip(node.edges, parent_grads, node.shapes, node.dtypes):
             if edge is None:
                 continue
-            if ge is not None and (ge.shape != shape or ge.dtype != dtype):
-                ge = _conform(ge, shape, dtype, xp)
+            try:
+                if ge is not None and (ge.shape != shape or ge.dtype != dtype):
+                    ge = _checked_conform(node, parent_grads, ge, shape, dtype, xp)
+            except AttributeError:  # not an array at all
+                _check_vjp_result(node, parent_grads, ge, shape)
             if type(edge) is Node:
                 if ge is not None:
                     prev = grads.get(edge)

@@ -268,7 +268,8 @@ class Conv2d(Op):
             dw = xp.conv2d_weight_grad(x, g, _hw(w), stride, padding, dilation)
         if db is None and len(needs) > 2 and needs[2]:
             db = xp.sum(g, (0, 2, 3))
-        return dx, dw if needs[1] else None, db
+        grads = (dx, dw if needs[1] else None, db)
+        return grads[:len(ctx.x)]  # one entry per input: no bias, no third entry
 
 
 class ConvInputGrad(Op):
