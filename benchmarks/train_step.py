@@ -14,12 +14,8 @@ same weights and data are timed alternately with ours (median over rounds), and 
 """
 
 import argparse
-import cProfile
 import gc
-import io
 import os
-import pstats
-import statistics
 import subprocess
 import sys
 import time
@@ -30,6 +26,8 @@ import autograd_lite as al
 import nn
 import optim
 
+import _harness as harness  # benchmarks/ is the script's directory
+
 try:
     import torch
 except ImportError:
@@ -37,7 +35,6 @@ except ImportError:
 
 BATCH = 64
 INFERENCE_BATCH = 1000
-IDLE_BETWEEN_ROUNDS = 0.3  # s: longer than Intel OpenMP's 200 ms spin (KMP_BLOCKTIME) of the other worker's threads
 WARMUP_PER_ROUND = 0.1  # s of untimed calls at the start of each round (caches, clocks and BLAS threads wake up)
 
 
@@ -121,16 +118,7 @@ class Pair:
 
 
 # ---- timing ---------------------------------------------------------------------------------------------------
-# Each framework runs in its own worker process: numpy's OpenBLAS threads and torch's OpenMP threads spin after
-# work, and sharing one process (two cores) slows the other framework down by up to 2x. The parent asks the two
-# workers for rounds alternately, so only one computes at a time and both see the same machine state.
-
-def ms_per_call(fn, calls):
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - start) / calls * 1e3
-
+# Each framework runs in its own worker process, asked for rounds alternately (the protocol: _harness.py).
 
 def numpy_mlp_step(pair):
     """The MLP training step written by hand in plain numpy (no framework), same weights, data and update:
@@ -154,7 +142,7 @@ def numpy_mlp_step(pair):
 
 
 def worker_main(framework, name, mode):
-    """Serve timing requests on stdin: each line is a number of calls; answer with ms per call."""
+    """Serve timing requests (see _harness.serve); the greeting is the model's FLOPs per sample."""
     if framework != "torch":
         sys.modules["torch"] = None
     pair = Pair(name, BATCH if mode == "train" else INFERENCE_BATCH, with_torch=framework == "torch")
@@ -164,28 +152,7 @@ def worker_main(framework, name, mode):
         fn = {("ours", "train"): pair.ours_step, ("torch", "train"): pair.torch_step,
               ("ours", "inference"): pair.ours_inference,
               ("torch", "inference"): pair.torch_inference}[framework, mode]
-    print(pair.flops, flush=True)
-    for line in sys.stdin:
-        warm_until = time.perf_counter() + WARMUP_PER_ROUND
-        while time.perf_counter() < warm_until:  # untimed: the round measures steady state, not the wake-up
-            fn()
-        print(ms_per_call(fn, int(line)), flush=True)
-
-
-class Worker:
-    def __init__(self, framework, name, mode):
-        self.process = subprocess.Popen([sys.executable, __file__, "--worker", framework, name, mode],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.flops = int(self.process.stdout.readline())
-
-    def time(self, calls):
-        self.process.stdin.write(f"{calls}\n")
-        self.process.stdin.flush()
-        return float(self.process.stdout.readline())
-
-    def close(self):
-        self.process.stdin.close()
-        self.process.wait()
+    harness.serve(fn, pair.flops, WARMUP_PER_ROUND)
 
 
 def time_alternately(name, mode, calls, rounds, warmup):
@@ -193,21 +160,9 @@ def time_alternately(name, mode, calls, rounds, warmup):
     for other rows), timed in alternating rounds."""
     frameworks = ["ours"] + (["torch"] if torch is not None else []) + (
         ["numpy"] if (name, mode) == ("mlp", "train") else [])
-    workers = [Worker(f, name, mode) for f in frameworks]
-    try:
-        for w in workers:
-            w.time(warmup)
-        times = []
-        for _ in range(rounds):
-            times.append([])
-            for w in workers:
-                time.sleep(IDLE_BETWEEN_ROUNDS)
-                times[-1].append(w.time(calls))
-    finally:
-        for w in workers:
-            w.close()
-    medians = dict(zip(frameworks, (statistics.median(column) for column in zip(*times))))
-    return medians["ours"], medians.get("torch"), medians.get("numpy"), workers[0].flops
+    workers = [harness.Worker([__file__, "--worker", f, name, mode]) for f in frameworks]
+    medians = dict(zip(frameworks, harness.alternate(workers, calls, rounds, warmup)))
+    return medians["ours"], medians.get("torch"), medians.get("numpy"), int(workers[0].greeting)
 
 
 def gemm_gflops(size=512, repeat=10):
@@ -249,27 +204,8 @@ def run_table(rounds, calls, warmup):
 # ---- profile --------------------------------------------------------------------------------------------------
 
 def run_profile(name, steps):
-    """cProfile our training step; print the functions that take the time, and the time per op class."""
-    pair = Pair(name, BATCH)
-    for _ in range(5):
-        pair.ours_step()
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(steps):
-        pair.ours_step()
-    profiler.disable()
-    stream = io.StringIO()
-    stats = pstats.Stats(profiler, stream=stream).sort_stats("tottime")
-    stats.print_stats(25)
-    print(f"{name}: {steps} steps\n" + stream.getvalue())
-    per_op = {}
-    for (filename, _, function), (_, _, tottime, _, _) in stats.stats.items():
-        if "/ops/" in filename and function in ("forward", "vjp"):
-            key = os.path.basename(filename)
-            per_op[key] = per_op.get(key, 0.0) + tottime
-    print("time inside op forward/vjp functions, by op module (ms per step):")
-    for key, total in sorted(per_op.items(), key=lambda kv: -kv[1]):
-        print(f"  {key:20s} {total / steps * 1e3:8.3f}")
+    """cProfile our training step: the functions that take the time, and the time per op module."""
+    harness.profile(Pair(name, BATCH).ours_step, steps, 5, name, top=25)
 
 
 # ---- memory ---------------------------------------------------------------------------------------------------

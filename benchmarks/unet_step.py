@@ -16,14 +16,8 @@ The last line is machine-readable:
 """
 
 import argparse
-import cProfile
-import io
 import os
-import pstats
-import statistics
-import subprocess
 import sys
-import time
 
 import numpy as np
 
@@ -34,6 +28,8 @@ import optim
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from examples.colorize import UNet  # noqa: E402
 
+import _harness as harness  # noqa: E402  (benchmarks/ is the script's directory)
+
 try:
     import torch
 except ImportError:
@@ -41,7 +37,6 @@ except ImportError:
 
 BATCH, SIZE = 16, 64
 ADAM = dict(lr=2e-4, betas=(0.5, 0.999))
-IDLE_BETWEEN_ROUNDS = 0.3  # s: longer than Intel OpenMP's 200 ms spin (KMP_BLOCKTIME) of the other worker's threads
 WARMUP_PER_ROUND = 0.3  # s of untimed steps at the start of each round (caches, clocks and BLAS threads wake up)
 OUTPUT_TOLERANCE = 1e-4  # max |ours - torch| of the eval-mode outputs (in (-1, 1)) before timing: float32 agreement
 
@@ -147,62 +142,19 @@ class Pair:
 # work and would slow each other down in one process); the parent asks them for rounds alternately, so only one
 # computes at a time and both see the same machine state.
 
-def ms_per_call(fn, calls):
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - start) / calls * 1e3
-
-
 def worker_main(framework):
-    """Serve timing requests on stdin: each line is a number of steps; answer with ms per step."""
+    """Serve timing requests of our step or torch's (see _harness.serve)."""
     if framework != "torch":
         sys.modules["torch"] = None
     pair = Pair(with_torch=framework == "torch")
-    fn = pair.torch_step if framework == "torch" else pair.ours_step
-    print("ready", flush=True)
-    for line in sys.stdin:
-        warm_until = time.perf_counter() + WARMUP_PER_ROUND
-        while time.perf_counter() < warm_until:  # untimed: the round measures steady state, not the wake-up
-            fn()
-        print(ms_per_call(fn, int(line)), flush=True)
-
-
-class Worker:
-    def __init__(self, framework):
-        self.process = subprocess.Popen([sys.executable, __file__, "--worker", framework],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        if self.process.stdout.readline().strip() != "ready":
-            raise SystemExit(f"unet_step: the {framework} worker failed to start (exit code "
-                             f"{self.process.wait()})")
-
-    def time(self, calls):
-        self.process.stdin.write(f"{calls}\n")
-        self.process.stdin.flush()
-        return float(self.process.stdout.readline())
-
-    def close(self):
-        self.process.stdin.close()
-        self.process.wait()
+    harness.serve(pair.torch_step if framework == "torch" else pair.ours_step, "ready", WARMUP_PER_ROUND)
 
 
 def time_alternately(calls, rounds, warmup):
     """Median ms per step of ours and torch's (None without torch), timed in alternating rounds."""
     frameworks = ["ours"] + (["torch"] if torch is not None else [])
-    workers = [Worker(f) for f in frameworks]
-    try:
-        for w in workers:
-            w.time(warmup)
-        times = []
-        for _ in range(rounds):
-            times.append([])
-            for w in workers:
-                time.sleep(IDLE_BETWEEN_ROUNDS)
-                times[-1].append(w.time(calls))
-    finally:
-        for w in workers:
-            w.close()
-    medians = [statistics.median(column) for column in zip(*times)]
+    medians = harness.alternate([harness.Worker([__file__, "--worker", f]) for f in frameworks], calls, rounds,
+                                warmup)
     return medians[0], (medians[1] if len(medians) > 1 else None)
 
 
@@ -230,27 +182,8 @@ def run_table(rounds, calls, warmup):
 # ---- profile --------------------------------------------------------------------------------------------------
 
 def run_profile(steps, warmup=3):
-    """cProfile our training step; print the functions that take the time, and the time per op module."""
-    pair = Pair(with_torch=False)
-    for _ in range(warmup):
-        pair.ours_step()
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(steps):
-        pair.ours_step()
-    profiler.disable()
-    stream = io.StringIO()
-    stats = pstats.Stats(profiler, stream=stream).sort_stats("tottime")
-    stats.print_stats(30)
-    print(f"unet: {steps} steps\n" + stream.getvalue())
-    per_op = {}
-    for (filename, _, function), (_, _, tottime, _, _) in stats.stats.items():
-        if "/ops/" in filename and function in ("forward", "vjp"):
-            key = os.path.basename(filename)
-            per_op[key] = per_op.get(key, 0.0) + tottime
-    print("time inside op forward/vjp functions, by op module (ms per step):")
-    for key, total in sorted(per_op.items(), key=lambda kv: -kv[1]):
-        print(f"  {key:20s} {total / steps * 1e3:8.3f}")
+    """cProfile our training step: the functions that take the time, and the time per op module."""
+    harness.profile(Pair(with_torch=False).ours_step, steps, warmup, "unet", top=30)
 
 
 def run_smoke():
