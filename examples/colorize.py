@@ -360,8 +360,15 @@ def folder_photos(folder):
 
 def load_data(args):
     """(Crops of the training photos, evaluation uint8 RGB (M, H, W, 3), the evaluation images' names, a
-    name for the data). With --test-images the evaluation photos come from that folder and every photo of
-    the training source is used for training."""
+    name for the data)."""
+    train, test, names, name = load_photos(args)
+    return Crops(train), test, names, name
+
+
+def load_photos(args):
+    """(training photos, evaluation uint8 RGB (M, H, W, 3), the evaluation images' names, a name for the
+    data). With --test-images the evaluation photos come from that folder and every photo of the training
+    source is used for training."""
     evaluation = None
     if args.data:
         train, test, names = load_npz(args.data)
@@ -380,7 +387,7 @@ def load_data(args):
     small = [im.shape[:2] for im in train if min(im.shape[:2]) < args.crop]
     if small:
         sys.exit(f"error: --crop {args.crop} is larger than a training image of {small[0][0]}x{small[0][1]}")
-    return Crops(train), test, names, name
+    return train, test, names, name
 
 
 # ---- training -----------------------------------------------------------------------------------------
@@ -700,7 +707,7 @@ def compare_checkpoints(args):
             sys.exit(f"error: {path} was evaluated on other images than {loaded[0][0]} "
                      f"(--data/--images/--test-images/--eval-size differ); compare checkpoints of the same data")
     data_args = argparse.Namespace(crop=1, **{k: first.get(k) for k in data_keys})
-    _, test, names, _ = load_data(data_args)
+    _, test, names, _ = load_photos(data_args)  # the evaluation images only: no Lab crops of the training set
     columns, summary, per_model, rows = [], [], [], None
     for path, model, state in loaded:
         metrics, rgb = evaluate(model, test, state.get("mean_ab", np.zeros(2, np.float32)), args.temperature)
