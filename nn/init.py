@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 
+from autograd_lite._internal import bump_version
 from autograd_lite.autograd.grad_mode import no_grad
 from autograd_lite.creation import default_generator
 from autograd_lite.tensor import Tensor
@@ -97,7 +98,7 @@ def _fill(tensor, values):
     """Write ``values`` into the tensor's array in place (no graph is recorded) and bump its version."""
     with no_grad():
         np.copyto(tensor.data, values, casting="unsafe")
-        tensor._bump_version()
+        bump_version(tensor)
     return tensor
 
 

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from autograd_lite.tensor import Tensor, _check_grad_dtype
+from autograd_lite._internal import init_leaf
+from autograd_lite.tensor import Tensor
 
 
 class Parameter(Tensor):
@@ -23,12 +24,7 @@ class Parameter(Tensor):
             if array.dtype == np.float64 and not isinstance(data, np.ndarray):
                 from autograd_lite.dtypes import get_default_dtype
                 array = array.astype(get_default_dtype())
-        self.data, self._grad, self._fn, self._vc = array, None, None, [0]
-        self._view = self._views = None
-        self._rg = False
-        if requires_grad:
-            _check_grad_dtype(array.dtype, "Parameter")
-            self._rg = True
+        init_leaf(self, array, requires_grad, "Parameter")
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

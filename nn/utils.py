@@ -16,6 +16,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from autograd_lite._internal import bump_version, wrap
 from autograd_lite.autograd.grad_mode import no_grad
 from autograd_lite.tensor import Tensor
 
@@ -83,7 +84,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
     dtype = np.result_type(*[t.dtype for t in tensors])
     if dtype.kind != "f":
         dtype = np.dtype(np.float32)
-    return Tensor._wrap(np.asarray(total, dtype=dtype))
+    return wrap(np.asarray(total, dtype=dtype))
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm):
@@ -96,7 +97,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm):
     with no_grad(), np.errstate(invalid="ignore", over="ignore"):  # inf * 0 -> nan, silently as torch
         for g in grads:
             np.multiply(g.data, coef, out=g.data, casting="unsafe")
-            g._bump_version()
+            bump_version(g)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -125,7 +126,7 @@ def clip_grad_value_(parameters, clip_value):
         for p in parameters:
             if p.grad is not None:
                 np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data, casting="unsafe")
-                p.grad._bump_version()
+                bump_version(p.grad)
 
 
 def parameters_to_vector(parameters):
@@ -155,7 +156,7 @@ def vector_to_parameters(vec, parameters):
         for p in parameters:
             n = p.numel()
             np.copyto(p.data, vec.data[pointer:pointer + n].reshape(p.shape), casting="unsafe")
-            p._bump_version()
+            bump_version(p)
             pointer += n
 
 

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from autograd_lite._internal import bump_version, wrap
 from autograd_lite.autograd.grad_mode import enable_grad
 from autograd_lite.serialization import state_array
 from autograd_lite.tensor import Tensor, clear_grads
@@ -171,7 +172,7 @@ class Optimizer:
             if params:
                 self._update(group, params, [self._grad_array(p) for p in params])
                 for p in params:
-                    p._vc[0] += 1
+                    bump_version(p)
         return loss
 
     def _grad_array(self, p):
@@ -253,7 +254,7 @@ class Optimizer:
         if array.shape != param.data.shape:
             raise ValueError(f"{type(self).__name__}.load_state_dict: state {key!r} of parameter {index} has shape "
                              f"{array.shape}, but the parameter has shape {param.data.shape}")
-        return Tensor._wrap(array)
+        return wrap(array)
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
@@ -267,6 +268,6 @@ def buffer(state, key, like, fill=0.0):
     """The state array ``key`` (a Tensor's data), created as ``fill`` with ``like``'s shape and dtype if absent."""
     tensor = state.get(key)
     if tensor is None:
-        tensor = Tensor._wrap(np.full_like(like, fill))
+        tensor = wrap(np.full_like(like, fill))
         state[key] = tensor
     return tensor.data

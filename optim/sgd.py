@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograd_lite.tensor import Tensor
+from autograd_lite._internal import wrap
 
 from .optimizer import Optimizer, check_hyper
 
@@ -63,7 +63,7 @@ class SGD(Optimizer):
         """Update the momentum buffer with ``g``; the step direction (the buffer, or Nesterov's look-ahead)."""
         buf = state.get("momentum_buffer")
         if buf is None:
-            buf = state["momentum_buffer"] = Tensor._wrap(np.array(g, copy=True))
+            buf = state["momentum_buffer"] = wrap(np.array(g, copy=True))
         else:
             b = buf.data
             b *= momentum

@@ -11,10 +11,11 @@ in-place write (with a version bump) elsewhere.
 
 import numpy as np
 
+from autograd_lite._internal import wrap
 from autograd_lite.functions.math import leaky_relu, relu, where
 from autograd_lite.functions.methods import _inplace
 from autograd_lite.ops.elementwise import Elu, Silu, SmoothActivation, Softplus
-from autograd_lite.tensor import Tensor, apply
+from autograd_lite.tensor import apply
 
 __all__ = ["relu_", "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_", "gelu", "silu",
            "softplus"]
@@ -40,7 +41,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if inplace:
         return hardtanh_(input, min_val, max_val)
     inside = ~((input.data <= min_val) | (input.data >= max_val))
-    return where(inside, input, Tensor._wrap(np.clip(input.data, min_val, max_val)))
+    return where(inside, input, wrap(np.clip(input.data, min_val, max_val)))
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):

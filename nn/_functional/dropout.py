@@ -12,10 +12,11 @@ import warnings
 
 import numpy as np
 
+from autograd_lite._internal import wrap
 from autograd_lite.creation import default_generator
 from autograd_lite.functions.math import mul
 from autograd_lite.ops.shape import Reshape
-from autograd_lite.tensor import Tensor, apply
+from autograd_lite.tensor import apply
 
 from .. import _checks
 
@@ -45,7 +46,7 @@ def _alias(input):
 
 
 def _apply(input, mask, inplace):
-    mask = Tensor._wrap(mask)
+    mask = wrap(mask)
     if inplace:
         return input.mul_(mask)
     return mul(input, mask)

@@ -6,6 +6,7 @@ so that the forward and each gradient is a single GEMM (no batched matmul, no br
 
 import numpy as np
 
+from autograd_lite._internal import wrap
 from autograd_lite.ops.base import OpError
 from autograd_lite.ops.linalg import Linear
 from autograd_lite.functions.shaping import is_contiguous, reshape
@@ -18,7 +19,7 @@ def _tensor(value, what):
     if isinstance(value, Tensor):
         return value
     if isinstance(value, np.ndarray):
-        return Tensor._wrap(value)
+        return wrap(value)
     raise TypeError(f"linear: {what} must be a Tensor, got {type(value).__name__}")
 
 

@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from autograd_lite._internal import wrap
 from autograd_lite.functions import math as m
 from autograd_lite.functions import reduction as r
 from autograd_lite.ops import loss as lo
@@ -65,7 +66,7 @@ def _tensor(name, what, value):
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (np.ndarray, np.generic, list, tuple, int, float)):
-        return Tensor._wrap(np.asarray(value))
+        return wrap(np.asarray(value))
     raise TypeError(f"{name}: {what} must be a Tensor, got {type(value).__name__}")
 
 
@@ -389,4 +390,4 @@ def one_hot(tensor, num_classes=-1):
                          f"{int(t.max())}")
     out = np.zeros(t.shape + (int(num_classes),), dtype=np.int64)
     np.put_along_axis(out, np.expand_dims(t.astype(np.intp), -1), 1, axis=-1)
-    return Tensor._wrap(out)
+    return wrap(out)

@@ -13,6 +13,7 @@ are exact too.
 
 import numpy as np
 
+from autograd_lite._internal import bump_version
 from autograd_lite.ops.base import OpError
 from autograd_lite.ops.normalization import BatchNorm, batch_stats, channel_layout
 from autograd_lite.tensor import Tensor, apply
@@ -38,7 +39,7 @@ def _update(running, value, momentum):
     data = running.data
     np.copyto(data, (momentum * value + (1.0 - momentum) * data.reshape(value.shape)).reshape(data.shape),
               casting="unsafe")
-    running._vc[0] += 1
+    bump_version(running)
 
 
 def _empty_batch_stats(dtype, bshape):

@@ -14,6 +14,7 @@ import operator
 
 import numpy as np
 
+from autograd_lite._internal import wrap
 from autograd_lite.autograd import is_grad_enabled
 from autograd_lite.functions.math import where
 from autograd_lite.functions.reduction import mean
@@ -80,7 +81,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         if x.requires_grad and is_grad_enabled():
             out = apply(pool.MaxPool2dTiles, x, kernel=kernel, shape=x.shape)
         else:
-            out = Tensor._wrap(pool.max_pool2d_tile_values(x.data, kernel))
+            out = wrap(pool.max_pool2d_tile_values(x.data, kernel))
         return _unbatched(out, batched)
     values, index = pool.max_pool2d_indices(x.data, kernel, stride, padding, dilation, bool(ceil_mode))
     if x.requires_grad and is_grad_enabled():
@@ -89,12 +90,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         out = apply(pool.MaxPool2d, x, positions=pool.flat_positions(index, x.shape, empty is not None),
                     overlap=pool.windows_overlap(out_hw, kernel, stride, dilation))
         if empty is not None:  # windows entirely in the padding: -inf (as torch), no gradient
-            out = where(Tensor._wrap(empty), Tensor._wrap(np.full((), -np.inf, dtype=x.dtype)), out)
+            out = where(wrap(empty), wrap(np.full((), -np.inf, dtype=x.dtype)), out)
     else:
-        out = Tensor._wrap(values)
+        out = wrap(values)
     out = _unbatched(out, batched)
     if return_indices:
-        return out, Tensor._wrap(index if batched else index[0])
+        return out, wrap(index if batched else index[0])
     return out
 
 

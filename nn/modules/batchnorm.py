@@ -4,8 +4,8 @@ train/eval behaviour and repr."""
 
 import numpy as np
 
+from autograd_lite._internal import bump_version, wrap
 from autograd_lite.ops.base import OpError
-from autograd_lite.tensor import Tensor
 
 from .. import _checks
 from .._functional.normalization import batch_norm
@@ -49,9 +49,9 @@ class _BatchNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor._wrap(np.zeros(num_features, dtype=dtype)))
-            self.register_buffer("running_var", Tensor._wrap(np.ones(num_features, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor._wrap(np.zeros((), dtype=np.int64)))
+            self.register_buffer("running_mean", wrap(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", wrap(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", wrap(np.zeros((), dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -97,7 +97,7 @@ class _BatchNorm(Module):
 
 def _fill(param, value):
     param.data[...] = value
-    param._vc[0] += 1
+    bump_version(param)
 
 
 class BatchNorm1d(_BatchNorm):

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from autograd_lite._internal import bump_version
 from autograd_lite.creation import default_generator
 
 from .. import _checks
@@ -23,7 +24,7 @@ def _uniform_(param, bound):
     """Fill a parameter in place with U(-bound, bound) from the framework's generator."""
     values = default_generator().uniform(-bound, bound, param.shape)
     np.copyto(param.data, values, casting="unsafe")
-    param._vc[0] += 1
+    bump_version(param)
 
 
 class Identity(Module):

@@ -10,6 +10,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from autograd_lite.autograd.grad_mode import no_grad
+from autograd_lite._internal import bump_version
 from autograd_lite.serialization import state_array
 from autograd_lite.tensor import Tensor, clear_grads
 
@@ -314,7 +315,7 @@ class Module:
             for key, array in arrays.items():
                 target = own[key]
                 np.copyto(target.data, array, casting="unsafe")
-                target._vc[0] += 1
+                bump_version(target)
         return IncompatibleKeys(missing, unexpected)
 
     # ---- repr -------------------------------------------------------------------------------------
