@@ -4,10 +4,10 @@ train/eval behaviour and repr."""
 
 import numpy as np
 
-from autograd_lite._internal import bump_version, wrap
+from autograd_lite._internal import wrap
 from autograd_lite.ops.base import OpError
 
-from .. import _checks
+from .. import _checks, init
 from .._functional.normalization import batch_norm
 from ..parameter import Parameter
 from .module import Module
@@ -40,9 +40,9 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=dtype))
+            self.weight = Parameter(np.empty(num_features, dtype=dtype))
             if bias:
-                self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+                self.bias = Parameter(np.empty(num_features, dtype=dtype))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -56,19 +56,23 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
 
     def reset_running_stats(self):
+        """Running mean 0, running variance 1 and num_batches_tracked 0 (when tracking running stats)."""
         if self.track_running_stats:
             self.running_mean.zero_()
             self.running_var.fill_(1)
             self.num_batches_tracked.zero_()
 
     def reset_parameters(self):
+        """Reset the running statistics and, with ``affine``, the weight to ones and the bias to zeros
+        (``nn.init.ones_`` / ``zeros_``), as torch."""
         self.reset_running_stats()
         if self.affine:
-            _fill(self.weight, 1)
+            init.ones_(self.weight)
             if self.bias is not None:
-                _fill(self.bias, 0)
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
         raise NotImplementedError
@@ -93,11 +97,6 @@ class _BatchNorm(Module):
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
-
-
-def _fill(param, value):
-    param.data[...] = value
-    bump_version(param)
 
 
 class BatchNorm1d(_BatchNorm):

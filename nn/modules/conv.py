@@ -4,9 +4,7 @@ import math
 
 import numpy as np
 
-from autograd_lite import creation
-
-from .. import _checks
+from .. import _checks, init
 from .._functional import conv as F
 from ..parameter import Parameter
 from .module import Module
@@ -65,14 +63,13 @@ class _ConvNd(Module):
     def reset_parameters(self):
         """torch's default: kaiming_uniform_(weight, a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
         and the bias from the same range; fan_in = weight.shape[1] * kH * kW. Drawn from the framework's
-        generator (autograd_lite.manual_seed makes it reproducible)."""
-        gen = creation.default_generator()
-        shape = self.weight.data.shape
-        fan_in = shape[1] * shape[2] * shape[3]
+        generator (autograd_lite.manual_seed makes it reproducible), through ``nn.init``; the bound is
+        computed directly as 1/sqrt(fan_in), as in ``Linear.reset_parameters``, to keep the drawn values."""
+        fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
         bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-        self.weight.data[...] = gen.uniform(-bound, bound, shape)
+        init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
-            self.bias.data[...] = gen.uniform(-bound, bound, self.bias.data.shape)
+            init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

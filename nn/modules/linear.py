@@ -4,10 +4,7 @@ import math
 
 import numpy as np
 
-from autograd_lite._internal import bump_version
-from autograd_lite.creation import default_generator
-
-from .. import _checks
+from .. import _checks, init
 from .._functional.linear import linear
 from ..parameter import Parameter
 from .module import Module
@@ -18,13 +15,6 @@ __all__ = ["Identity", "Linear"]
 def _check_device(device):
     if device is not None and str(device) != "cpu":
         raise ValueError(f"autograd_lite runs on the CPU only, got device {device!r}")
-
-
-def _uniform_(param, bound):
-    """Fill a parameter in place with U(-bound, bound) from the framework's generator."""
-    values = default_generator().uniform(-bound, bound, param.shape)
-    np.copyto(param.data, values, casting="unsafe")
-    bump_version(param)
 
 
 class Identity(Module):
@@ -62,12 +52,18 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Redraw weight and bias from U(-1/sqrt(in_features), 1/sqrt(in_features))."""
-        fan_in = self.weight.shape[1]
+        """Redraw weight and bias from U(-1/sqrt(in_features), 1/sqrt(in_features)) through ``nn.init``.
+
+        This is torch's ``init.kaiming_uniform_(weight, a=math.sqrt(5))``, but with the bound computed
+        directly as 1/sqrt(fan_in): kaiming_uniform_'s sqrt(3) * gain / sqrt(fan_in) differs from it in the
+        last bits for most fan-ins, which would change the values drawn for a given
+        ``autograd_lite.manual_seed``.
+        """
+        fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
         bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-        _uniform_(self.weight, bound)
+        init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
-            _uniform_(self.bias, bound)
+            init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
         return linear(input, self.weight, self.bias)
