@@ -52,7 +52,7 @@ def _real(name, arg, value):
     return float(value)
 
 
-def _pair(name, arg, value):
+def _range(name, arg, value):
     """A (low, high) pair of finite numbers with low <= high."""
     if not isinstance(value, (tuple, list, np.ndarray)) or len(value) != 2:
         raise TypeError(f"{name}: {arg} must be a number or a (min, max) pair, got {value!r}")
@@ -69,7 +69,7 @@ def _degrees(name, degrees):
         if d < 0:
             raise ValueError(f"{name}: degrees must be non-negative when a single number, got {degrees!r}")
         return -d, d
-    return _pair(name, "degrees", degrees)
+    return _range(name, "degrees", degrees)
 
 
 def _translate(name, translate):
@@ -88,7 +88,7 @@ def _scale(name, scale):
     """None, or a (min, max) range of zoom factors with 0 < min <= max."""
     if scale is None:
         return None
-    low, high = _pair(name, "scale", scale)
+    low, high = _range(name, "scale", scale)
     if low <= 0:
         raise ValueError(f"{name}: scale values must be positive, got {scale!r}")
     return low, high

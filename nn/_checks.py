@@ -24,18 +24,41 @@ def size(layer, arg, value, minimum=0):
     return n
 
 
-def pair(layer, arg, value, minimum):
-    """An int or a pair of ints, each at least ``minimum``, as a pair (kernel_size, stride, padding...)."""
-    values = value if isinstance(value, (tuple, list)) else (value, value)
-    if len(values) != 2:
-        raise ValueError(f"{layer}: {arg} must be an int or a pair of ints, got {value!r}")
+def _index(value):
+    """``operator.index(value)``, refusing bools (a bool is not a size: torch refuses them too)."""
+    if isinstance(value, bool):
+        raise TypeError("bool")
+    return operator.index(value)
+
+
+def pair(layer, arg, value, minimum=None, one=False):
+    """An int or a pair of ints as a tuple of two ints: the one parser of 2-D sizes (kernel_size, stride,
+    padding, dilation, output_padding) for the conv and pooling layers and functions.
+
+    ``value`` is an int (a numpy integer, anything with ``__index__``; not a bool), used for both dims, or
+    a sequence of two such ints. With ``one=True`` (pooling, as torch) a one-element sequence also stands
+    for both dims, and the messages use torch's pooling wording ("must either be a single int, or a tuple
+    of two ints"); otherwise they say "must be an int or a pair of ints". Errors: not ints -> TypeError;
+    a wrong number of ints -> OpError (a ValueError); an int below ``minimum`` (None: no bound) -> OpError
+    saying "non-negative" (minimum 0), "positive" (1) or "at least <minimum>".
+    """
+    expected = ("either be a single int, or a tuple of two ints" if one else "be an int or a pair of ints")
     try:
-        values = tuple(operator.index(v) for v in values)
+        try:
+            n = _index(value)
+        except TypeError:
+            values = tuple(_index(v) for v in value)
+        else:
+            values = (n, n)
     except TypeError:
-        raise TypeError(f"{layer}: {arg} must be an int or a pair of ints, got {value!r}") from None
-    if any(v < minimum for v in values):
-        expected = "non-negative" if minimum == 0 else f"at least {minimum}"
-        raise OpError(f"{layer}: {arg} must be {expected}, got {value!r}")
+        raise TypeError(f"{layer}: {arg} must {expected}, got {value!r}") from None
+    if one and len(values) == 1:
+        values = values * 2
+    if len(values) != 2:
+        raise OpError(f"{layer}: {arg} must {expected}, got {value!r}")
+    if minimum is not None and any(v < minimum for v in values):
+        kind = {0: "non-negative", 1: "positive"}.get(minimum, f"at least {minimum}")
+        raise OpError(f"{layer}: {arg} must be {kind}, got {value!r}")
     return values
 
 

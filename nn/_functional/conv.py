@@ -4,30 +4,13 @@ Both are thin wrappers over the differentiable ops in ``autograd_lite.ops.conv``
 the bias is a broadcast add after the op. ``groups`` other than 1 is not implemented.
 """
 
-import operator
-
-import numpy as np
-
 from autograd_lite.ops import conv as cv
 from autograd_lite.ops.base import OpError
 from autograd_lite.tensor import Tensor, apply
 
+from .._checks import pair
+
 __all__ = ["conv2d", "conv_transpose2d"]
-
-
-def _pair(name, what, value, minimum):
-    """An int or a pair of ints (each >= minimum) as a tuple of two ints."""
-    values = (value, value) if isinstance(value, (int, np.integer)) else value
-    try:
-        values = tuple(operator.index(v) for v in values)
-    except TypeError:
-        raise TypeError(f"{name}: {what} must be an int or a pair of ints, got {value!r}") from None
-    if len(values) != 2:
-        raise OpError(f"{name}: {what} must be an int or a pair of ints, got {value!r}")
-    if any(v < minimum for v in values):
-        kind = "non-negative" if minimum == 0 else "positive"
-        raise OpError(f"{name}: {what} must be {kind}, got {value!r}")
-    return values
 
 
 def _check_groups(name, groups):
@@ -90,8 +73,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     name = "conv2d"
     _check_groups(name, groups)
     _check_tensors(name, input, weight, bias)
-    stride = _pair(name, "stride", stride, 1)
-    dilation = _pair(name, "dilation", dilation, 1)
+    stride = pair(name, "stride", stride, 1)
+    dilation = pair(name, "dilation", dilation, 1)
     x, unbatched = _batched(name, input)
     _check_weight(name, weight, bias, 1, input.shape, "out_channels, in_channels, kH, kW")
     kernel = weight.shape[2:]
@@ -108,7 +91,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             raise OpError(f"{name}: invalid padding string {padding!r}, should be one of 'valid', 'same' "
                           "(or an int or a pair of ints)")
     else:
-        pads = _pair(name, "padding", padding, 0)
+        pads = pair(name, "padding", padding, 0)
     if isinstance(padding, str) and padding == "same":
         out_size = (h, w)
     else:
@@ -133,13 +116,13 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     name = "conv_transpose2d"
     _check_groups(name, groups)
     _check_tensors(name, input, weight, bias)
-    stride = _pair(name, "stride", stride, 1)
-    dilation = _pair(name, "dilation", dilation, 1)
+    stride = pair(name, "stride", stride, 1)
+    dilation = pair(name, "dilation", dilation, 1)
     if isinstance(padding, str):
         raise OpError(f"{name}: padding must be an int or a pair of ints, got the string {padding!r} "
                          "(string padding is only supported by conv2d, as in torch)")
-    pads = _pair(name, "padding", padding, 0)
-    extra = _pair(name, "output_padding", output_padding, 0)
+    pads = pair(name, "padding", padding, 0)
+    extra = pair(name, "output_padding", output_padding, 0)
     for op_, s, d in zip(extra, stride, dilation):
         if not (op_ < s or op_ < d):
             raise OpError(f"{name}: output_padding must be smaller than either stride or dilation, got "

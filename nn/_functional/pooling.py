@@ -23,30 +23,16 @@ from autograd_lite.ops import pool
 from autograd_lite.ops.base import OpError
 from autograd_lite.tensor import Tensor, apply, as_own_base
 
+from .._checks import pair
+
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "interpolate"]
 
 
-def _pair(name, what, value):
-    """An int or a sequence of one or two ints as a pair of ints (torch's _pair)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return (int(value), int(value))
-    try:
-        values = tuple(operator.index(v) for v in value)
-    except TypeError:
-        raise TypeError(f"{name}: {what} must either be a single int, or a tuple of two ints, got "
-                        f"{value!r}") from None
-    if len(values) == 1:
-        values = values * 2
-    if len(values) != 2:
-        raise OpError(f"{name}: {what} must either be a single int, or a tuple of two ints, got {value!r}")
-    return values
-
-
 def _geometry(name, kernel_size, stride, padding, dilation=1):
-    kernel = _pair(name, "kernel_size", kernel_size)
+    kernel = pair(name, "kernel_size", kernel_size, one=True)
     empty = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
-    stride = kernel if empty else _pair(name, "stride", stride)
-    return kernel, stride, _pair(name, "padding", padding), _pair(name, "dilation", dilation)
+    stride = kernel if empty else pair(name, "stride", stride, one=True)
+    return kernel, stride, pair(name, "padding", padding, one=True), pair(name, "dilation", dilation, one=True)
 
 
 def _batched(name, input, kinds="f"):
