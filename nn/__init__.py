@@ -3,7 +3,14 @@
 Also reachable as ``autograd_lite.nn`` (the same module object).
 """
 
-from .parameter import Parameter  # noqa: F401
+from .parameter import Parameter
 from .modules import *  # noqa: F401,F403
-from .modules import Module, Sequential, ModuleList, ModuleDict  # noqa: F401
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, modules, utils
+
+__all__ = ["Parameter", *modules.__all__, "functional", "init", "utils"]
+
+
+def __dir__():
+    """The public API and the public subpackages (``modules`` too), not the implementation modules
+    (parameter, _checks, _functional, the layer families)."""
+    return sorted({*__all__, "modules"})

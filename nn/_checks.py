@@ -12,6 +12,9 @@ from autograd_lite.ops.base import OpError
 from autograd_lite.tensor import Tensor
 
 
+__all__ = ["size", "pair", "float_dtype", "real"]
+
+
 def size(layer, arg, value, minimum=0):
     """``value`` as an int of at least ``minimum`` (a layer size such as in_features)."""
     try:

@@ -4,6 +4,8 @@ from autograd_lite.functions.math import relu, leaky_relu, sigmoid, tanh  # noqa
 from autograd_lite.functions.reduction import softmax, log_softmax  # noqa: F401
 from autograd_lite.functions.shaping import pad  # noqa: F401
 
+from ._functional import (activation as _activation, conv as _conv, dropout as _dropout, linear as _linear,
+                          loss as _loss, normalization as _normalization, pooling as _pooling)
 from ._functional.linear import *  # noqa: F401,F403
 from ._functional.conv import *  # noqa: F401,F403
 from ._functional.pooling import *  # noqa: F401,F403
@@ -11,3 +13,7 @@ from ._functional.activation import *  # noqa: F401,F403
 from ._functional.dropout import *  # noqa: F401,F403
 from ._functional.normalization import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
+
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "pad",
+           *(name for family in (_linear, _conv, _pooling, _activation, _dropout, _normalization, _loss)
+             for name in family.__all__)]

@@ -6,6 +6,9 @@ from autograd_lite._internal import init_leaf
 from autograd_lite.tensor import Tensor
 
 
+__all__ = ["Parameter"]
+
+
 class Parameter(Tensor):
     """A leaf tensor that requires grad and is registered when assigned as a Module attribute.
 

@@ -1,1 +1,3 @@
 """The families behind nn.functional, one module each."""
+
+__all__ = []

@@ -1,7 +1,8 @@
 """Layers, one file per family; each is a thin Module over nn.functional."""
 
-from .module import Module, IncompatibleKeys  # noqa: F401
-from .container import Sequential, ModuleList, ModuleDict  # noqa: F401
+from . import activation, batchnorm, container, conv, dropout, flatten, linear, loss, module, pooling, upsampling
+from .module import *  # noqa: F401,F403
+from .container import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
@@ -11,3 +12,6 @@ from .batchnorm import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+
+__all__ = [name for family in (module, container, linear, conv, pooling, activation, dropout, batchnorm, upsampling,
+                               flatten, loss) for name in family.__all__]

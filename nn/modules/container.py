@@ -6,6 +6,9 @@ from collections import OrderedDict
 from .module import Module, _indent
 
 
+__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+
+
 def _index(name, idx, size):
     try:
         idx = operator.index(idx)

@@ -17,6 +17,8 @@ from autograd_lite.tensor import Tensor, clear_grads
 from .. import _checks
 from ..parameter import Parameter
 
+__all__ = ["Module", "IncompatibleKeys"]
+
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
