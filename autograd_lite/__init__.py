@@ -11,13 +11,13 @@ from .dtypes import (float16, half, float32, float64, double, int8, int16, short
                      uint8, bool, get_default_dtype, set_default_dtype, is_floating)
 from .tensor import Tensor
 from .functions import *  # noqa: F401,F403
-from .functions.math import abs, pow  # noqa: F401  (builtins shadowed on purpose, as in torch)
-from .functions.reduction import sum, max, min  # noqa: F401
+from .functions import __all__ as _functions_all
 from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
                        empty_like, full_like, arange, linspace, eye, rand, randn, randint, randperm,
                        manual_seed, default_generator, Generator, get_rng_state, set_rng_state)
 from .autograd import grad, no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
+from .ops.base import OpError, DimError
 from .serialization import save, load
 
 __version__ = "0.1.0"
@@ -34,6 +34,25 @@ def is_tensor(obj):
 
 def numel(input):
     return input.numel()
+
+
+__all__ = sorted({
+    "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
+    "empty_like", "full_like", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm",
+    "manual_seed", "default_generator", "Generator", "get_rng_state", "set_rng_state",
+    "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd",
+    "float16", "half", "float32", "float64", "double", "int8", "int16", "short", "int32", "int64", "long",
+    "uint8", "bool", "get_default_dtype", "set_default_dtype", "is_floating",
+    "save", "load", "is_tensor", "numel", "OpError", "DimError", "__version__",
+    *_functions_all,
+})
+
+_SUBPACKAGES = ("nn", "optim", *_LAZY)
+
+
+def __dir__():
+    """The public API and the public subpackages, not the implementation modules (ops, functions...)."""
+    return sorted({*__all__, *_SUBPACKAGES})
 
 
 def __getattr__(name):

@@ -1,7 +1,7 @@
 """The Tensor: a thin handle on a numpy array plus what autograd needs (grad, grad_fn, a version counter).
 
-Every differentiable operation goes through ``apply(op, *inputs, **params)``; the operators and methods
-are installed by ``autograd_lite.functions.methods``. The version counter is a one-element list shared by a
+Every differentiable operation goes through ``apply(op, *inputs, **params)``; the operators and op methods
+are written in ``autograd_lite.tensor_ops`` (``class Tensor(TensorOps)``). The version counter is a one-element list shared by a
 tensor and its views, bumped by every in-place change, so that backward can detect a saved array that changed.
 
 Views (slices, reshape, permute, expand, detach) share their base's memory, as torch's do. Each remembers
@@ -18,6 +18,7 @@ import numpy as np
 from . import dtypes
 from .autograd.engine import Node
 from .autograd.grad_mode import _state
+from .tensor_ops import TensorOps
 
 
 def _to_array(data, dtype, copy, where="tensor"):
@@ -48,7 +49,7 @@ def _check_grad_dtype(dtype, where="requires_grad"):
                         "(convert with .float() first)")
 
 
-class Tensor:
+class Tensor(TensorOps):
     """An n-dimensional array that records the operations on it for reverse-mode differentiation."""
 
     __slots__ = ("data", "_grad", "_rg", "_fn", "_vc", "_view", "_views", "__weakref__")
@@ -419,8 +420,6 @@ def relayout(t):
 
 def _record(op, inputs, arrays, out, saved, params):
     """Build the graph node for one operation and the output tensor that points to it."""
-    node = Node()
-    node.op, node.p, node.saved, node.freed, node.retained = op, params, saved, False, None
     edges, shapes, dtypes_, vcs = [], [], [], []
     for t, a in zip(inputs, arrays):
         if isinstance(t, Tensor):
@@ -433,21 +432,10 @@ def _record(op, inputs, arrays, out, saved, params):
             shapes.append(())
             dtypes_.append(None)
             vcs.append(None)
-    node.edges = tuple(edges)
-    node.needs = tuple([e is not None for e in edges])
-    node.shapes, node.dtypes = shapes, dtypes_
+    node = Node(op, params, saved, tuple(edges), shapes, dtypes_)
     result = Tensor._from_graph(out, node, None)
-    checks = []
     if op.saves_x:
-        node.x, node.x_vcs = arrays, vcs
-        reads = op.reads(node.needs) if op.reads is not None else None
-        checks = [(vc, vc[0], i) for i, vc in enumerate(vcs) if vc is not None and (reads is None or reads[i])]
-    else:
-        node.x = node.x_vcs = None
+        node.save_inputs(arrays, vcs)
     if op.saves_y:
-        node.y, node.y_vc = out, result._vc
-        checks.append((result._vc, result._vc[0], -1))
-    else:
-        node.y = node.y_vc = None
-    node.checks = checks
+        node.save_output(out, result._vc)
     return result

@@ -11,18 +11,43 @@ import numpy as np
 
 from .grad_mode import _state
 
-# The differentiable Tensor namespace used by vjps under create_graph; installed by autograd_lite.tensor
-# so that the engine never imports upward.
+# The differentiable Tensor namespace used by vjps under create_graph, and the Tensor class; installed by
+# autograd_lite.functions.namespace so that the engine never imports upward.
 _graph_ns = {}
 
 
 class Node:
-    """One recorded operation; its vjp reads ``x`` (inputs), ``y`` (output), ``saved`` and ``p`` (params)."""
+    """One recorded operation; its vjp reads ``x`` (inputs), ``y`` (output), ``saved`` and ``p`` (params).
+
+    ``edges`` has one entry per input: the node that produced it, the leaf tensor itself, or None when no
+    gradient is needed. ``checks`` lists (version counter, version when saved, input index or -1 for the
+    output) for every saved array, so that a change in place after the forward pass is caught.
+    """
 
     __slots__ = ("op", "edges", "x", "y", "saved", "p", "needs", "shapes", "dtypes",
                  "checks", "y_vc", "x_vcs", "freed", "retained", "__weakref__")
 
-    xp = None  # numpy namespace, set below: vjps on a Node run on plain arrays
+    xp = None  # numpy namespace, set by autograd_lite.functions.namespace: vjps on a Node run on plain arrays
+
+    def __init__(self, op, params, saved, edges, shapes, dtypes):
+        self.op, self.p, self.saved = op, params, saved
+        self.edges, self.shapes, self.dtypes = edges, shapes, dtypes
+        self.needs = tuple([edge is not None for edge in edges])
+        self.freed, self.retained = False, None
+        self.x = self.x_vcs = self.y = self.y_vc = None
+        self.checks = []
+
+    def save_inputs(self, arrays, vcs):
+        """Keep the input arrays for the vjp, with the versions of those it reads (``op.reads``)."""
+        self.x, self.x_vcs = arrays, vcs
+        reads = self.op.reads(self.needs) if self.op.reads is not None else None
+        self.checks = [(vc, vc[0], i) for i, vc in enumerate(vcs)
+                       if vc is not None and (reads is None or reads[i])]
+
+    def save_output(self, out, vc):
+        """Keep the output array for the vjp (``op.saves_y``), with its version."""
+        self.y, self.y_vc = out, vc
+        self.checks.append((vc, vc[0], -1))
 
     @property
     def name(self):
@@ -202,45 +227,58 @@ def _store(key, g, capture):
         capture[key] = g if prev is None else prev + g
 
 
-def _run(roots, seeds, retain_graph, create_graph, capture):
-    grads = {}
-    borrowed = set()
-    root_nodes = []
-    for t, seed in zip(roots, seeds):
-        borrowed.add(id(seed))
-        node = t.grad_fn
-        if node is None:
-            if capture is None:
-                _accumulate_leaf(t, seed, borrowed, create_graph)
-            else:
-                _store(t, seed, capture)
-            continue
-        if node in grads:
-            grads[node] = grads[node] + seed
-        else:
-            grads[node] = seed
-            root_nodes.append(node)
+class _Pass:
+    """The state of one backward pass: the gradient waiting at each node, how many consumers each node
+    still waits for, the nodes ready to run, and where leaf gradients go (``.grad`` or ``capture``)."""
 
-    deps = _count_dependencies(root_nodes)
-    # autograd_lite.grad runs only the nodes between the outputs and the inputs (as torch): the history
-    # behind a non-leaf input is neither computed nor freed
-    needed = _needed_nodes(root_nodes, deps, capture) if capture is not None else None
-    ready = [n for n in root_nodes if deps.get(n, 0) == 0]
-    xp = _graph_ns["xp"] if create_graph else Node.xp
-    while ready:
-        node = ready.pop()
-        g = grads.pop(node, None)
-        if needed is not None and node not in needed:
-            if g is not None:
-                _store(node, g, capture)
-            for edge in node.edges:
-                if type(edge) is Node:
-                    deps[edge] -= 1
-                    if deps[edge] == 0:
-                        ready.append(edge)
-            continue
+    __slots__ = ("grads", "deps", "ready", "borrowed", "capture", "create_graph", "retain_graph", "xp")
+
+    def __init__(self, retain_graph, create_graph, capture):
+        self.grads, self.deps, self.ready, self.borrowed = {}, {}, [], set()
+        self.capture, self.create_graph, self.retain_graph = capture, create_graph, retain_graph
+        self.xp = _graph_ns["xp"] if create_graph else Node.xp
+
+    def seed(self, roots, seeds):
+        """Place each root's seed gradient (a leaf root takes it at once); returns the root nodes."""
+        root_nodes = []
+        for t, seed in zip(roots, seeds):
+            self.borrowed.add(id(seed))
+            node = t.grad_fn
+            if node is None:
+                self.to_leaf(t, seed)
+            elif node in self.grads:
+                self.grads[node] = self.grads[node] + seed
+            else:
+                self.grads[node] = seed
+                root_nodes.append(node)
+        return root_nodes
+
+    def to_leaf(self, leaf, g):
+        """A gradient reaching a leaf: into its ``.grad``, or into ``capture`` for autograd_lite.grad."""
+        if self.capture is None:
+            _accumulate_leaf(leaf, g, self.borrowed, self.create_graph)
+        else:
+            _store(leaf, g, self.capture)
+
+    def release(self, edge):
+        """One consumer of ``edge`` is done; it is ready once all are."""
+        left = self.deps[edge] - 1
+        self.deps[edge] = left
+        if left == 0:
+            self.ready.append(edge)
+
+    def skip(self, node, g):
+        """A node outside the part of the graph autograd_lite.grad needs: hand on its gradient if captured."""
         if g is not None:
-            parent_grads = _process(node, g, capture, create_graph, borrowed)
+            _store(node, g, self.capture)
+        for edge in node.edges:
+            if type(edge) is Node:
+                self.release(edge)
+
+    def step(self, node, g):
+        """Run the node's vjp on its gradient and send each input's part to its edge; free the node."""
+        if g is not None:
+            parent_grads = _process(node, g, self.capture, self.create_graph, self.borrowed)
             if type(parent_grads) not in (tuple, list) or len(parent_grads) != len(node.edges):
                 raise _vjp_arity_error(node, parent_grads)
         else:
@@ -250,25 +288,36 @@ def _run(roots, seeds, retain_graph, create_graph, capture):
                 continue
             try:
                 if ge is not None and (ge.shape != shape or ge.dtype != dtype):
-                    ge = _checked_conform(node, parent_grads, ge, shape, dtype, xp)
+                    ge = _checked_conform(node, parent_grads, ge, shape, dtype, self.xp)
             except AttributeError:  # not an array at all
                 _check_vjp_result(node, parent_grads, ge, shape)
             if type(edge) is Node:
                 if ge is not None:
-                    prev = grads.get(edge)
-                    grads[edge] = ge if prev is None else prev + ge
-                left = deps[edge] - 1
-                deps[edge] = left
-                if left == 0:
-                    ready.append(edge)
-            elif ge is not None:
-                if capture is None:
-                    if edge._rg:
-                        _accumulate_leaf(edge, ge, borrowed, create_graph)
-                else:
-                    _store(edge, ge, capture)
-        if not retain_graph:
+                    prev = self.grads.get(edge)
+                    self.grads[edge] = ge if prev is None else prev + ge
+                self.release(edge)
+            elif ge is not None and (self.capture is not None or edge._rg):
+                self.to_leaf(edge, ge)
+        if not self.retain_graph:
             _free(node)
+
+
+def _run(roots, seeds, retain_graph, create_graph, capture):
+    """Seed the roots, count each node's consumers, then run every node once all its consumers have."""
+    run = _Pass(retain_graph, create_graph, capture)
+    root_nodes = run.seed(roots, seeds)
+    run.deps = _count_dependencies(root_nodes)
+    # autograd_lite.grad runs only the nodes between the outputs and the inputs (as torch): the history
+    # behind a non-leaf input is neither computed nor freed
+    needed = _needed_nodes(root_nodes, run.deps, capture) if capture is not None else None
+    run.ready = [n for n in root_nodes if run.deps.get(n, 0) == 0]
+    while run.ready:
+        node = run.ready.pop()
+        g = run.grads.pop(node, None)
+        if needed is not None and node not in needed:
+            run.skip(node, g)
+        else:
+            run.step(node, g)
 
 
 def _process(node, g, capture, create_graph, borrowed):

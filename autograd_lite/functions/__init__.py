@@ -1,6 +1,22 @@
-"""The public functions over the ops, by family; importing this package installs the Tensor methods."""
+"""The public functions over the ops, by family: ``plain`` (made from the op registry), ``math``,
+``reduction`` and ``shaping`` (written by hand where torch's arguments need checking or converting), and
+``inplace`` (the machinery behind in-place methods). Importing this package binds the Tensor's methods
+(``autograd_lite.tensor_ops``) to these functions and the vjp namespace to the engine."""
 
+import sys as _sys
+
+from .. import tensor_ops as _tensor_ops
+from . import inplace, math, namespace, plain, reduction, shaping
 from .math import *  # noqa: F401,F403
+from .math import __all__ as _math_all
+from .plain import *  # noqa: F401,F403
+from .plain import __all__ as _plain_all
 from .reduction import *  # noqa: F401,F403
+from .reduction import __all__ as _reduction_all
 from .shaping import *  # noqa: F401,F403
-from . import namespace, methods  # noqa: F401
+from .shaping import __all__ as _shaping_all
+
+__all__ = sorted({*_plain_all, *_math_all, *_reduction_all, *_shaping_all})
+
+_tensor_ops.bind(_sys.modules[__name__], inplace)
+namespace.install()

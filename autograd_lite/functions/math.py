@@ -7,6 +7,16 @@ from ..ops import elementwise as ew
 from ..ops.base import OpError
 from ..ops.linalg import MatMul
 from ..tensor import Tensor, apply
+from .plain import *  # noqa: F401,F403  (TEMPORARY: nn still imports relu etc. from here)
+
+
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
+    "maximum", "minimum", "pow", "leaky_relu", "clamp", "clip", "where", "matmul",
+    "astype", "eq", "ne", "lt", "less", "le", "gt", "greater",
+    "ge", "logical_and", "bitwise_and", "logical_or", "bitwise_or", "logical_xor", "bitwise_xor", "logical_not",
+    "isnan", "isfinite", "allclose",
+]
 
 
 def _operand(x):
@@ -126,30 +136,6 @@ def pow(input, exponent):
     return apply(ew.Pow, a, b)
 
 
-def neg(input):
-    return apply(ew.Neg, input)
-
-
-def _unary(op, doc):
-    def fn(input):
-        return apply(op, input)
-    fn.__name__ = fn.__qualname__ = op.name
-    fn.__doc__ = doc
-    return fn
-
-
-exp = _unary(ew.Exp, "e ** input, elementwise.")
-log = _unary(ew.Log, "Natural logarithm, elementwise.")
-sqrt = _unary(ew.Sqrt, "Square root, elementwise.")
-abs = _unary(ew.Abs, "Absolute value; gradient 0 at 0 (as torch).")
-sin = _unary(ew.Sin, "Sine, elementwise.")
-cos = _unary(ew.Cos, "Cosine, elementwise.")
-sigmoid = _unary(ew.Sigmoid, "1 / (1 + exp(-input)), stable for large |input|.")
-tanh = _unary(ew.Tanh, "Hyperbolic tangent, elementwise.")
-relu = _unary(ew.Relu, "max(input, 0); gradient 0 at 0 (as torch).")
-clone = _unary(ew.Clone, "A copy that stays in the graph (the gradient flows back unchanged).")
-
-
 def leaky_relu(input, negative_slope=0.01):
     """input where positive, negative_slope * input elsewhere."""
     if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float, np.integer, np.floating)):
@@ -252,11 +238,6 @@ def logical_not(input):
     if input.data.dtype.kind not in "biu":
         raise TypeError(f"not: needs a bool or integer tensor, got {input.data.dtype}")
     return Tensor._wrap(np.asarray(np.invert(input.data)))
-
-
-def sign(input):
-    """Sign of each element (-1, 0, 1; 0 at NaN, as torch); differentiable with gradient exactly 0."""
-    return apply(ew.Sign, input)
 
 
 def isnan(input):

@@ -1,11 +1,18 @@
 """The differentiable array namespace that vjps use under ``create_graph`` (numpy-style signatures over
-recorded tensor operations), and its registration with the engine."""
+recorded tensor operations), and its registration with the engine.
+
+Both vjp namespaces get one entry per op that declares an ``xp`` name (``xp.exp``, ``xp.cos``...) from the
+op registry: its forward on arrays in ``numpy_namespace``, the recorded op here. The entries written below
+are the array-API adapters (``reshape``, ``swapaxes``, ``where``...) over the shape ops, with the same names
+and signatures as ``numpy_namespace``'s (a test checks that the two agree).
+"""
 
 from ..autograd import engine
 from ..ops import conv as cv
 from ..ops import elementwise as ew
 from ..ops import reduce as red
 from ..ops import shape as sh
+from ..ops import registry
 from ..ops.base import data_of, numpy_namespace
 from ..tensor import Tensor, apply
 from . import math as m
@@ -29,12 +36,6 @@ def _shape(a):
 class tensor_namespace:
     """Same names and signatures as ``numpy_namespace``, but every call is a recorded operation."""
 
-    exp = staticmethod(m.exp)
-    log = staticmethod(m.log)
-    sqrt = staticmethod(m.sqrt)
-    sin = staticmethod(m.sin)
-    cos = staticmethod(m.cos)
-    matmul = staticmethod(m.matmul)
     data = staticmethod(data_of)
     constant = staticmethod(Tensor._wrap)  # an array as a tensor outside any graph
 
@@ -96,6 +97,10 @@ class tensor_namespace:
         return m.astype(a, dtype)
 
     @staticmethod
+    def concatenate(arrays, axis):
+        return apply(sh.Cat, *arrays, axis=axis)
+
+    @staticmethod
     def conv2d(x, w, size, stride, padding, dilation):
         return apply(cv.Conv2d, x, w, size=size, stride=stride, padding=padding, dilation=dilation)
 
@@ -108,6 +113,25 @@ class tensor_namespace:
         return apply(cv.ConvWeightGrad, x, g, size=size, stride=stride, padding=padding, dilation=dilation)
 
 
-engine.Node.xp = numpy_namespace
-engine._graph_ns["xp"] = tensor_namespace
-engine._graph_ns["Tensor"] = Tensor
+def _array_call(op):
+    def call(*arrays, **params):
+        return op.forward(*arrays, **params)[0]
+    call.__name__ = op.xp
+    return staticmethod(call)
+
+
+def _recorded_call(op):
+    def call(*inputs, **params):
+        return apply(op, *inputs, **params)
+    call.__name__ = op.xp
+    return staticmethod(call)
+
+
+def install():
+    """Add the registry's ``xp`` ops to both namespaces and hand the namespaces to the engine."""
+    for name, op in registry.xp_ops().items():
+        setattr(numpy_namespace, name, _array_call(op))
+        setattr(tensor_namespace, name, _recorded_call(op))
+    engine.Node.xp = numpy_namespace
+    engine._graph_ns["xp"] = tensor_namespace
+    engine._graph_ns["Tensor"] = Tensor

@@ -11,6 +11,12 @@ from ..ops.elementwise import Clone
 from ..tensor import Tensor, apply
 from .math import maximum, minimum
 
+__all__ = [
+    "sum", "mean", "var", "std", "amax", "amin", "max", "min",
+    "argmax", "argmin", "logsumexp", "softmax", "log_softmax",
+]
+
+
 MaxMinResult = namedtuple("MaxMinResult", ["values", "indices"])
 
 

@@ -9,6 +9,13 @@ from ..ops.elementwise import Clone
 from ..tensor import Tensor, apply, relayout, torch_layout
 
 
+__all__ = [
+    "view", "reshape", "contiguous", "is_contiguous", "flatten", "unflatten", "permute", "transpose",
+    "swapaxes", "t", "squeeze", "unsqueeze", "expand", "broadcast_to", "expand_as", "cat",
+    "concat", "concatenate", "stack", "pad",
+]
+
+
 def _size_args(name, sizes):
     """Accept ``f(2, 3)`` and ``f((2, 3))`` as torch does."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):

@@ -1,1 +1,5 @@
-"""Differentiable operations by family: each op's forward and vector-Jacobian product side by side."""
+"""Differentiable operations by family: each op's forward and vector-Jacobian product side by side.
+
+Every family registers its ops when imported; ``ops.registry.load_all()`` imports them all (the package
+does it on import, after the dtypes that the families need).
+"""

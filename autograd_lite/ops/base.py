@@ -15,15 +15,30 @@ import operator
 
 import numpy as np
 
+from . import registry
+
 
 class Op:
-    """Base class of every differentiable operation; subclasses set ``name`` and the two functions."""
+    """Base class of every differentiable operation; subclasses set ``name`` and the two functions.
+
+    Defining a subclass registers it (``ops.registry``). Its public names are declared here: the registry
+    derives the plain public functions, the vjp namespaces and the API consistency tests from them.
+    """
 
     name = "op"
     saves_x = True   # the vjp reads ctx.x
     saves_y = False  # the vjp reads ctx.y
     view = False     # the output may share memory (and so the version counter) with input 0
     reads = None     # reads(needs) -> which inputs' values the vjp reads (None: all); the others may change
+
+    function = None  # its public function: "exp" is al.exp, "nn.functional.gelu" is F.gelu; None: internal
+    aliases = ()     # other public names of that function (al.multiply for al.mul)
+    methods = ()     # the Tensor methods and operators it backs, in-place variants included
+    xp = None        # its name in the vjp array namespaces (xp.exp(x)): numpy"s, or recorded under create_graph
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        registry.register(cls)
 
     @staticmethod
     def forward(*arrays, **params):
@@ -143,14 +158,9 @@ def sum_leading(a, axis, keepdims):
 
 
 class numpy_namespace:
-    """Array functions for vjps on plain numpy arrays (the fast, non-recorded backward)."""
+    """Array functions for vjps on plain numpy arrays (the fast, non-recorded backward). The ops that declare
+    an ``xp`` name are added from the registry (``autograd_lite.functions.namespace.install``)."""
 
-    exp = staticmethod(np.exp)
-    log = staticmethod(np.log)
-    sqrt = staticmethod(np.sqrt)
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
-    matmul = staticmethod(np.matmul)
     constant = staticmethod(np.asarray)  # an array that carries no gradient (a Tensor in tensor_namespace)
     swapaxes = staticmethod(np.swapaxes)
     expand_dims = staticmethod(np.expand_dims)

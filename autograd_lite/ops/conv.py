@@ -250,6 +250,7 @@ class Conv2d(Op):
     """y = conv(x, w) + b: x (N, C, H, W), w (O, C, kh, kw), b (O,) or None -> (N, O, Ho, Wo), ``size = (Ho, Wo)``."""
 
     name = "conv2d"
+    function = "nn.functional.conv2d"
 
     @staticmethod
     def forward(x, w, b=None, *, size, stride, padding, dilation):
@@ -276,6 +277,7 @@ class ConvInputGrad(Op):
     """z = conv's adjoint in x (conv_transpose2d): g (N, O, Ho, Wo), w (O, C, kh, kw) -> (N, C, H, W)."""
 
     name = "conv_transpose2d"
+    function = "nn.functional.conv_transpose2d"
 
     @staticmethod
     def forward(g, w, size, stride, padding, dilation):

@@ -35,6 +35,8 @@ def _binary(name, ufunc, a, b):
 
 class Add(Op):
     name = "add"
+    function = "add"
+    methods = ("add", "add_", "__add__", "__radd__", "__iadd__")
     saves_x = False
 
     @staticmethod
@@ -48,6 +50,9 @@ class Add(Op):
 
 class Sub(Op):
     name = "sub"
+    function = "sub"
+    aliases = ("subtract",)
+    methods = ("sub", "sub_", "__sub__", "__rsub__", "__isub__")
     saves_x = False
 
     @staticmethod
@@ -61,6 +66,9 @@ class Sub(Op):
 
 class Mul(Op):
     name = "mul"
+    function = "mul"
+    aliases = ("multiply",)
+    methods = ("mul", "mul_", "__mul__", "__rmul__", "__imul__")
     reads = staticmethod(lambda needs: (needs[1], needs[0]))  # each gradient reads the other factor
 
     @staticmethod
@@ -75,6 +83,9 @@ class Mul(Op):
 
 class Div(Op):
     name = "div"
+    function = "div"
+    aliases = ("divide", "true_divide")
+    methods = ("div", "div_", "__truediv__", "__rtruediv__", "__itruediv__")
     reads = staticmethod(lambda needs: (needs[1], True))
 
     @staticmethod
@@ -99,7 +110,11 @@ def _is_integral(a):
 
 
 class Neg(Op):
+    """-x, elementwise."""
+
     name = "neg"
+    function = "neg"
+    methods = ("neg", "neg_", "__neg__")
     saves_x = False
 
     @staticmethod
@@ -128,6 +143,8 @@ class Pow(Op):
     """a ** b with either side a tensor; torch's conventions: d/da is 0 where b == 0, d/db is 0 where a == 0, b >= 0."""
 
     name = "pow"
+    function = "pow"
+    methods = ("pow", "pow_", "__pow__", "__rpow__", "__ipow__")
     saves_y = True
 
     @staticmethod
@@ -191,7 +208,12 @@ class PowScalar(Op):
 
 
 class Exp(Op):
+    """e ** x, elementwise."""
+
     name = "exp"
+    function = "exp"
+    methods = ("exp", "exp_")
+    xp = "exp"
     saves_x = False
     saves_y = True
 
@@ -205,7 +227,12 @@ class Exp(Op):
 
 
 class Log(Op):
+    """Natural logarithm, elementwise."""
+
     name = "log"
+    function = "log"
+    methods = ("log", "log_")
+    xp = "log"
 
     @staticmethod
     def forward(a):
@@ -217,7 +244,12 @@ class Log(Op):
 
 
 class Sqrt(Op):
+    """Square root, elementwise."""
+
     name = "sqrt"
+    function = "sqrt"
+    methods = ("sqrt", "sqrt_")
+    xp = "sqrt"
     saves_x = False
     saves_y = True
 
@@ -236,6 +268,8 @@ class Abs(Op):
     is 0): g * sign(x) selected off those, so an inf/NaN gradient at x = 0 gives 0 (torch: NaN)."""
 
     name = "abs"
+    function = "abs"
+    methods = ("abs", "abs_", "__abs__")
 
     @staticmethod
     def forward(a):
@@ -271,6 +305,8 @@ class Sign(Op):
     """-1, 0 or 1 per element (0 at NaN, as torch); piecewise constant, so its gradient is exactly 0."""
 
     name = "sign"
+    function = "sign"
+    methods = ("sign", "sign_")
     saves_x = False
 
     @staticmethod
@@ -286,7 +322,12 @@ class Sign(Op):
 
 
 class Sin(Op):
+    """Sine, elementwise."""
+
     name = "sin"
+    function = "sin"
+    methods = ("sin", "sin_")
+    xp = "sin"
 
     @staticmethod
     def forward(a):
@@ -298,7 +339,12 @@ class Sin(Op):
 
 
 class Cos(Op):
+    """Cosine, elementwise."""
+
     name = "cos"
+    function = "cos"
+    methods = ("cos", "cos_")
+    xp = "cos"
 
     @staticmethod
     def forward(a):
@@ -314,6 +360,8 @@ class Sigmoid(Op):
     the result is accurate to the last bit of e^x (no cancellation); four in-place passes."""
 
     name = "sigmoid"
+    function = "sigmoid"
+    methods = ("sigmoid", "sigmoid_")
     saves_x = False
     saves_y = True
 
@@ -333,7 +381,11 @@ class Sigmoid(Op):
 
 
 class Tanh(Op):
+    """Hyperbolic tangent, elementwise."""
+
     name = "tanh"
+    function = "tanh"
+    methods = ("tanh", "tanh_")
     saves_x = False
     saves_y = True
 
@@ -348,7 +400,11 @@ class Tanh(Op):
 
 
 class Relu(Op):
+    """max(x, 0); gradient 0 at 0 (as torch)."""
+
     name = "relu"
+    function = "relu"
+    methods = ("relu", "relu_")
     saves_x = False
     saves_y = True
 
@@ -363,6 +419,8 @@ class Relu(Op):
 
 class LeakyRelu(Op):
     name = "leaky_relu"
+    function = "leaky_relu"
+    methods = ("leaky_relu",)
 
     @staticmethod
     def forward(a, negative_slope=0.01):
@@ -389,6 +447,7 @@ class Softplus(Op):
     sigmoid's in float32 (a composition through log and exp loses digits to cancellation)."""
 
     name = "softplus"
+    function = "nn.functional.softplus"
 
     @staticmethod
     def forward(a, beta=1.0, threshold=20.0):
@@ -412,6 +471,7 @@ class Elu(Op):
     and at NaN: the first derivative at 0 is alpha, the second is 0, and NaN passes the gradient."""
 
     name = "elu"
+    function = "nn.functional.elu"
 
     @staticmethod
     def forward(a, alpha=1.0):
@@ -452,6 +512,9 @@ class Clamp(Op):
     """Limit to [min, max] (either may be None); the gradient passes where min <= x <= max."""
 
     name = "clamp"
+    function = "clamp"
+    aliases = ("clip",)
+    methods = ("clamp", "clip", "clamp_")
 
     @staticmethod
     def forward(a, min=None, max=None):
@@ -488,6 +551,8 @@ def _tie_split(xp, g, mine, other):
 
 class Maximum(Op):
     name = "maximum"
+    function = "maximum"
+    methods = ("maximum",)
 
     @staticmethod
     def forward(a, b):
@@ -502,6 +567,8 @@ class Maximum(Op):
 
 class Minimum(Op):
     name = "minimum"
+    function = "minimum"
+    methods = ("minimum",)
 
     @staticmethod
     def forward(a, b):
@@ -519,6 +586,8 @@ class Where(Op):
     """cond ? a : b; cond is a bool array without gradient."""
 
     name = "where"
+    function = "where"
+    methods = ("fill_", "zero_", "copy_")
     saves_x = False
 
     @staticmethod
@@ -545,6 +614,8 @@ class Cast(Op):
     """Change dtype; the gradient is cast back by the engine."""
 
     name = "cast"
+    function = "astype"
+    methods = ("astype", "to", "type", "float", "double", "half")
     saves_x = False
 
     @staticmethod
@@ -557,7 +628,11 @@ class Cast(Op):
 
 
 class Clone(Op):
+    """A copy that stays in the graph (the gradient flows back unchanged)."""
+
     name = "clone"
+    function = "clone"
+    methods = ("clone", "contiguous")
     saves_x = False
 
     @staticmethod
@@ -635,6 +710,7 @@ class Silu(Op):
     (torch's infinitely_differentiable_silu_backward), so second derivatives match torch's too."""
 
     name = "silu"
+    function = "nn.functional.silu"
 
     @staticmethod
     def forward(x):
@@ -652,6 +728,7 @@ class SmoothActivation(Op):
     """gelu(x) = x Phi(x) (``kind='gelu'``) or its tanh approximation (``kind='gelu_tanh'``)."""
 
     name = "gelu"
+    function = "nn.functional.gelu"
 
     @staticmethod
     def forward(x, kind):

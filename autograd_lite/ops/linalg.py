@@ -20,6 +20,9 @@ def _check_matmul(a, b):
 
 class MatMul(Op):
     name = "matmul"
+    function = "matmul"
+    methods = ("matmul", "__matmul__", "__rmatmul__")
+    xp = "matmul"
     reads = staticmethod(lambda needs: (needs[1], needs[0]))  # each gradient reads the other factor
 
     @staticmethod
@@ -60,6 +63,7 @@ class Linear(Op):
     """y = x @ w.T + b over the last dim of x; inputs x (..., in), w (out, in), b (out,) or None."""
 
     name = "linear"
+    function = "nn.functional.linear"
     reads = staticmethod(lambda needs: (needs[1], needs[0], False))
 
     @staticmethod

@@ -96,6 +96,7 @@ class CrossEntropy(Op):
     """
 
     name = "cross_entropy"
+    function = "nn.functional.cross_entropy"
 
     @staticmethod
     def forward(x, coef, axis, reduction, nan_out=False, targets=None):
@@ -186,6 +187,7 @@ class NLL(Op):
     """
 
     name = "nll_loss"
+    function = "nn.functional.nll_loss"
     saves_x = False
 
     @staticmethod
@@ -222,6 +224,7 @@ class BinaryCrossEntropy(Op):
     """Elementwise -weight * (t log(x) + (1 - t) log(1 - x)), each log clamped at -100 (as torch)."""
 
     name = "binary_cross_entropy"
+    function = "nn.functional.binary_cross_entropy"
 
     @staticmethod
     def forward(x, t, weight=None):
@@ -297,6 +300,7 @@ class BinaryCrossEntropyWithLogits(Op):
     """Elementwise weight * ((1 - t) x - (1 + (pos_weight - 1) t) log_sigmoid(x)), stable for large |x|."""
 
     name = "binary_cross_entropy_with_logits"
+    function = "nn.functional.binary_cross_entropy_with_logits"
 
     @staticmethod
     def forward(x, t, weight=None, pos_weight=None):

@@ -29,6 +29,7 @@ class BatchNorm(Op):
     statistics (so they depend on x); otherwise they are constants (the running statistics)."""
 
     name = "batch_norm"
+    function = "nn.functional.batch_norm"
 
     @staticmethod
     def forward(x, w, b, mean, invstd, eps, training):

@@ -176,6 +176,7 @@ class MaxPool2d(Op):
     """The input at given flat positions (max pooling's output); the gradient goes back to them."""
 
     name = "max_pool2d"
+    function = "nn.functional.max_pool2d"
     saves_x = False
 
     @staticmethod
@@ -366,6 +367,7 @@ def _avg_check(shape, kernel, stride, padding, ceil_mode, divisor_override, dtyp
 
 class AvgPool2d(Op):
     name = "avg_pool2d"
+    function = "nn.functional.avg_pool2d"
     saves_x = False
 
     @staticmethod
@@ -455,6 +457,7 @@ class AdaptiveAvgPool2d(Op):
     (an inf stays in its windows; an averaging-matrix product would put inf * 0 = NaN in the others)."""
 
     name = "adaptive_avg_pool2d"
+    function = "nn.functional.adaptive_avg_pool2d"
     saves_x = False
 
     @staticmethod
@@ -518,6 +521,7 @@ class NearestGather(Op):
     """x indexed along ``axis`` by a non-decreasing integer ``index`` (nearest-neighbour resampling)."""
 
     name = "upsample_nearest"
+    function = "nn.functional.interpolate"
     saves_x = False
 
     @staticmethod

@@ -62,6 +62,8 @@ def _keep(xp, y, axes, keepdims):
 
 class Sum(Op):
     name = "sum"
+    function = "sum"
+    methods = ("sum",)
     saves_x = False
 
     @staticmethod
@@ -75,6 +77,8 @@ class Sum(Op):
 
 class Mean(Op):
     name = "mean"
+    function = "mean"
+    methods = ("mean",)
     saves_x = False
 
     @staticmethod
@@ -141,6 +145,8 @@ class Var(Op):
     underflow of the squares (see ``_squared_deviations``)."""
 
     name = "var"
+    function = "var"
+    methods = ("var",)
 
     @staticmethod
     def forward(x, axis=None, keepdims=False, correction=1):
@@ -158,6 +164,8 @@ class Var(Op):
 
 class Std(Op):
     name = "std"
+    function = "std"
+    methods = ("std",)
     saves_y = True
 
     @staticmethod
@@ -209,6 +217,8 @@ def _max_share_vjp(ctx, g):
 
 class Amax(Op):
     name = "amax"
+    function = "amax"
+    methods = ("amax",)
     saves_y = True
 
     @staticmethod
@@ -220,6 +230,8 @@ class Amax(Op):
 
 class Amin(Op):
     name = "amin"
+    function = "amin"
+    methods = ("amin",)
     saves_y = True
 
     @staticmethod
@@ -233,6 +245,8 @@ class MaxAll(Amax):
     """max() of every element: amax over all dims, but a NaN maximum's gradient is shared by the NaNs."""
 
     name = "max"
+    function = "max"
+    methods = ("max",)
     vjp = staticmethod(_max_share_vjp)
 
 
@@ -240,6 +254,8 @@ class MinAll(Amin):
     """min() of every element (NaNs share a NaN minimum's gradient, as max())."""
 
     name = "min"
+    function = "min"
+    methods = ("min",)
     vjp = staticmethod(_max_share_vjp)
 
 
@@ -273,6 +289,8 @@ def _stable_max(x, axis):
 
 class LogSumExp(Op):
     name = "logsumexp"
+    function = "logsumexp"
+    methods = ("logsumexp",)
     saves_y = True
 
     @staticmethod
@@ -305,6 +323,8 @@ def _max_shift(x, axis):
 
 class Softmax(Op):
     name = "softmax"
+    function = "softmax"
+    methods = ("softmax",)
     saves_x = False
     saves_y = True
 
@@ -323,6 +343,8 @@ class Softmax(Op):
 
 class LogSoftmax(Op):
     name = "log_softmax"
+    function = "log_softmax"
+    methods = ("log_softmax",)
     saves_x = False
     saves_y = True
 

@@ -12,6 +12,8 @@ from .base import Op, OpError, masked
 
 class Reshape(Op):
     name = "reshape"
+    function = "reshape"
+    methods = ("reshape", "view", "flatten", "unflatten", "squeeze", "unsqueeze", "view_as", "reshape_as")
     view = True
     saves_x = False
 
@@ -30,6 +32,8 @@ class Reshape(Op):
 
 class Permute(Op):
     name = "permute"
+    function = "permute"
+    methods = ("permute", "transpose", "t", "T")
     view = True
     saves_x = False
 
@@ -46,6 +50,8 @@ class Expand(Op):
     """Broadcast to a larger shape without copying; the engine sums the gradient back."""
 
     name = "expand"
+    function = "broadcast_to"
+    methods = ("expand", "expand_as", "broadcast_to")
     view = True
     saves_x = False
 
@@ -91,6 +97,7 @@ def _index_error(name, shape, index, err):
 
 class GetItem(Op):
     name = "getitem"
+    methods = ("__getitem__",)
     view = True
     saves_x = False
 
@@ -141,6 +148,7 @@ class IndexPut(Op):
     """x with x[index] = value (out of place): ``x[index] = v`` on a tensor in a graph."""
 
     name = "index_put"
+    methods = ("__setitem__",)
     saves_x = False
 
     @staticmethod
@@ -183,6 +191,8 @@ def _slice_along(ndim, axis, start, stop):
 
 class Cat(Op):
     name = "cat"
+    function = "cat"
+    aliases = ("concat", "concatenate")
     saves_x = False
 
     @staticmethod
@@ -206,6 +216,7 @@ class Cat(Op):
 
 class Stack(Op):
     name = "stack"
+    function = "stack"
     saves_x = False
 
     @staticmethod
@@ -226,6 +237,7 @@ class ConstantPad(Op):
     """torch.nn.functional.pad in 'constant' mode; ``widths`` are (before, after) per dim, negative crops."""
 
     name = "pad"
+    function = "pad"
     saves_x = False
 
     @staticmethod

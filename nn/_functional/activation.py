@@ -13,7 +13,7 @@ import numpy as np
 
 from autograd_lite._internal import wrap
 from autograd_lite.functions.math import leaky_relu, relu, where
-from autograd_lite.functions.methods import _inplace
+from autograd_lite.functions.inplace import update_unary
 from autograd_lite.ops.elementwise import Elu, Silu, SmoothActivation, Softplus
 from autograd_lite.tensor import apply
 
@@ -22,7 +22,7 @@ __all__ = ["relu_", "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu
 
 
 def _in_place(name, fn, input):
-    return _inplace(name, lambda a, _: fn(a))(input, None)
+    return update_unary(name, fn, input)
 
 
 def relu_(input):

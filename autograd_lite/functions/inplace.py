@@ -1,4 +1,5 @@
-"""Install operators and methods on Tensor, including in-place updates (``+=``, ``add_``, ``x[i] = v``).
+"""In-place updates (``+=``, ``add_``, ``x[i] = v``, ``fill_``...): the machinery behind the Tensor's in-place
+methods (written in ``autograd_lite.tensor_ops``).
 
 In-place rules (as torch): on a leaf that requires grad, outside ``no_grad``, they raise. On a tensor in a
 graph they are recorded: the tensor takes the result's value and history, and the old value stays intact for
@@ -14,12 +15,7 @@ from ..ops import shape as sh
 from ..ops.base import OpError
 from ..tensor import Tensor, apply
 from . import math as m
-from . import reduction as r
 from . import shaping as s
-
-
-def _reflected(fn):
-    return lambda self, other: fn(other, self)
 
 
 def _records(self, other):
@@ -104,7 +100,7 @@ def _commit(name, self, other, result):
         _private_saved(node, memory)
     if memory.size:
         np.copyto(memory, result.data)
-    self._vc[0] += 1
+    self._bump_version()
     node = result._fn
     if node.y is not None:  # the op saved its output: that output now lives in self's memory
         node.y, node.y_vc = memory, self._vc
@@ -137,7 +133,7 @@ def _write(name, self, value):
     except TypeError:
         raise TypeError(f"{name}: a result of dtype {value.dtype} cannot be stored in place in a tensor of "
                         f"dtype {self.data.dtype}") from None
-    self._vc[0] += 1
+    self._bump_version()
 
 
 def _bounds(array):
@@ -176,28 +172,23 @@ def _check_overlap(name, target, other, same_layout=True):
             "operand first")
 
 
-def _inplace(name, fn):
-    def method(self, other):
-        _check_no_grad_view(name, self, other)
-        _check_overlap(name, self.data, other)
-        if _records(self, other):
-            _check_recorded(name, self)
-            _commit(name, self, other, fn(self, other))
-            return self
-        with no_grad():
-            result = fn(self, other)
-        _write(name, self, result.data)
+def update(name, fn, self, other):
+    """``self`` changed in place to ``fn(self, other)`` (``x += y``, ``add_``...), with torch's rules."""
+    _check_no_grad_view(name, self, other)
+    _check_overlap(name, self.data, other)
+    if _records(self, other):
+        _check_recorded(name, self)
+        _commit(name, self, other, fn(self, other))
         return self
-    method.__name__ = name
-    return method
+    with no_grad():
+        result = fn(self, other)
+    _write(name, self, result.data)
+    return self
 
 
-def _unary_inplace(name, fn):
-    """``tensor.exp_()`` and the like: fn applied in place (recorded in a graph, as torch does)."""
-    update = _inplace(name, lambda a, _: fn(a))
-    method = lambda self: update(self, None)  # noqa: E731 (a method made from a function)
-    method.__name__ = name
-    return method
+def update_unary(name, fn, self):
+    """``self`` changed in place to ``fn(self)`` (``exp_``, ``relu_``...), recorded in a graph as torch does."""
+    return update(name, lambda a, _: fn(a), self, None)
 
 
 def _written(self, index):
@@ -251,11 +242,11 @@ def _check_same_tensor(self, index, value):
             f"{self.shape}), whose elements an index array may write in any order; clone() the value first")
 
 
-def _setitem(self, index, value):
+def setitem(self, index, value):
     index = s.normalize_index(index)
     split = s._ints_first(index)
     if split is not None:  # ints mixed with index arrays: through the view the ints select, as torch
-        _setitem(s.getitem(self, split[0]), split[1], value)
+        setitem(s.getitem(self, split[0]), split[1], value)
         return
     _check_same_tensor(self, index, value)
     value = _drop_leading_ones(self, index, value)
@@ -274,98 +265,24 @@ def _setitem(self, index, value):
         self.data[index] = value
     except (IndexError, ValueError, TypeError) as err:
         raise type(err)(f"setitem: {err} (tensor of shape {self.shape}, index {index!r})") from None
-    self._vc[0] += 1
+    self._bump_version()
 
 
-def _fill_(self, value):
-    if _records(self, None):  # in a graph: recorded, so that no gradient flows through the old value
+def fill_(self, value):
+    """Fill self with ``value``; in a graph it is recorded, so that no gradient flows through the old value."""
+    if _records(self, None):
         full = np.full(self.data.shape, value, dtype=self.data.dtype)
-        return _inplace("fill_", lambda a, b: m.where(np.ones(a.shape, dtype=bool), b, a))(self, full)
+        return update("fill_", _take_other, self, full)
     with no_grad():
         _write("fill_", self, np.full(self.data.shape, value, dtype=self.data.dtype))
     return self
 
 
-def _copy_(self, src):
+def copy_(self, src):
     """Overwrite self with src (broadcast); in a graph the gradient flows to src only."""
-    return _inplace("copy_", lambda a, b: m.where(np.ones(a.shape, dtype=bool), b, a))(self, src)
+    return update("copy_", _take_other, self, src)
 
 
-def _install():
-    T = Tensor
-    binary = {"add": m.add, "sub": m.sub, "mul": m.mul, "truediv": m.div, "pow": m.pow,
-              "matmul": m.matmul}
-    for name, fn in binary.items():
-        setattr(T, f"__{name}__", fn)
-        setattr(T, f"__r{name}__", _reflected(fn))
-    for name, fn in {"add": m.add, "sub": m.sub, "mul": m.mul, "truediv": m.div, "pow": m.pow}.items():
-        setattr(T, f"__i{name}__", _inplace(f"{name}_", fn))
-    for name, fn in {"add_": m.add, "sub_": m.sub, "mul_": m.mul, "div_": m.div, "pow_": m.pow,
-                     "clamp_": None}.items():
-        if fn is not None:
-            setattr(T, name, _inplace(name, fn))
-    for name in ("exp", "log", "sqrt", "abs", "neg", "sin", "cos", "sigmoid", "tanh", "relu", "sign"):
-        setattr(T, f"{name}_", _unary_inplace(f"{name}_", getattr(m, name)))
-    T.clamp_ = lambda self, min=None, max=None: _inplace(
-        "clamp_", lambda a, _: m.clamp(a, min, max))(self, None)
-    T.zero_ = lambda self: _fill_(self, 0)
-    T.fill_ = _fill_
-    T.copy_ = _copy_
-    T.__neg__ = m.neg
-    T.__pos__ = lambda self: self
-    T.__abs__ = m.abs
-    T.__getitem__ = s.getitem
-    T.__setitem__ = _setitem
-    for name, fn in {"eq": m.eq, "ne": m.ne, "lt": m.lt, "le": m.le, "gt": m.gt, "ge": m.ge}.items():
-        setattr(T, f"__{name}__", fn)
-        setattr(T, name, fn)
-    for name, fn in {"and": m.logical_and, "or": m.logical_or, "xor": m.logical_xor}.items():
-        setattr(T, f"__{name}__", fn)
-        setattr(T, f"__r{name}__", _reflected(fn))
-    T.__invert__ = m.logical_not
-    methods = {
-        "add": m.add, "sub": m.sub, "mul": m.mul, "div": m.div, "pow": m.pow, "neg": m.neg,
-        "exp": m.exp, "log": m.log, "sqrt": m.sqrt, "abs": m.abs, "sin": m.sin, "cos": m.cos,
-        "sigmoid": m.sigmoid, "tanh": m.tanh, "relu": m.relu, "leaky_relu": m.leaky_relu,
-        "clamp": m.clamp, "clip": m.clamp, "maximum": m.maximum, "minimum": m.minimum,
-        "matmul": m.matmul, "clone": m.clone, "astype": m.astype, "sign": m.sign,
-        "sum": r.sum, "mean": r.mean, "var": r.var, "std": r.std, "max": r.max, "min": r.min,
-        "amax": r.amax, "amin": r.amin, "argmax": r.argmax, "argmin": r.argmin,
-        "logsumexp": r.logsumexp, "softmax": r.softmax, "log_softmax": r.log_softmax,
-        "reshape": s.reshape, "view": s.view, "flatten": s.flatten, "unflatten": s.unflatten,
-        "permute": s.permute, "transpose": s.transpose, "t": s.t, "squeeze": s.squeeze,
-        "unsqueeze": s.unsqueeze, "expand": s.expand, "expand_as": s.expand_as,
-        "broadcast_to": s.broadcast_to,
-    }
-    for name, fn in methods.items():
-        setattr(T, name, fn)
-    T.T = property(s.T)
-    T.float = lambda self: m.astype(self, np.float32)
-    T.double = lambda self: m.astype(self, np.float64)
-    T.half = lambda self: m.astype(self, np.float16)
-    T.long = lambda self: m.astype(self, np.int64)
-    T.int = lambda self: m.astype(self, np.int32)
-    T.bool = lambda self: m.astype(self, np.bool_)
-    T.to = _to
-    T.type = lambda self, dtype=None: str(self.dtype) if dtype is None else m.astype(self, dtype)
-    T.cpu = lambda self: self
-    T.contiguous = s.contiguous
-    T.is_contiguous = s.is_contiguous
-    T.view_as = lambda self, other: s.view(self, other.shape)
-    T.reshape_as = lambda self, other: s.reshape(self, other.shape)
-
-
-def _to(self, *args, dtype=None, **kwargs):
-    """``.to(dtype)`` converts; ``.to('cpu')`` (the only device) returns self."""
-    for a in args:
-        if isinstance(a, str):
-            if a != "cpu":
-                raise ValueError(f"to: autograd_lite runs on the CPU only, got device {a!r}")
-        elif isinstance(a, Tensor):
-            dtype = a.dtype
-        else:
-            dtype = a
-    return self if dtype is None else m.astype(self, dtype)
-
-
-_install()
+def _take_other(a, b):
+    """``b`` broadcast to ``a``'s shape, recorded so that the gradient flows to ``b`` only."""
+    return m.where(np.ones(a.shape, dtype=bool), b, a)
