@@ -633,16 +633,9 @@ def test_second_order(case):
     check_second_order(case)
 
 
-def test_registry_covers_the_requested_families():
-    names = {c.name for c in CASES}
-    for prefix in ("add", "sub", "mul", "div", "pow", "neg", "matmul", "exp", "log", "sqrt", "abs", "sin",
-                   "cos", "sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "logsumexp",
-                   "sum", "mean", "var", "std", "max_full", "min_full", "amax", "amin", "max_dim", "min_dim",
-                   "argmax", "argmin", "reshape", "view", "flatten", "transpose", "permute", "T_", "squeeze",
-                   "unsqueeze", "expand", "broadcast_to", "index", "setitem", "cat", "stack", "where", "clamp",
-                   "maximum", "minimum", "pad_constant", "pad_reflect", "pad_replicate", "pad_circular",
-                   "clone", "tie_", "kink_"):
-        assert any(n.startswith(prefix) for n in names), prefix
+def test_the_second_order_table_covers_the_smooth_families():
+    """(That every registered op is compared with torch is checked from the op registry:
+    tests/api/test_registry.py.)"""
     second = {c.name.split("_")[0] for c in CASES if c.second}
     for family in ("tanh", "sigmoid", "exp", "log", "pow", "softmax", "logsumexp", "matmul", "var",
                    "std", "mul", "div"):

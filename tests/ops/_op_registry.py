@@ -14,6 +14,7 @@ So adding an op to the suite is adding one entry to the ``ENTRIES`` list of its 
 """
 
 import functools
+import types
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
@@ -50,6 +51,10 @@ class OpCase:
     gradgrad: bool = True         # also run gradgradcheck
     keeps_float32: bool = True    # float32 inputs -> float32 outputs (False only for explicit casts)
     tol: dict = field(default_factory=dict)  # extra gradcheck/gradgradcheck keyword arguments
+    # the same computation in PyTorch, ``torch_fn(torch, *tensors, **params)``; by default torch's function
+    # of the same name for a public function of autograd_lite, or ``fn`` itself for a lambda that uses only
+    # operators and methods; False: no torch counterpart (check_torch skips the entry)
+    torch_fn: object = None
 
     def __str__(self):
         return self.name
@@ -240,6 +245,76 @@ def check_float32(case, data):
         if g is not None:
             assert g.dtype == np.float32, f"{case}: the gradient of a float32 input is {g.dtype}"
             assert g.shape == x.shape
+
+
+def torch_counterpart(case):
+    """``case``'s computation in PyTorch (see ``OpCase.torch_fn``), or None if it has none."""
+    if case.torch_fn is False:
+        return None
+    if case.torch_fn is not None:
+        return case.torch_fn
+    name = getattr(case.fn, "__name__", "")
+    if name in al.__all__ and getattr(al, name) is case.fn:
+        return lambda torch, *xs, **p: getattr(torch, name)(*xs, **p)
+    if name == "<lambda>":  # the same lambda with ``al`` meaning torch
+        return lambda torch, *xs, **p: _with_al_as(case.fn, torch)(*xs, **p)
+    return None
+
+
+class _TorchAsAl:
+    """torch seen through al's names: ``torch.X`` or else ``torch.nn.functional.X`` (al.leaky_relu,
+    al.pad), with numpy array arguments (a where() condition) passed as tensors."""
+
+    def __init__(self, torch):
+        self.torch = torch
+
+    def __getattr__(self, name):
+        torch = self.torch
+        fn = getattr(torch, name, None) or getattr(torch.nn.functional, name)
+
+        def call(*args, **kwargs):
+            args = [torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args]
+            return fn(*args, **kwargs)
+        return call
+
+
+def _with_al_as(fn, torch):
+    """``fn`` with the global name ``al`` meaning torch, for lambdas written over al."""
+    if "al" not in fn.__code__.co_names:
+        return fn
+    return types.FunctionType(fn.__code__, {**fn.__globals__, "al": _TorchAsAl(torch)}, fn.__name__,
+                              fn.__defaults__, fn.__closure__)
+
+
+def check_torch(case, data):
+    """The forward values and the gradients equal PyTorch's (float64, the same inputs and seeds)."""
+    import torch
+
+    torch_fn = torch_counterpart(case)
+    draw = data.draw(case.inputs(*FULL), label="inputs")
+    xs_torch = [torch.tensor(t.data, requires_grad=t.requires_grad) for t in draw.tensors]
+    got = _outputs(case.fn(*draw.tensors, **draw.params))
+    want = _outputs(torch_fn(torch, *xs_torch, **draw.params))
+    assert len(got) == len(want), f"{case}: {len(got)} outputs, torch gives {len(want)}"
+    for g, w in zip(got, want):
+        assert g.shape == tuple(w.shape), f"{case}: shape {g.shape}, torch gives {tuple(w.shape)}"
+        np.testing.assert_allclose(g.data, w.detach().numpy(), rtol=1e-10, atol=1e-12, equal_nan=True,
+                                   err_msg=f"{case}: forward differs from torch")
+    live = [i for i, o in enumerate(got) if o.requires_grad]
+    inputs = [i for i, t in enumerate(draw.tensors) if t.requires_grad]
+    if not live or not inputs:
+        return
+    rng = np.random.default_rng(3)
+    seeds = [rng.standard_normal(got[i].shape) for i in live]
+    ours = al.grad([got[i] for i in live], [draw.tensors[i] for i in inputs],
+                   grad_outputs=[Tensor(v) for v in seeds], allow_unused=True)
+    theirs = torch.autograd.grad([want[i] for i in live], [xs_torch[i] for i in inputs],
+                                 grad_outputs=[torch.tensor(v) for v in seeds], allow_unused=True)
+    for i, a, b in zip(inputs, ours, theirs):
+        a = np.zeros(draw.tensors[i].shape) if a is None else a.data
+        b = np.zeros(draw.tensors[i].shape) if b is None else b.numpy()
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True,
+                                   err_msg=f"{case}: the gradient of input {i} differs from torch")
 
 
 def check_method_matches_function(method, function, values, *others):

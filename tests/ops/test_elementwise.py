@@ -14,7 +14,8 @@ from autograd_lite.testing import strategies as st
 
 from _op_registry import (FEW, Draw, OpCase, bool_arrays, broadcast, cached_tensors, case_ids,
                           check_float32, check_forward, check_gradcheck, check_gradgradcheck,
-                          check_method_matches_function, custom, leaf, shifted_tensors, unary)
+                          check_method_matches_function, check_torch, custom, leaf, shifted_tensors,
+                          torch_counterpart, unary)
 
 ANY = {}                                    # elements in [-10, 10]
 POS = {"positive": True}                    # [0.1, 10]: log, sqrt
@@ -117,8 +118,10 @@ ENTRIES = [
     OpCase("cos", al.cos, np.cos, unary()),
     OpCase("sigmoid", al.sigmoid, lambda x: 1 / (1 + np.exp(-x)), unary()),
     OpCase("tanh", al.tanh, np.tanh, unary()),
+    OpCase("sign", al.sign, np.sign, unary(**NONZERO)),
     OpCase("relu", al.relu, lambda x: np.maximum(x, 0.0), unary(**KINKED)),
-    OpCase("leaky_relu", al.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), unary(**KINKED)),
+    OpCase("leaky_relu", al.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), unary(**KINKED),
+           torch_fn=lambda torch, x: torch.nn.functional.leaky_relu(x)),
     OpCase("leaky_relu_slope", lambda x, c: al.leaky_relu(x, c), lambda x, c: np.where(x > 0, x, c * x),
            unary(scalar(hs.sampled_from([0.2, 0.0, 1.5])), **KINKED)),
     # clamp, maximum/minimum, where (inputs kept away from the bounds and from ties)
@@ -136,7 +139,8 @@ ENTRIES = [
     OpCase("clone", al.clone, np.copy, unary()),
     OpCase("astype_float32_roundtrip", lambda x: al.astype(x, np.float32).double(),
            lambda x: x.astype(np.float32).astype(np.float64), unary(),
-           keeps_float32=False, tol={"eps": 1e-2, "atol": 1e-3}),
+           keeps_float32=False, tol={"eps": 1e-2, "atol": 1e-3},
+           torch_fn=lambda torch, x: x.to(torch.float32).double()),
 ]
 
 
@@ -164,6 +168,14 @@ def test_gradgradcheck(case, data):
 @given(data=hs.data())
 def test_float32_stays_float32(case, data):
     check_float32(case, data)
+
+
+@pytest.mark.parametrize("case", [c for c in ENTRIES if torch_counterpart(c)], ids=case_ids)
+@FEW
+@given(data=hs.data())
+def test_matches_torch(case, data):
+    pytest.importorskip("torch")
+    check_torch(case, data)
 
 
 # ---- methods and operators against the al.* functions ------------------------------------------------

@@ -13,7 +13,7 @@ from autograd_lite.ops.base import OpError
 from autograd_lite.testing import strategies as st
 
 from _op_registry import (FEW, Draw, OpCase, cached_tensors, case_ids, check_float32, check_forward,
-                          check_gradcheck, check_gradgradcheck, custom, leaf)
+                          check_gradcheck, check_gradgradcheck, check_torch, torch_counterpart, custom, leaf)
 
 
 def _matmul_inputs(min_side=0):
@@ -56,6 +56,14 @@ def test_gradgradcheck(case, data):
 @given(data=hs.data())
 def test_float32_stays_float32(case, data):
     check_float32(case, data)
+
+
+@pytest.mark.parametrize("case", [c for c in ENTRIES if torch_counterpart(c)], ids=case_ids)
+@FEW
+@given(data=hs.data())
+def test_matches_torch(case, data):
+    pytest.importorskip("torch")
+    check_torch(case, data)
 
 
 # ---- exact semantics ------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from autograd_lite.ops.base import OpError
 from autograd_lite.testing import strategies as st
 
 from _op_registry import (FEW, OpCase, case_ids, check_float32, check_forward, check_gradcheck,
-                          check_gradgradcheck, check_method_matches_function, dims_over, leaf,
-                          numpy_axis, reduced_count, unary)
+                          check_gradgradcheck, check_method_matches_function, check_torch, dims_over, leaf,
+                          numpy_axis, reduced_count, torch_counterpart, unary)
 
 UNIQUE = {"unique": True, "separated": True}  # no ties (max/min) and no constant slices (std)
 
@@ -97,6 +97,11 @@ def _dim_only(nonempty):
     return lambda shape: hs.fixed_dictionaries({"dim": _int_dim(shape, nonempty)})
 
 
+def _torch_logsumexp(torch, x, dim=None, keepdim=False):
+    """torch.logsumexp needs a dim: all of them for dim=None."""
+    return torch.logsumexp(x, tuple(range(x.ndim)) if dim is None else dim, keepdim)
+
+
 ENTRIES = [
     OpCase("sum", al.sum, _reducer(np.sum), unary(lambda s: hs.fixed_dictionaries(
         {"dim": st.dims(len(s)), "keepdim": hs.booleans()}))),
@@ -117,7 +122,7 @@ ENTRIES = [
            unary(_dim_keepdim(allow_none=False, allow_tuple=False), **UNIQUE)),
     OpCase("max_dim_method_values", lambda x, dim: x.max(dim).values,
            lambda x, dim: _np_max_dim(np.max, np.argmax)(x, dim)[0], unary(_dim_only(True), **UNIQUE)),
-    OpCase("logsumexp", al.logsumexp, _np_logsumexp, unary(_dim_keepdim())),
+    OpCase("logsumexp", al.logsumexp, _np_logsumexp, unary(_dim_keepdim()), torch_fn=_torch_logsumexp),
     OpCase("softmax", al.softmax, _np_softmax, unary(_dim_only(False))),
     OpCase("softmax_method", lambda x, dim: x.softmax(dim), _np_softmax, unary(_dim_only(False))),
     OpCase("log_softmax", al.log_softmax, _np_log_softmax, unary(_dim_only(False))),
@@ -148,6 +153,14 @@ def test_gradgradcheck(case, data):
 @given(data=hs.data())
 def test_float32_stays_float32(case, data):
     check_float32(case, data)
+
+
+@pytest.mark.parametrize("case", [c for c in ENTRIES if torch_counterpart(c)], ids=case_ids)
+@FEW
+@given(data=hs.data())
+def test_matches_torch(case, data):
+    pytest.importorskip("torch")
+    check_torch(case, data)
 
 
 # ---- methods against the al.* functions -------------------------------------------------------------

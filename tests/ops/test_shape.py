@@ -15,8 +15,8 @@ from autograd_lite.ops.base import OpError
 from autograd_lite.testing import strategies as st
 
 from _op_registry import (FEW, Draw, OpCase, bool_arrays, cached_tensors, case_ids, check_float32,
-                          check_forward, check_gradcheck, check_gradgradcheck,
-                          check_method_matches_function, custom, dims_over, leaf, unary)
+                          check_forward, check_gradcheck, check_gradgradcheck, check_method_matches_function,
+                          check_torch, custom, dims_over, leaf, torch_counterpart, unary)
 
 
 # ---- parameter strategies ---------------------------------------------------------------------------
@@ -78,6 +78,24 @@ def _positive_steps(index):
     return tuple(fix(p) for p in index) if isinstance(index, tuple) else fix(index)
 
 
+def _torch_index(torch, index):
+    """An index for torch: index arrays, lists and tensors as torch tensors (torch reads a nested list
+    index with legacy rules), anything else (ints, slices, tuples of them) as it is."""
+    if isinstance(index, tuple):
+        return tuple(_torch_index(torch, part) for part in index)
+    if isinstance(index, (list, np.ndarray, Tensor)):
+        return torch.tensor(np.asarray(index))
+    return index
+
+
+def _torch_pad(torch, x, **params):
+    return torch.nn.functional.pad(x, **params)
+
+
+def _torch_getitem(torch, x, index):
+    return x[_torch_index(torch, index)]
+
+
 def _index_params(kind):
     """Indices of one kind for a tensor of ``shape``: basic (slices with positive steps, ints, None,
     Ellipsis; torch refuses negative steps), integer arrays with repeated and negative entries, boolean masks."""
@@ -107,7 +125,7 @@ def _index_params(kind):
 def _getitem(kind, min_dims=0, min_side=0):
     return OpCase(f"getitem_{kind}", lambda x, index: x[index],
                   lambda x, index: x[_np_index(index)],
-                  unary(_index_params(kind), min_dims=min_dims, min_side=min_side))
+                  unary(_index_params(kind), min_dims=min_dims, min_side=min_side), torch_fn=_torch_getitem)
 
 
 def _np_index(index):
@@ -151,6 +169,10 @@ def _setitem(a, v=None, *, index, value=None):
     x = a * 1
     x[index] = v if v is not None else value
     return x
+
+
+def _torch_setitem(torch, a, v=None, *, index, value=None):
+    return _setitem(a, v, index=_torch_index(torch, index), value=value)
 
 
 def _np_setitem(a, v=None, *, index, value=None):
@@ -247,14 +269,16 @@ ENTRIES = [
     OpCase("transpose", al.transpose, lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),
            unary(_transpose_params, min_dims=1)),
     OpCase("permute", lambda x, dims: al.permute(x, *dims), lambda x, dims: np.transpose(x, dims),
-           unary(_permutations)),
+           unary(_permutations), torch_fn=lambda torch, x, dims: torch.permute(x, tuple(dims))),
     OpCase("T_property", lambda x: x.T, np.transpose, unary()),
     OpCase("squeeze", al.squeeze, _np_squeeze, unary(lambda s: hs.fixed_dictionaries(
-        {"dim": dims_over(s, nonempty=False)}))),
+        {"dim": dims_over(s, nonempty=False)})),
+           torch_fn=lambda torch, x, dim: x.squeeze() if dim is None else x.squeeze(dim)),
     OpCase("unsqueeze", al.unsqueeze, lambda x, dim: np.expand_dims(x, dim),
            unary(lambda s: hs.fixed_dictionaries({"dim": hs.integers(-len(s) - 1, len(s))}))),
     OpCase("expand_method", lambda x, sizes: x.expand(*sizes),
-           lambda x, sizes: np.broadcast_to(x, _resolved(x.shape, sizes)), unary(_expand_sizes)),
+           lambda x, sizes: np.broadcast_to(x, _resolved(x.shape, sizes)), unary(_expand_sizes),
+           torch_fn=lambda torch, x, sizes: x.expand(sizes)),  # torch's x.expand() of a 0-d x needs ()
     OpCase("broadcast_to", lambda x, sizes: al.broadcast_to(x, _resolved(x.shape, sizes)),
            lambda x, sizes: np.broadcast_to(x, _resolved(x.shape, sizes)), unary(_expand_sizes)),
     _getitem("basic"),
@@ -262,18 +286,18 @@ ENTRIES = [
     _getitem("int_arrays", min_dims=1, min_side=1),
     _getitem("mixed", min_dims=2, min_side=1),
     _getitem("mask", min_dims=1),
-    OpCase("setitem_basic", _setitem, _np_setitem, _setitem_inputs("basic")),
-    OpCase("setitem_int_array", _setitem, _np_setitem, _setitem_inputs("int_array")),
-    OpCase("setitem_mask", _setitem, _np_setitem, _setitem_inputs("mask")),
-    OpCase("setitem_number", _setitem, _np_setitem, _setitem_inputs("basic", scalar_value=True)),
+    OpCase("setitem_basic", _setitem, _np_setitem, torch_fn=_torch_setitem, inputs=_setitem_inputs("basic")),
+    OpCase("setitem_int_array", _setitem, _np_setitem, torch_fn=_torch_setitem, inputs=_setitem_inputs("int_array")),
+    OpCase("setitem_mask", _setitem, _np_setitem, torch_fn=_torch_setitem, inputs=_setitem_inputs("mask")),
+    OpCase("setitem_number", _setitem, _np_setitem, torch_fn=_torch_setitem, inputs=_setitem_inputs("basic", scalar_value=True)),
     OpCase("cat", lambda *xs, dim: al.cat(list(xs), dim), lambda *xs, dim: np.concatenate(xs, axis=dim),
            _join_inputs(stack=False)),
     OpCase("stack", lambda *xs, dim: al.stack(xs, dim=dim), lambda *xs, dim: np.stack(xs, axis=dim),
            _join_inputs(stack=True)),
-    OpCase("pad_constant", al.pad, _np_pad, _pad_inputs("constant")),
-    OpCase("pad_reflect", al.pad, _np_pad, _pad_inputs("reflect")),
-    OpCase("pad_replicate", al.pad, _np_pad, _pad_inputs("replicate")),
-    OpCase("pad_circular", al.pad, _np_pad, _pad_inputs("circular")),
+    OpCase("pad_constant", al.pad, _np_pad, _pad_inputs("constant"), torch_fn=_torch_pad),
+    OpCase("pad_reflect", al.pad, _np_pad, _pad_inputs("reflect"), torch_fn=_torch_pad),
+    OpCase("pad_replicate", al.pad, _np_pad, _pad_inputs("replicate"), torch_fn=_torch_pad),
+    OpCase("pad_circular", al.pad, _np_pad, _pad_inputs("circular"), torch_fn=_torch_pad),
 ]
 
 
@@ -301,6 +325,14 @@ def test_gradgradcheck(case, data):
 @given(data=hs.data())
 def test_float32_stays_float32(case, data):
     check_float32(case, data)
+
+
+@pytest.mark.parametrize("case", [c for c in ENTRIES if torch_counterpart(c)], ids=case_ids)
+@FEW
+@given(data=hs.data())
+def test_matches_torch(case, data):
+    pytest.importorskip("torch")
+    check_torch(case, data)
 
 
 # ---- methods against the al.* functions -------------------------------------------------------------
