@@ -2,13 +2,17 @@
 
 These few functions reach inside a Tensor so that nothing outside the core has to: wrap an existing array
 without a copy, turn a fresh tensor into a leaf, and bump the version counter after writing into a tensor's
-memory behind autograd's back (so a node that saved the old values refuses to backward). They are stable
+memory behind autograd's back (so a node that saved the old values refuses to backward). With them:
+``apply(op, *inputs, **params)``, the one entry point that runs an op and records it; ``as_own_base``;
+``clear_grads`` (zero_grad); ``update_unary`` (an in-place activation with torch's rules). They are stable
 within a release but are not part of the torch-like API users program against.
 """
 
-from .tensor import Tensor, _check_grad_dtype
+from .functions.inplace import update_unary
+from .tensor import Tensor, _check_grad_dtype, apply, as_own_base, clear_grads
 
-__all__ = ["wrap", "init_leaf", "bump_version", "version"]
+__all__ = ["wrap", "init_leaf", "bump_version", "version", "apply", "as_own_base", "clear_grads",
+           "update_unary"]
 
 
 def wrap(array):

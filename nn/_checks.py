@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_lite import dtypes
 from autograd_lite.ops.base import OpError
-from autograd_lite.tensor import Tensor
+from autograd_lite import Tensor
 
 
 __all__ = ["size", "pair", "float_dtype", "real"]

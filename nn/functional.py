@@ -1,8 +1,8 @@
 """``nn.functional`` (``import nn.functional as F``): the stateless form of every layer and loss."""
 
-from autograd_lite.functions.math import relu, leaky_relu, sigmoid, tanh  # noqa: F401
-from autograd_lite.functions.reduction import softmax, log_softmax  # noqa: F401
-from autograd_lite.functions.shaping import pad  # noqa: F401
+from autograd_lite import relu, leaky_relu, sigmoid, tanh  # noqa: F401
+from autograd_lite import softmax, log_softmax  # noqa: F401
+from autograd_lite import pad  # noqa: F401
 
 from ._functional import (activation as _activation, conv as _conv, dropout as _dropout, linear as _linear,
                           loss as _loss, normalization as _normalization, pooling as _pooling)

@@ -30,7 +30,7 @@ import numpy as np
 from autograd_lite._internal import bump_version
 from autograd_lite.autograd.grad_mode import no_grad
 from autograd_lite.creation import default_generator
-from autograd_lite.tensor import Tensor
+from autograd_lite import Tensor
 
 from . import _checks
 

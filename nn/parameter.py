@@ -3,7 +3,7 @@
 import numpy as np
 
 from autograd_lite._internal import init_leaf
-from autograd_lite.tensor import Tensor
+from autograd_lite import Tensor
 
 
 __all__ = ["Parameter"]

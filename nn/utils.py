@@ -18,7 +18,7 @@ import numpy as np
 
 from autograd_lite._internal import bump_version, wrap
 from autograd_lite.autograd.grad_mode import no_grad
-from autograd_lite.tensor import Tensor
+from autograd_lite import Tensor
 
 from . import _checks
 
@@ -131,7 +131,7 @@ def clip_grad_value_(parameters, clip_value):
 
 def parameters_to_vector(parameters):
     """All parameters flattened and concatenated into one 1-D tensor (differentiable, like torch)."""
-    from autograd_lite.functions.shaping import cat
+    from autograd_lite import cat
     parameters = _as_list("parameters_to_vector", parameters)
     if not parameters:
         raise ValueError("parameters_to_vector: got no parameters to concatenate")

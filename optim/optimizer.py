@@ -14,7 +14,8 @@ import numpy as np
 from autograd_lite._internal import bump_version, wrap
 from autograd_lite.autograd.grad_mode import enable_grad
 from autograd_lite.serialization import state_array
-from autograd_lite.tensor import Tensor, clear_grads
+from autograd_lite import Tensor
+from autograd_lite._internal import clear_grads
 
 __all__ = ["Optimizer", "ParamState"]
 

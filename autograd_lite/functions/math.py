@@ -7,7 +7,6 @@ from ..ops import elementwise as ew
 from ..ops.base import OpError
 from ..ops.linalg import MatMul
 from ..tensor import Tensor, apply
-from .plain import *  # noqa: F401,F403  (TEMPORARY: nn still imports relu etc. from here)
 
 
 __all__ = [

@@ -12,10 +12,10 @@ in-place write (with a version bump) elsewhere.
 import numpy as np
 
 from autograd_lite._internal import wrap
-from autograd_lite.functions.math import leaky_relu, relu, where
-from autograd_lite.functions.inplace import update_unary
+from autograd_lite import leaky_relu, relu, where
+from autograd_lite._internal import update_unary
 from autograd_lite.ops.elementwise import Elu, Silu, SmoothActivation, Softplus
-from autograd_lite.tensor import apply
+from autograd_lite._internal import apply
 
 __all__ = ["relu_", "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_", "gelu", "silu",
            "softplus"]

@@ -6,7 +6,8 @@ the bias is a broadcast add after the op. ``groups`` other than 1 is not impleme
 
 from autograd_lite.ops import conv as cv
 from autograd_lite.ops.base import OpError
-from autograd_lite.tensor import Tensor, apply
+from autograd_lite import Tensor
+from autograd_lite._internal import apply
 
 from .._checks import pair
 

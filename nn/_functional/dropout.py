@@ -14,9 +14,9 @@ import numpy as np
 
 from autograd_lite._internal import wrap
 from autograd_lite.creation import default_generator
-from autograd_lite.functions.math import mul
+from autograd_lite import mul
 from autograd_lite.ops.shape import Reshape
-from autograd_lite.tensor import apply
+from autograd_lite._internal import apply
 
 from .. import _checks
 

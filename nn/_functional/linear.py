@@ -9,8 +9,9 @@ import numpy as np
 from autograd_lite._internal import wrap
 from autograd_lite.ops.base import OpError
 from autograd_lite.ops.linalg import Linear
-from autograd_lite.functions.shaping import is_contiguous, reshape
-from autograd_lite.tensor import Tensor, apply, as_own_base
+from autograd_lite import is_contiguous, reshape
+from autograd_lite import Tensor
+from autograd_lite._internal import apply, as_own_base
 
 __all__ = ["linear"]
 

@@ -25,11 +25,11 @@ import warnings
 
 import numpy as np
 
+import autograd_lite as al
 from autograd_lite._internal import wrap
-from autograd_lite.functions import math as m
-from autograd_lite.functions import reduction as r
 from autograd_lite.ops import loss as lo
-from autograd_lite.tensor import Tensor, apply
+from autograd_lite import Tensor
+from autograd_lite._internal import apply
 
 __all__ = ["mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "one_hot"]
@@ -91,9 +91,9 @@ def _constant(name, what, value, dtype):
 
 def _reduce(loss, reduction):
     if reduction == "mean":
-        return r.mean(loss)
+        return al.mean(loss)
     if reduction == "sum":
-        return r.sum(loss)
+        return al.sum(loss)
     return loss
 
 
@@ -106,15 +106,15 @@ def _pointwise(name, input, target, weight, reduction, fn):
         raise ValueError(f"{name}: input shape {input.shape} and target shape {target.shape} differ; "
                          "torch would broadcast them (with a warning), which is almost always a bug. "
                          "Reshape one of them (e.g. target.view_as(input))")
-    loss = fn(m.sub(input, target))
+    loss = fn(al.sub(input, target))
     if weight is None:
         return _reduce(loss, reduction)
     weight = _tensor(name, "weight", weight)
     if weight.shape != input.shape:
         raise ValueError(f"{name}: weight shape {weight.shape} must equal the input shape {input.shape}")
-    loss = m.mul(loss, weight)
+    loss = al.mul(loss, weight)
     if reduction == "mean":
-        return m.div(r.sum(loss), r.sum(weight))
+        return al.div(al.sum(loss), al.sum(weight))
     return _reduce(loss, reduction)
 
 
@@ -125,13 +125,13 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     Input and target must have the same shape (torch would broadcast them with a warning).
     """
     reduction = _reduction("mse_loss", size_average, reduce, reduction)
-    return _pointwise("mse_loss", input, target, weight, reduction, lambda d: m.mul(d, d))
+    return _pointwise("mse_loss", input, target, weight, reduction, lambda d: al.mul(d, d))
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error: mean(|input - target|); gradient sign(input - target), 0 where equal."""
     reduction = _reduction("l1_loss", size_average, reduce, reduction)
-    return _pointwise("l1_loss", input, target, weight, reduction, m.abs)
+    return _pointwise("l1_loss", input, target, weight, reduction, al.abs)
 
 
 # ---- classification losses ---------------------------------------------------------------------------
@@ -290,20 +290,20 @@ def _cross_entropy_probs(input, target, weight, axis, n_classes, reduction, eps)
     """Cross-entropy against class probabilities: the op's soft targets are the (smoothed, weighted,
     mean-scaled) target itself, kept differentiable when it requires grad."""
     dtype = input.data.dtype
-    coef = m.astype(target, dtype)
+    coef = al.astype(target, dtype)
     if eps > 0:
-        coef = m.add(m.mul(coef, 1.0 - eps), eps / n_classes)
+        coef = al.add(al.mul(coef, 1.0 - eps), eps / n_classes)
     if weight is not None:
         if weight.shape != (n_classes,):
             raise ValueError(f"cross_entropy: weight must have one entry per class, shape ({n_classes},), but "
                              f"got shape {weight.shape} (input of shape {input.shape})")
-        coef = m.mul(coef, weight.reshape((n_classes,) + (1,) * (input.data.ndim - axis - 1)))
+        coef = al.mul(coef, weight.reshape((n_classes,) + (1,) * (input.data.ndim - axis - 1)))
     nan_out = False
     if reduction == "mean":
         positions = input.data.size // n_classes if n_classes else 0
         nan_out = positions == 0
         if positions:
-            coef = m.div(coef, float(positions))
+            coef = al.div(coef, float(positions))
     return apply(lo.CrossEntropy, input, coef, axis=axis, reduction="none" if reduction == "none" else "sum",
                  nan_out=nan_out)
 
@@ -323,9 +323,9 @@ def _binary_args(name, input, target, weight, reduction_args):
             raise TypeError(f"{name}: the target's dtype {target.data.dtype} differs from the input's "
                             f"{input.data.dtype}; convert one with .float() or .double()")
         if name == "binary_cross_entropy_with_logits" and target.data.dtype.kind == "f":
-            input = m.astype(input, target.data.dtype)
+            input = al.astype(input, target.data.dtype)
         else:
-            target = m.astype(target, input.data.dtype)
+            target = al.astype(target, input.data.dtype)
     weight = _constant(name, "weight", weight, input.data.dtype)
     if weight is not None:
         _check_broadcast(name, "weight", weight.shape, input.shape)

@@ -16,7 +16,8 @@ import numpy as np
 from autograd_lite._internal import bump_version
 from autograd_lite.ops.base import OpError
 from autograd_lite.ops.normalization import BatchNorm, batch_stats, channel_layout
-from autograd_lite.tensor import Tensor, apply
+from autograd_lite import Tensor
+from autograd_lite._internal import apply
 
 __all__ = ["batch_norm"]
 

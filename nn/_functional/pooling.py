@@ -16,12 +16,13 @@ import numpy as np
 
 from autograd_lite._internal import wrap
 from autograd_lite.autograd import is_grad_enabled
-from autograd_lite.functions.math import where
-from autograd_lite.functions.reduction import mean
-from autograd_lite.functions.shaping import reshape
+from autograd_lite import where
+from autograd_lite import mean
+from autograd_lite import reshape
 from autograd_lite.ops import pool
 from autograd_lite.ops.base import OpError
-from autograd_lite.tensor import Tensor, apply, as_own_base
+from autograd_lite import Tensor
+from autograd_lite._internal import apply, as_own_base
 
 from .._checks import pair
 

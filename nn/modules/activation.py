@@ -4,8 +4,8 @@ and reprs)."""
 
 import warnings
 
-from autograd_lite.functions.math import leaky_relu, relu, sigmoid, tanh
-from autograd_lite.functions.reduction import log_softmax, softmax
+from autograd_lite import leaky_relu, relu, sigmoid, tanh
+from autograd_lite import log_softmax, softmax
 
 from .._functional.activation import elu, gelu, hardtanh, leaky_relu_, relu_, silu, softplus
 from .. import _checks

@@ -1,6 +1,6 @@
 """nn layers: ``Flatten`` and ``Unflatten`` (torch's signatures and repr)."""
 
-from autograd_lite.functions.shaping import flatten, unflatten
+from autograd_lite import flatten, unflatten
 
 from .. import _checks
 from .module import Module

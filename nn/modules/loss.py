@@ -34,7 +34,7 @@ outputs of the same shape, and ``z`` the output layer's weighted inputs (so ``a 
 """
 
 from autograd_lite.ops.base import OpError
-from autograd_lite.tensor import Tensor
+from autograd_lite import Tensor
 
 from .. import _checks
 from .. import functional as F
