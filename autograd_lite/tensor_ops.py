@@ -135,6 +135,12 @@ class TensorOps:
     def cos_(self):
         return I.update_unary("cos_", F.cos, self)
 
+    def tan_(self):
+        return I.update_unary("tan_", F.tan, self)
+
+    def log1p_(self):
+        return I.update_unary("log1p_", F.log1p, self)
+
     def sigmoid_(self):
         return I.update_unary("sigmoid_", F.sigmoid, self)
 
@@ -259,6 +265,12 @@ class TensorOps:
 
     def cos(self):
         return F.cos(self)
+
+    def tan(self):
+        return F.tan(self)
+
+    def log1p(self):
+        return F.log1p(self)
 
     def sigmoid(self):
         return F.sigmoid(self)

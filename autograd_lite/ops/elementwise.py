@@ -355,6 +355,41 @@ class Cos(Op):
         return (-g * ctx.xp.sin(ctx.x[0]),)
 
 
+class Tan(Op):
+    """Tangent, elementwise; its derivative 1 + tan(x)^2 reuses the output."""
+
+    name = "tan"
+    function = "tan"
+    methods = ("tan", "tan_")
+    saves_x = False
+    saves_y = True
+
+    @staticmethod
+    def forward(a):
+        return np.tan(as_floating(a)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        y = ctx.y
+        return (g * (y * y + 1.0),)
+
+
+class Log1p(Op):
+    """log(1 + x), elementwise, accurate for small x (where log(1 + x) would round 1 + x first)."""
+
+    name = "log1p"
+    function = "log1p"
+    methods = ("log1p", "log1p_")
+
+    @staticmethod
+    def forward(a):
+        return np.log1p(as_floating(a)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g / (ctx.x[0] + 1.0),)
+
+
 class Sigmoid(Op):
     """1 / (1 + e^-x) as torch computes it: for x << 0 the overflow to inf gives exactly 0, and for other x
     the result is accurate to the last bit of e^x (no cancellation); four in-place passes."""

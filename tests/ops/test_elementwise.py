@@ -119,6 +119,8 @@ ENTRIES = [
     OpCase("sigmoid", al.sigmoid, lambda x: 1 / (1 + np.exp(-x)), unary()),
     OpCase("tanh", al.tanh, np.tanh, unary()),
     OpCase("sign", al.sign, np.sign, unary(**NONZERO)),
+    OpCase("tan", al.tan, np.tan, unary(min_value=-1.2, max_value=1.2)),
+    OpCase("log1p", al.log1p, np.log1p, unary(min_value=-0.9, max_value=10.0)),
     OpCase("relu", al.relu, lambda x: np.maximum(x, 0.0), unary(**KINKED)),
     OpCase("leaky_relu", al.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), unary(**KINKED),
            torch_fn=lambda torch, x: torch.nn.functional.leaky_relu(x)),
