@@ -1,7 +1,12 @@
 """autograd_lite: reverse-mode automatic differentiation on numpy, with PyTorch's API and semantics.
 
 ``import autograd_lite as al``; ``al.nn`` and ``al.optim`` are the top-level ``nn`` and ``optim`` packages,
-imported on first use.
+imported on first use. ``__all__`` (and ``dir(al)``) is the API; the implementation modules stay reachable
+by import but are not part of it.
+
+Importing has one side effect beyond defining names: ``allocator.tune()`` raises glibc's malloc thresholds
+so that a training step's large temporaries are reused instead of page-faulted in again every step (see
+``autograd_lite/allocator.py``); set ``AUTOGRAD_LITE_MALLOC_TUNING=0`` to leave the allocator alone.
 """
 
 import importlib
@@ -36,7 +41,7 @@ def numel(input):
     return input.numel()
 
 
-__all__ = sorted({
+__all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
     "empty_like", "full_like", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm",
     "manual_seed", "default_generator", "Generator", "get_rng_state", "set_rng_state",
@@ -44,8 +49,8 @@ __all__ = sorted({
     "float16", "half", "float32", "float64", "double", "int8", "int16", "short", "int32", "int64", "long",
     "uint8", "bool", "get_default_dtype", "set_default_dtype", "is_floating",
     "save", "load", "is_tensor", "numel", "OpError", "DimError", "__version__",
-    *_functions_all,
-})
+]
+__all__ += _functions_all
 
 _SUBPACKAGES = ("nn", "optim", *_LAZY)
 

@@ -1,8 +1,9 @@
 """The Tensor: a thin handle on a numpy array plus what autograd needs (grad, grad_fn, a version counter).
 
 Every differentiable operation goes through ``apply(op, *inputs, **params)``; the operators and op methods
-are written in ``autograd_lite.tensor_ops`` (``class Tensor(TensorOps)``). The version counter is a one-element list shared by a
-tensor and its views, bumped by every in-place change, so that backward can detect a saved array that changed.
+are written in ``autograd_lite.tensor_ops`` (``class Tensor(TensorOps)``). The version counter is a
+one-element list shared by a tensor and its views, bumped by every in-place change (``_bump_version``), so
+that backward can detect a saved array that changed.
 
 Views (slices, reshape, permute, expand, detach) share their base's memory, as torch's do. Each remembers
 its root tensor and the chain of view ops that leads from it (``_view``); when the memory changes in place

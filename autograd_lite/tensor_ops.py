@@ -12,15 +12,15 @@ import numpy as np
 
 if TYPE_CHECKING:
     from . import functions as F
-    from .functions import inplace as I  # noqa: E741
+    from .functions import inplace
 else:
-    F = I = None
+    F = inplace = None
 
 
-def bind(functions, inplace):
+def bind(functions, inplace_module):
     """Point the methods at the public functions and the in-place machinery (once, at import)."""
-    global F, I
-    F, I = functions, inplace
+    global F, inplace
+    F, inplace = functions, inplace_module
 
 
 class TensorOps:
@@ -76,100 +76,100 @@ class TensorOps:
 
     # ---- in-place arithmetic (recorded in a graph, refused on leaves that require grad) ---------------
     def __iadd__(self, other):
-        return I.update("add_", F.add, self, other)
+        return inplace.update("add_", F.add, self, other)
 
     def __isub__(self, other):
-        return I.update("sub_", F.sub, self, other)
+        return inplace.update("sub_", F.sub, self, other)
 
     def __imul__(self, other):
-        return I.update("mul_", F.mul, self, other)
+        return inplace.update("mul_", F.mul, self, other)
 
     def __itruediv__(self, other):
-        return I.update("truediv_", F.div, self, other)
+        return inplace.update("truediv_", F.div, self, other)
 
     def __ipow__(self, other):
-        return I.update("pow_", F.pow, self, other)
+        return inplace.update("pow_", F.pow, self, other)
 
     def add_(self, other):
         """self += other."""
-        return I.update("add_", F.add, self, other)
+        return inplace.update("add_", F.add, self, other)
 
     def sub_(self, other):
         """self -= other."""
-        return I.update("sub_", F.sub, self, other)
+        return inplace.update("sub_", F.sub, self, other)
 
     def mul_(self, other):
         """self *= other."""
-        return I.update("mul_", F.mul, self, other)
+        return inplace.update("mul_", F.mul, self, other)
 
     def div_(self, other):
         """self /= other."""
-        return I.update("div_", F.div, self, other)
+        return inplace.update("div_", F.div, self, other)
 
     def pow_(self, other):
         """self **= other."""
-        return I.update("pow_", F.pow, self, other)
+        return inplace.update("pow_", F.pow, self, other)
 
     def clamp_(self, min=None, max=None):
         """Limit self to [min, max] in place."""
-        return I.update_unary("clamp_", lambda a: F.clamp(a, min, max), self)
+        return inplace.update_unary("clamp_", lambda a: F.clamp(a, min, max), self)
 
     def exp_(self):
-        return I.update_unary("exp_", F.exp, self)
+        return inplace.update_unary("exp_", F.exp, self)
 
     def log_(self):
-        return I.update_unary("log_", F.log, self)
+        return inplace.update_unary("log_", F.log, self)
 
     def sqrt_(self):
-        return I.update_unary("sqrt_", F.sqrt, self)
+        return inplace.update_unary("sqrt_", F.sqrt, self)
 
     def abs_(self):
-        return I.update_unary("abs_", F.abs, self)
+        return inplace.update_unary("abs_", F.abs, self)
 
     def neg_(self):
-        return I.update_unary("neg_", F.neg, self)
+        return inplace.update_unary("neg_", F.neg, self)
 
     def sin_(self):
-        return I.update_unary("sin_", F.sin, self)
+        return inplace.update_unary("sin_", F.sin, self)
 
     def cos_(self):
-        return I.update_unary("cos_", F.cos, self)
+        return inplace.update_unary("cos_", F.cos, self)
 
     def tan_(self):
-        return I.update_unary("tan_", F.tan, self)
+        return inplace.update_unary("tan_", F.tan, self)
 
     def log1p_(self):
-        return I.update_unary("log1p_", F.log1p, self)
+        return inplace.update_unary("log1p_", F.log1p, self)
 
     def sigmoid_(self):
-        return I.update_unary("sigmoid_", F.sigmoid, self)
+        return inplace.update_unary("sigmoid_", F.sigmoid, self)
 
     def tanh_(self):
-        return I.update_unary("tanh_", F.tanh, self)
+        return inplace.update_unary("tanh_", F.tanh, self)
 
     def relu_(self):
-        return I.update_unary("relu_", F.relu, self)
+        return inplace.update_unary("relu_", F.relu, self)
 
     def sign_(self):
-        return I.update_unary("sign_", F.sign, self)
+        return inplace.update_unary("sign_", F.sign, self)
 
     def zero_(self):
         """Fill with zeros in place."""
-        return I.fill_(self, 0)
+        return inplace.fill_(self, 0)
 
     def fill_(self, value):
         """Fill with ``value`` in place."""
-        return I.fill_(self, value)
+        return inplace.fill_(self, value)
 
     def copy_(self, src):
         """Overwrite with ``src`` (broadcast) in place; in a graph the gradient flows to ``src`` only."""
-        return I.copy_(self, src)
+        return inplace.copy_(self, src)
 
     def __getitem__(self, index):
         return F.shaping.getitem(self, index)
 
     def __setitem__(self, index, value):
-        I.setitem(self, index, value)
+        inplace.setitem(self, index, value)
 
     # ---- comparisons and logic (bool results, no gradient) ------------------------------------------
     def __eq__(self, other):

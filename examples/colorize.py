@@ -507,7 +507,8 @@ def evaluate(model, test, mean_ab, temperature=bins.TEMPERATURE):
     metrics = {"truth": {"colourfulness": colourfulness(test)}}
     for name, guess in guesses.items():
         rgb = to_rgb(L, guess)
-        metrics[name] = {"psnr": psnr(rgb, test), "ab_rmse": np.sqrt(((guess - ab) ** 2).mean(axis=(1, 2, 3))) * AB_SCALE,
+        metrics[name] = {"psnr": psnr(rgb, test),
+                         "ab_rmse": np.sqrt(((guess - ab) ** 2).mean(axis=(1, 2, 3))) * AB_SCALE,
                          "l1": np.abs(guess - ab).mean(axis=(1, 2, 3)), "colourfulness": colourfulness(rgb)}
         if name == "model":
             colourings = rgb
@@ -549,7 +550,8 @@ TRAIN_LOSS = {"l1": "L1", "gan": "L1", "classify": "weighted CE"}
 def _config(args):
     """The flags that define the trajectory: a resume must use the same ones."""
     keys = ("mode", "depth", "width", "dropout", "lr", "decay_epochs", "batch_size", "crop", "steps_per_epoch",
-            "seed", "epochs", "data", "images", "test_images", "eval_size") + (("lambda_l1", "d_layers") if args.mode == "gan" else ())
+            "seed", "epochs", "data", "images", "test_images", "eval_size")
+    keys += ("lambda_l1", "d_layers") if args.mode == "gan" else ()
     return {k: getattr(args, k) for k in keys}
 
 

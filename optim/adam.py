@@ -20,7 +20,8 @@ def lerp_(start, end, weight, scratch=None):
 
 
 class Adam(Optimizer):
-    """torch.optim.Adam: ``m = lerp(m, g, 1-β1)``, ``v = β2 v + (1-β2) g²``, ``w -= lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + ε)``.
+    """torch.optim.Adam: ``m = lerp(m, g, 1-β1)``, ``v = β2 v + (1-β2) g²``,
+    ``w -= lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + ε)``.
 
     ``weight_decay`` adds ``λ w`` to the gradient (L2); ``amsgrad`` normalises by the running maximum of ``v``;
     ``decoupled_weight_decay=True`` is AdamW.

@@ -6,7 +6,7 @@
 import sys as _sys
 
 from .. import tensor_ops as _tensor_ops
-from . import inplace, math, namespace, plain, reduction, shaping
+from . import inplace, math, namespace, plain, reduction, shaping  # noqa: F401  (F.math... for the mixin)
 from .math import *  # noqa: F401,F403
 from .math import __all__ as _math_all
 from .plain import *  # noqa: F401,F403

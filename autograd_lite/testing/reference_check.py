@@ -101,8 +101,8 @@ def crosscheck(network_or_model, x, y, cost=None, lmbda=0.0, regularization="L2"
     lmbda, regularization, n = _regularization_args(lmbda, regularization, n, x.shape[1])
     hand = _hand_gradients(net, x, y, lmbda, n, regularization)
     engine = _engine_gradients(net, x, y, lmbda, n, regularization)
-    layers = [_layer_difference(l + 2, hw, hb, ew, eb)
-              for l, (hw, hb, ew, eb) in enumerate(zip(hand[0], hand[1], engine[0], engine[1]))]
+    layers = [_layer_difference(index + 2, hw, hb, ew, eb)
+              for index, (hw, hb, ew, eb) in enumerate(zip(hand[0], hand[1], engine[0], engine[1]))]
     result = CrosscheckResult(layers, float(tolerance), _describe(net, x.shape[1], lmbda, regularization, n),
                               hand, engine)
     if verbose:
