@@ -12,14 +12,52 @@ so that a training step's large temporaries are reused instead of page-faulted i
 import importlib
 
 from . import allocator
-from .dtypes import (float16, half, float32, float64, double, int8, int16, short, int32, int64, long,
-                     uint8, bool, get_default_dtype, set_default_dtype, is_floating)
+from .dtypes import (
+    float16,
+    half,
+    float32,
+    float64,
+    double,
+    int8,
+    int16,
+    short,
+    int32,
+    int64,
+    long,
+    uint8,
+    bool,
+    get_default_dtype,
+    set_default_dtype,
+    is_floating,
+)
 from .tensor import Tensor
 from .functions import *  # noqa: F401,F403
 from .functions import __all__ as _functions_all
-from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like,
-                       empty_like, full_like, arange, linspace, eye, rand, randn, randint, randperm,
-                       manual_seed, default_generator, Generator, get_rng_state, set_rng_state)
+from .creation import (
+    tensor,
+    as_tensor,
+    from_numpy,
+    zeros,
+    ones,
+    empty,
+    full,
+    zeros_like,
+    ones_like,
+    empty_like,
+    full_like,
+    arange,
+    linspace,
+    eye,
+    rand,
+    randn,
+    randint,
+    randperm,
+    manual_seed,
+    default_generator,
+    Generator,
+    get_rng_state,
+    set_rng_state,
+)
 from .autograd import grad, no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from . import autograd
 from .ops.base import OpError, DimError
@@ -29,8 +67,13 @@ __version__ = "0.1.0"
 
 allocator.tune()
 
-_LAZY = {"testing": "autograd_lite.testing", "viz": "autograd_lite.viz", "utils": "autograd_lite.utils",
-         "datasets": "autograd_lite.datasets", "transforms": "autograd_lite.transforms"}
+_LAZY = {
+    "testing": "autograd_lite.testing",
+    "viz": "autograd_lite.viz",
+    "utils": "autograd_lite.utils",
+    "datasets": "autograd_lite.datasets",
+    "transforms": "autograd_lite.transforms",
+}
 
 
 def is_tensor(obj):
@@ -42,13 +85,59 @@ def numel(input):
 
 
 __all__ = [
-    "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
-    "empty_like", "full_like", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm",
-    "manual_seed", "default_generator", "Generator", "get_rng_state", "set_rng_state",
-    "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd",
-    "float16", "half", "float32", "float64", "double", "int8", "int16", "short", "int32", "int64", "long",
-    "uint8", "bool", "get_default_dtype", "set_default_dtype", "is_floating",
-    "save", "load", "is_tensor", "numel", "OpError", "DimError", "__version__",
+    "Tensor",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "zeros_like",
+    "ones_like",
+    "empty_like",
+    "full_like",
+    "arange",
+    "linspace",
+    "eye",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "manual_seed",
+    "default_generator",
+    "Generator",
+    "get_rng_state",
+    "set_rng_state",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "autograd",
+    "float16",
+    "half",
+    "float32",
+    "float64",
+    "double",
+    "int8",
+    "int16",
+    "short",
+    "int32",
+    "int64",
+    "long",
+    "uint8",
+    "bool",
+    "get_default_dtype",
+    "set_default_dtype",
+    "is_floating",
+    "save",
+    "load",
+    "is_tensor",
+    "numel",
+    "OpError",
+    "DimError",
+    "__version__",
 ]
 __all__ += _functions_all
 

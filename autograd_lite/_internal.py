@@ -11,8 +11,7 @@ within a release but are not part of the torch-like API users program against.
 from .functions.inplace import update_unary
 from .tensor import Tensor, _check_grad_dtype, apply, as_own_base, clear_grads
 
-__all__ = ["wrap", "init_leaf", "bump_version", "version", "apply", "as_own_base", "clear_grads",
-           "update_unary"]
+__all__ = ["wrap", "init_leaf", "bump_version", "version", "apply", "as_own_base", "clear_grads", "update_unary"]
 
 
 def wrap(array):

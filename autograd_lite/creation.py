@@ -51,7 +51,7 @@ class Generator:
     def __init__(self, device="cpu"):
         if str(device) != "cpu":
             raise ValueError(f"Generator: autograd_lite runs on the CPU only; got device {device!r}")
-        self._seed = int(np.random.SeedSequence().entropy % 2 ** 63)
+        self._seed = int(np.random.SeedSequence().entropy % 2**63)
         self.numpy = np.random.default_rng(self._seed)
 
     def manual_seed(self, seed):
@@ -62,7 +62,7 @@ class Generator:
 
     def seed(self):
         """Reseed from the operating system's entropy; returns the new seed."""
-        self.manual_seed(int(np.random.SeedSequence().entropy % 2 ** 63))
+        self.manual_seed(int(np.random.SeedSequence().entropy % 2**63))
         return self._seed
 
     def initial_seed(self):
@@ -89,8 +89,9 @@ def numpy_generator(generator, where):
         return generator.numpy
     if isinstance(generator, np.random.Generator):
         return generator
-    raise TypeError(f"{where}: generator must be an autograd_lite.Generator (or a numpy Generator), got "
-                    f"{type(generator).__name__}")
+    raise TypeError(
+        f"{where}: generator must be an autograd_lite.Generator (or a numpy Generator), got {type(generator).__name__}"
+    )
 
 
 def _finish(array, requires_grad):
@@ -140,8 +141,10 @@ def _float_dtype(dtype, name="tensor"):
 def _random_dtype(name, dtype):
     dtype = _float_dtype(dtype, name)
     if dtype.kind != "f":
-        raise TypeError(f"{name}: dtype must be a floating point dtype, got {dtype} (random floats cannot be "
-                        "drawn in an integer dtype; use randint)")
+        raise TypeError(
+            f"{name}: dtype must be a floating point dtype, got {dtype} (random floats cannot be "
+            "drawn in an integer dtype; use randint)"
+        )
     return dtype
 
 
@@ -193,8 +196,13 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value, as torch)."""
     fill_value = _number("full", "fill_value", fill_value)
     if dtype is None:
-        dtype = (np.bool_ if isinstance(fill_value, bool) else
-                 np.int64 if isinstance(fill_value, int) else dtypes.get_default_dtype())
+        dtype = (
+            np.bool_
+            if isinstance(fill_value, bool)
+            else np.int64
+            if isinstance(fill_value, int)
+            else dtypes.get_default_dtype()
+        )
     dtype = _dtype("full", dtype)
     dtypes.check_fits("full", fill_value, dtype)
     return _finish(np.full(_shape("full", (size,)), fill_value, dtype=dtype), requires_grad)
@@ -235,8 +243,9 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     if step == 0:
         raise OpError("arange: step must be nonzero")
     if (end > start and step < 0) or (end < start and step > 0):
-        raise OpError(f"arange: upper bound and lower bound inconsistent with step sign: start={start}, "
-                      f"end={end}, step={step}")
+        raise OpError(
+            f"arange: upper bound and lower bound inconsistent with step sign: start={start}, end={end}, step={step}"
+        )
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else dtypes.get_default_dtype()

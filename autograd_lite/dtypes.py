@@ -55,8 +55,10 @@ def check_fits(name, values, dtype):
     if array.dtype.kind == "f":
         outside |= ~np.isfinite(array)
     if outside.any():
-        raise OpError(f"{name}: value {array[outside].flat[0]} cannot be converted to type {dtype} without "
-                      f"overflow (range [{info.min}, {info.max}])")
+        raise OpError(
+            f"{name}: value {array[outside].flat[0]} cannot be converted to type {dtype} without "
+            f"overflow (range [{info.min}, {info.max}])"
+        )
 
 
 def check_dtype(name, dtype):

@@ -64,8 +64,9 @@ def state_array(value, where):
         return np.asarray(value)
     if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
         return value.detach().cpu().numpy()
-    raise TypeError(f"{where} is a {type(value).__name__}; expected a Tensor, a numpy array, a number or a "
-                    "torch tensor")
+    raise TypeError(
+        f"{where} is a {type(value).__name__}; expected a Tensor, a numpy array, a number or a torch tensor"
+    )
 
 
 class CheckpointError(ValueError):
@@ -77,6 +78,7 @@ class CheckpointError(ValueError):
 
 
 # ---- encoding ------------------------------------------------------------------------------------------
+
 
 def _path_str(path):
     return "obj" + "".join(f"[{k!r}]" for k in path)
@@ -91,8 +93,10 @@ class _Encoder:
 
     def array(self, obj, array, path):
         if array.dtype.hasobject:
-            raise TypeError(f"save: the array at {_path_str(path)} has dtype {array.dtype}; object arrays "
-                            "cannot be saved (they would need pickle)")
+            raise TypeError(
+                f"save: the array at {_path_str(path)} has dtype {array.dtype}; object arrays "
+                "cannot be saved (they would need pickle)"
+            )
         name = self.memo.get(id(obj))
         if name is None:
             name = f"a{len(self.arrays)}"
@@ -132,9 +136,11 @@ class _Encoder:
                 return {"t": kind, "items": [self.encode(v, path + [i]) for i, v in enumerate(obj)]}
             finally:
                 self.active.discard(id(obj))
-        raise TypeError(f"save: cannot save the {type(obj).__module__}.{type(obj).__qualname__} at "
-                        f"{_path_str(path)}; supported values are Tensors, numpy arrays and scalars, int, "
-                        "float, bool, None, str, and dicts/lists/tuples of them")
+        raise TypeError(
+            f"save: cannot save the {type(obj).__module__}.{type(obj).__qualname__} at "
+            f"{_path_str(path)}; supported values are Tensors, numpy arrays and scalars, int, "
+            "float, bool, None, str, and dicts/lists/tuples of them"
+        )
 
     def encode_dict(self, obj, path):
         keys, values = [], []
@@ -144,8 +150,10 @@ class _Encoder:
             elif isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)):
                 keys.append(["i", int(k)])
             else:
-                raise TypeError(f"save: the dict at {_path_str(path)} has a key {k!r} of type "
-                                f"{type(k).__name__}; only str and int keys can be saved")
+                raise TypeError(
+                    f"save: the dict at {_path_str(path)} has a key {k!r} of type "
+                    f"{type(k).__name__}; only str and int keys can be saved"
+                )
             values.append(self.encode(v, path + [k]))
         kind = "odict" if isinstance(obj, OrderedDict) else "dict"
         return {"t": kind, "keys": keys, "values": values}
@@ -232,12 +240,17 @@ def _create_temporary(path, directory, base):
         try:
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         except FileNotFoundError:
-            raise FileNotFoundError(errno.ENOENT, f"save: cannot write {path!r}: its directory {directory!r} "
-                                    "does not exist", path) from None
+            raise FileNotFoundError(
+                errno.ENOENT, f"save: cannot write {path!r}: its directory {directory!r} does not exist", path
+            ) from None
         except OSError as err:
-            raise type(err)(err.errno, f"save: cannot write {path!r}: cannot create a file in its directory "
-                            f"{directory!r} ({err.strerror}); the checkpoint is written to a temporary file "
-                            "there, then renamed onto the target", path) from None
+            raise type(err)(
+                err.errno,
+                f"save: cannot write {path!r}: cannot create a file in its directory "
+                f"{directory!r} ({err.strerror}); the checkpoint is written to a temporary file "
+                "there, then renamed onto the target",
+                path,
+            ) from None
         _lock(fd, blocking=True)
         try:  # a concurrent cleanup may have deleted it between creation and lock: then take another name
             if os.path.samestat(os.fstat(fd), os.stat(tmp)):
@@ -277,8 +290,11 @@ def save(obj, f):
         except OSError:
             pass
         if isinstance(err, OSError) and err.filename == tmp:
-            raise type(err)(err.errno, f"save: writing {path!r} failed ({err.strerror}); the previous file, if "
-                            "any, is unchanged", path) from None
+            raise type(err)(
+                err.errno,
+                f"save: writing {path!r} failed ({err.strerror}); the previous file, if any, is unchanged",
+                path,
+            ) from None
         raise
     _sync_directory(directory)
 
@@ -298,6 +314,7 @@ def _sync_directory(directory):
 
 
 # ---- decoding ------------------------------------------------------------------------------------------
+
 
 def _describe(head):
     """A guess at what a file that is not a zip archive is, from its first bytes."""
@@ -334,12 +351,16 @@ class _Decoder:
             array = self.npz[name]
         except ValueError as err:
             if "pickle" in str(err) or "Object arrays" in str(err):
-                self.fail(f"the array {name!r} holds pickled (object) data, which autograd_lite never writes "
-                          "and refuses to unpickle")
+                self.fail(
+                    f"the array {name!r} holds pickled (object) data, which autograd_lite never writes "
+                    "and refuses to unpickle"
+                )
             self.fail(f"the array {name!r} is corrupted ({err})")
         if array.dtype.str != node.get("dtype") or list(array.shape) != node.get("shape"):
-            self.fail(f"the array {name!r} has dtype {array.dtype.str} and shape {list(array.shape)} but the "
-                      f"manifest says {node.get('dtype')} and {node.get('shape')}")
+            self.fail(
+                f"the array {name!r} has dtype {array.dtype.str} and shape {list(array.shape)} but the "
+                f"manifest says {node.get('dtype')} and {node.get('shape')}"
+            )
         self.memo[name] = array
         return array
 
@@ -382,8 +403,7 @@ class _Decoder:
                 self.fail("malformed manifest entry for a dict")
             result = OrderedDict() if kind == "odict" else {}
             for key, value in zip(keys, values):
-                if (not isinstance(key, list) or len(key) != 2 or (key[0], type(key[1])) not in
-                        (("s", str), ("i", int))):
+                if not isinstance(key, list) or len(key) != 2 or (key[0], type(key[1])) not in (("s", str), ("i", int)):
                     self.fail(f"malformed dict key {key!r} in the manifest")
                 result[key[1]] = self.decode(value)
             return result
@@ -400,8 +420,10 @@ def _read(name, fh):
             files = set(npz.files)
             if _MANIFEST not in files:
                 if any(f.endswith("data.pkl") or f.endswith("/version") for f in files):
-                    problem = ("it is a PyTorch checkpoint (written by torch.save); load it with torch.load and "
-                               "pass the tensors to load_state_dict, which accepts torch tensors")
+                    problem = (
+                        "it is a PyTorch checkpoint (written by torch.save); load it with torch.load and "
+                        "pass the tensors to load_state_dict, which accepts torch tensors"
+                    )
                 elif any(f.endswith(".npy") or "." not in f for f in npz.files):
                     problem = "it is a .npz archive without an autograd_lite manifest (not written by al.save)"
                 else:
@@ -420,15 +442,25 @@ def _read(name, fh):
             if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
                 raise CheckpointError(name, "its manifest is not an autograd_lite manifest")
             if manifest.get("version") != _VERSION:
-                raise CheckpointError(name, f"it has format version {manifest.get('version')!r}; this "
-                                            f"autograd_lite reads version {_VERSION}")
+                raise CheckpointError(
+                    name,
+                    f"it has format version {manifest.get('version')!r}; this autograd_lite reads version {_VERSION}",
+                )
             if "root" not in manifest:
                 raise CheckpointError(name, "its manifest has no root entry")
             return _Decoder(name, npz).decode(manifest["root"])
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, KeyError, OSError,
-            NotImplementedError, RecursionError) as err:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        ValueError,
+        KeyError,
+        OSError,
+        NotImplementedError,
+        RecursionError,
+    ) as err:
         detail = str(err) or type(err).__name__
         raise CheckpointError(name, f"the file is truncated or corrupted ({detail})") from None
 

@@ -39,15 +39,18 @@ def _to_array(data, dtype, copy, where="tensor"):
             dtypes.check_fits(where, arr, dtype)  # Python data only: torch too wraps a numpy array's values
             arr = arr.astype(dtype)
     if arr.dtype.kind not in "fiub":
-        raise TypeError(f"{where}(): unsupported dtype {arr.dtype}; expected a float, int or bool "
-                        "number, list or array")
+        raise TypeError(
+            f"{where}(): unsupported dtype {arr.dtype}; expected a float, int or bool number, list or array"
+        )
     return arr
 
 
 def _check_grad_dtype(dtype, where="requires_grad"):
     if dtype.kind != "f":
-        raise TypeError(f"{where}: only floating point tensors can require gradients, got dtype {dtype} "
-                        "(convert with .float() first)")
+        raise TypeError(
+            f"{where}: only floating point tensors can require gradients, got dtype {dtype} "
+            "(convert with .float() first)"
+        )
 
 
 class Tensor(TensorOps):
@@ -92,14 +95,17 @@ class Tensor(TensorOps):
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"grad: the assigned gradient must be a Tensor or None, got "
-                                f"{type(value).__name__}")
+                raise TypeError(f"grad: the assigned gradient must be a Tensor or None, got {type(value).__name__}")
             if value.data.shape != self.data.shape:
-                raise RuntimeError(f"grad: cannot assign a gradient of shape {value.shape} to a tensor of "
-                                   f"shape {self.shape}; they must have the same shape")
+                raise RuntimeError(
+                    f"grad: cannot assign a gradient of shape {value.shape} to a tensor of "
+                    f"shape {self.shape}; they must have the same shape"
+                )
             if value.data.dtype != self.data.dtype:
-                raise RuntimeError(f"grad: cannot assign a gradient of dtype {value.dtype} to a tensor of "
-                                   f"dtype {self.dtype}; they must have the same dtype")
+                raise RuntimeError(
+                    f"grad: cannot assign a gradient of dtype {value.dtype} to a tensor of "
+                    f"dtype {self.dtype}; they must have the same dtype"
+                )
         self._grad = value
 
     @property
@@ -119,8 +125,10 @@ class Tensor(TensorOps):
     def requires_grad(self, flag):
         flag = bool(flag)
         if self.grad_fn is not None and not flag:
-            raise RuntimeError("requires_grad: it can only be turned off on a leaf tensor; use .detach() "
-                               "to get a tensor outside the graph")
+            raise RuntimeError(
+                "requires_grad: it can only be turned off on a leaf tensor; use .detach() "
+                "to get a tensor outside the graph"
+            )
         if flag:
             _check_grad_dtype(self.data.dtype)
         self._rg = flag
@@ -162,6 +170,7 @@ class Tensor(TensorOps):
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's .grad (see autograd_lite.autograd.backward)."""
         from .autograd import backward
+
         backward(self, gradient, retain_graph, create_graph, inputs)
 
     # ---- array attributes and conversion --------------------------------------------------------
@@ -194,15 +203,18 @@ class Tensor(TensorOps):
         """The underlying array (shared, not copied, in row-major layout); refused on tensors that require
         grad, as in torch."""
         if self._rg:
-            raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; use "
-                               "tensor.detach().numpy() instead")
+            raise RuntimeError(
+                "numpy(): can't call numpy() on a tensor that requires grad; use tensor.detach().numpy() instead"
+            )
         relayout(self)  # torch's layout now, so that the array stays this tensor's memory from here on
         return self.data
 
     def item(self):
         if self.data.size != 1:
-            raise ValueError(f"item(): only a tensor with one element can be converted to a Python "
-                             f"number, this one has shape {self.shape}")
+            raise ValueError(
+                f"item(): only a tensor with one element can be converted to a Python "
+                f"number, this one has shape {self.shape}"
+            )
         return self.data.item()
 
     def tolist(self):
@@ -251,9 +263,12 @@ class Tensor(TensorOps):
     def __deepcopy__(self, memo):
         """A copy with its own memory (and grad), like torch: only tensors outside a graph can be copied."""
         if self.grad_fn is not None:
-            raise RuntimeError("deepcopy: only leaf tensors (created by the user, not by an operation in a "
-                               "graph) support deepcopy; use .detach().clone() for a copy of a result")
+            raise RuntimeError(
+                "deepcopy: only leaf tensors (created by the user, not by an operation in a "
+                "graph) support deepcopy; use .detach().clone() for a copy of a result"
+            )
         import copy
+
         new = object.__new__(type(self))
         new.data, new._fn, new._vc, new._rg = self.data.copy(), None, [0], self._rg
         new._view = new._views = None
@@ -401,7 +416,7 @@ def torch_layout(t):
     root, chain = (t, ()) if info is None else (info.mem_root, info.mem_chain)
     data = root.data
     if not data.flags.c_contiguous and root not in _pinned_roots:
-        strides = tuple(int(np.prod(data.shape[i + 1:])) * data.itemsize for i in range(data.ndim))
+        strides = tuple(int(np.prod(data.shape[i + 1 :])) * data.itemsize for i in range(data.ndim))
         data = np.lib.stride_tricks.as_strided(np.zeros(1, data.dtype), data.shape, strides, writeable=False)
     elif not chain:
         return t.data

@@ -27,14 +27,19 @@ def _as_batch(name, images):
     is_tensor = isinstance(images, Tensor)
     array = images.data if is_tensor else images
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"{name}: expected a numpy array or an autograd_lite Tensor of images, got "
-                        f"{type(images).__name__}")
+        raise TypeError(
+            f"{name}: expected a numpy array or an autograd_lite Tensor of images, got {type(images).__name__}"
+        )
     if array.ndim not in (3, 4):
-        raise ValueError(f"{name}: expected images of shape (N, C, H, W) or one image (C, H, W), got shape "
-                         f"{array.shape} (ndim {array.ndim}); add a channel axis to (H, W) images")
+        raise ValueError(
+            f"{name}: expected images of shape (N, C, H, W) or one image (C, H, W), got shape "
+            f"{array.shape} (ndim {array.ndim}); add a channel axis to (H, W) images"
+        )
     if not np.issubdtype(array.dtype, np.floating):
-        raise TypeError(f"{name}: expected floating-point images (e.g. float32 with values in [0, 1]), got "
-                        f"dtype {array.dtype}; convert with images.astype(np.float32) / 255")
+        raise TypeError(
+            f"{name}: expected floating-point images (e.g. float32 with values in [0, 1]), got "
+            f"dtype {array.dtype}; convert with images.astype(np.float32) / 255"
+        )
     return (array[None] if array.ndim == 3 else array), (is_tensor, array.ndim == 3)
 
 
@@ -119,7 +124,7 @@ def _resample(batch, rows, cols, fill):
     around the image: scipy's ``map_coordinates(order=1, mode="grid-constant", cval=fill)`` in one gather."""
     n, c, h, w = batch.shape
     padded = np.full((n, c, h + 3, w + 3), fill, dtype=batch.dtype)  # the image at [1:h+1, 1:w+1]
-    padded[:, :, 1:h + 1, 1:w + 1] = batch
+    padded[:, :, 1 : h + 1, 1 : w + 1] = batch
     rows, cols = np.clip(rows, -1, h), np.clip(cols, -1, w)
     row0, col0 = np.floor(rows), np.floor(cols)
     fr, fc = (rows - row0)[:, None], (cols - col0)[:, None]
@@ -136,8 +141,10 @@ def _resample(batch, rows, cols, fill):
 
 def _grid(h, w):
     """Row and column offsets from the image centre, shaped to broadcast against (N, H, W)."""
-    return ((np.arange(h, dtype=np.float32) - (h - 1) / 2)[None, :, None],
-            (np.arange(w, dtype=np.float32) - (w - 1) / 2)[None, None, :])
+    return (
+        (np.arange(h, dtype=np.float32) - (h - 1) / 2)[None, :, None],
+        (np.arange(w, dtype=np.float32) - (w - 1) / 2)[None, None, :],
+    )
 
 
 def _affine_batch(batch, angle, translate, scale, fill):
@@ -162,8 +169,9 @@ def _per_image(name, arg, value, n, width=None):
     try:
         return np.broadcast_to(array, shape)
     except ValueError:
-        raise ValueError(f"{name}: {arg} must be one value for all images or one per image (shape {shape}), "
-                         f"got shape {array.shape}") from None
+        raise ValueError(
+            f"{name}: {arg} must be one value for all images or one per image (shape {shape}), got shape {array.shape}"
+        ) from None
 
 
 def affine(images, angle=0.0, translate=(0.0, 0.0), scale=1.0, fill=0.0):
@@ -174,8 +182,12 @@ def affine(images, angle=0.0, translate=(0.0, 0.0), scale=1.0, fill=0.0):
     angle = _per_image("affine", "angle", angle, n)
     translate = _per_image("affine", "translate", translate, n, 2)
     scale = _per_image("affine", "scale", scale, n)
-    if not (np.all(np.isfinite(angle)) and np.all(np.isfinite(translate)) and np.all(scale > 0)
-            and np.all(np.isfinite(scale))):
+    if not (
+        np.all(np.isfinite(angle))
+        and np.all(np.isfinite(translate))
+        and np.all(scale > 0)
+        and np.all(np.isfinite(scale))
+    ):
         raise ValueError("affine: angle and translate must be finite and scale positive")
     return _restore(_affine_batch(batch, angle, translate, scale, _real("affine", "fill", fill)), form)
 
@@ -205,7 +217,7 @@ class _ImageTransform:
     def __call__(self, images):
         batch, form = _as_batch(type(self).__name__, images)
         rng = self._rng()
-        chunks = [self._apply(batch[i:i + _CHUNK], rng) for i in range(0, max(len(batch), 1), _CHUNK)]
+        chunks = [self._apply(batch[i : i + _CHUNK], rng) for i in range(0, max(len(batch), 1), _CHUNK)]
         return _restore(chunks[0] if len(chunks) == 1 else np.concatenate(chunks), form)
 
     def _rng(self):
@@ -272,8 +284,10 @@ class Normalize(_ImageTransform):
     def _apply(self, batch, rng):
         c = batch.shape[1]
         if len(self.mean) not in (1, c) or len(self.std) not in (1, c):
-            raise ValueError(f"Normalize: mean and std need 1 or {c} values for images with {c} channels, "
-                             f"got {len(self.mean)} and {len(self.std)}")
+            raise ValueError(
+                f"Normalize: mean and std need 1 or {c} values for images with {c} channels, "
+                f"got {len(self.mean)} and {len(self.std)}"
+            )
         mean = np.asarray(self.mean, dtype=batch.dtype)[:, None, None]
         std = np.asarray(self.std, dtype=batch.dtype)[:, None, None]
         return (batch - mean) / std
@@ -303,8 +317,10 @@ class RandomApply(_ImageTransform):
             result = Compose(self.transforms)(batch[chosen])
             result = result.data if isinstance(result, Tensor) else np.asarray(result)
             if result.shape != out[chosen].shape:
-                raise ValueError(f"RandomApply: the transform changed the shape of a batch from "
-                                 f"{out[chosen].shape} to {result.shape}")
+                raise ValueError(
+                    f"RandomApply: the transform changed the shape of a batch from "
+                    f"{out[chosen].shape} to {result.shape}"
+                )
             out[chosen] = result
         return out
 
@@ -341,9 +357,11 @@ class RandomAffine(_ImageTransform):
         return _affine_batch(batch, angle, shift, scale, self.fill)
 
     def __repr__(self):
-        return (f"RandomAffine(degrees={self.degrees}"
-                + self._extra_repr(translate=(self.translate, None), scale=(self.scale, None),
-                                   fill=(self.fill, 0.0)) + ")")
+        return (
+            f"RandomAffine(degrees={self.degrees}"
+            + self._extra_repr(translate=(self.translate, None), scale=(self.scale, None), fill=(self.fill, 0.0))
+            + ")"
+        )
 
 
 class RandomRotation(RandomAffine):
@@ -382,5 +400,6 @@ class ElasticDistortion(_ImageTransform):
         return _resample(batch, rows, cols, self.fill)
 
     def __repr__(self):
-        return f"ElasticDistortion(alpha={self.alpha}, sigma={self.sigma}" + \
-            self._extra_repr(fill=(self.fill, 0.0)) + ")"
+        return (
+            f"ElasticDistortion(alpha={self.alpha}, sigma={self.sigma}" + self._extra_repr(fill=(self.fill, 0.0)) + ")"
+        )

@@ -30,8 +30,9 @@ def to_dot(tensor, params=None, name="output"):
         return ids.setdefault(id(obj), f"n{len(ids)}")
 
     root = tensor.grad_fn if tensor.grad_fn is not None else tensor
-    lines.append(f'  out [label={_quote(f"{name} {_shape_text(tensor.shape)}")}, shape=box, '
-                 'style=filled, fillcolor="#c8e6c9"];')
+    lines.append(
+        f'  out [label={_quote(f"{name} {_shape_text(tensor.shape)}")}, shape=box, style=filled, fillcolor="#c8e6c9"];'
+    )
     lines.append(f"  {node_id(root)} -> out;")
     stack, seen = [(root, tensor.shape)], set()
     while stack:
@@ -40,16 +41,20 @@ def to_dot(tensor, params=None, name="output"):
             continue
         seen.add(id(obj))
         if type(obj) is Node:
-            lines.append(f"  {node_id(obj)} [label={_quote(f'{obj.op.name} {_shape_text(shape)}')}, "
-                         'shape=ellipse, style=filled, fillcolor="#bbdefb"];')
+            lines.append(
+                f"  {node_id(obj)} [label={_quote(f'{obj.op.name} {_shape_text(shape)}')}, "
+                'shape=ellipse, style=filled, fillcolor="#bbdefb"];'
+            )
             for edge, in_shape in zip(obj.edges, obj.shapes):
                 if edge is not None:
                     lines.append(f"  {node_id(edge)} -> {node_id(obj)};")
                     stack.append((edge, in_shape))
         else:
             label = leaf_names.get(id(obj), "leaf")
-            lines.append(f"  {node_id(obj)} [label={_quote(f'{label} {_shape_text(obj.shape)}')}, "
-                         'shape=box, style=filled, fillcolor="#fff9c4"];')
+            lines.append(
+                f"  {node_id(obj)} [label={_quote(f'{label} {_shape_text(obj.shape)}')}, "
+                'shape=box, style=filled, fillcolor="#fff9c4"];'
+            )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -66,9 +71,11 @@ def render(tensor, path, format=None, params=None):
         return path
     dot = shutil.which("dot")
     if dot is None:
-        raise RuntimeError("viz.render: the Graphviz 'dot' program is not installed (on Debian/Ubuntu: "
-                           "apt-get install graphviz); viz.to_dot(tensor) gives the DOT text to render "
-                           "elsewhere, or use format='dot'")
+        raise RuntimeError(
+            "viz.render: the Graphviz 'dot' program is not installed (on Debian/Ubuntu: "
+            "apt-get install graphviz); viz.to_dot(tensor) gives the DOT text to render "
+            "elsewhere, or use format='dot'"
+        )
     with tempfile.NamedTemporaryFile("w", suffix=".dot", delete=False) as f:
         f.write(text)
     try:

@@ -41,12 +41,12 @@ class Worker:
     """A worker process started with ``argv`` (after the interpreter); ``greeting`` is its first line."""
 
     def __init__(self, argv):
-        self.process = subprocess.Popen([sys.executable] + list(argv), stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable] + list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         self.greeting = self.process.stdout.readline().strip()
         if not self.greeting:
-            raise SystemExit(f"benchmark worker {' '.join(argv)} failed to start (exit code "
-                             f"{self.process.wait()})")
+            raise SystemExit(f"benchmark worker {' '.join(argv)} failed to start (exit code {self.process.wait()})")
 
     def time(self, calls):
         self.process.stdin.write(f"{calls}\n")

@@ -27,6 +27,7 @@ def conv_pair(rng):
 
     def torch_step():
         theirs(torch.tensor(x, requires_grad=True)).sum().backward()
+
     return ours_step, torch_step
 
 
@@ -38,6 +39,7 @@ def pool_pair(rng):
 
     def torch_step():
         torch.nn.functional.max_pool2d(torch.tensor(x, requires_grad=True), 2).sum().backward()
+
     return ours_step, torch_step
 
 

@@ -56,18 +56,31 @@ def our_epoch(train_set, augment=None, limit=None):
 
 def torch_cnn():
     tnn = torch.nn
-    return tnn.Sequential(tnn.Sequential(tnn.Conv2d(1, 20, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Conv2d(20, 40, 5),
-                                         tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten()),
-                          tnn.Dropout(0.5), tnn.Linear(640, 100), tnn.ReLU(), tnn.Dropout(0.5), tnn.Linear(100, 10))
+    return tnn.Sequential(
+        tnn.Sequential(
+            tnn.Conv2d(1, 20, 5),
+            tnn.ReLU(),
+            tnn.MaxPool2d(2),
+            tnn.Conv2d(20, 40, 5),
+            tnn.ReLU(),
+            tnn.MaxPool2d(2),
+            tnn.Flatten(),
+        ),
+        tnn.Dropout(0.5),
+        tnn.Linear(640, 100),
+        tnn.ReLU(),
+        tnn.Dropout(0.5),
+        tnn.Linear(100, 10),
+    )
 
 
 def torch_epoch(images, labels, limit=None):
     """Seconds for the same epoch in torch, through torch.utils.data."""
     from torch.utils.data import DataLoader as TorchLoader, TensorDataset
+
     model = torch_cnn()
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
-    loader = TorchLoader(TensorDataset(torch.from_numpy(images), torch.from_numpy(labels)), batch_size=64,
-                         shuffle=True)
+    loader = TorchLoader(TensorDataset(torch.from_numpy(images), torch.from_numpy(labels)), batch_size=64, shuffle=True)
     start = time.perf_counter()
     for k, (x, y) in enumerate(loader):
         if limit and k >= limit:
@@ -89,14 +102,14 @@ def load(path):
 
 
 def _from_arrays(data, targets):
-    return TensorDataset(al.tensor((data[:, None] / np.float32(255)).astype(np.float32)),
-                         al.tensor(targets.astype(np.int64)))
+    return TensorDataset(
+        al.tensor((data[:, None] / np.float32(255)).astype(np.float32)), al.tensor(targets.astype(np.int64))
+    )
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data",
-                                                  "mnist.npz"))
+    p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mnist.npz"))
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--smoke", action="store_true")
     args = p.parse_args()

@@ -40,15 +40,24 @@ WARMUP_PER_ROUND = 0.1  # s of untimed calls at the start of each round (caches,
 
 # ---- models ---------------------------------------------------------------------------------------------------
 
+
 def build_mlp(lib):
     return lib.Sequential(lib.Linear(784, 100), lib.Sigmoid(), lib.Linear(100, 10))
 
 
 def build_cnn(lib):
     return lib.Sequential(
-        lib.Conv2d(1, 20, 5), lib.ReLU(), lib.MaxPool2d(2),
-        lib.Conv2d(20, 40, 5), lib.ReLU(), lib.MaxPool2d(2),
-        lib.Flatten(), lib.Linear(640, 100), lib.ReLU(), lib.Linear(100, 10))
+        lib.Conv2d(1, 20, 5),
+        lib.ReLU(),
+        lib.MaxPool2d(2),
+        lib.Conv2d(20, 40, 5),
+        lib.ReLU(),
+        lib.MaxPool2d(2),
+        lib.Flatten(),
+        lib.Linear(640, 100),
+        lib.ReLU(),
+        lib.Linear(100, 10),
+    )
 
 
 WORKLOADS = {
@@ -88,8 +97,9 @@ class Pair:
         self.ax, self.ay = al.tensor(self.x), al.tensor(self.y)
         if torch is not None and with_torch:
             self.torch_model = spec["build"](torch.nn)
-            self.torch_model.load_state_dict({k: torch.from_numpy(v.numpy().copy())
-                                              for k, v in self.model.state_dict().items()})
+            self.torch_model.load_state_dict(
+                {k: torch.from_numpy(v.numpy().copy()) for k, v in self.model.state_dict().items()}
+            )
             self.torch_optimizer = torch.optim.SGD(self.torch_model.parameters(), **spec["optimizer"])
             self.tx, self.ty = torch.from_numpy(self.x), torch.from_numpy(self.y)
             self.torch_loss = torch.nn.CrossEntropyLoss()
@@ -120,6 +130,7 @@ class Pair:
 # ---- timing ---------------------------------------------------------------------------------------------------
 # Each framework runs in its own worker process, asked for rounds alternately (the protocol: _harness.py).
 
+
 def numpy_mlp_step(pair):
     """The MLP training step written by hand in plain numpy (no framework), same weights, data and update:
     the floor a numpy framework's overhead is measured against."""
@@ -138,6 +149,7 @@ def numpy_mlp_step(pair):
         dz1 = da * a * (1 - a)
         for w, g in ((w2, p.T @ a), (b2, p.sum(0)), (w1, dz1.T @ x), (b1, dz1.sum(0))):
             w -= lr * g
+
     return step
 
 
@@ -149,17 +161,21 @@ def worker_main(framework, name, mode):
     if framework == "numpy":
         fn = numpy_mlp_step(pair)
     else:
-        fn = {("ours", "train"): pair.ours_step, ("torch", "train"): pair.torch_step,
-              ("ours", "inference"): pair.ours_inference,
-              ("torch", "inference"): pair.torch_inference}[framework, mode]
+        fn = {
+            ("ours", "train"): pair.ours_step,
+            ("torch", "train"): pair.torch_step,
+            ("ours", "inference"): pair.ours_inference,
+            ("torch", "inference"): pair.torch_inference,
+        }[framework, mode]
     harness.serve(fn, pair.flops, WARMUP_PER_ROUND)
 
 
 def time_alternately(name, mode, calls, rounds, warmup):
     """Median ms per call of ours, torch's (None without torch) and the hand-written numpy MLP step's (None
     for other rows), timed in alternating rounds."""
-    frameworks = ["ours"] + (["torch"] if torch is not None else []) + (
-        ["numpy"] if (name, mode) == ("mlp", "train") else [])
+    frameworks = (
+        ["ours"] + (["torch"] if torch is not None else []) + (["numpy"] if (name, mode) == ("mlp", "train") else [])
+    )
     workers = [harness.Worker([__file__, "--worker", f, name, mode]) for f in frameworks]
     medians = dict(zip(frameworks, harness.alternate(workers, calls, rounds, warmup)))
     return medians["ours"], medians.get("torch"), medians.get("numpy"), int(workers[0].greeting)
@@ -175,15 +191,19 @@ def gemm_gflops(size=512, repeat=10):
         for _ in range(repeat):
             a @ b
         best = min(best, time.perf_counter() - start)
-    return 2 * size ** 3 * repeat / best / 1e9
+    return 2 * size**3 * repeat / best / 1e9
 
 
 def run_table(rounds, calls, warmup):
     gemm = gemm_gflops()
-    print(f"numpy {np.__version__}, float32 GEMM (512x512) {gemm:.1f} GFLOP/s; "
-          f"torch {torch.__version__ if torch else 'not installed'}; {os.cpu_count()} cores")
-    header = (f"{'workload':34s} {'ours ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'ours GFLOP/s':>13s} "
-              f"{'numpy by hand ms':>17s}")
+    print(
+        f"numpy {np.__version__}, float32 GEMM (512x512) {gemm:.1f} GFLOP/s; "
+        f"torch {torch.__version__ if torch else 'not installed'}; {os.cpu_count()} cores"
+    )
+    header = (
+        f"{'workload':34s} {'ours ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'ours GFLOP/s':>13s} "
+        f"{'numpy by hand ms':>17s}"
+    )
     print(header)
     print("-" * len(header))
     rows = []
@@ -203,6 +223,7 @@ def run_table(rounds, calls, warmup):
 
 # ---- profile --------------------------------------------------------------------------------------------------
 
+
 def run_profile(name, steps):
     """cProfile our training step: the functions that take the time, and the time per op module."""
     harness.profile(Pair(name, BATCH).ours_step, steps, 5, name, top=25)
@@ -210,15 +231,18 @@ def run_profile(name, steps):
 
 # ---- memory ---------------------------------------------------------------------------------------------------
 
+
 def rss_mib():
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def peak_step_mib(framework, batch):
     """Peak resident memory added by one CNN training step at ``batch``, measured in a fresh process."""
-    code = (f"import sys; sys.argv = ['x']; sys.path.insert(0, {os.path.dirname(__file__)!r}); "
-            f"import train_step as b; print(b._peak_in_process({framework!r}, {batch}))")
+    code = (
+        f"import sys; sys.argv = ['x']; sys.path.insert(0, {os.path.dirname(__file__)!r}); "
+        f"import train_step as b; print(b._peak_in_process({framework!r}, {batch}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -256,8 +280,11 @@ def run_memory(steps, peak_batch=256):
         pair.ours_step()
         if (i + 1) % (steps // 4) == 0:
             samples.append(rss_mib())
-    print(f"resident memory over {steps} CNN steps (MiB): start {start:.1f}, then " +
-          ", ".join(f"{s:.1f}" for s in samples) + f"; growth {samples[-1] - start:+.1f} MiB")
+    print(
+        f"resident memory over {steps} CNN steps (MiB): start {start:.1f}, then "
+        + ", ".join(f"{s:.1f}" for s in samples)
+        + f"; growth {samples[-1] - start:+.1f} MiB"
+    )
     ours = peak_step_mib("ours", peak_batch)
     line = f"peak memory added by a CNN step at batch {peak_batch}: ours {ours:.1f} MiB"
     if torch is not None:

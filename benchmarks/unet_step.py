@@ -43,32 +43,34 @@ OUTPUT_TOLERANCE = 1e-4  # max |ours - torch| of the eval-mode outputs (in (-1, 
 
 # ---- models ---------------------------------------------------------------------------------------------------
 
+
 def torch_unet(model):
     """torch's twin of our UNet ``model``: the same layers in the same order (so the state_dict keys map), with
     ``model``'s weights and running statistics copied in."""
     tnn = torch.nn
 
     def down(conv, norm):
-        layers = [tnn.Conv2d(conv.in_channels, conv.out_channels, 4, stride=2, padding=1,
-                             bias=conv.bias is not None)]
+        layers = [tnn.Conv2d(conv.in_channels, conv.out_channels, 4, stride=2, padding=1, bias=conv.bias is not None)]
         if norm is not None:
             layers.append(tnn.BatchNorm2d(conv.out_channels))
         return tnn.Sequential(*layers, tnn.LeakyReLU(0.2))
 
     def up(block):
         conv, p = block[0], [layer.p for layer in block if type(layer).__name__ == "Dropout"]
-        layers = [tnn.ConvTranspose2d(conv.in_channels, conv.out_channels, 4, stride=2, padding=1, bias=False),
-                  tnn.BatchNorm2d(conv.out_channels)]
+        layers = [
+            tnn.ConvTranspose2d(conv.in_channels, conv.out_channels, 4, stride=2, padding=1, bias=False),
+            tnn.BatchNorm2d(conv.out_channels),
+        ]
         return tnn.Sequential(*layers, *[tnn.Dropout(q) for q in p], tnn.ReLU())
 
     class TorchUNet(tnn.Module):
         def __init__(self):
             super().__init__()
-            self.downs = tnn.Sequential(*[down(block[0], block[1] if len(block) == 3 else None)
-                                          for block in model.downs])
+            self.downs = tnn.Sequential(
+                *[down(block[0], block[1] if len(block) == 3 else None) for block in model.downs]
+            )
             self.ups = tnn.Sequential(*[up(block) for block in model.ups])
-            self.last = tnn.ConvTranspose2d(model.last.in_channels, model.last.out_channels, 4, stride=2,
-                                            padding=1)
+            self.last = tnn.ConvTranspose2d(model.last.in_channels, model.last.out_channels, 4, stride=2, padding=1)
 
         def forward(self, x):
             skips = []
@@ -80,8 +82,7 @@ def torch_unet(model):
             return torch.tanh(self.last(x))
 
     twin = TorchUNet()
-    twin.load_state_dict({k: torch.from_numpy(np.array(v.numpy(), copy=True))
-                          for k, v in model.state_dict().items()})
+    twin.load_state_dict({k: torch.from_numpy(np.array(v.numpy(), copy=True)) for k, v in model.state_dict().items()})
     return twin
 
 
@@ -117,9 +118,11 @@ class Pair:
         self.torch_model.train()
         error = float(np.max(np.abs(ours - theirs)))
         if ours.shape != theirs.shape or not error <= OUTPUT_TOLERANCE:
-            raise SystemExit(f"unet_step: our U-Net and torch's disagree before timing: output shapes "
-                             f"{ours.shape} and {theirs.shape}, max |difference| {error:.3g} "
-                             f"(tolerance {OUTPUT_TOLERANCE:g})")
+            raise SystemExit(
+                f"unet_step: our U-Net and torch's disagree before timing: output shapes "
+                f"{ours.shape} and {theirs.shape}, max |difference| {error:.3g} "
+                f"(tolerance {OUTPUT_TOLERANCE:g})"
+            )
         return error
 
     def ours_step(self):
@@ -142,6 +145,7 @@ class Pair:
 # work and would slow each other down in one process); the parent asks them for rounds alternately, so only one
 # computes at a time and both see the same machine state.
 
+
 def worker_main(framework):
     """Serve timing requests of our step or torch's (see _harness.serve)."""
     if framework != "torch":
@@ -153,8 +157,7 @@ def worker_main(framework):
 def time_alternately(calls, rounds, warmup):
     """Median ms per step of ours and torch's (None without torch), timed in alternating rounds."""
     frameworks = ["ours"] + (["torch"] if torch is not None else [])
-    medians = harness.alternate([harness.Worker([__file__, "--worker", f]) for f in frameworks], calls, rounds,
-                                warmup)
+    medians = harness.alternate([harness.Worker([__file__, "--worker", f]) for f in frameworks], calls, rounds, warmup)
     return medians[0], (medians[1] if len(medians) > 1 else None)
 
 
@@ -175,11 +178,14 @@ def run_table(rounds, calls, warmup):
         print(f"unet_step: ours {ours_ms:.1f} ms, torch not installed (batch {BATCH}, {SIZE}x{SIZE})")
     else:
         print(f"{label:40s} {ours_ms:9.1f} {torch_ms:9.1f} {ours_ms / torch_ms:6.2f}")
-        print(f"unet_step: ours {ours_ms:.1f} ms, torch {torch_ms:.1f} ms, ratio {ours_ms / torch_ms:.2f} "
-              f"(batch {BATCH}, {SIZE}x{SIZE})")
+        print(
+            f"unet_step: ours {ours_ms:.1f} ms, torch {torch_ms:.1f} ms, ratio {ours_ms / torch_ms:.2f} "
+            f"(batch {BATCH}, {SIZE}x{SIZE})"
+        )
 
 
 # ---- profile --------------------------------------------------------------------------------------------------
+
 
 def run_profile(steps, warmup=3):
     """cProfile our training step: the functions that take the time, and the time per op module."""

@@ -18,6 +18,7 @@ def gamut_bins(side=BIN_SIDE, levels=64):
     """Centres (Q, 2) float32, in Lab units, of the side x side ab bins that the sRGB colours of a
     levels**3 grid fall in (265 bins for side 10)."""
     from skimage.color import rgb2lab
+
     axis = np.linspace(0.0, 1.0, levels)
     rgb = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), axis=-1).reshape(1, -1, 3)
     cells = np.unique(np.floor(rgb2lab(rgb)[0, :, 1:] / side).astype(np.int64), axis=0)
@@ -51,7 +52,7 @@ def rebalancing_weights(counts, side=BIN_SIDE, mix=REBALANCE_MIX, sigma=PRIOR_SI
     if counts.sum() <= 0:
         raise ValueError("rebalancing_weights: the colour counts are all zero (no training pixels?)")
     centres = gamut_bins(side).astype(np.float64)
-    kernel = np.exp(-((centres[:, None] - centres[None]) ** 2).sum(axis=-1) / (2 * sigma ** 2))
+    kernel = np.exp(-((centres[:, None] - centres[None]) ** 2).sum(axis=-1) / (2 * sigma**2))
     prior = kernel @ (counts / counts.sum())
     prior /= prior.sum()
     weights = 1.0 / ((1.0 - mix) * prior + mix / len(prior))

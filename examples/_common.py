@@ -23,7 +23,7 @@ def require(module, package):
     try:
         return __import__(module, fromlist=["_"])
     except ImportError:
-        sys.exit(f"error: this example needs {package}: pip install -e \".[examples]\" (or pip install {package})")
+        sys.exit(f'error: this example needs {package}: pip install -e ".[examples]" (or pip install {package})')
 
 
 def progress(iterable, **kwargs):
@@ -38,6 +38,7 @@ def pyplot():
     matplotlib = require("matplotlib", "matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     return plt
 
 
@@ -82,9 +83,11 @@ def resume(path, config, history_keys, model, optimizer):
     saved = state["config"]
     changed = [k for k in saved if k != "epochs" and saved[k] != config.get(k)]
     if changed:
-        sys.exit(f"error: {path} was trained with other settings "
-                 f"({', '.join(f'{k}={saved[k]!r}' for k in changed)}); resume with the same flags "
-                 "or choose another --checkpoint")
+        sys.exit(
+            f"error: {path} was trained with other settings "
+            f"({', '.join(f'{k}={saved[k]!r}' for k in changed)}); resume with the same flags "
+            "or choose another --checkpoint"
+        )
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     al.set_rng_state(state["rng"])

@@ -45,6 +45,7 @@ MODES = ("l1", "gan", "classify")
 
 # ---- colour -------------------------------------------------------------------------------------------
 
+
 def _skimage(module):
     """A scikit-image submodule, or one line saying how to install it."""
     return common.require(f"skimage.{module}", "scikit-image")
@@ -78,10 +79,11 @@ def colourfulness(rgb):
 def psnr(a, b):
     """Peak signal-to-noise ratio (dB) of each pair of uint8 images (N, H, W, 3): an (N,) array."""
     mse = ((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2).mean(axis=(1, 2, 3))
-    return 10.0 * np.log10(255.0 ** 2 / np.maximum(mse, 1e-10))
+    return 10.0 * np.log10(255.0**2 / np.maximum(mse, 1e-10))
 
 
 # ---- the generator ------------------------------------------------------------------------------------
+
 
 def down_block(in_channels, out_channels, norm):
     """Halve the resolution: a 4x4 stride-2 convolution, BatchNorm (unless ``norm`` is False), LeakyReLU(0.2)."""
@@ -93,8 +95,10 @@ def down_block(in_channels, out_channels, norm):
 
 def up_block(in_channels, out_channels, dropout):
     """Double the resolution: a 4x4 stride-2 transposed convolution, BatchNorm, Dropout (if any), ReLU."""
-    layers = [nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=False),
-              nn.BatchNorm2d(out_channels)]
+    layers = [
+        nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels),
+    ]
     if dropout:
         layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers, nn.ReLU())
@@ -114,22 +118,31 @@ class UNet(nn.Module):
             raise ValueError(f"UNet: depth must be at least 1, got {depth}")
         self.depth, self.bins = depth, bins
         channels = [width * 2 ** min(i, 3) for i in range(depth)]
-        self.downs = nn.Sequential(*[down_block(in_channels if i == 0 else channels[i - 1], channels[i], i > 0)
-                                     for i in range(depth)])
-        self.ups = nn.Sequential(*[up_block(channels[i] * (1 if i == depth - 1 else 2), channels[i - 1],
-                                            dropout if i >= depth - 2 else 0.0)
-                                   for i in range(depth - 1, 0, -1)])
+        self.downs = nn.Sequential(
+            *[down_block(in_channels if i == 0 else channels[i - 1], channels[i], i > 0) for i in range(depth)]
+        )
+        self.ups = nn.Sequential(
+            *[
+                up_block(
+                    channels[i] * (1 if i == depth - 1 else 2), channels[i - 1], dropout if i >= depth - 2 else 0.0
+                )
+                for i in range(depth - 1, 0, -1)
+            ]
+        )
         last_in = channels[0] * (2 if depth > 1 else 1)
-        self.last = (nn.Conv2d(last_in, bins, 1) if bins else
-                     nn.ConvTranspose2d(last_in, out_channels, 4, stride=2, padding=1))
+        self.last = (
+            nn.Conv2d(last_in, bins, 1) if bins else nn.ConvTranspose2d(last_in, out_channels, 4, stride=2, padding=1)
+        )
         self.apply(init_weights)
 
     def forward(self, x):
         """(N, in_channels, H, W) -> (N, out_channels, H, W) in (-1, 1), or bin logits (N, bins, H/2, W/2)."""
         height, width = x.shape[-2:]
-        if height % 2 ** self.depth or width % 2 ** self.depth:
-            raise ValueError(f"UNet: input size {height}x{width} is not divisible by 2**depth = "
-                             f"{2 ** self.depth} (depth {self.depth}); pad or crop it")
+        if height % 2**self.depth or width % 2**self.depth:
+            raise ValueError(
+                f"UNet: input size {height}x{width} is not divisible by 2**depth = "
+                f"{2**self.depth} (depth {self.depth}); pad or crop it"
+            )
         skips = []
         for down in self.downs:
             x = down(x)
@@ -150,9 +163,12 @@ class PatchDiscriminator(nn.Module):
         channels = [width * 2 ** min(i, 3) for i in range(layers + 1)]
         blocks = [down_block(in_channels, channels[0], norm=False)]
         blocks += [down_block(channels[i - 1], channels[i], norm=True) for i in range(1, layers)]
-        blocks += [nn.Conv2d(channels[layers - 1], channels[layers], 4, padding=1, bias=False),
-                   nn.BatchNorm2d(channels[layers]), nn.LeakyReLU(0.2),
-                   nn.Conv2d(channels[layers], 1, 4, padding=1)]
+        blocks += [
+            nn.Conv2d(channels[layers - 1], channels[layers], 4, padding=1, bias=False),
+            nn.BatchNorm2d(channels[layers]),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(channels[layers], 1, 4, padding=1),
+        ]
         self.net = nn.Sequential(*blocks)
         self.apply(init_weights)
 
@@ -186,15 +202,16 @@ def colorize_whole(model, L_scaled, temperature=bins.TEMPERATURE):
     """Scaled ab (N, 2, H, W) for scaled L of any size: reflection-padded to a multiple of 2**depth, run in
     eval mode without a graph, eight images at a time, cropped back."""
     height, width = L_scaled.shape[-2:]
-    multiple = 2 ** model.depth
+    multiple = 2**model.depth
     pad_h, pad_w = -height % multiple, -width % multiple
     mode = "reflect" if min(height, width) > 1 else "edge"
     padded = np.pad(L_scaled, ((0, 0), (0, 0), (0, pad_h), (0, pad_w)), mode=mode)
     was_training = model.training
     model.eval()
     with al.no_grad():
-        ab = np.concatenate([decode(model(al.tensor(padded[i:i + 8])).numpy(), model, temperature)
-                             for i in range(0, len(padded), 8)])
+        ab = np.concatenate(
+            [decode(model(al.tensor(padded[i : i + 8])).numpy(), model, temperature) for i in range(0, len(padded), 8)]
+        )
     model.train(was_training)
     return ab[:, :, :height, :width]
 
@@ -206,20 +223,23 @@ def colorize_L(model, L_scaled, temperature=bins.TEMPERATURE, tile=TILE, margin=
     height, width = L_scaled.shape[-2:]
     if height * width <= tile * tile:
         return colorize_whole(model, L_scaled, temperature)
-    multiple = 2 ** model.depth
+    multiple = 2**model.depth
     tile, margin = -(-tile // multiple) * multiple, -(-margin // multiple) * multiple
     ab = np.empty((len(L_scaled), 2, height, width), np.float32)
     for top in range(0, height, tile):
         for left in range(0, width, tile):
             t0, l0 = max(top - margin, 0), max(left - margin, 0)
-            part = colorize_whole(model, L_scaled[:, :, t0:top + tile + margin, l0:left + tile + margin],
-                                  temperature)
-            ab[:, :, top:top + tile, left:left + tile] = part[:, :, top - t0:top - t0 + tile,
-                                                              left - l0:left - l0 + tile]
+            part = colorize_whole(
+                model, L_scaled[:, :, t0 : top + tile + margin, l0 : left + tile + margin], temperature
+            )
+            ab[:, :, top : top + tile, left : left + tile] = part[
+                :, :, top - t0 : top - t0 + tile, left - l0 : left - l0 + tile
+            ]
     return ab
 
 
 # ---- data ---------------------------------------------------------------------------------------------
+
 
 class Crops:
     """Training images in Lab (scaled), packed into one zero-padded (N, 3, H, W) float32 array with each
@@ -232,7 +252,7 @@ class Crops:
         total, pixels = np.zeros(2), 0
         for i, im in enumerate(images):
             L, ab = to_model_inputs(im[None])
-            self.lab[i, :, :im.shape[0], :im.shape[1]] = np.concatenate([L, ab], axis=1)[0]
+            self.lab[i, :, : im.shape[0], : im.shape[1]] = np.concatenate([L, ab], axis=1)[0]
             total += ab[0].sum(axis=(1, 2))
             pixels += im.shape[0] * im.shape[1]
         self.mean_ab = (total / pixels).astype(np.float32)  # scaled, for the mean-colour baseline
@@ -241,8 +261,7 @@ class Crops:
         """How many training pixels fall in each colour bin (Q,), for --classify's class rebalancing."""
         counts = np.zeros(len(bins.gamut_bins()), np.int64)
         for (height, width), lab in zip(self.sizes, self.lab):
-            counts += np.bincount(bins.nearest_bin(lab[1:, :height, :width] * AB_SCALE).ravel(),
-                                  minlength=len(counts))
+            counts += np.bincount(bins.nearest_bin(lab[1:, :height, :width] * AB_SCALE).ravel(), minlength=len(counts))
         return counts
 
     def __len__(self):
@@ -254,8 +273,12 @@ class Crops:
         rows = top[:, None] + offsets
         cols = left[:, None] + offsets
         cols = np.where(flip[:, None], cols[:, ::-1], cols)
-        return self.lab[index[:, None, None, None], np.arange(3)[None, :, None, None], rows[:, None, :, None],
-                        cols[:, None, None, :]]
+        return self.lab[
+            index[:, None, None, None],
+            np.arange(3)[None, :, None, None],
+            rows[:, None, :, None],
+            cols[:, None, None, :],
+        ]
 
     def sample(self, n, size, rng):
         """``n`` random size x size crops with random horizontal flips: (L (n, 1, s, s), ab (n, 2, s, s))."""
@@ -280,7 +303,7 @@ def centre_square(image, side):
     """The centre square of ``image`` (uint8 RGB), resized (anti-aliased) to side x side."""
     h, w = image.shape[:2]
     s = min(h, w)
-    square = image[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+    square = image[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
     resized = _skimage("transform").resize(square, (side, side), anti_aliasing=True)
     return np.clip(np.round(resized * 255), 0, 255).astype(np.uint8)
 
@@ -290,8 +313,11 @@ def bundled_photos():
     the motorcycle and the cat are held out."""
     data = _skimage("data")
     left, right, _ = data.stereo_motorcycle()
-    return ([getattr(data, name)() for name in TRAIN_PHOTOS] + [left], [right, getattr(data, HELD_OUT_PHOTO)()],
-            ["motorcycle (right view)", HELD_OUT_PHOTO])
+    return (
+        [getattr(data, name)() for name in TRAIN_PHOTOS] + [left],
+        [right, getattr(data, HELD_OUT_PHOTO)()],
+        ["motorcycle (right view)", HELD_OUT_PHOTO],
+    )
 
 
 def load_npz(path):
@@ -305,8 +331,9 @@ def load_npz(path):
         sys.exit(f"error: cannot read train/test images from {path}: {err}")
     for name, array in (("train", train), ("test", test)):
         if array.ndim != 4 or array.shape[-1] != 3 or array.dtype != np.uint8 or len(array) == 0:
-            sys.exit(f"error: {path}: '{name}' must be a non-empty uint8 array (N, H, W, 3), got "
-                     f"{array.dtype} {array.shape}")
+            sys.exit(
+                f"error: {path}: '{name}' must be a non-empty uint8 array (N, H, W, 3), got {array.dtype} {array.shape}"
+            )
     if names is None or len(names) != len(test):
         names = [f"test[{i}]" for i in range(len(test))]
     return list(train), test, names
@@ -341,11 +368,16 @@ def colour_photos(folder, at_least):
             photos.append(rgb)
             kept.append(name)
     if skipped:
-        print(f"skipping {len(skipped)} grayscale photo(s) of {folder}: {', '.join(skipped[:5])}"
-              f"{' ...' if len(skipped) > 5 else ''}", file=sys.stderr)
+        print(
+            f"skipping {len(skipped)} grayscale photo(s) of {folder}: {', '.join(skipped[:5])}"
+            f"{' ...' if len(skipped) > 5 else ''}",
+            file=sys.stderr,
+        )
     if len(photos) < at_least:
-        sys.exit(f"error: {folder} has {len(photos)} colour photo(s) (JPEG/PNG); at least {at_least} "
-                 f"{'is' if at_least == 1 else 'are'} needed")
+        sys.exit(
+            f"error: {folder} has {len(photos)} colour photo(s) (JPEG/PNG); at least {at_least} "
+            f"{'is' if at_least == 1 else 'are'} needed"
+        )
     return photos, kept
 
 
@@ -354,8 +386,11 @@ def folder_photos(folder):
     photos, names = colour_photos(folder, at_least=2)
     held_out = max(1, len(photos) // 10)
     order = np.random.default_rng(0).permutation(len(photos))
-    return ([photos[i] for i in order[held_out:]], [photos[i] for i in order[:held_out]],
-            [names[i] for i in order[:held_out]])
+    return (
+        [photos[i] for i in order[held_out:]],
+        [photos[i] for i in order[:held_out]],
+        [names[i] for i in order[:held_out]],
+    )
 
 
 def load_data(args):
@@ -392,13 +427,15 @@ def load_photos(args):
 
 # ---- training -----------------------------------------------------------------------------------------
 
+
 class Nets:
     """What one run trains: the generator and its optimizer; in --gan mode also the discriminator and its
     optimizer; in --classify mode the class-rebalancing weights of the colour bins."""
 
     def __init__(self, args, crops):
-        self.model = UNet(args.depth, args.width, args.dropout,
-                          bins=len(bins.gamut_bins()) if args.mode == "classify" else 0)
+        self.model = UNet(
+            args.depth, args.width, args.dropout, bins=len(bins.gamut_bins()) if args.mode == "classify" else 0
+        )
         self.optimizer = adam(self.model, args.lr)
         self.disc = self.d_optimizer = self.class_weights = None
         if args.mode == "gan":
@@ -447,8 +484,10 @@ def gan_step(nets, L, ab, args):
     L, real = al.tensor(L), al.tensor(ab)
     fake = nets.model(L)
     d_real, d_fake = nets.disc(L, real), nets.disc(L, fake.detach())
-    d_loss = 0.5 * (F.binary_cross_entropy_with_logits(d_real, al.ones_like(d_real))
-                    + F.binary_cross_entropy_with_logits(d_fake, al.zeros_like(d_fake)))
+    d_loss = 0.5 * (
+        F.binary_cross_entropy_with_logits(d_real, al.ones_like(d_real))
+        + F.binary_cross_entropy_with_logits(d_fake, al.zeros_like(d_fake))
+    )
     update(nets.d_optimizer, d_loss)
     nets.disc.requires_grad_(False)
     try:
@@ -488,8 +527,9 @@ def train_epoch(nets, crops, args, epoch):
             group["lr"] = args.lr * learning_rate_factor(epoch, args)
     rng = numpy_generator(None, "colorize")
     totals = {}
-    bar = common.progress(range(args.steps_per_epoch), desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch",
-                          leave=False)
+    bar = common.progress(
+        range(args.steps_per_epoch), desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch", leave=False
+    )
     for step in bar:
         L, ab = crops.sample(args.batch_size, args.crop, rng)
         for key, value in STEPS[args.mode](nets, L, ab, args).items():
@@ -502,14 +542,20 @@ def evaluate(model, test, mean_ab, temperature=bins.TEMPERATURE):
     """Per-image metrics (RGB PSNR, ab RMSE in Lab units, L1 on scaled ab, colourfulness) of the model and of
     the grayscale and mean-colour baselines on uint8 RGB ``test``, and the model's colourings."""
     L, ab = to_model_inputs(test)
-    guesses = {"model": colorize_L(model, L, temperature), "grey": np.zeros_like(ab),
-               "mean": np.broadcast_to(np.asarray(mean_ab, np.float32)[None, :, None, None], ab.shape)}
+    guesses = {
+        "model": colorize_L(model, L, temperature),
+        "grey": np.zeros_like(ab),
+        "mean": np.broadcast_to(np.asarray(mean_ab, np.float32)[None, :, None, None], ab.shape),
+    }
     metrics = {"truth": {"colourfulness": colourfulness(test)}}
     for name, guess in guesses.items():
         rgb = to_rgb(L, guess)
-        metrics[name] = {"psnr": psnr(rgb, test),
-                         "ab_rmse": np.sqrt(((guess - ab) ** 2).mean(axis=(1, 2, 3))) * AB_SCALE,
-                         "l1": np.abs(guess - ab).mean(axis=(1, 2, 3)), "colourfulness": colourfulness(rgb)}
+        metrics[name] = {
+            "psnr": psnr(rgb, test),
+            "ab_rmse": np.sqrt(((guess - ab) ** 2).mean(axis=(1, 2, 3))) * AB_SCALE,
+            "l1": np.abs(guess - ab).mean(axis=(1, 2, 3)),
+            "colourfulness": colourfulness(rgb),
+        }
         if name == "model":
             colourings = rgb
     return metrics, colourings
@@ -529,18 +575,36 @@ def run_training(args, nets, crops, test, state):
         losses = train_epoch(nets, crops, args, epoch)
         metrics, _ = evaluate(nets.model, test, crops.mean_ab, args.temperature)
         model = mean_of(metrics, "model")
-        record = {"train_loss": losses.pop("loss"), "eval_loss": model["l1"], "psnr": model["psnr"],
-                  "ab_rmse": model["ab_rmse"], "colourfulness": model["colourfulness"], **losses}
+        record = {
+            "train_loss": losses.pop("loss"),
+            "eval_loss": model["l1"],
+            "psnr": model["psnr"],
+            "ab_rmse": model["ab_rmse"],
+            "colourfulness": model["colourfulness"],
+            **losses,
+        }
         for key, value in record.items():
             history[key].append(value)
         extra = "".join(f" {key} {value:.4f}" for key, value in losses.items())
-        print(f"epoch {epoch + 1:3d}: train {TRAIN_LOSS[args.mode]} {record['train_loss']:.4f}{extra} | "
-              f"evaluation L1 {model['l1']:.4f} psnr {model['psnr']:.2f} dB ab_rmse {model['ab_rmse']:.2f} "
-              f"colourfulness {model['colourfulness']:.1f} | {watch.elapsed():.1f} s", flush=True)
+        print(
+            f"epoch {epoch + 1:3d}: train {TRAIN_LOSS[args.mode]} {record['train_loss']:.4f}{extra} | "
+            f"evaluation L1 {model['l1']:.4f} psnr {model['psnr']:.2f} dB ab_rmse {model['ab_rmse']:.2f} "
+            f"colourfulness {model['colourfulness']:.1f} | {watch.elapsed():.1f} s",
+            flush=True,
+        )
         gan = {"disc": nets.disc.state_dict(), "d_optimizer": nets.d_optimizer.state_dict()} if nets.disc else {}
-        common.save_checkpoint(args.checkpoint, config=_config(args), model=nets.model.state_dict(),
-                               optimizer=nets.optimizer.state_dict(), epoch=epoch + 1, history=history,
-                               seconds=watch.elapsed(), rng=al.get_rng_state(), mean_ab=crops.mean_ab, **gan)
+        common.save_checkpoint(
+            args.checkpoint,
+            config=_config(args),
+            model=nets.model.state_dict(),
+            optimizer=nets.optimizer.state_dict(),
+            epoch=epoch + 1,
+            history=history,
+            seconds=watch.elapsed(),
+            rng=al.get_rng_state(),
+            mean_ab=crops.mean_ab,
+            **gan,
+        )
     return watch.elapsed()
 
 
@@ -549,8 +613,23 @@ TRAIN_LOSS = {"l1": "L1", "gan": "L1", "classify": "weighted CE"}
 
 def _config(args):
     """The flags that define the trajectory: a resume must use the same ones."""
-    keys = ("mode", "depth", "width", "dropout", "lr", "decay_epochs", "batch_size", "crop", "steps_per_epoch",
-            "seed", "epochs", "data", "images", "test_images", "eval_size")
+    keys = (
+        "mode",
+        "depth",
+        "width",
+        "dropout",
+        "lr",
+        "decay_epochs",
+        "batch_size",
+        "crop",
+        "steps_per_epoch",
+        "seed",
+        "epochs",
+        "data",
+        "images",
+        "test_images",
+        "eval_size",
+    )
     keys += ("lambda_l1", "d_layers") if args.mode == "gan" else ()
     return {k: getattr(args, k) for k in keys}
 
@@ -616,7 +695,7 @@ def shown_images(metrics, count=6):
     if len(gain) <= count + 2:
         return list(range(len(gain)))
     order = list(np.argsort(-gain, kind="stable"))
-    return order[:count // 2] + order[-(count // 2):]
+    return order[: count // 2] + order[-(count // 2) :]
 
 
 def plot_rows(test, names, columns, rows, path):
@@ -625,8 +704,7 @@ def plot_rows(test, names, columns, rows, path):
     plt = common.pyplot()
     grey = to_rgb(to_model_inputs(test)[0], np.zeros((len(test), 2) + test.shape[1:3], np.float32))
     columns = [("grayscale input", grey)] + list(columns) + [("ground truth", test)]
-    fig, axes = plt.subplots(len(rows), len(columns), figsize=(2.4 * len(columns), 2.5 * len(rows)),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(rows), len(columns), figsize=(2.4 * len(columns), 2.5 * len(rows)), squeeze=False)
     for r, i in enumerate(rows):
         for c, (title, images) in enumerate(columns):
             axes[r, c].imshow(images[i])
@@ -644,9 +722,11 @@ def print_per_image(names, metrics):
     print(f"{'image':<{width}}  psnr dB model/grey/mean  ab_rmse model/grey/mean  colourfulness model/truth")
     m, g, c = metrics["model"], metrics["grey"], metrics["mean"]
     for i, name in enumerate(names):
-        print(f"{name:<{width}}  {m['psnr'][i]:5.2f} /{g['psnr'][i]:6.2f} /{c['psnr'][i]:6.2f}   "
-              f"{m['ab_rmse'][i]:5.2f} /{g['ab_rmse'][i]:6.2f} /{c['ab_rmse'][i]:6.2f}   "
-              f"{m['colourfulness'][i]:5.1f} /{metrics['truth']['colourfulness'][i]:6.1f}")
+        print(
+            f"{name:<{width}}  {m['psnr'][i]:5.2f} /{g['psnr'][i]:6.2f} /{c['psnr'][i]:6.2f}   "
+            f"{m['ab_rmse'][i]:5.2f} /{g['ab_rmse'][i]:6.2f} /{c['ab_rmse'][i]:6.2f}   "
+            f"{m['colourfulness'][i]:5.1f} /{metrics['truth']['colourfulness'][i]:6.1f}"
+        )
 
 
 def print_comparison(names, models, truth):
@@ -665,13 +745,15 @@ def print_comparison(names, models, truth):
 
 # ---- your own photos, and comparing models ------------------------------------------------------------
 
+
 def load_model(path):
     """The generator of a checkpoint and its checkpoint dict (one clear line if the file is not one)."""
     state = common.load_checkpoint(path, ("config", "model"))
     config = state["config"]
     mode = config.get("mode", "l1")
-    model = UNet(config["depth"], config["width"], config["dropout"],
-                 bins=len(bins.gamut_bins()) if mode == "classify" else 0)
+    model = UNet(
+        config["depth"], config["width"], config["dropout"], bins=len(bins.gamut_bins()) if mode == "classify" else 0
+    )
     try:
         model.load_state_dict(state["model"])
     except (KeyError, ValueError, RuntimeError) as err:
@@ -706,8 +788,10 @@ def compare_checkpoints(args):
     first = loaded[0][2]["config"]
     for path, _, state in loaded[1:]:
         if any(state["config"].get(k) != first.get(k) for k in data_keys):
-            sys.exit(f"error: {path} was evaluated on other images than {loaded[0][0]} "
-                     f"(--data/--images/--test-images/--eval-size differ); compare checkpoints of the same data")
+            sys.exit(
+                f"error: {path} was evaluated on other images than {loaded[0][0]} "
+                f"(--data/--images/--test-images/--eval-size differ); compare checkpoints of the same data"
+            )
     data_args = argparse.Namespace(crop=1, **{k: first.get(k) for k in data_keys})
     _, test, names, _ = load_photos(data_args)  # the evaluation images only: no Lab crops of the training set
     columns, summary, per_model, rows = [], [], [], None
@@ -715,8 +799,10 @@ def compare_checkpoints(args):
         metrics, rgb = evaluate(model, test, state.get("mean_ab", np.zeros(2, np.float32)), args.temperature)
         label = MODE_LABEL[state["config"].get("mode", "l1")]
         means = mean_of(metrics, "model")
-        print(f"{label:>14} ({path}): psnr {means['psnr']:.2f} dB, ab_rmse {means['ab_rmse']:.2f}, "
-              f"colourfulness {means['colourfulness']:.1f}")
+        print(
+            f"{label:>14} ({path}): psnr {means['psnr']:.2f} dB, ab_rmse {means['ab_rmse']:.2f}, "
+            f"colourfulness {means['colourfulness']:.1f}"
+        )
         columns.append((label, rgb))
         per_model.append((label, metrics["model"]))
         summary.append(f"{label} ab_rmse {means['ab_rmse']:.2f} colourfulness {means['colourfulness']:.1f}")
@@ -725,50 +811,83 @@ def compare_checkpoints(args):
     grey = mean_of(metrics, "grey")
     if not args.no_plots:
         print("figure: " + plot_rows(test, names, columns, rows, os.path.join(args.out, "colorize_compare.png")))
-    print(f"compare: {' | '.join(summary)} (grey ab_rmse {grey['ab_rmse']:.2f}, truth colourfulness "
-          f"{mean_of(metrics, 'truth')['colourfulness']:.1f})")
+    print(
+        f"compare: {' | '.join(summary)} (grey ab_rmse {grey['ab_rmse']:.2f}, truth colourfulness "
+        f"{mean_of(metrics, 'truth')['colourfulness']:.1f})"
+    )
     return 0
 
 
 # ---- main ---------------------------------------------------------------------------------------------
 
+
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=common.DefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=common.DefaultsHelpFormatter)
     loss = p.add_mutually_exclusive_group()
-    loss.add_argument("--gan", dest="mode", action="store_const", const="gan",
-                      help="pix2pix: add a PatchGAN discriminator; generator loss GAN + lambda x L1")
-    loss.add_argument("--classify", dest="mode", action="store_const", const="classify",
-                      help="Zhang et al.: cross-entropy over ab bins, rebalanced, annealed-mean decoding")
+    loss.add_argument(
+        "--gan",
+        dest="mode",
+        action="store_const",
+        const="gan",
+        help="pix2pix: add a PatchGAN discriminator; generator loss GAN + lambda x L1",
+    )
+    loss.add_argument(
+        "--classify",
+        dest="mode",
+        action="store_const",
+        const="classify",
+        help="Zhang et al.: cross-entropy over ab bins, rebalanced, annealed-mean decoding",
+    )
     p.add_argument("--epochs", type=int, default=10, help="epochs of --steps-per-epoch batches")
     p.add_argument("--steps-per-epoch", type=int, default=400, help="batches of random crops per epoch")
     p.add_argument("--batch-size", type=int, default=16, help="crops per Adam step")
     p.add_argument("--crop", type=int, default=64, help="side of the random training crops")
     p.add_argument("--lr", type=float, default=2e-4, help="Adam's learning rate (betas 0.5, 0.999)")
-    p.add_argument("--decay-epochs", type=int, help="last epochs over which the learning rate falls linearly "
-                   "towards 0, as in pix2pix (default: half of --epochs)")
+    p.add_argument(
+        "--decay-epochs",
+        type=int,
+        help="last epochs over which the learning rate falls linearly "
+        "towards 0, as in pix2pix (default: half of --epochs)",
+    )
     p.add_argument("--depth", type=int, default=4, help="U-Net levels (inputs must divide by 2**depth)")
     p.add_argument("--width", type=int, default=32, help="channels of the first level (and of the discriminator)")
     p.add_argument("--dropout", type=float, default=0.5, help="dropout of the innermost up blocks")
     p.add_argument("--lambda-l1", type=float, default=100.0, help="--gan: weight of the L1 term")
-    p.add_argument("--d-layers", type=int, default=2, help="--gan: stride-2 layers of the PatchGAN (2: 34x34 "
-                   "patches, 3: 70x70)")
-    p.add_argument("--temperature", type=float, default=bins.TEMPERATURE,
-                   help="--classify: annealed-mean temperature (1 = mean, towards 0 = mode)")
-    p.add_argument("--eval-size", type=int, default=SHORT_SIDE,
-                   help="side of the evaluation photos' centre squares (bundled/folder); at 256 they have the "
-                        "scale of the training photos")
+    p.add_argument(
+        "--d-layers", type=int, default=2, help="--gan: stride-2 layers of the PatchGAN (2: 34x34 patches, 3: 70x70)"
+    )
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=bins.TEMPERATURE,
+        help="--classify: annealed-mean temperature (1 = mean, towards 0 = mode)",
+    )
+    p.add_argument(
+        "--eval-size",
+        type=int,
+        default=SHORT_SIDE,
+        help="side of the evaluation photos' centre squares (bundled/folder); at 256 they have the "
+        "scale of the training photos",
+    )
     p.add_argument("--seed", type=int, default=0, help="seeds initialisation, crops, flips and dropout")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--data", help="an npz with train and test uint8 (N, H, W, 3) arrays")
     source.add_argument("--images", metavar="DIR", help="a folder of your colour JPEG/PNG photos (90/10 split)")
-    p.add_argument("--test-images", metavar="DIR", help="a folder of photos to evaluate on instead (then all of "
-                   "the training source is used for training)")
+    p.add_argument(
+        "--test-images",
+        metavar="DIR",
+        help="a folder of photos to evaluate on instead (then all of the training source is used for training)",
+    )
     p.add_argument("--out", default="runs/colorize", help="directory for the checkpoint and the figures")
     p.add_argument("--checkpoint", help="default: OUT/unet.ckpt")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint (same trajectory)")
-    p.add_argument("--stop-after", type=int, default=0, metavar="N",
-                   help="train only N epochs in this run (then --resume continues)")
+    p.add_argument(
+        "--stop-after",
+        type=int,
+        default=0,
+        metavar="N",
+        help="train only N epochs in this run (then --resume continues)",
+    )
     p.add_argument("--colorize", nargs="+", metavar="FILE", help="colour your own photos with the checkpoint")
     p.add_argument("--compare", nargs="+", metavar="CKPT", help="evaluate checkpoints side by side (one figure)")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
@@ -784,9 +903,8 @@ def parse_args(argv=None):
     if args.temperature <= 0:
         p.error(f"--temperature must be positive, got {args.temperature}")
     for name in ("crop", "eval_size"):
-        if getattr(args, name) % 2 ** args.depth:
-            p.error(f"--{name.replace('_', '-')} {getattr(args, name)} must be divisible by 2**depth = "
-                    f"{2 ** args.depth}")
+        if getattr(args, name) % 2**args.depth:
+            p.error(f"--{name.replace('_', '-')} {getattr(args, name)} must be divisible by 2**depth = {2**args.depth}")
     return args
 
 
@@ -795,17 +913,28 @@ def report(args, state, nets, crops, test, names, seconds):
     metrics, colourings = evaluate(nets.model, test, crops.mean_ab, args.temperature)
     if not args.no_plots:
         label = MODE_LABEL[args.mode]
-        paths = [plot_history(state["history"], args.mode, os.path.join(args.out, "colorize_curves.png"), metrics),
-                 plot_rows(test, names, [(f"predicted ({label})", colourings)], shown_images(metrics),
-                           os.path.join(args.out, "colorize_examples.png"))]
+        paths = [
+            plot_history(state["history"], args.mode, os.path.join(args.out, "colorize_curves.png"), metrics),
+            plot_rows(
+                test,
+                names,
+                [(f"predicted ({label})", colourings)],
+                shown_images(metrics),
+                os.path.join(args.out, "colorize_examples.png"),
+            ),
+        ]
         print("figures: " + ", ".join(paths))
     print_per_image(names, metrics)
     model, grey, mean = mean_of(metrics, "model"), mean_of(metrics, "grey"), mean_of(metrics, "mean")
-    print(f"mean-colour baseline: psnr {mean['psnr']:.2f} dB, ab_rmse {mean['ab_rmse']:.2f}, "
-          f"colourfulness {mean['colourfulness']:.1f}")
-    print(f"colorize: psnr {model['psnr']:.2f} dB (grey {grey['psnr']:.2f}), ab_rmse {model['ab_rmse']:.2f} "
-          f"(grey {grey['ab_rmse']:.2f}), colourfulness {model['colourfulness']:.1f} "
-          f"(truth {mean_of(metrics, 'truth')['colourfulness']:.1f}), {seconds:.0f} s")
+    print(
+        f"mean-colour baseline: psnr {mean['psnr']:.2f} dB, ab_rmse {mean['ab_rmse']:.2f}, "
+        f"colourfulness {mean['colourfulness']:.1f}"
+    )
+    print(
+        f"colorize: psnr {model['psnr']:.2f} dB (grey {grey['psnr']:.2f}), ab_rmse {model['ab_rmse']:.2f} "
+        f"(grey {grey['ab_rmse']:.2f}), colourfulness {model['colourfulness']:.1f} "
+        f"(truth {mean_of(metrics, 'truth')['colourfulness']:.1f}), {seconds:.0f} s"
+    )
 
 
 def main(argv=None):
@@ -820,14 +949,20 @@ def main(argv=None):
     nets = Nets(args, crops)
     state = start_state(args, nets)
     parameters = sum(p.numel() for p in nets.model.parameters())
-    print(f"U-Net (depth {args.depth}, width {args.width}, {MODE_LABEL[args.mode]}) on {name}: {len(crops)} "
-          f"training images, {len(test)} evaluation images of {test.shape[1]}x{test.shape[2]}; "
-          f"{parameters:,} parameters", flush=True)
+    print(
+        f"U-Net (depth {args.depth}, width {args.width}, {MODE_LABEL[args.mode]}) on {name}: {len(crops)} "
+        f"training images, {len(test)} evaluation images of {test.shape[1]}x{test.shape[2]}; "
+        f"{parameters:,} parameters",
+        flush=True,
+    )
     try:
         seconds = run_training(args, nets, crops, test, state)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: the checkpoint {args.checkpoint} holds the last finished epoch; "
-              "--resume continues from there", file=sys.stderr)
+        print(
+            f"\ninterrupted: the checkpoint {args.checkpoint} holds the last finished epoch; "
+            "--resume continues from there",
+            file=sys.stderr,
+        )
         return 130
     report(args, state, nets, crops, test, names, seconds)
     return 0

@@ -14,8 +14,7 @@ def spiral(points_per_class, classes, rng):
     """The classic 2-D spiral: ``classes`` interleaved arms, not linearly separable."""
     n = points_per_class
     radius = np.tile(np.linspace(0.0, 1.0, n), classes)
-    angle = (np.linspace(0, 4, n) + rng.normal(0, 0.2, (classes, n))
-             + 4 * np.arange(classes)[:, None]).ravel()
+    angle = (np.linspace(0, 4, n) + rng.normal(0, 0.2, (classes, n)) + 4 * np.arange(classes)[:, None]).ravel()
     x = np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1).astype(np.float32)
     y = np.repeat(np.arange(classes), n)
     return al.tensor(x), al.tensor(y)

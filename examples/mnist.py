@@ -38,20 +38,35 @@ DEFAULTS = {  # per model: epochs, learning rate, weight decay, dropout
 
 # ---- models -------------------------------------------------------------------------------------------
 
+
 def mlp(size, dropout):
     """Nielsen's [784, 100, 10] network: one hidden layer of 100 sigmoid neurons."""
-    return nn.Sequential(nn.Flatten(), nn.Linear(size * size, 100), nn.Sigmoid(), nn.Dropout(dropout),
-                         nn.Linear(100, 10))
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(size * size, 100), nn.Sigmoid(), nn.Dropout(dropout), nn.Linear(100, 10)
+    )
 
 
 def cnn(size, dropout):
     """Two convolution + max-pool blocks (20 and 40 filters of 5x5, as in the book's chapter 6), a hidden
     layer of 100 ReLUs with dropout, 10 outputs; small inputs (8x8 digits) get padded convolutions."""
     pad = 2 if size < 20 else 0
-    features = nn.Sequential(nn.Conv2d(1, 20, 5, padding=pad), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Conv2d(20, 40, 5, padding=pad), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
-    return nn.Sequential(features, nn.Dropout(dropout), nn.Linear(_width(features, size), 100), nn.ReLU(),
-                         nn.Dropout(dropout), nn.Linear(100, 10))
+    features = nn.Sequential(
+        nn.Conv2d(1, 20, 5, padding=pad),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(20, 40, 5, padding=pad),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+    )
+    return nn.Sequential(
+        features,
+        nn.Dropout(dropout),
+        nn.Linear(_width(features, size), 100),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(100, 10),
+    )
 
 
 def _width(features, size):
@@ -72,8 +87,9 @@ class ResidualBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(out_channels)
         self.shortcut = nn.Identity()
         if stride != 1 or in_channels != out_channels:
-            self.shortcut = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),
-                                          nn.BatchNorm2d(out_channels))
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False), nn.BatchNorm2d(out_channels)
+            )
 
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
@@ -83,15 +99,25 @@ class ResidualBlock(nn.Module):
 def resnet(size, dropout):
     """A small ResNet: a 3x3 stem of 16 channels, residual blocks of 16, 32 and 64 channels (the last two
     halve the resolution), global average pooling and one linear layer."""
-    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
-                         ResidualBlock(16, 16), ResidualBlock(16, 32, stride=2), ResidualBlock(32, 64, stride=2),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(64, 10))
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1, bias=False),
+        nn.BatchNorm2d(16),
+        nn.ReLU(),
+        ResidualBlock(16, 16),
+        ResidualBlock(16, 32, stride=2),
+        ResidualBlock(32, 64, stride=2),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Dropout(dropout),
+        nn.Linear(64, 10),
+    )
 
 
 MODELS = {"mlp": mlp, "cnn": cnn, "resnet": resnet}
 
 
 # ---- data ---------------------------------------------------------------------------------------------
+
 
 def load_data(args):
     """(train, test, name) datasets: --data, else the MNIST cache, else a download, else the 8x8 digits."""
@@ -107,11 +133,13 @@ def load_data(args):
         pass
     if not args.no_download:
         try:
-            return (datasets.MNIST(root, train=True, download=True), datasets.MNIST(root, train=False),
-                    "MNIST")
+            return (datasets.MNIST(root, train=True, download=True), datasets.MNIST(root, train=False), "MNIST")
         except OSError as err:
-            print(f"MNIST could not be downloaded ({type(err).__name__}: no network? see above); using "
-                  "scikit-learn's 8x8 digits instead (pass --data PATH for MNIST)", file=sys.stderr)
+            print(
+                f"MNIST could not be downloaded ({type(err).__name__}: no network? see above); using "
+                "scikit-learn's 8x8 digits instead (pass --data PATH for MNIST)",
+                file=sys.stderr,
+            )
     return datasets.Digits(train=True), datasets.Digits(train=False), "digits"
 
 
@@ -122,7 +150,7 @@ def split(train, limit):
     indices = np.arange(len(train))
     train_part, val_part = indices[:-validation_size], indices[-validation_size:]
     if limit:
-        train_part, val_part = train_part[:limit], val_part[:max(1, limit // 5)]
+        train_part, val_part = train_part[:limit], val_part[: max(1, limit // 5)]
     return Subset(train, train_part.tolist()), Subset(train, val_part.tolist())
 
 
@@ -141,11 +169,13 @@ def normalise(x):
 
 # ---- training -----------------------------------------------------------------------------------------
 
+
 def build(args, size):
     """Model, optimizer and learning-rate schedule from the flags."""
     model = MODELS[args.model](size, args.dropout)
-    optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
-                          weight_decay=args.weight_decay, l1_decay=args.l1)
+    optimizer = optim.SGD(
+        model.parameters(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay, l1_decay=args.l1
+    )
     if args.schedule == "cosine":
         scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     elif args.schedule == "halve":
@@ -187,15 +217,24 @@ def run_training(args, model, optimizer, scheduler, loaders, state):
     augment = augmentation(args.augment)
     last = args.epochs if not args.stop_after else min(args.epochs, state["epoch"] + args.stop_after)
     for epoch in range(state["epoch"], last):
-        train_loss, train_acc = train_epoch(model, optimizer, loaders["train"], augment,
-                                            f"epoch {epoch + 1}/{args.epochs}")
+        train_loss, train_acc = train_epoch(
+            model, optimizer, loaders["train"], augment, f"epoch {epoch + 1}/{args.epochs}"
+        )
         val_loss, val_acc = common.loss_and_accuracy(*common.predict_all(model, loaders["val"], normalise))
-        for key, value in (("train_loss", train_loss), ("train_acc", train_acc), ("val_loss", val_loss),
-                           ("val_acc", val_acc), ("lr", optimizer.param_groups[0]["lr"])):
+        for key, value in (
+            ("train_loss", train_loss),
+            ("train_acc", train_acc),
+            ("val_loss", val_loss),
+            ("val_acc", val_acc),
+            ("lr", optimizer.param_groups[0]["lr"]),
+        ):
             history[key].append(value)
-        print(f"epoch {epoch + 1:3d}: train loss {train_loss:.4f} acc {100 * train_acc:.2f}% | validation "
-              f"loss {val_loss:.4f} acc {100 * val_acc:.2f}% | lr {history['lr'][-1]:.4g} | "
-              f"{watch.elapsed():.1f} s", flush=True)
+        print(
+            f"epoch {epoch + 1:3d}: train loss {train_loss:.4f} acc {100 * train_acc:.2f}% | validation "
+            f"loss {val_loss:.4f} acc {100 * val_acc:.2f}% | lr {history['lr'][-1]:.4g} | "
+            f"{watch.elapsed():.1f} s",
+            flush=True,
+        )
         stop = _schedule_step(args, scheduler, val_acc) | (stopper is not None and stopper.step(val_acc))
         _save(args, model, optimizer, scheduler, stopper, epoch + 1, history, watch.elapsed(), stop)
         if stop:
@@ -214,17 +253,41 @@ def _schedule_step(args, scheduler, val_acc):
 
 
 def _save(args, model, optimizer, scheduler, stopper, epoch, history, seconds, stopped):
-    common.save_checkpoint(args.checkpoint, config=_config(args), model=model.state_dict(),
-                           optimizer=optimizer.state_dict(),
-                           scheduler=scheduler.state_dict() if scheduler is not None else None,
-                           stopper=stopper.state_dict() if stopper is not None else None, epoch=epoch,
-                           history=history, seconds=seconds, rng=al.get_rng_state(), stopped=stopped)
+    common.save_checkpoint(
+        args.checkpoint,
+        config=_config(args),
+        model=model.state_dict(),
+        optimizer=optimizer.state_dict(),
+        scheduler=scheduler.state_dict() if scheduler is not None else None,
+        stopper=stopper.state_dict() if stopper is not None else None,
+        epoch=epoch,
+        history=history,
+        seconds=seconds,
+        rng=al.get_rng_state(),
+        stopped=stopped,
+    )
 
 
 def _config(args):
     """The flags that define the trajectory: a resume must use the same ones."""
-    keys = ("model", "batch_size", "lr", "momentum", "weight_decay", "l1", "dropout", "augment", "schedule",
-            "halve_patience", "early_stop", "seed", "epochs", "limit", "size", "dataset")
+    keys = (
+        "model",
+        "batch_size",
+        "lr",
+        "momentum",
+        "weight_decay",
+        "l1",
+        "dropout",
+        "augment",
+        "schedule",
+        "halve_patience",
+        "early_stop",
+        "seed",
+        "epochs",
+        "limit",
+        "size",
+        "dataset",
+    )
     return {k: getattr(args, k) for k in keys}
 
 
@@ -242,6 +305,7 @@ def start_state(args, model, optimizer, scheduler):
 
 
 # ---- figures ------------------------------------------------------------------------------------------
+
 
 def plot_history(history, path):
     plt = common.pyplot()
@@ -263,18 +327,22 @@ def plot_predictions(images, labels, predicted, path, count=48):
     """The first test digits and the first mistakes, each titled 'predicted (true)'; mistakes in red."""
     plt = common.pyplot()
     wrong = np.flatnonzero(predicted != labels)
-    chosen = np.concatenate([np.arange(count - min(len(wrong), count // 2)), wrong[:count // 2]])[:count]
+    chosen = np.concatenate([np.arange(count - min(len(wrong), count // 2)), wrong[: count // 2]])[:count]
     cols = 12
-    fig, axes = plt.subplots(-(-len(chosen) // cols), cols, figsize=(cols * 0.9, 1.05 * -(-len(chosen) // cols)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        -(-len(chosen) // cols), cols, figsize=(cols * 0.9, 1.05 * -(-len(chosen) // cols)), squeeze=False
+    )
     for ax in axes.ravel():
         ax.axis("off")
     for ax, i in zip(axes.ravel(), chosen):
         bad = predicted[i] != labels[i]
         ax.imshow(images[i, 0], cmap="gray_r" if not bad else "Reds")
         ax.set_title(f"{predicted[i]} ({labels[i]})", fontsize=8, color="red" if bad else "black")
-    fig.suptitle(f"Test digits: predicted (true); {len(wrong)} mistakes in {len(labels)}, the first "
-                 f"{min(len(wrong), count // 2)} shown in red", fontsize=10)
+    fig.suptitle(
+        f"Test digits: predicted (true); {len(wrong)} mistakes in {len(labels)}, the first "
+        f"{min(len(wrong), count // 2)} shown in red",
+        fontsize=10,
+    )
     return common.save_figure(fig, path)
 
 
@@ -286,13 +354,15 @@ def plot_confusion(labels, predicted, path):
     ax.imshow(np.log1p(matrix), cmap="Blues")
     for (i, j), n in np.ndenumerate(matrix):
         if n:
-            ax.text(j, i, str(n), ha="center", va="center", fontsize=7,
-                    color="white" if n > matrix.max() / 4 else "black")
+            ax.text(
+                j, i, str(n), ha="center", va="center", fontsize=7, color="white" if n > matrix.max() / 4 else "black"
+            )
     ax.set(xlabel="predicted", ylabel="true", xticks=range(10), yticks=range(10), title="Confusion matrix (test)")
     return common.save_figure(fig, path)
 
 
 # ---- your own digit -----------------------------------------------------------------------------------
+
 
 def prepare_image(path, size):
     """A photo or drawing of one digit as MNIST has them: grey levels, light ink on black, the digit scaled
@@ -312,15 +382,17 @@ def prepare_image(path, size):
     rows, cols = np.nonzero(ink > 0.2)
     if rows.size == 0:
         sys.exit(f"error: {path} looks empty: no digit stands out from the background")
-    box = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    box = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     inner = 20 * size // 28
     scale = inner / max(box.shape)
     shape = (max(1, round(box.shape[0] * scale)), max(1, round(box.shape[1] * scale)))
-    small = np.asarray(Image.fromarray((box * 255).astype(np.uint8)).resize(shape[::-1], Image.LANCZOS),
-                       dtype=np.float32) / 255.0
+    small = (
+        np.asarray(Image.fromarray((box * 255).astype(np.uint8)).resize(shape[::-1], Image.LANCZOS), dtype=np.float32)
+        / 255.0
+    )
     canvas = np.zeros((size, size), np.float32)
     top, left = (size - shape[0]) // 2, (size - shape[1]) // 2
-    canvas[top:top + shape[0], left:left + shape[1]] = small
+    canvas[top : top + shape[0], left : left + shape[1]] = small
     cy, cx = ndimage.center_of_mass(canvas)
     canvas = ndimage.shift(canvas, ((size - 1) / 2 - cy, (size - 1) / 2 - cx), order=1, mode="constant")
     return np.clip(canvas, 0, 1)[None, None]
@@ -343,10 +415,15 @@ def predict(args):
 
 # ---- main ---------------------------------------------------------------------------------------------
 
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=common.DefaultsHelpFormatter)
-    p.add_argument("--model", choices=sorted(MODELS), default="cnn",
-                   help="mlp: Nielsen's [784, 100, 10]; cnn: two conv + pool blocks; resnet: residual blocks")
+    p.add_argument(
+        "--model",
+        choices=sorted(MODELS),
+        default="cnn",
+        help="mlp: Nielsen's [784, 100, 10]; cnn: two conv + pool blocks; resnet: residual blocks",
+    )
     p.add_argument("--epochs", type=int, help="default: 30 mlp, 12 cnn, 10 resnet")
     p.add_argument("--batch-size", type=int, default=64, help="images per SGD step")
     p.add_argument("--lr", type=float, help="default: 0.1 mlp, 0.05 cnn, 0.1 resnet")
@@ -354,14 +431,27 @@ def parse_args(argv=None):
     p.add_argument("--weight-decay", type=float, help="L2, torch's convention (default: 1e-4 mlp, 5e-4 others)")
     p.add_argument("--l1", type=float, default=0.0, help="L1 decay: w -= lr * l1 * sign(w)")
     p.add_argument("--dropout", type=float, help="default: 0.5 cnn, 0 others")
-    p.add_argument("--augment", choices=("none", "affine", "elastic"), default="none",
-                   help="expand the training data: random rotations/shifts or elastic distortions")
-    p.add_argument("--schedule", choices=("cosine", "halve", "none"), default="cosine",
-                   help="learning rate: cosine annealing over the epochs, or halve when validation "
-                        "accuracy stalls for --halve-patience epochs (the book's), or constant")
+    p.add_argument(
+        "--augment",
+        choices=("none", "affine", "elastic"),
+        default="none",
+        help="expand the training data: random rotations/shifts or elastic distortions",
+    )
+    p.add_argument(
+        "--schedule",
+        choices=("cosine", "halve", "none"),
+        default="cosine",
+        help="learning rate: cosine annealing over the epochs, or halve when validation "
+        "accuracy stalls for --halve-patience epochs (the book's), or constant",
+    )
     p.add_argument("--halve-patience", type=int, default=3, help="epochs without improvement before halving")
-    p.add_argument("--early-stop", type=int, default=0, metavar="N",
-                   help="stop when validation accuracy has not improved for N epochs (0: never)")
+    p.add_argument(
+        "--early-stop",
+        type=int,
+        default=0,
+        metavar="N",
+        help="stop when validation accuracy has not improved for N epochs (0: never)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seeds initialisation, shuffling, dropout, augmentation")
     p.add_argument("--data", help="mnist.npz or a directory with the four IDX files (plain or .gz)")
     p.add_argument("--no-download", action="store_true", help="never try to download MNIST")
@@ -369,8 +459,13 @@ def parse_args(argv=None):
     p.add_argument("--out", default="runs/mnist", help="directory for the checkpoint and the figures")
     p.add_argument("--checkpoint", help="default: OUT/MODEL.ckpt")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint (same trajectory)")
-    p.add_argument("--stop-after", type=int, default=0, metavar="N",
-                   help="train only N epochs in this run (then --resume continues)")
+    p.add_argument(
+        "--stop-after",
+        type=int,
+        default=0,
+        metavar="N",
+        help="train only N epochs in this run (then --resume continues)",
+    )
     p.add_argument("--predict", metavar="IMAGE", help="classify your own digit image with the checkpoint")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     args = p.parse_args(argv)
@@ -393,26 +488,37 @@ def main(argv=None):
     train_set, test_set, args.dataset = load_data(args)
     args.size = int(train_set.data.shape[-1])
     train_part, val_part = split(train_set, args.limit)
-    loaders = {"train": DataLoader(train_part, batch_size=args.batch_size, shuffle=True),
-               "val": DataLoader(val_part, batch_size=1000), "test": DataLoader(test_set, batch_size=1000)}
+    loaders = {
+        "train": DataLoader(train_part, batch_size=args.batch_size, shuffle=True),
+        "val": DataLoader(val_part, batch_size=1000),
+        "test": DataLoader(test_set, batch_size=1000),
+    }
     model, optimizer, scheduler = build(args, args.size)
     state = start_state(args, model, optimizer, scheduler)
-    print(f"{args.model} on {args.dataset} ({len(train_part)} training, {len(val_part)} validation, "
-          f"{len(test_set)} test images of {args.size}x{args.size}); "
-          f"{sum(p.numel() for p in model.parameters()):,} parameters", flush=True)
+    print(
+        f"{args.model} on {args.dataset} ({len(train_part)} training, {len(val_part)} validation, "
+        f"{len(test_set)} test images of {args.size}x{args.size}); "
+        f"{sum(p.numel() for p in model.parameters()):,} parameters",
+        flush=True,
+    )
     try:
         seconds = run_training(args, model, optimizer, scheduler, loaders, state)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: the checkpoint {args.checkpoint} holds the last finished epoch; "
-              "--resume continues from there", file=sys.stderr)
+        print(
+            f"\ninterrupted: the checkpoint {args.checkpoint} holds the last finished epoch; "
+            "--resume continues from there",
+            file=sys.stderr,
+        )
         return 130
     logits, labels = common.predict_all(model, loaders["test"], normalise)
     predicted = logits.argmax(axis=1)
     if not args.no_plots:
         images = test_set.__getitems__(np.arange(len(test_set))).columns[0]
-        paths = [plot_history(state["history"], os.path.join(args.out, f"{args.model}_curves.png")),
-                 plot_predictions(images, labels, predicted, os.path.join(args.out, f"{args.model}_digits.png")),
-                 plot_confusion(labels, predicted, os.path.join(args.out, f"{args.model}_confusion.png"))]
+        paths = [
+            plot_history(state["history"], os.path.join(args.out, f"{args.model}_curves.png")),
+            plot_predictions(images, labels, predicted, os.path.join(args.out, f"{args.model}_digits.png")),
+            plot_confusion(labels, predicted, os.path.join(args.out, f"{args.model}_confusion.png")),
+        ]
         print("figures: " + ", ".join(paths))
     right = int((predicted == labels).sum())
     print(f"test accuracy: {100 * right / len(labels):.2f}% ({right}/{len(labels)}), {seconds:.1f} s")

@@ -38,10 +38,28 @@ if __package__ in (None, ""):  # run as a script: make the examples package impo
 from examples import _common as common  # noqa: E402
 
 RUNS = {
-    "ch1": dict(hidden=30, cost="quadratic", init="large", eta=3.0, lmbda=0.0, batch_size=10, epochs=30,
-                book=95.42, book_label="book: 95.42% (best epoch, on the test set)"),
-    "ch3": dict(hidden=100, cost="cross-entropy", init="scaled", eta=0.5, lmbda=5.0, batch_size=10, epochs=30,
-                book=98.0, book_label="book: about 98%"),
+    "ch1": dict(
+        hidden=30,
+        cost="quadratic",
+        init="large",
+        eta=3.0,
+        lmbda=0.0,
+        batch_size=10,
+        epochs=30,
+        book=95.42,
+        book_label="book: 95.42% (best epoch, on the test set)",
+    ),
+    "ch3": dict(
+        hidden=100,
+        cost="cross-entropy",
+        init="scaled",
+        eta=0.5,
+        lmbda=5.0,
+        batch_size=10,
+        epochs=30,
+        book=98.0,
+        book_label="book: about 98%",
+    ),
 }
 COSTS = {"quadratic": QuadraticCost, "cross-entropy": CrossEntropyCost}
 INITS = {"large": "weights and biases N(0, 1)", "scaled": "weights N(0, 1/n_in), biases N(0, 1)"}
@@ -50,6 +68,7 @@ PATHS = ("reference", "engine")
 
 
 # ---- data ---------------------------------------------------------------------------------------------
+
 
 def load_data(path):
     """(train, test, name) datasets: ``path``, else the MNIST cache, else the 8x8 digits (saying so)."""
@@ -65,8 +84,7 @@ def load_data(path):
         pass
     except (OSError, ValueError) as err:
         sys.exit(f"error: cannot read the MNIST cache {root}: {err}")
-    print(f"no MNIST given (--data) nor in the cache {root}: using scikit-learn's 8x8 digits instead",
-          flush=True)
+    print(f"no MNIST given (--data) nor in the cache {root}: using scikit-learn's 8x8 digits instead", flush=True)
     try:
         return datasets.Digits(train=True), datasets.Digits(train=False), "digits"
     except ImportError as err:
@@ -92,14 +110,21 @@ def prepare(train, test, name, limit):
     validation_size = 10_000 if n >= 60_000 else max(1, n // 6)
     train_idx, val_idx = np.arange(n - validation_size), np.arange(n - validation_size, n)
     if limit:
-        train_idx, val_idx = train_idx[:limit], val_idx[:max(1, limit // 5)]
-    return {"x": rows(train.data[train_idx], name), "y": one_hot(train.targets[train_idx]),
-            "x_val": rows(train.data[val_idx], name), "labels_val": train.targets[val_idx],
-            "x_test": rows(test.data, name), "labels_test": test.targets,
-            "name": name, "shape": train.data.shape[1:]}
+        train_idx, val_idx = train_idx[:limit], val_idx[: max(1, limit // 5)]
+    return {
+        "x": rows(train.data[train_idx], name),
+        "y": one_hot(train.targets[train_idx]),
+        "x_val": rows(train.data[val_idx], name),
+        "labels_val": train.targets[val_idx],
+        "x_test": rows(test.data, name),
+        "labels_test": test.targets,
+        "name": name,
+        "shape": train.data.shape[1:],
+    }
 
 
 # ---- the two paths ------------------------------------------------------------------------------------
+
 
 def build_reference(config, sizes, seed):
     """The book's network, initialised from ``seed``."""
@@ -112,8 +137,10 @@ def build_engine(config, sizes, seed, n):
     model = build_reference(config, sizes, seed).to_module()
     weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
     biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
-    optimizer = optim.SGD([{"params": weights, "weight_decay": config["lmbda"] / n},
-                           {"params": biases, "weight_decay": 0.0}], lr=config["eta"])
+    optimizer = optim.SGD(
+        [{"params": weights, "weight_decay": config["lmbda"] / n}, {"params": biases, "weight_decay": 0.0}],
+        lr=config["eta"],
+    )
     return model, optimizer
 
 
@@ -140,14 +167,14 @@ def reference_epoch(net, data, order, config, desc):
     """One epoch of the reference's update_mini_batch over the columns in ``order``."""
     x, y, n, m = data["x"][order].T, data["y"][order].T, len(order), config["batch_size"]
     for k in batches(n, m, desc):
-        net.update_mini_batch(x[:, k:k + m], y[:, k:k + m], config["eta"], config["lmbda"], n)
+        net.update_mini_batch(x[:, k : k + m], y[:, k : k + m], config["eta"], config["lmbda"], n)
 
 
 def engine_epoch(model, optimizer, data, order, config, desc):
     """One epoch of the engine: forward, the book's cost, backward, SGD step, per mini-batch."""
     x, y, n, m = data["x"][order], data["y"][order], len(order), config["batch_size"]
     for k in batches(n, m, desc):
-        loss = engine_loss(config["cost"], model(al.tensor(x[k:k + m])), al.tensor(y[k:k + m]))
+        loss = engine_loss(config["cost"], model(al.tensor(x[k : k + m])), al.tensor(y[k : k + m]))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -181,6 +208,7 @@ def max_difference(net, model):
 
 # ---- training -----------------------------------------------------------------------------------------
 
+
 def train(args, config, data, sizes):
     """Both paths epoch by epoch from the same initial weights and orders; one line per epoch. Returns the
     history, the reference network and the engine model (None for a path not run)."""
@@ -190,10 +218,14 @@ def train(args, config, data, sizes):
     history = {"reference": [], "engine": [], "seconds_reference": [], "seconds_engine": [], "difference": []}
     if net is not None and model is not None:
         print(f"initial weights: max |reference - engine| = {max_difference(net, model):.1e}", flush=True)
-    steps = {"reference": lambda order, desc: reference_epoch(net, data, order, config, desc),
-             "engine": lambda order, desc: engine_epoch(model, optimizer, data, order, config, desc)}
-    scores = {"reference": lambda: reference_accuracy(net, data["x_val"], data["labels_val"]),
-              "engine": lambda: engine_accuracy(model, data["x_val"], data["labels_val"])}
+    steps = {
+        "reference": lambda order, desc: reference_epoch(net, data, order, config, desc),
+        "engine": lambda order, desc: engine_epoch(model, optimizer, data, order, config, desc),
+    }
+    scores = {
+        "reference": lambda: reference_accuracy(net, data["x_val"], data["labels_val"]),
+        "engine": lambda: engine_accuracy(model, data["x_val"], data["labels_val"]),
+    }
     orders = permutations(args.seed, n)
     for epoch in range(1, config["epochs"] + 1):
         order = next(orders)
@@ -220,10 +252,12 @@ def epoch_line(epoch, paths, history):
 
 # ---- figure -------------------------------------------------------------------------------------------
 
+
 def plot(run, config, history, paths, path):
     """Validation accuracy per epoch of each path with the book's figure; the weight difference beside."""
     plt = common.pyplot()
     from matplotlib.ticker import MaxNLocator
+
     both = bool(history["difference"])
     fig, axes = plt.subplots(1, 2 if both else 1, figsize=(11 if both else 6, 4), squeeze=False)
     left = axes[0, 0]
@@ -231,8 +265,11 @@ def plot(run, config, history, paths, path):
     for p, style in zip(paths, ("o-", "x--")):
         left.plot(epochs, history[p], style, label=f"{p} (best {max(history[p]):.2f}%)")
     left.axhline(config["book"], color="gray", linestyle="--", label=config["book_label"])
-    left.set(xlabel="epoch", ylabel="validation accuracy (%)",
-             title=f"{run}: [{', '.join(map(str, config['sizes']))}], {config['cost']} cost")
+    left.set(
+        xlabel="epoch",
+        ylabel="validation accuracy (%)",
+        title=f"{run}: [{', '.join(map(str, config['sizes']))}], {config['cost']} cost",
+    )
     if both:
         right = axes[0, 1]
         right.semilogy(epochs, np.maximum(history["difference"], 1e-300), "s-")
@@ -247,19 +284,26 @@ def plot(run, config, history, paths, path):
 
 # ---- main ---------------------------------------------------------------------------------------------
 
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=common.DefaultsHelpFormatter)
-    p.add_argument("--run", choices=sorted(RUNS), default="ch1",
-                   help="ch1: [784, 30, 10] quadratic, eta 3.0; ch3: [784, 100, 10] cross-entropy, eta 0.5, "
-                        "lambda 5.0")
-    p.add_argument("--data", help="mnist.npz or a directory with the four IDX files (default: the MNIST cache, "
-                   "else the 8x8 digits)")
+    p.add_argument(
+        "--run",
+        choices=sorted(RUNS),
+        default="ch1",
+        help="ch1: [784, 30, 10] quadratic, eta 3.0; ch3: [784, 100, 10] cross-entropy, eta 0.5, lambda 5.0",
+    )
+    p.add_argument(
+        "--data",
+        help="mnist.npz or a directory with the four IDX files (default: the MNIST cache, else the 8x8 digits)",
+    )
     p.add_argument("--epochs", type=int, help="default: the run's (30)")
     p.add_argument("--eta", type=float, help="learning rate; default: the run's")
     p.add_argument("--lmbda", type=float, help="L2 regularisation lambda; default: the run's")
     p.add_argument("--batch-size", type=int, help="mini-batch size; default: the run's (10)")
-    p.add_argument("--limit", type=int, default=0,
-                   help="use only the first N training and N // 5 validation images (0: all)")
+    p.add_argument(
+        "--limit", type=int, default=0, help="use only the first N training and N // 5 validation images (0: all)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seeds the initial weights and the mini-batch order")
     p.add_argument("--out", default="runs/nielsen", help="directory for the figure")
     p.add_argument("--no-plots", action="store_true", help="skip the figure")
@@ -289,14 +333,18 @@ def configure(args, shape):
 
 def describe(args, config, data):
     """The lines saying what is trained, on what, and which set the per-epoch accuracy is measured on."""
-    print(f"{args.run}: {config['sizes']}, {config['cost']} cost, sigmoid, init {config['init']!r} "
-          f"({INITS[config['init']]}), eta = {config['eta']}, lambda = {config['lmbda']}, mini-batch "
-          f"{config['batch_size']}, {config['epochs']} epochs, seed {args.seed}; paths: {', '.join(args.paths)}")
+    print(
+        f"{args.run}: {config['sizes']}, {config['cost']} cost, sigmoid, init {config['init']!r} "
+        f"({INITS[config['init']]}), eta = {config['eta']}, lambda = {config['lmbda']}, mini-batch "
+        f"{config['batch_size']}, {config['epochs']} epochs, seed {args.seed}; paths: {', '.join(args.paths)}"
+    )
     height, width = data["shape"]
-    print(f"data: {data['name']}, {len(data['x'])} training, {len(data['x_val'])} validation, "
-          f"{len(data['x_test'])} test images of {height}x{width}; the accuracy per epoch is on the validation "
-          f"set (the book's chapter 1 printed the test set's), the final model's test accuracy is at the end",
-          flush=True)
+    print(
+        f"data: {data['name']}, {len(data['x'])} training, {len(data['x_val'])} validation, "
+        f"{len(data['x_test'])} test images of {height}x{width}; the accuracy per epoch is on the validation "
+        f"set (the book's chapter 1 printed the test set's), the final model's test accuracy is at the end",
+        flush=True,
+    )
 
 
 def summarize(args, history, net, model, data, watch):
@@ -306,11 +354,15 @@ def summarize(args, history, net, model, data, watch):
     if len(args.paths) == 2:
         line += f" (engine / reference {per_epoch['engine'] / per_epoch['reference']:.2f})"
     print(f"seconds per epoch: {line}")
-    tests = {"reference": lambda: reference_accuracy(net, data["x_test"], data["labels_test"]),
-             "engine": lambda: engine_accuracy(model, data["x_test"], data["labels_test"])}
+    tests = {
+        "reference": lambda: reference_accuracy(net, data["x_test"], data["labels_test"]),
+        "engine": lambda: engine_accuracy(model, data["x_test"], data["labels_test"]),
+    }
     test = {p: tests[p]() for p in args.paths}
-    print(f"test accuracy of the final model ({len(data['labels_test'])} test images): "
-          + ", ".join(f"{p} {test[p]:.2f}%" for p in args.paths))
+    print(
+        f"test accuracy of the final model ({len(data['labels_test'])} test images): "
+        + ", ".join(f"{p} {test[p]:.2f}%" for p in args.paths)
+    )
     if net is not None and model is not None:
         print(f"final weights: max |reference - engine| = {max_difference(net, model):.1e}")
     best = ", ".join(f"{p} {max(history[p]):.2f}%" for p in args.paths)

@@ -45,7 +45,7 @@ def pair(layer, arg, value, minimum=None, one=False):
     a wrong number of ints -> OpError (a ValueError); an int below ``minimum`` (None: no bound) -> OpError
     saying "non-negative" (minimum 0), "positive" (1) or "at least <minimum>".
     """
-    expected = ("either be a single int, or a tuple of two ints" if one else "be an int or a pair of ints")
+    expected = "either be a single int, or a tuple of two ints" if one else "be an int or a pair of ints"
     try:
         try:
             n = _index(value)

@@ -34,11 +34,22 @@ from autograd_lite import Tensor
 
 from . import _checks
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "xavier_uniform_",
-           "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "large_normal_", "scaled_normal_"]
+__all__ = [
+    "calculate_gain",
+    "uniform_",
+    "normal_",
+    "constant_",
+    "ones_",
+    "zeros_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "large_normal_",
+    "scaled_normal_",
+]
 
-_LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-               "conv_transpose3d")
+_LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 _NONLINEARITIES = _LINEAR_FNS + ("sigmoid", "tanh", "relu", "leaky_relu", "selu")
 
 
@@ -59,19 +70,22 @@ def calculate_gain(nonlinearity, param=None):
             negative_slope = param
         else:
             raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
-        return math.sqrt(2.0 / (1 + negative_slope ** 2))
+        return math.sqrt(2.0 / (1 + negative_slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; expected one of "
-                     f"{', '.join(_NONLINEARITIES)}")
+    raise ValueError(
+        f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; expected one of {', '.join(_NONLINEARITIES)}"
+    )
 
 
 def _calculate_fan_in_and_fan_out(tensor):
     """(fan_in, fan_out) = (size(1) * receptive field, size(0) * receptive field), as torch."""
     if tensor.dim() < 2:
-        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
-                         f"(got shape {tuple(tensor.shape)}); initialise biases with normal_, uniform_ "
-                         "or zeros_")
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
+            f"(got shape {tuple(tensor.shape)}); initialise biases with normal_, uniform_ "
+            "or zeros_"
+        )
     receptive_field_size = 1
     for s in tensor.shape[2:]:
         receptive_field_size *= s
@@ -87,11 +101,11 @@ def _calculate_correct_fan(tensor, mode):
 
 def _check_tensor(where, tensor, random=True):
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"nn.init.{where}: expected an autograd_lite Tensor or Parameter, got "
-                        f"{type(tensor).__name__}")
+        raise TypeError(f"nn.init.{where}: expected an autograd_lite Tensor or Parameter, got {type(tensor).__name__}")
     if random and tensor.dtype.kind != "f":
-        raise TypeError(f"nn.init.{where}: random initialisation needs a floating point tensor, got dtype "
-                        f"{tensor.dtype}")
+        raise TypeError(
+            f"nn.init.{where}: random initialisation needs a floating point tensor, got dtype {tensor.dtype}"
+        )
 
 
 def _fill(tensor, values):

@@ -26,6 +26,7 @@ class Parameter(Tensor):
             array = np.asarray(data)
             if array.dtype == np.float64 and not isinstance(data, np.ndarray):
                 from autograd_lite.dtypes import get_default_dtype
+
                 array = array.astype(get_default_dtype())
         init_leaf(self, array, requires_grad, "Parameter")
 

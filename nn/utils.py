@@ -22,8 +22,15 @@ from autograd_lite import Tensor
 
 from . import _checks
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
-           "parameters_to_vector", "vector_to_parameters", "grad_norms"]
+__all__ = [
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "get_total_norm",
+    "clip_grads_with_norm_",
+    "parameters_to_vector",
+    "vector_to_parameters",
+    "grad_norms",
+]
 
 
 def _as_list(where, parameters):
@@ -33,14 +40,14 @@ def _as_list(where, parameters):
     try:
         parameters = list(parameters)
     except TypeError:
-        raise TypeError(f"{where}: expected a Tensor or an iterable of Tensors, got "
-                        f"{type(parameters).__name__}") from None
+        raise TypeError(
+            f"{where}: expected a Tensor or an iterable of Tensors, got {type(parameters).__name__}"
+        ) from None
     for i, p in enumerate(parameters):
         if not isinstance(p, Tensor):
             raise TypeError(f"{where}: item {i} is a {type(p).__name__}, expected a Tensor")
     if is_generator and not parameters:
-        warnings.warn(f"{where}: `parameters` is an empty generator, no gradient clipping will occur.",
-                      stacklevel=3)
+        warnings.warn(f"{where}: `parameters` is an empty generator, no gradient clipping will occur.", stacklevel=3)
     return parameters
 
 
@@ -59,7 +66,7 @@ def _vector_norm(array, p):
     if p == 2:
         return float(np.sqrt(np.dot(a, a)))
     with np.errstate(over="ignore", divide="ignore"):
-        return float(np.sum(a ** p) ** (1.0 / p))
+        return float(np.sum(a**p) ** (1.0 / p))
 
 
 def _norm_type(norm_type):
@@ -78,9 +85,11 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
         return Tensor(0.0)
     total = _vector_norm([_vector_norm(t.data, norm_type) for t in tensors], norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
-                           "so it cannot be clipped. To disable this error and scale the gradients by the "
-                           "non-finite norm anyway, set `error_if_nonfinite=False`")
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+            "so it cannot be clipped. To disable this error and scale the gradients by the "
+            "non-finite norm anyway, set `error_if_nonfinite=False`"
+        )
     dtype = np.result_type(*[t.dtype for t in tensors])
     if dtype.kind != "f":
         dtype = np.dtype(np.float32)
@@ -132,6 +141,7 @@ def clip_grad_value_(parameters, clip_value):
 def parameters_to_vector(parameters):
     """All parameters flattened and concatenated into one 1-D tensor (differentiable, like torch)."""
     from autograd_lite import cat
+
     parameters = _as_list("parameters_to_vector", parameters)
     if not parameters:
         raise ValueError("parameters_to_vector: got no parameters to concatenate")
@@ -149,13 +159,15 @@ def vector_to_parameters(vec, parameters):
     parameters = _as_list("vector_to_parameters", parameters)
     needed = sum(p.numel() for p in parameters)
     if needed != vec.numel():
-        raise ValueError(f"vector_to_parameters: size mismatch: vec has {vec.numel()} elements but the "
-                         f"{len(parameters)} parameters have {needed} elements in total")
+        raise ValueError(
+            f"vector_to_parameters: size mismatch: vec has {vec.numel()} elements but the "
+            f"{len(parameters)} parameters have {needed} elements in total"
+        )
     pointer = 0
     with no_grad():
         for p in parameters:
             n = p.numel()
-            np.copyto(p.data, vec.data[pointer:pointer + n].reshape(p.shape), casting="unsafe")
+            np.copyto(p.data, vec.data[pointer : pointer + n].reshape(p.shape), casting="unsafe")
             bump_version(p)
             pointer += n
 
@@ -173,6 +185,7 @@ def grad_norms(model, norm_type=2.0):
     deep sigmoid network are often orders of magnitude smaller than those of the last layers.
     """
     from .modules.module import Module
+
     if not isinstance(model, Module):
         raise TypeError(f"grad_norms: expected an nn.Module, got {type(model).__name__}")
     norm_type = _norm_type(norm_type)

@@ -11,8 +11,10 @@ from .rmsprop import *  # noqa: F401,F403
 from .adagrad import *  # noqa: F401,F403
 from .early_stopping import *  # noqa: F401,F403
 
-__all__ = [*(name for family in (optimizer, sgd, adam, rmsprop, adagrad, early_stopping) for name in family.__all__),
-           "lr_scheduler"]
+__all__ = [
+    *(name for family in (optimizer, sgd, adam, rmsprop, adagrad, early_stopping) for name in family.__all__),
+    "lr_scheduler",
+]
 
 
 def __dir__():

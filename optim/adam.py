@@ -27,10 +27,27 @@ class Adam(Optimizer):
     ``decoupled_weight_decay=True`` is AdamW.
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, *,
-                 maximize=False, decoupled_weight_decay=False):
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0.0,
+        amsgrad=False,
+        *,
+        maximize=False,
+        decoupled_weight_decay=False,
+    ):
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -69,7 +86,7 @@ class Adam(Optimizer):
             if group["amsgrad"]:
                 second = buffer(state, "max_exp_avg_sq", w)
                 np.maximum(second, exp_avg_sq, out=second)
-            _step_(w, exp_avg, second, lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5, eps, scratch)
+            _step_(w, exp_avg, second, lr / (1 - beta1**step), (1 - beta2**step) ** 0.5, eps, scratch)
 
 
 def _step_(w, exp_avg, second, step_size, correction, eps, scratch):
@@ -86,7 +103,16 @@ def _step_(w, exp_avg, second, step_size, correction, eps, scratch):
 class AdamW(Adam):
     """torch.optim.AdamW: Adam with decoupled weight decay ``w *= 1 - lr·λ`` (default λ = 0.01)."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize, decoupled_weight_decay=True)
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *, maximize=False
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )

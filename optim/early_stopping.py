@@ -14,6 +14,7 @@ _SETTINGS = ("patience", "mode", "min_delta", "restore_best")
 
 # ---- helpers shared with lr_scheduler ------------------------------------------------------------------
 
+
 def _check_mode(owner, mode):
     if mode not in ("min", "max"):
         raise ValueError(f"{owner}: mode must be 'min' or 'max', got {mode!r}")
@@ -24,8 +25,9 @@ def _as_metric(where, metric):
     try:
         return float(metric)
     except (TypeError, ValueError):
-        raise TypeError(f"{where}: the metric must be a number or a one-element tensor, got "
-                        f"{type(metric).__name__} {metric!r:.80}") from None
+        raise TypeError(
+            f"{where}: the metric must be a number or a one-element tensor, got {type(metric).__name__} {metric!r:.80}"
+        ) from None
 
 
 def _improves(value, best, mode, min_delta):
@@ -39,12 +41,17 @@ def _improves(value, best, mode, min_delta):
 
 # ---- EarlyStopping ------------------------------------------------------------------------------------
 
+
 def _check_settings(patience, mode, min_delta, restore_best):
     if not isinstance(patience, numbers.Integral) or isinstance(patience, bool) or patience < 1:
         raise ValueError(f"EarlyStopping: patience must be an int >= 1, got {patience!r}")
     _check_mode("EarlyStopping", mode)
-    if (not isinstance(min_delta, numbers.Real) or isinstance(min_delta, bool) or not math.isfinite(min_delta)
-            or min_delta < 0):
+    if (
+        not isinstance(min_delta, numbers.Real)
+        or isinstance(min_delta, bool)
+        or not math.isfinite(min_delta)
+        or min_delta < 0
+    ):
         raise ValueError(f"EarlyStopping: min_delta must be a finite number >= 0, got {min_delta!r}")
     if not isinstance(restore_best, bool):
         raise ValueError(f"EarlyStopping: restore_best must be True or False, got {restore_best!r}")
@@ -52,8 +59,10 @@ def _check_settings(patience, mode, min_delta, restore_best):
 
 def _check_model(model):
     if not (callable(getattr(model, "state_dict", None)) and callable(getattr(model, "load_state_dict", None))):
-        raise TypeError(f"EarlyStopping: model must have state_dict() and load_state_dict() (e.g. an "
-                        f"nn.Module), got {type(model).__name__}")
+        raise TypeError(
+            f"EarlyStopping: model must have state_dict() and load_state_dict() (e.g. an "
+            f"nn.Module), got {type(model).__name__}"
+        )
 
 
 class EarlyStopping:
@@ -114,8 +123,10 @@ class EarlyStopping:
         """Load the best weights seen into ``model``."""
         _check_model(model)
         if self.best_state is None:
-            raise RuntimeError("EarlyStopping.restore: no best state has been recorded; pass the model to "
-                               "step(metric, model) so that the weights of the best epoch are kept")
+            raise RuntimeError(
+                "EarlyStopping.restore: no best state has been recorded; pass the model to "
+                "step(metric, model) so that the weights of the best epoch are kept"
+            )
         model.load_state_dict(copy.deepcopy(self.best_state))
 
     def state_dict(self):
@@ -132,8 +143,7 @@ class EarlyStopping:
         missing = [key for key in _SETTINGS + _COUNTERS if key not in state_dict]
         unexpected = [key for key in state_dict if key not in _SETTINGS + _COUNTERS + ("best_state",)]
         if missing or unexpected:
-            raise ValueError(f"EarlyStopping.load_state_dict: missing keys {missing}, unexpected keys "
-                             f"{unexpected}")
+            raise ValueError(f"EarlyStopping.load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
         _check_settings(*(state_dict[name] for name in _SETTINGS))
         for name in _SETTINGS + _COUNTERS:
             setattr(self, name, state_dict[name])

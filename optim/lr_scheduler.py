@@ -14,11 +14,20 @@ from collections import Counter
 
 from .early_stopping import _as_metric, _check_mode, _improves
 
-__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
-           "ReduceLROnPlateau", "HalveOnNoImprovement"]
+__all__ = [
+    "LRScheduler",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LambdaLR",
+    "ReduceLROnPlateau",
+    "HalveOnNoImprovement",
+]
 
 
 # ---- argument checks ---------------------------------------------------------------------------------
+
 
 def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
@@ -38,8 +47,10 @@ def _check_optimizer(owner, optimizer):
     """An optimizer is anything whose ``param_groups`` is a non-empty list of dicts each holding 'lr'."""
     groups = getattr(optimizer, "param_groups", None)
     if not isinstance(groups, list) or not groups or not all(isinstance(g, dict) for g in groups):
-        raise TypeError(f"{owner}: expected an optimizer (e.g. optim.SGD) whose param_groups is a list of "
-                        f"dicts, got {type(optimizer).__name__} {optimizer!r:.80}")
+        raise TypeError(
+            f"{owner}: expected an optimizer (e.g. optim.SGD) whose param_groups is a list of "
+            f"dicts, got {type(optimizer).__name__} {optimizer!r:.80}"
+        )
     for i, group in enumerate(groups):
         if "lr" not in group:
             raise KeyError(f"{owner}: param_groups[{i}] of the optimizer has no 'lr'")
@@ -52,16 +63,20 @@ def _check_positive(owner, name, value):
 def _per_group(owner, name, value, n_groups):
     """``value`` as one entry per param group: a scalar is repeated, a list/tuple must have one per group."""
     if isinstance(value, (list, tuple)):
-        _require(owner, name, value, len(value) == n_groups,
-                 f"a number or a list with one number per param group ({n_groups})")
+        _require(
+            owner,
+            name,
+            value,
+            len(value) == n_groups,
+            f"a number or a list with one number per param group ({n_groups})",
+        )
         return list(value)
     return [value] * n_groups
 
 
 def _check_state_dict(scheduler, state_dict):
     if not isinstance(state_dict, dict):
-        raise TypeError(f"{type(scheduler).__name__}.load_state_dict: expected a dict, got "
-                        f"{type(state_dict).__name__}")
+        raise TypeError(f"{type(scheduler).__name__}.load_state_dict: expected a dict, got {type(state_dict).__name__}")
 
 
 def _group_lrs(optimizer):
@@ -69,6 +84,7 @@ def _group_lrs(optimizer):
 
 
 # ---- epoch-driven schedulers ---------------------------------------------------------------------------
+
 
 class LRScheduler:
     """Base of the epoch-driven schedules: records each group's ``initial_lr`` and takes the first step
@@ -91,9 +107,11 @@ class LRScheduler:
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
             elif "initial_lr" not in group:
-                raise KeyError(f"{type(self).__name__}: param 'initial_lr' is not specified in "
-                               f"param_groups[{i}] when resuming with last_epoch={last_epoch} (>= 0); load "
-                               "the optimizer's state_dict first, or use last_epoch=-1 for a fresh start")
+                raise KeyError(
+                    f"{type(self).__name__}: param 'initial_lr' is not specified in "
+                    f"param_groups[{i}] when resuming with last_epoch={last_epoch} (>= 0); load "
+                    "the optimizer's state_dict first, or use last_epoch=-1 for a fresh start"
+                )
 
     def _initial_step(self):
         self._step_count = 0
@@ -110,16 +128,20 @@ class LRScheduler:
     def step(self, epoch=None):
         """Advance one epoch and write the new learning rates into the optimizer."""
         if epoch is not None:
-            raise TypeError(f"{type(self).__name__}.step(): the epoch argument (deprecated in PyTorch) is not "
-                            "supported; call step() once per epoch, or construct the scheduler with "
-                            "last_epoch=... to resume")
+            raise TypeError(
+                f"{type(self).__name__}.step(): the epoch argument (deprecated in PyTorch) is not "
+                "supported; call step() once per epoch, or construct the scheduler with "
+                "last_epoch=... to resume"
+            )
         self._step_count += 1
         self.last_epoch += 1
         lrs = self.get_lr()
         groups = self.optimizer.param_groups
         if len(lrs) != len(groups):
-            raise ValueError(f"{type(self).__name__}: computed {len(lrs)} learning rates for {len(groups)} "
-                             "param groups (was a group added after the scheduler was made?)")
+            raise ValueError(
+                f"{type(self).__name__}: computed {len(lrs)} learning rates for {len(groups)} "
+                "param groups (was a group added after the scheduler was made?)"
+            )
         for group, lr in zip(groups, lrs):
             group["lr"] = lr
         self._last_lr = _group_lrs(self.optimizer)
@@ -166,8 +188,13 @@ class MultiStepLR(LRScheduler):
             milestones = list(milestones)
         except TypeError:
             raise ValueError(f"MultiStepLR: milestones must be a list of ints >= 0, got {milestones!r}") from None
-        _require("MultiStepLR", "milestones", milestones, all(_is_int(m) and m >= 0 for m in milestones),
-                 "a list of ints >= 0")
+        _require(
+            "MultiStepLR",
+            "milestones",
+            milestones,
+            all(_is_int(m) and m >= 0 for m in milestones),
+            "a list of ints >= 0",
+        )
         _check_positive("MultiStepLR", "gamma", gamma)
         self.milestones = Counter(milestones)
         self.gamma = gamma
@@ -205,8 +232,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         _require("CosineAnnealingLR", "T_max", T_max, _is_int(T_max) and T_max > 0, "an int > 0")
-        _require("CosineAnnealingLR", "eta_min", eta_min, _is_finite(eta_min) and eta_min >= 0,
-                 "a finite number >= 0")
+        _require("CosineAnnealingLR", "eta_min", eta_min, _is_finite(eta_min) and eta_min >= 0, "a finite number >= 0")
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -220,12 +246,15 @@ class CosineAnnealingLR(LRScheduler):
 
     def _leave_minimum(self):
         """The step just after a minimum, where the ratio below would divide by zero."""
-        return [lr + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
-                for base_lr, lr in zip(self.base_lrs, _group_lrs(self.optimizer))]
+        return [
+            lr + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
+            for base_lr, lr in zip(self.base_lrs, _group_lrs(self.optimizer))
+        ]
 
     def _cosine_ratio_step(self):
-        ratio = ((1 + math.cos(math.pi * self.last_epoch / self.T_max))
-                 / (1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max)))
+        ratio = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / (
+            1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max)
+        )
         return [ratio * (lr - self.eta_min) + self.eta_min for lr in _group_lrs(self.optimizer)]
 
 
@@ -238,8 +267,10 @@ class LambdaLR(LRScheduler):
         self.lr_lambdas = _per_group("LambdaLR", "lr_lambda", lr_lambda, n_groups)
         for fn in self.lr_lambdas:
             if not callable(fn):
-                raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch (or a list of them, one "
-                                f"per param group), got {fn!r}")
+                raise TypeError(
+                    f"LambdaLR: lr_lambda must be a function of the epoch (or a list of them, one "
+                    f"per param group), got {fn!r}"
+                )
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -247,10 +278,12 @@ class LambdaLR(LRScheduler):
 
     def state_dict(self):
         """As the base, but functions are not saved (None); a callable object's ``__dict__`` is."""
-        state = {key: copy.deepcopy(value) for key, value in self.__dict__.items()
-                 if key not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else copy.deepcopy(fn.__dict__)
-                               for fn in self.lr_lambdas]
+        state = {
+            key: copy.deepcopy(value) for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")
+        }
+        state["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else copy.deepcopy(fn.__dict__) for fn in self.lr_lambdas
+        ]
         return state
 
     def load_state_dict(self, state_dict):
@@ -266,12 +299,23 @@ class LambdaLR(LRScheduler):
 
 # ---- metric-driven schedulers --------------------------------------------------------------------------
 
+
 class ReduceLROnPlateau(LRScheduler):
     """Multiply every group's lr by ``factor`` (down to ``min_lr``) once the metric has not improved for more
     than ``patience`` epochs; then wait ``cooldown`` epochs before counting bad epochs again."""
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
         owner = "ReduceLROnPlateau"
         _check_optimizer(owner, optimizer)
         _require(owner, "factor", factor, _is_finite(factor) and 0 <= factor < 1, "a number in [0, 1)")
@@ -279,8 +323,13 @@ class ReduceLROnPlateau(LRScheduler):
         _require(owner, "cooldown", cooldown, _is_int(cooldown) and cooldown >= 0, "an int >= 0")
         _require(owner, "eps", eps, _is_finite(eps) and eps >= 0, "a finite number >= 0")
         min_lrs = _per_group(owner, "min_lr", min_lr, len(optimizer.param_groups))
-        _require(owner, "min_lr", min_lr, all(_is_finite(m) and m >= 0 for m in min_lrs),
-                 "a finite number >= 0 or a list of them")
+        _require(
+            owner,
+            "min_lr",
+            min_lr,
+            all(_is_finite(m) and m >= 0 for m in min_lrs),
+            "a finite number >= 0 or a list of them",
+        )
         self.factor = factor
         self.optimizer = optimizer
         self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else min_lr
@@ -315,8 +364,10 @@ class ReduceLROnPlateau(LRScheduler):
     def step(self, metrics, epoch=None):
         """Record this epoch's metric and reduce the learning rates if it has plateaued."""
         if epoch is not None:
-            raise TypeError("ReduceLROnPlateau.step(): the epoch argument (deprecated in PyTorch) is not "
-                            "supported; call step(metric) once per epoch")
+            raise TypeError(
+                "ReduceLROnPlateau.step(): the epoch argument (deprecated in PyTorch) is not "
+                "supported; call step(metric) once per epoch"
+            )
         current = _as_metric("ReduceLROnPlateau.step", metrics)
         self.last_epoch += 1
         if self._is_better(current, self.best):
@@ -357,13 +408,14 @@ class ReduceLROnPlateau(LRScheduler):
         if len(self.min_lrs) == n_groups:
             return
         if self.default_min_lr is None:
-            raise RuntimeError(f"ReduceLROnPlateau: the optimizer has {n_groups} param groups but min_lr was "
-                               f"given for {len(self.min_lrs)}; set .min_lrs to one value per group")
+            raise RuntimeError(
+                f"ReduceLROnPlateau: the optimizer has {n_groups} param groups but min_lr was "
+                f"given for {len(self.min_lrs)}; set .min_lrs to one value per group"
+            )
         self.min_lrs = [self.default_min_lr] * n_groups
 
     def get_lr(self):
-        raise NotImplementedError("ReduceLROnPlateau computes its learning rates in step(metric); use "
-                                  "get_last_lr()")
+        raise NotImplementedError("ReduceLROnPlateau computes its learning rates in step(metric); use get_last_lr()")
 
     def load_state_dict(self, state_dict):
         """As the base, then re-check mode, threshold and threshold_mode."""
@@ -383,8 +435,13 @@ class HalveOnNoImprovement(LRScheduler):
         _check_mode(owner, mode)
         _require(owner, "min_delta", min_delta, _is_finite(min_delta) and min_delta >= 0, "a finite number >= 0")
         _require(owner, "factor", factor, _is_finite(factor) and 0 < factor < 1, "a number in (0, 1)")
-        _require(owner, "stop_fraction", stop_fraction, _is_finite(stop_fraction) and 0 < stop_fraction < 1,
-                 "a number in (0, 1)")
+        _require(
+            owner,
+            "stop_fraction",
+            stop_fraction,
+            _is_finite(stop_fraction) and 0 < stop_fraction < 1,
+            "a number in (0, 1)",
+        )
         self.optimizer = optimizer
         self.patience = patience
         self.mode = mode
@@ -426,8 +483,10 @@ class HalveOnNoImprovement(LRScheduler):
             group["lr"] = group["lr"] * self.factor
         self.halvings += 1
         self.num_bad_epochs = 0
-        self.should_stop = all(self._at_stop_level(group["lr"], base_lr)
-                               for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs))
+        self.should_stop = all(
+            self._at_stop_level(group["lr"], base_lr)
+            for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs)
+        )
 
     def _at_stop_level(self, lr, base_lr):
         """lr <= stop_fraction * base_lr, allowing the rounding of repeated multiplication by factor."""
@@ -435,8 +494,7 @@ class HalveOnNoImprovement(LRScheduler):
         return lr <= target or math.isclose(lr, target, rel_tol=1e-9)
 
     def get_lr(self):
-        raise NotImplementedError("HalveOnNoImprovement computes its learning rates in step(metric); use "
-                                  "get_last_lr()")
+        raise NotImplementedError("HalveOnNoImprovement computes its learning rates in step(metric); use get_last_lr()")
 
     def load_state_dict(self, state_dict):
         """As the base, then re-check mode."""

@@ -93,11 +93,15 @@ class Optimizer:
         self.state = ParamState()
         self.param_groups = []
         if isinstance(params, Tensor):
-            raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or dicts, but got a "
-                            f"single Tensor of shape {params.shape}; pass [tensor] or model.parameters()")
+            raise TypeError(
+                f"{type(self).__name__}: params should be an iterable of Tensors or dicts, but got a "
+                f"single Tensor of shape {params.shape}; pass [tensor] or model.parameters()"
+            )
         if isinstance(params, dict):
-            raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or dicts, but got a "
-                            f"dict; pass model.parameters() or a list of param-group dicts")
+            raise TypeError(
+                f"{type(self).__name__}: params should be an iterable of Tensors or dicts, but got a "
+                f"dict; pass model.parameters() or a list of param-group dicts"
+            )
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -120,8 +124,10 @@ class Optimizer:
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, (set, frozenset)):
-            raise TypeError(f"{name}: parameters must be given in an ordered collection (a list), not a set, so "
-                            f"that their order (and the state dict) is the same in every run")
+            raise TypeError(
+                f"{name}: parameters must be given in an ordered collection (a list), not a set, so "
+                f"that their order (and the state dict) is the same in every run"
+            )
         params = list(params)
         names = [p[0] for p in params if _is_param_tuple(p)]
         if names:
@@ -131,14 +137,16 @@ class Optimizer:
             params = [p[1] for p in params]
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
-                raise TypeError(f"{name}: can only optimize Tensors, but parameter {i} of the group is "
-                                f"{type(p).__name__}")
+                raise TypeError(
+                    f"{name}: can only optimize Tensors, but parameter {i} of the group is {type(p).__name__}"
+                )
             if not p.is_leaf:
-                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i}, shape {p.shape}); "
-                                 f"optimize the leaf it was computed from")
+                raise ValueError(
+                    f"{name}: can't optimize a non-leaf Tensor (parameter {i}, shape {p.shape}); "
+                    f"optimize the leaf it was computed from"
+                )
             if not np.issubdtype(p.dtype, np.floating):
-                raise TypeError(f"{name}: can only optimize floating-point tensors, parameter {i} has dtype "
-                                f"{p.dtype}")
+                raise TypeError(f"{name}: can only optimize floating-point tensors, parameter {i} has dtype {p.dtype}")
         group["params"] = params
         for key, default in self.defaults.items():
             group.setdefault(key, default)
@@ -164,8 +172,10 @@ class Optimizer:
         loss = None
         if closure is not None:
             if not callable(closure):
-                raise TypeError(f"{type(self).__name__}.step: closure must be a function re-evaluating the loss "
-                                f"(or None), got {type(closure).__name__}")
+                raise TypeError(
+                    f"{type(self).__name__}.step: closure must be a function re-evaluating the loss "
+                    f"(or None), got {type(closure).__name__}"
+                )
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
@@ -179,8 +189,9 @@ class Optimizer:
     def _grad_array(self, p):
         grad = p.grad.data
         if grad.shape != p.data.shape:
-            raise RuntimeError(f"{type(self).__name__}.step: a parameter of shape {p.shape} has a gradient of "
-                               f"shape {grad.shape}")
+            raise RuntimeError(
+                f"{type(self).__name__}.step: a parameter of shape {p.shape} has a gradient of shape {grad.shape}"
+            )
         return grad
 
     def _update(self, group, params, grads):
@@ -214,20 +225,28 @@ class Optimizer:
         """Restore hyper-parameters and state saved by ``state_dict`` (also after ``autograd_lite.load``)."""
         name = type(self).__name__
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
-            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups' (from "
-                             f"optimizer.state_dict()), got {type(state_dict).__name__}")
+            raise ValueError(
+                f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups' (from "
+                f"optimizer.state_dict()), got {type(state_dict).__name__}"
+            )
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} parameter groups, "
-                             f"this optimizer has {len(self.param_groups)}")
+            raise ValueError(
+                f"{name}.load_state_dict: the state dict has {len(saved_groups)} parameter groups, "
+                f"this optimizer has {len(self.param_groups)}"
+            )
         by_index = {}
         for g, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             if not isinstance(saved, dict) or "params" not in saved:
-                raise ValueError(f"{name}.load_state_dict: parameter group {g} of the state dict has no 'params' "
-                                 "entry (expected a dict from optimizer.state_dict())")
+                raise ValueError(
+                    f"{name}.load_state_dict: parameter group {g} of the state dict has no 'params' "
+                    "entry (expected a dict from optimizer.state_dict())"
+                )
             if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"{name}.load_state_dict: parameter group {g} has {len(saved['params'])} "
-                                 f"parameters in the state dict but {len(group['params'])} in this optimizer")
+                raise ValueError(
+                    f"{name}.load_state_dict: parameter group {g} has {len(saved['params'])} "
+                    f"parameters in the state dict but {len(group['params'])} in this optimizer"
+                )
             for i, p in zip(saved["params"], group["params"]):
                 by_index[int(i)] = p
         new_state = ParamState()
@@ -253,8 +272,10 @@ class Optimizer:
         if array.ndim == 0 and key == "step":
             return array.item()
         if array.shape != param.data.shape:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: state {key!r} of parameter {index} has shape "
-                             f"{array.shape}, but the parameter has shape {param.data.shape}")
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: state {key!r} of parameter {index} has shape "
+                f"{array.shape}, but the parameter has shape {param.data.shape}"
+            )
         return wrap(array)
 
     def __repr__(self):

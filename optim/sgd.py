@@ -21,11 +21,29 @@ class SGD(Optimizer):
     ``l1_stop_at_zero=False`` gives the book's rule exactly (eq. 97: a weight may cross zero).
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, *,
-                 l1_decay=0.0, l1_stop_at_zero=True, maximize=False):
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, l1_decay=l1_decay, l1_stop_at_zero=l1_stop_at_zero,
-                        maximize=maximize)
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        momentum=0.0,
+        dampening=0.0,
+        weight_decay=0.0,
+        nesterov=False,
+        *,
+        l1_decay=0.0,
+        l1_stop_at_zero=True,
+        maximize=False,
+    ):
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            l1_decay=l1_decay,
+            l1_stop_at_zero=l1_stop_at_zero,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -37,8 +55,10 @@ class SGD(Optimizer):
         if not isinstance(group["l1_stop_at_zero"], bool):
             raise TypeError(f"SGD: l1_stop_at_zero must be True or False, got {group['l1_stop_at_zero']!r}")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(f"SGD: nesterov=True requires momentum > 0 and dampening = 0, got momentum="
-                             f"{group['momentum']} and dampening={group['dampening']}")
+            raise ValueError(
+                f"SGD: nesterov=True requires momentum > 0 and dampening = 0, got momentum="
+                f"{group['momentum']} and dampening={group['dampening']}"
+            )
 
     def _update(self, group, params, grads):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]

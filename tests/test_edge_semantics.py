@@ -72,8 +72,10 @@ def test_cross_entropy_refuses_zero_classes_with_non_empty_spatial_dims():
 
 
 # ---- pooling and padding ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("shape, out", [((0, 1, 1), (0, 3, 3)), ((1, 0, 1, 1), (1, 0, 3, 3)),
-                                        ((2, 0, 4, 6), (2, 0, 1, 2)), ((0, 3, 5), (0, 1, 2))])
+@pytest.mark.parametrize(
+    "shape, out",
+    [((0, 1, 1), (0, 3, 3)), ((1, 0, 1, 1), (1, 0, 3, 3)), ((2, 0, 4, 6), (2, 0, 1, 2)), ((0, 3, 5), (0, 1, 2))],
+)
 def test_adaptive_avg_pool2d_accepts_empty_batch_and_channels(shape, out):
     x = al.zeros(shape, requires_grad=True)
     y = F.adaptive_avg_pool2d(x, out[-2:])

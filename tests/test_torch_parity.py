@@ -47,6 +47,7 @@ HYPOTHESIS = settings(max_examples=6, deadline=None)
 
 # ---- helpers that hide the differences between the two libraries --------------------------------
 
+
 def nnf(lib):
     """torch.nn.functional for torch, the top-level namespace for autograd_lite (al.pad, al.leaky_relu)."""
     return torch.nn.functional if lib is torch else lib
@@ -78,8 +79,9 @@ def _as_list(out):
 
 
 def _float(t):
-    return t.dtype in (torch.float16, torch.float32, torch.float64) if isinstance(t, torch.Tensor) \
-        else t.dtype.kind == "f"
+    return (
+        t.dtype in (torch.float16, torch.float32, torch.float64) if isinstance(t, torch.Tensor) else t.dtype.kind == "f"
+    )
 
 
 def _close(actual, expected, what):
@@ -87,6 +89,7 @@ def _close(actual, expected, what):
 
 
 # ---- input data ----------------------------------------------------------------------------------
+
 
 def _draw(rng, shape, domain):
     if domain == "real":
@@ -112,8 +115,7 @@ class Case:
     """One comparison: ``fn(lib, *inputs)`` with inputs of ``shapes`` drawn from ``domain`` (one domain or
     one per input), or the explicit float64 arrays ``data``; ``second`` adds the second-order check."""
 
-    def __init__(self, name, fn, shapes=((3, 4),), domain="real", data=None, second=False, xfail=None,
-                 marks=()):
+    def __init__(self, name, fn, shapes=((3, 4),), domain="real", data=None, second=False, xfail=None, marks=()):
         self.name, self.fn, self.second, self.marks = name, fn, second, list(marks)
         self.shapes = tuple(tuple(s) for s in shapes)
         self.domains = (domain,) * len(self.shapes) if isinstance(domain, str) else tuple(domain)
@@ -132,6 +134,7 @@ class Case:
 
 
 # ---- running one case in one library -------------------------------------------------------------
+
 
 def _forward_backward(lib, fn, arrays, rng_seed):
     """Outputs and input gradients after backward with a seeded random upstream gradient."""
@@ -231,18 +234,17 @@ case("mul_self", lambda lib, x: x * x, second=True)
 case("div", lambda lib, x, y: x / y, (3, 4), (4,), domain=("real", "nonzero"), second=True)
 case("div_scalar", lambda lib, x: x / 4.0)
 case("rdiv_scalar", lambda lib, x: 2.0 / x, domain="nonzero", second=True)
-case("pow_tensor", lambda lib, x, y: x ** y, (3, 4), (3, 4), domain=("pos", "real"), second=True)
-case("pow_tensor_broadcast", lambda lib, x, y: lib.pow(x, y), (2, 3), (3,), domain=("pos", "real"),
-     second=True)
-case("pow_int", lambda lib, x: x ** 3, second=True)
-case("pow_two", lambda lib, x: x ** 2, second=True)
-case("pow_one", lambda lib, x: x ** 1)
-case("pow_zero", lambda lib, x: x ** 0)
-case("pow_neg_int", lambda lib, x: x ** -2, domain="nonzero", second=True)
-case("pow_float", lambda lib, x: x ** 2.5, domain="pos", second=True)
-case("pow_neg_float", lambda lib, x: x ** -1.5, domain="pos", second=True)
+case("pow_tensor", lambda lib, x, y: x**y, (3, 4), (3, 4), domain=("pos", "real"), second=True)
+case("pow_tensor_broadcast", lambda lib, x, y: lib.pow(x, y), (2, 3), (3,), domain=("pos", "real"), second=True)
+case("pow_int", lambda lib, x: x**3, second=True)
+case("pow_two", lambda lib, x: x**2, second=True)
+case("pow_one", lambda lib, x: x**1)
+case("pow_zero", lambda lib, x: x**0)
+case("pow_neg_int", lambda lib, x: x**-2, domain="nonzero", second=True)
+case("pow_float", lambda lib, x: x**2.5, domain="pos", second=True)
+case("pow_neg_float", lambda lib, x: x**-1.5, domain="pos", second=True)
 case("pow_half", lambda lib, x: lib.pow(x, 0.5), domain="pos", second=True)
-case("rpow_scalar", lambda lib, x: 2.0 ** x, second=True)
+case("rpow_scalar", lambda lib, x: 2.0**x, second=True)
 case("neg", lambda lib, x: -x)
 case("neg_fn", lambda lib, x: lib.neg(x))
 case("reuse_accumulates", lambda lib, x: x * x + lib.exp(x) - x / 3.0, second=True)
@@ -290,8 +292,12 @@ case("log_softmax_large", lambda lib, x: lib.log_softmax(x, dim=-1), (3, 5), dom
 case("softmax_1e4_constant", lambda lib, x: lib.softmax(x, 0), data=[[1e4, 1e4, 1e4 - 1.0]])
 case("log_softmax_1e4_constant", lambda lib, x: lib.log_softmax(x, 0), data=[[1e4, -1e4, 1e4 - 1.0]])
 for _dim, _keep in ((0, False), (1, True), (-1, False), ((0, 2), False), ((1, 2), True), ((0, 1, 2), False)):
-    case(f"logsumexp_dim{_dim}_keep{_keep}",
-         lambda lib, x, d=_dim, k=_keep: lib.logsumexp(x, dim=d, keepdim=k), (2, 3, 4), second=True)
+    case(
+        f"logsumexp_dim{_dim}_keep{_keep}",
+        lambda lib, x, d=_dim, k=_keep: lib.logsumexp(x, dim=d, keepdim=k),
+        (2, 3, 4),
+        second=True,
+    )
 case("logsumexp_large", lambda lib, x: lib.logsumexp(x, dim=1), (3, 5), domain="large", second=True)
 case("logsumexp_1e4", lambda lib, x: lib.logsumexp(x, 0), data=[[1e4, 1e4, -1e4]], second=True)
 
@@ -301,10 +307,18 @@ for _dim, _keep in ((None, False), (1, False), (-1, True), ((0, 2), False), ((0,
     case(f"sum_dim{_dim}_keep{_keep}", lambda lib, x, kw=_kw: lib.sum(x, **kw), (2, 3, 4))
     case(f"mean_dim{_dim}_keep{_keep}", lambda lib, x, kw=_kw: lib.mean(x, **kw), (2, 3, 4))
     for _c in (0, 1, 2):
-        case(f"var_dim{_dim}_keep{_keep}_c{_c}", lambda lib, x, kw=_kw, c=_c: lib.var(x, correction=c, **kw),
-             (2, 3, 4), second=True)
-        case(f"std_dim{_dim}_keep{_keep}_c{_c}", lambda lib, x, kw=_kw, c=_c: lib.std(x, correction=c, **kw),
-             (2, 3, 4), second=True)
+        case(
+            f"var_dim{_dim}_keep{_keep}_c{_c}",
+            lambda lib, x, kw=_kw, c=_c: lib.var(x, correction=c, **kw),
+            (2, 3, 4),
+            second=True,
+        )
+        case(
+            f"std_dim{_dim}_keep{_keep}_c{_c}",
+            lambda lib, x, kw=_kw, c=_c: lib.std(x, correction=c, **kw),
+            (2, 3, 4),
+            second=True,
+        )
 case("sum_method", lambda lib, x: x.sum(0))
 case("mean_method", lambda lib, x: x.mean())
 case("var_default", lambda lib, x: lib.var(x), second=True)
@@ -324,8 +338,7 @@ for _dim, _keep in ((0, False), (1, True), ((0, 2), False), ((1, 2), True), (-1,
 for _dim, _keep in ((0, False), (1, True), (-1, False)):
     case(f"max_dim{_dim}_keep{_keep}", lambda lib, x, d=_dim, k=_keep: lib.max(x, dim=d, keepdim=k), (2, 3, 4))
     case(f"min_dim{_dim}_keep{_keep}", lambda lib, x, d=_dim, k=_keep: x.min(d, k), (2, 3, 4))
-    case(f"argmax_dim{_dim}_keep{_keep}", lambda lib, x, d=_dim, k=_keep: lib.argmax(x, dim=d, keepdim=k),
-         (2, 3, 4))
+    case(f"argmax_dim{_dim}_keep{_keep}", lambda lib, x, d=_dim, k=_keep: lib.argmax(x, dim=d, keepdim=k), (2, 3, 4))
     case(f"argmin_dim{_dim}_keep{_keep}", lambda lib, x, d=_dim, k=_keep: x.argmin(d, k), (2, 3, 4))
 case("max_dim_values_used", lambda lib, x: lib.max(x, 1).values * 2.0, (3, 4))
 case("min_dim_indices_field", lambda lib, x: lib.min(x, dim=0).indices, (3, 4))
@@ -377,8 +390,9 @@ case("index_int_array_2d", lambda lib, x: x[T(lib, [[0, 1], [1, 1]])], (3, 4))
 case("index_slice_then_array", lambda lib, x: x[1:, T(lib, [0, 3, 0])], (3, 4))
 case("index_pairs_repeated", lambda lib, x: x[T(lib, [0, 2, 0]), T(lib, [1, 3, 1])], (3, 4))
 case("index_arrays_split", lambda lib, x: x[T(lib, [1, 0, 1]), :, T(lib, [2, 2, 0])], (2, 3, 4))
-case("index_bool_mask_full",
-     lambda lib, x: x[T(lib, np.array([[1, 0, 1, 1], [0, 0, 1, 0], [1, 1, 1, 0]], bool))], (3, 4))
+case(
+    "index_bool_mask_full", lambda lib, x: x[T(lib, np.array([[1, 0, 1, 1], [0, 0, 1, 0], [1, 1, 1, 0]], bool))], (3, 4)
+)
 case("index_bool_mask_rows", lambda lib, x: x[T(lib, np.array([True, False, True]))], (3, 4))
 case("index_bool_mask_cols", lambda lib, x: x[:, T(lib, np.array([False, True, True, False]))], (3, 4))
 case("index_mask_from_data", lambda lib, x: x[x.detach() > 0], (4, 5))
@@ -391,6 +405,7 @@ def _setitem(index_fn, value_fn=None, scalar=None):
         value = scalar if value_fn is None else value_fn(lib, *vs)
         y[index_fn(lib)] = value
         return y
+
     return fn
 
 
@@ -399,8 +414,12 @@ _MASK = np.array([[1, 0, 0, 1, 0], [0, 1, 1, 0, 0], [0, 0, 0, 0, 1], [1, 1, 0, 0
 case("setitem_slice", _setitem(lambda lib: slice(1, 3), lambda lib, v: v), (4, 5), (2, 5))
 case("setitem_slice_broadcast_value", _setitem(lambda lib: slice(1, 3), lambda lib, v: v * 2.0), (4, 5), (5,))
 case("setitem_column", _setitem(lambda lib: (slice(None), 1), lambda lib, v: v), (4, 5), (4,))
-case("setitem_step", _setitem(lambda lib: (slice(None, None, 2), slice(1, None, 2)), lambda lib, v: lib.exp(v)),
-     (4, 5), (2, 2))
+case(
+    "setitem_step",
+    _setitem(lambda lib: (slice(None, None, 2), slice(1, None, 2)), lambda lib, v: lib.exp(v)),
+    (4, 5),
+    (2, 2),
+)
 case("setitem_int_array", _setitem(lambda lib: T(lib, [0, 2]), lambda lib, v: v), (4, 5), (2, 5))
 case("setitem_bool_mask_scalar", _setitem(lambda lib: T(lib, _MASK), scalar=0.0), (4, 5))
 case("setitem_bool_mask_values", _setitem(lambda lib: T(lib, _MASK), lambda lib, v: v), (4, 5), (7,))
@@ -456,15 +475,21 @@ case("pad_constant_2d_value", lambda lib, x: nnf(lib).pad(x, (1, 1, 2, 0), value
 case("pad_constant_all_dims", lambda lib, x: nnf(lib).pad(x, (0, 1, 2, 1, 1, 0), "constant", -2.0), (2, 3, 4))
 case("pad_constant_negative", lambda lib, x: nnf(lib).pad(x, (-1, 2, 0, -1)), (4, 5))
 case("pad_constant_negative_both", lambda lib, x: nnf(lib).pad(x, (-2, -1), value=3.0), (3, 6))
-case("pad_constant_mixed_value", lambda lib, x: nnf(lib).pad(x, (2, -1, -1, 1), mode="constant", value=0.5),
-     (2, 4, 5))
-for _mode, _p3, _p4 in (("reflect", (2, 1), (1, 2, 2, 1)), ("replicate", (3, 1), (1, 0, 2, 3)),
-                        ("circular", (2, 1), (1, 2, 0, 2))):
+case("pad_constant_mixed_value", lambda lib, x: nnf(lib).pad(x, (2, -1, -1, 1), mode="constant", value=0.5), (2, 4, 5))
+for _mode, _p3, _p4 in (
+    ("reflect", (2, 1), (1, 2, 2, 1)),
+    ("replicate", (3, 1), (1, 0, 2, 3)),
+    ("circular", (2, 1), (1, 2, 0, 2)),
+):
     case(f"pad_{_mode}_2d_unbatched", lambda lib, x, m=_mode, p=_p3: nnf(lib).pad(x, p, mode=m), (3, 5))
     case(f"pad_{_mode}_3d", lambda lib, x, m=_mode, p=_p3: nnf(lib).pad(x, p, mode=m), (2, 3, 5))
     case(f"pad_{_mode}_4d", lambda lib, x, m=_mode, p=_p4: nnf(lib).pad(x, p, mode=m), (2, 2, 4, 5))
-    case(f"pad_{_mode}_3d_second_order", lambda lib, x, m=_mode, p=_p3: nnf(lib).pad(x, p, mode=m) ** 2,
-         (2, 3, 5), second=True)
+    case(
+        f"pad_{_mode}_3d_second_order",
+        lambda lib, x, m=_mode, p=_p3: nnf(lib).pad(x, p, mode=m) ** 2,
+        (2, 3, 5),
+        second=True,
+    )
 case("pad_constant_second_order", lambda lib, x: nnf(lib).pad(x, (-1, 2, 1, 0)) ** 2, (3, 4), second=True)
 
 
@@ -488,10 +513,13 @@ case("corner_index_0d_tensor", lambda lib, x: x[T(lib, 1)], (3, 4))
 case("corner_index_list", lambda lib, x: x[[0, 2, 2]], (3, 4))
 case("corner_index_empty_array", lambda lib, x: x[T(lib, np.zeros(0, np.int64))], (3, 4))
 case("corner_pad_crop_to_empty", lambda lib, x: nnf(lib).pad(x, (-2, -2)), (3, 4))
-case("corner_pad_replicate_5d", lambda lib, x: nnf(lib).pad(x, (1, 0, 2, 1, 0, 1), mode="replicate"),
-     (1, 2, 2, 3, 2))
-case("corner_where_cond_broadcasts_inputs",
-     lambda lib, x, y: lib.where(T(lib, np.arange(24).reshape(2, 3, 4) % 3 != 0), x, y), (4,), (3, 1))
+case("corner_pad_replicate_5d", lambda lib, x: nnf(lib).pad(x, (1, 0, 2, 1, 0, 1), mode="replicate"), (1, 2, 2, 3, 2))
+case(
+    "corner_where_cond_broadcasts_inputs",
+    lambda lib, x, y: lib.where(T(lib, np.arange(24).reshape(2, 3, 4) % 3 != 0), x, y),
+    (4,),
+    (3, 1),
+)
 case("corner_maximum_0d", lambda lib, x, y: lib.maximum(x, y), (3, 4), ())
 case("corner_add_0d", lambda lib, x, y: x + y, (3, 4), (), second=True)
 case("corner_clamp_int_bounds", lambda lib, x: lib.clamp(x, -1, 1))
@@ -500,18 +528,28 @@ case("corner_int_tensor_div_leaf", lambda lib, x: T(lib, np.array([1, 2, 3, 4]))
 case("corner_int_tensor_minus_leaf", lambda lib, x: T(lib, np.array([1, 2, 3, 4])) - x, (4,))
 case("corner_leaf_times_bool_tensor", lambda lib, x: x * T(lib, np.array([True, False, True, False])), (4,))
 case("corner_pow_int_exponent_tensor", lambda lib, x: x ** T(lib, np.array([1, 2, 3, 0])), (4,), second=True)
-case("corner_int_base_pow_leaf", lambda lib, y: T(lib, np.array([1, 2, 3, 0])) ** y, (4,),
-     marks=[pytest.mark.filterwarnings("ignore::RuntimeWarning")])  # 0 ** negative
+case(
+    "corner_int_base_pow_leaf",
+    lambda lib, y: T(lib, np.array([1, 2, 3, 0])) ** y,
+    (4,),
+    marks=[pytest.mark.filterwarnings("ignore::RuntimeWarning")],
+)  # 0 ** negative
 case("corner_where_int_other", lambda lib, x: lib.where(x > 0, x, T(lib, np.array([1, 2, 3, 4]))), (4,))
 case("corner_maximum_int_other", lambda lib, x: lib.maximum(x, T(lib, np.array([1, 0, 0, -1]))), (4,))
 case("corner_matmul_nd_1d_broadcast", lambda lib, a, b: a @ b, (2, 1, 3, 4), (4,), second=True)
-case("corner_std_tuple_keepdim_squared", lambda lib, x: lib.std(x, dim=(0, 2), keepdim=True) ** 2, (2, 3, 4),
-     second=True)
+case(
+    "corner_std_tuple_keepdim_squared", lambda lib, x: lib.std(x, dim=(0, 2), keepdim=True) ** 2, (2, 3, 4), second=True
+)
 case("setitem_negative_int_array", _setitem(lambda lib: T(lib, [-1, 0]), lambda lib, v: v), (4, 5), (2, 5))
-case("setitem_bool_rows", _setitem(lambda lib: T(lib, np.array([True, False, True, False])), lambda lib, v: v),
-     (4, 5), (5,))
+case(
+    "setitem_bool_rows",
+    _setitem(lambda lib: T(lib, np.array([True, False, True, False])), lambda lib, v: v),
+    (4, 5),
+    (5,),
+)
 case("setitem_ellipsis", _setitem(lambda lib: (Ellipsis, 0), lambda lib, v: v), (2, 3, 4), (3,))
 case("setitem_none", _setitem(lambda lib: (None, 1), lambda lib, v: v), (3, 4), (1, 4))
+
 
 # composites: accumulation through shared subexpressions and several op families
 def _mlp(lib, x, w1, b1, w2):
@@ -529,8 +567,12 @@ def _normalize(lib, x):
 
 case("composite_mlp", _mlp, (4, 5), (5, 6), (6,), (6, 3), second=True)
 case("composite_normalize", _normalize, (4, 6), second=True)
-case("composite_stack_pad_max", lambda lib, a, b: lib.max(nnf(lib).pad(lib.stack([a, b]), (1, 1)), 2).values,
-     (3, 4), (3, 4))
+case(
+    "composite_stack_pad_max",
+    lambda lib, a, b: lib.max(nnf(lib).pad(lib.stack([a, b]), (1, 1)), 2).values,
+    (3, 4),
+    (3, 4),
+)
 
 # ---- ties and kinks: torch is the reference ------------------------------------------------------
 _TIES = [[1.0, 3.0, 3.0, -2.0], [3.0, 0.0, 3.0, 3.0], [-2.0, -2.0, 1.0, -2.0]]  # max 3 x5, min -2 x4
@@ -553,14 +595,28 @@ case("tie_argmax_dim1", lambda lib, x: lib.argmax(x, dim=1), data=[_TIES])
 case("tie_argmin_dim0", lambda lib, x: lib.argmin(x, dim=0), data=[_TIES])
 case("tie_argmax_full", lambda lib, x: lib.argmax(x), data=[_TIES])
 case("tie_argmin_full", lambda lib, x: lib.argmin(x), data=[_TIES])
-case("tie_maximum_equal", lambda lib, a, b: lib.maximum(a, b),
-     data=[[1.0, 2.0, 3.0, 4.0, -1.0], [1.0, 0.0, 3.0, 5.0, -1.0]], second=True)
-case("tie_minimum_equal", lambda lib, a, b: lib.minimum(a, b),
-     data=[[1.0, 2.0, 3.0, 4.0, -1.0], [1.0, 0.0, 3.0, 5.0, -1.0]], second=True)
-case("tie_maximum_broadcast", lambda lib, a, b: lib.maximum(a, b),
-     data=[[[1.0, 2.0, 3.0], [0.0, 5.0, -1.0]], [1.0, 5.0, -1.0]])
-case("tie_minimum_broadcast", lambda lib, a, b: lib.minimum(a, b),
-     data=[[[1.0, 2.0, 3.0], [0.0, 5.0, -1.0]], [[1.0], [5.0]]])
+case(
+    "tie_maximum_equal",
+    lambda lib, a, b: lib.maximum(a, b),
+    data=[[1.0, 2.0, 3.0, 4.0, -1.0], [1.0, 0.0, 3.0, 5.0, -1.0]],
+    second=True,
+)
+case(
+    "tie_minimum_equal",
+    lambda lib, a, b: lib.minimum(a, b),
+    data=[[1.0, 2.0, 3.0, 4.0, -1.0], [1.0, 0.0, 3.0, 5.0, -1.0]],
+    second=True,
+)
+case(
+    "tie_maximum_broadcast",
+    lambda lib, a, b: lib.maximum(a, b),
+    data=[[[1.0, 2.0, 3.0], [0.0, 5.0, -1.0]], [1.0, 5.0, -1.0]],
+)
+case(
+    "tie_minimum_broadcast",
+    lambda lib, a, b: lib.minimum(a, b),
+    data=[[[1.0, 2.0, 3.0], [0.0, 5.0, -1.0]], [[1.0], [5.0]]],
+)
 case("tie_maximum_same_tensor", lambda lib, a: lib.maximum(a, a), data=[[1.0, -2.0, 0.0]])
 case("tie_max_binary_equal", lambda lib, a, b: lib.max(a, b), data=[[1.0, 2.0, 3.0], [1.0, 2.5, 3.0]])
 case("tie_clamp_at_bounds", lambda lib, x: lib.clamp(x, -0.5, 0.5), data=[[-1.0, -0.5, 0.0, 0.5, 1.0]])
@@ -572,13 +628,17 @@ case("kink_abs_at_zero", lambda lib, x: lib.abs(x), data=[[-1.0, 0.0, -0.0, 2.0]
 case("kink_relu_at_zero", lambda lib, x: lib.relu(x), data=[[-1.0, 0.0, -0.0, 2.0]], second=True)
 case("kink_leaky_relu_at_zero", lambda lib, x: nnf(lib).leaky_relu(x, 0.1), data=[[-1.0, 0.0, -0.0, 2.0]])
 case("kink_sign_via_where", lambda lib, x: lib.where(x >= 0, x, -x), data=[[-1.0, 0.0, 2.0]])
-case("kink_pow_zero_base", lambda lib, x, y: x ** y, data=[[0.0, 0.0, 2.0], [2.0, 0.0, 3.0]],
-     marks=[pytest.mark.filterwarnings("ignore::RuntimeWarning")])  # 0 ** -1, log(0): masked, as torch
+case(
+    "kink_pow_zero_base",
+    lambda lib, x, y: x**y,
+    data=[[0.0, 0.0, 2.0], [2.0, 0.0, 3.0]],
+    marks=[pytest.mark.filterwarnings("ignore::RuntimeWarning")],
+)  # 0 ** -1, log(0): masked, as torch
 # first order only: torch's double backward gives nan (w.r.t. the upstream gradient) where std == 0
 case("kink_std_constant_slice", lambda lib, x: lib.std(x, dim=1), data=[[[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]]])
 case("kink_std_constant_all", lambda lib, x: x.std(), data=[[[2.0, 2.0], [2.0, 2.0]]])
 case("kink_std_single_element_c0", lambda lib, x: lib.std(x, dim=0, correction=0), data=[[[1.0, -2.0, 3.0]]])
-case("kink_pow_scalar_zero_base", lambda lib, x: x ** 3, data=[[0.0, -1.0, 2.0]], second=True)
+case("kink_pow_scalar_zero_base", lambda lib, x: x**3, data=[[0.0, -1.0, 2.0]], second=True)
 
 # NaN and infinities: the gradient rules above, evaluated where comparisons are all False
 _NAN, _INF = float("nan"), float("inf")
@@ -593,13 +653,17 @@ case("nan_max_dim", lambda lib, x: lib.max(x, 1), data=[[[1.0, _NAN, 2.0], [3.0,
 case("nan_argmax_dim", lambda lib, x: lib.argmax(x, 1), data=[[[1.0, _NAN, 2.0], [3.0, 1.0, 0.0]]])
 case("inf_softmax", lambda lib, x: lib.softmax(x, -1), data=[[[-_INF, 0.0, 1.0], [2.0, -_INF, -_INF]]])
 case("inf_log_softmax", lambda lib, x: lib.log_softmax(x, -1), data=[[[-_INF, 0.0, 1.0], [2.0, -_INF, -_INF]]])
-case("inf_logsumexp", lambda lib, x: lib.logsumexp(x, -1), data=[[[-_INF, 0.0, 1.0], [-_INF, -_INF, -_INF]]],
-     marks=_QUIET)
+case(
+    "inf_logsumexp",
+    lambda lib, x: lib.logsumexp(x, -1),
+    data=[[[-_INF, 0.0, 1.0], [-_INF, -_INF, -_INF]]],
+    marks=_QUIET,
+)
 case("zero_sqrt", lambda lib, x: lib.sqrt(x), data=[[0.0, 1.0]], marks=_QUIET)
 case("zero_log", lambda lib, x: lib.log(x), data=[[0.0, 1.0]], marks=_QUIET)
-case("zero_pow_half", lambda lib, x: x ** 0.5, data=[[0.0, 1.0]], marks=_QUIET)
+case("zero_pow_half", lambda lib, x: x**0.5, data=[[0.0, 1.0]], marks=_QUIET)
 case("zero_div", lambda lib, x, y: x / y, data=[[1.0, 0.0, -1.0], [0.0, 0.0, 0.0]], marks=_QUIET)
-case("nan_pow_negative_base", lambda lib, x, y: x ** y, data=[[-2.0, -1.5, 3.0], [2.0, 3.0, 2.0]], marks=_QUIET)
+case("nan_pow_negative_base", lambda lib, x, y: x**y, data=[[-2.0, -1.5, 3.0], [2.0, 3.0, 2.0]], marks=_QUIET)
 
 case("tie_softmax_equal", lambda lib, x: lib.softmax(x, -1), data=[[[2.0, 2.0, 2.0], [1e4, 1e4, 0.0]]])
 case("tie_logsumexp_equal", lambda lib, x: lib.logsumexp(x, -1), data=[[[2.0, 2.0, 2.0], [1e4, 1e4, 0.0]]])
@@ -607,14 +671,47 @@ case("tie_logsumexp_equal", lambda lib, x: lib.logsumexp(x, -1), data=[[[2.0, 2.
 
 # Linear and selecting ops too: for them the second-order check exercises the recorded (create_graph) vjp
 # and its gradient with respect to the upstream gradient.
-_ALSO_SECOND = {"add", "sub", "rsub_scalar", "neg", "sum_dim(0, 2)_keepTrue", "mean_dim1_keepFalse",
-                "transpose", "permute", "flatten_range", "expand_then_mul", "broadcast_to", "squeeze_all",
-                "index_slices_steps", "index_none_ellipsis", "index_int_array_repeated", "index_pairs_repeated",
-                "index_bool_mask_full", "setitem_slice_broadcast_value", "setitem_int_array", "setitem_from_self",
-                "setitem_then_ops", "cat_dim1_three", "stack_dim1", "where", "where_broadcast", "clamp_both",
-                "amax_dim(0, 2)_keepFalse", "max_dim1_keepTrue", "min_dim0_keepFalse", "max_full",
-                "tie_max_full", "tie_amax_dim0", "tie_max_dim0", "tie_clamp_at_bounds", "pad_constant_negative",
-                "pad_reflect_4d", "clone", "leaky_relu_slope", "maximum_broadcast"}
+_ALSO_SECOND = {
+    "add",
+    "sub",
+    "rsub_scalar",
+    "neg",
+    "sum_dim(0, 2)_keepTrue",
+    "mean_dim1_keepFalse",
+    "transpose",
+    "permute",
+    "flatten_range",
+    "expand_then_mul",
+    "broadcast_to",
+    "squeeze_all",
+    "index_slices_steps",
+    "index_none_ellipsis",
+    "index_int_array_repeated",
+    "index_pairs_repeated",
+    "index_bool_mask_full",
+    "setitem_slice_broadcast_value",
+    "setitem_int_array",
+    "setitem_from_self",
+    "setitem_then_ops",
+    "cat_dim1_three",
+    "stack_dim1",
+    "where",
+    "where_broadcast",
+    "clamp_both",
+    "amax_dim(0, 2)_keepFalse",
+    "max_dim1_keepTrue",
+    "min_dim0_keepFalse",
+    "max_full",
+    "tie_max_full",
+    "tie_amax_dim0",
+    "tie_max_dim0",
+    "tie_clamp_at_bounds",
+    "pad_constant_negative",
+    "pad_reflect_4d",
+    "clone",
+    "leaky_relu_slope",
+    "maximum_broadcast",
+}
 for _c in CASES:
     _c.second = _c.second or _c.name in _ALSO_SECOND
 assert _ALSO_SECOND <= {c.name for c in CASES}
@@ -637,8 +734,20 @@ def test_the_second_order_table_covers_the_smooth_families():
     """(That every registered op is compared with torch is checked from the op registry:
     tests/api/test_registry.py.)"""
     second = {c.name.split("_")[0] for c in CASES if c.second}
-    for family in ("tanh", "sigmoid", "exp", "log", "pow", "softmax", "logsumexp", "matmul", "var",
-                   "std", "mul", "div"):
+    for family in (
+        "tanh",
+        "sigmoid",
+        "exp",
+        "log",
+        "pow",
+        "softmax",
+        "logsumexp",
+        "matmul",
+        "var",
+        "std",
+        "mul",
+        "div",
+    ):
         assert family in second, family
 
 
@@ -657,9 +766,9 @@ UNARY = {
     "leaky_relu": (lambda lib, x: nnf(lib).leaky_relu(x, 0.3), "nonzero"),
     "neg": (lambda lib, x: -x, "real"),
     "clone": (lambda lib, x: lib.clone(x), "real"),
-    "pow3": (lambda lib, x: x ** 3, "real"),
-    "pow_float": (lambda lib, x: x ** 1.7, "pos"),
-    "rpow": (lambda lib, x: 3.0 ** x, "real"),
+    "pow3": (lambda lib, x: x**3, "real"),
+    "pow_float": (lambda lib, x: x**1.7, "pos"),
+    "rpow": (lambda lib, x: 3.0**x, "real"),
     "rdiv": (lambda lib, x: 1.0 / x, "nonzero"),
     "clamp": (lambda lib, x: lib.clamp(x, -0.5, 0.7), "real"),
     "flatten": (lambda lib, x: lib.flatten(x), "real"),
@@ -682,7 +791,7 @@ BINARY = {
     "sub": (lambda lib, x, y: x - y, ("real", "real")),
     "mul": (lambda lib, x, y: x * y, ("real", "real")),
     "div": (lambda lib, x, y: x / y, ("real", "nonzero")),
-    "pow": (lambda lib, x, y: x ** y, ("pos", "real")),
+    "pow": (lambda lib, x, y: x**y, ("pos", "real")),
     "maximum": (lambda lib, x, y: lib.maximum(x, y), ("real", "real")),
     "minimum": (lambda lib, x, y: lib.minimum(x, y), ("real", "real")),
     "where": (lambda lib, x, y: lib.where(x > y, x, y * 2.0), ("real", "real")),
@@ -713,14 +822,21 @@ def _reduce(fname, **extra):
         elif fname in ("amax", "amin"):  # torch.amax's default dim=() means all dims
             return getattr(lib, fname)(x, dim=tuple(range(x.ndim)), keepdim=keepdim)
         return getattr(lib, fname)(x, **kw)
+
     return fn
 
 
 REDUCTIONS = {
-    "sum": _reduce("sum"), "mean": _reduce("mean"), "amax": _reduce("amax"), "amin": _reduce("amin"),
+    "sum": _reduce("sum"),
+    "mean": _reduce("mean"),
+    "amax": _reduce("amax"),
+    "amin": _reduce("amin"),
     "logsumexp": _reduce("logsumexp"),
-    "var_c0": _reduce("var", correction=0), "var_c1": _reduce("var"), "var_c2": _reduce("var", correction=2),
-    "std_c0": _reduce("std", correction=0), "std_c1": _reduce("std"),
+    "var_c0": _reduce("var", correction=0),
+    "var_c1": _reduce("var"),
+    "var_c2": _reduce("var", correction=2),
+    "std_c0": _reduce("std", correction=0),
+    "std_c1": _reduce("std"),
     "softmax": lambda lib, x, dim, keepdim: lib.softmax(x, dim=dim if isinstance(dim, int) else -1),
     "log_softmax": lambda lib, x, dim, keepdim: lib.log_softmax(x, dim=dim if isinstance(dim, int) else 0),
 }
@@ -746,6 +862,7 @@ def test_reduction_shapes(name, data):
 
 # ---- dtype parity (float32 and integer inputs) ---------------------------------------------------
 
+
 def _f32_leaf(lib, values=(0.5, -1.5, 2.0)):
     return lib.tensor(list(values), requires_grad=True)  # Python floats: the default dtype, float32
 
@@ -758,7 +875,7 @@ DTYPE_CASES = {
     "float32_times_python_float": lambda lib: (lambda x: (x * 2.5, x))(_f32_leaf(lib)),
     "python_float_minus_float32": lambda lib: (lambda x: (2.5 - x, x))(_f32_leaf(lib)),
     "float32_div_python_int": lambda lib: (lambda x: (x / 3, x))(_f32_leaf(lib)),
-    "float32_pow_python_float": lambda lib: (lambda x: (x ** 2.0, x))(_f32_leaf(lib)),
+    "float32_pow_python_float": lambda lib: (lambda x: (x**2.0, x))(_f32_leaf(lib)),
     "float32_matmul": lambda lib: (lambda x: (x @ lib.tensor([[1.0], [2.0], [3.0]]), x))(_f32_leaf(lib)),
     "float32_softmax": lambda lib: (lambda x: (lib.softmax(x, 0), x))(_f32_leaf(lib)),
     "float32_log_softmax": lambda lib: (lambda x: (lib.log_softmax(x, 0), x))(_f32_leaf(lib)),
@@ -771,8 +888,7 @@ DTYPE_CASES = {
     "float32_clamp": lambda lib: (lambda x: (lib.clamp(x, -1.0, 1.0), x))(_f32_leaf(lib)),
     "float32_pad": lambda lib: (lambda x: (nnf(lib).pad(x, (1, 2), value=0.5), x))(_f32_leaf(lib)),
     "float32_max_full": lambda lib: (lambda x: (lib.max(x), x))(_f32_leaf(lib, (1.0, 3.0, 3.0))),
-    "float32_maximum_float32": lambda lib: (lambda x: (lib.maximum(x, lib.tensor([0.0, 0.0, 3.0])), x))(
-        _f32_leaf(lib)),
+    "float32_maximum_float32": lambda lib: (lambda x: (lib.maximum(x, lib.tensor([0.0, 0.0, 3.0])), x))(_f32_leaf(lib)),
     "float32_where_python_float": lambda lib: (lambda x: (lib.where(x > 0, x, 0.0), x))(_f32_leaf(lib)),
     "float32_index": lambda lib: (lambda x: (x[T(lib, [0, 0, 2])], x))(_f32_leaf(lib)),
     "float32_times_float64": lambda lib: (lambda x: (x * T(lib, np.array([1.0, 2.0, 3.0])), x))(_f32_leaf(lib)),
@@ -780,7 +896,8 @@ DTYPE_CASES = {
     "float32_maximum_float64": lambda lib: (lambda x: (lib.maximum(x, T(lib, np.zeros(3))), x))(_f32_leaf(lib)),
     "float32_plus_0d_float64": lambda lib: (lambda x: (x + T(lib, np.array(2.0)), x))(_f32_leaf(lib)),
     "float32_mul_0d_float64_leaf": lambda lib: (lambda x: (lib.tensor([1.0, 2.0]) * x, x))(
-        lib.tensor(np.array(3.0), requires_grad=True)),
+        lib.tensor(np.array(3.0), requires_grad=True)
+    ),
     "float32_cat_float32": lambda lib: (lambda x: (lib.cat([x, lib.tensor([1.0])]), x))(_f32_leaf(lib)),
     "int_true_division": lambda lib: (lib.tensor([1, 2, 3]) / lib.tensor([2, 2, 2]), None),
     "int_div_python_int": lambda lib: (lib.tensor([1, 2, 3]) / 2, None),
@@ -817,7 +934,8 @@ DTYPE_CASES = {
     "int_clamp": lambda lib: (lib.clamp(lib.tensor([-1, 2, 5]), 0, 3), None),
     "float32_plus_python_int": lambda lib: (lib.tensor([1.0, 2.0]) + 1, None),
     "float64_leaf_times_python_float": lambda lib: (lambda x: (x * 0.5, x))(
-        lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)),
+        lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    ),
 }
 
 
@@ -831,13 +949,15 @@ def test_dtype_parity(name):
         results[lib.__name__] = (out, leaf)
     (out_a, leaf_a), (out_t, leaf_t) = results["autograd_lite"], results["torch"]
     assert _dtype_name(out_a) == _dtype_name(out_t), (
-        f"{name}: output dtype {_dtype_name(out_a)} vs torch {_dtype_name(out_t)}")
+        f"{name}: output dtype {_dtype_name(out_a)} vs torch {_dtype_name(out_t)}"
+    )
     assert tuple(out_a.shape) == tuple(out_t.shape)
-    np.testing.assert_allclose(_numpy(out_a).astype(np.float64), _numpy(out_t).astype(np.float64),
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(_numpy(out_a).astype(np.float64), _numpy(out_t).astype(np.float64), rtol=1e-6, atol=1e-6)
     if leaf_t is not None:
         assert leaf_a.grad is not None
         assert _dtype_name(leaf_a.grad) == _dtype_name(leaf_t.grad), (
-            f"{name}: grad dtype {_dtype_name(leaf_a.grad)} vs torch {_dtype_name(leaf_t.grad)}")
-        np.testing.assert_allclose(_numpy(leaf_a.grad).astype(np.float64),
-                                   _numpy(leaf_t.grad).astype(np.float64), rtol=1e-6, atol=1e-6)
+            f"{name}: grad dtype {_dtype_name(leaf_a.grad)} vs torch {_dtype_name(leaf_t.grad)}"
+        )
+        np.testing.assert_allclose(
+            _numpy(leaf_a.grad).astype(np.float64), _numpy(leaf_t.grad).astype(np.float64), rtol=1e-6, atol=1e-6
+        )

@@ -5,8 +5,17 @@ import numpy as np
 from .engine import run_backward, SavedTensorModifiedError, VJPError
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
-__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "SavedTensorModifiedError", "VJPError", "functional"]
+__all__ = [
+    "backward",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "SavedTensorModifiedError",
+    "VJPError",
+    "functional",
+]
 
 
 def _as_tuple(x):
@@ -17,22 +26,29 @@ def _as_tuple(x):
 
 def _check_output(where, t, i):
     from ..tensor import Tensor
+
     if not isinstance(t, Tensor):
         raise TypeError(f"{where}: output {i} is a {type(t).__name__}, expected a Tensor")
     if not t.requires_grad:
-        detail = (f" (its dtype is {t.dtype}: integer and bool tensors never require grad)"
-                  if t.dtype.kind != "f" else "")
-        raise RuntimeError(f"{where}: output {i} (shape {t.shape}) does not require grad and has no "
-                           f"grad_fn{detail}; nothing to differentiate")
+        detail = (
+            f" (its dtype is {t.dtype}: integer and bool tensors never require grad)" if t.dtype.kind != "f" else ""
+        )
+        raise RuntimeError(
+            f"{where}: output {i} (shape {t.shape}) does not require grad and has no "
+            f"grad_fn{detail}; nothing to differentiate"
+        )
 
 
 def _seed(where, t, g, i, create_graph):
     """The starting gradient for output t: ones for a one-element output, else the given gradient."""
     from ..tensor import Tensor
+
     if g is None:
         if t.data.size != 1:
-            raise RuntimeError(f"{where}: grad can be implicitly created only for scalar outputs; output "
-                               f"{i} has shape {t.shape}: pass a gradient of that shape")
+            raise RuntimeError(
+                f"{where}: grad can be implicitly created only for scalar outputs; output "
+                f"{i} has shape {t.shape}: pass a gradient of that shape"
+            )
         g = np.ones_like(t.data)
     elif isinstance(g, Tensor):
         if g.shape != t.shape:
@@ -59,6 +75,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         return
     results = grad(tensors, inputs, seeds, retain_graph, create_graph, allow_unused=True)
     from .engine import _accumulate_leaf
+
     for t, g in zip(_as_tuple(inputs), results):
         if g is not None:
             _accumulate_leaf(t, g if create_graph else g.data, set(), create_graph)
@@ -71,8 +88,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     ``create_graph=True`` records the computation so the result can be differentiated again.
     """
     from ..tensor import Tensor
+
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
-    grad_outputs = (_as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs))
+    grad_outputs = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
     if retain_graph is None:
@@ -94,8 +112,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = capture[key]
         if g is None:
             if not allow_unused:
-                raise RuntimeError(f"grad: input {i} (shape {inputs[i].shape}) was not used to compute the "
-                                   "outputs; pass allow_unused=True to get None for it")
+                raise RuntimeError(
+                    f"grad: input {i} (shape {inputs[i].shape}) was not used to compute the "
+                    "outputs; pass allow_unused=True to get None for it"
+                )
             results.append(None)
         elif isinstance(g, Tensor):
             results.append(g)
@@ -107,5 +127,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def __getattr__(name):
     if name == "functional":  # import_module: `from . import functional` would re-enter this __getattr__
         import importlib
+
         return importlib.import_module(f"{__name__}.functional")
     raise AttributeError(f"module 'autograd_lite.autograd' has no attribute {name!r}")

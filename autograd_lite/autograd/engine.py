@@ -24,8 +24,23 @@ class Node:
     output) for every saved array, so that a change in place after the forward pass is caught.
     """
 
-    __slots__ = ("op", "edges", "x", "y", "saved", "p", "needs", "shapes", "dtypes",
-                 "checks", "y_vc", "x_vcs", "freed", "retained", "__weakref__")
+    __slots__ = (
+        "op",
+        "edges",
+        "x",
+        "y",
+        "saved",
+        "p",
+        "needs",
+        "shapes",
+        "dtypes",
+        "checks",
+        "y_vc",
+        "x_vcs",
+        "freed",
+        "retained",
+        "__weakref__",
+    )
 
     xp = None  # numpy namespace, set by autograd_lite.functions.namespace: vjps on a Node run on plain arrays
 
@@ -41,8 +56,7 @@ class Node:
         """Keep the input arrays for the vjp, with the versions of those it reads (``op.reads``)."""
         self.x, self.x_vcs = arrays, vcs
         reads = self.op.reads(self.needs) if self.op.reads is not None else None
-        self.checks = [(vc, vc[0], i) for i, vc in enumerate(vcs)
-                       if vc is not None and (reads is None or reads[i])]
+        self.checks = [(vc, vc[0], i) for i, vc in enumerate(vcs) if vc is not None and (reads is None or reads[i])]
 
     def save_output(self, out, vc):
         """Keep the output array for the vjp (``op.saves_y``), with its version."""
@@ -74,14 +88,16 @@ def _check_versions(node):
             raise SavedTensorModifiedError(
                 f"one of the tensors needed to compute the gradient of {node.op.name} ({what}) has been "
                 f"modified by an in-place operation: it is at version {vc[0]}, expected version {version}. "
-                "Make the change out of place (x = x + 1 instead of x += 1) or change it after backward.")
+                "Make the change out of place (x = x + 1 instead of x += 1) or change it after backward."
+            )
 
 
 def _freed_error(node):
     return RuntimeError(
         f"trying to backward through the graph a second time: the buffers saved by {node.op.name} were "
         "freed by the first backward. Pass retain_graph=True to the first backward (or autograd_lite.grad) "
-        "if you need to backward through the graph again.")
+        "if you need to backward through the graph again."
+    )
 
 
 def _graph_ctx(node):
@@ -91,9 +107,11 @@ def _graph_ctx(node):
     ctx.op, ctx.p, ctx.saved, ctx.needs, ctx.xp = node.op, node.p, node.saved, node.needs, _graph_ns["xp"]
     if node.x is not None:
         ctx.x = tuple(
-            edge if (edge is not None and type(edge) is not Node) else
-            (tensor(arr, edge, vc) if edge is not None else arr)
-            for arr, edge, vc in zip(node.x, node.edges, node.x_vcs))
+            edge
+            if (edge is not None and type(edge) is not Node)
+            else (tensor(arr, edge, vc) if edge is not None else arr)
+            for arr, edge, vc in zip(node.x, node.edges, node.x_vcs)
+        )
     else:
         ctx.x = None
     ctx.y = tensor(node.y, node, node.y_vc) if node.y is not None else None
@@ -103,8 +121,7 @@ def _graph_ctx(node):
 def sum_to(g, shape, xp):
     """Reduce a broadcast gradient back to an input's shape (summing leading and stretched dims)."""
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
     if axes:
         g = xp.sum(g, axes, True)
         if lead:
@@ -140,8 +157,10 @@ class VJPError(RuntimeError):
 def _vjp_arity_error(node, result):
     """The error for a vjp that did not return a tuple with one entry per input."""
     got = f"{len(result)} gradients" if type(result) in (tuple, list) else f"a {type(result).__name__}"
-    return VJPError(f"the vjp of {node.op.name} returned {got}; expected a tuple with one gradient (or None) "
-                    f"for each of its {len(node.edges)} input(s), of shapes {list(node.shapes)}")
+    return VJPError(
+        f"the vjp of {node.op.name} returned {got}; expected a tuple with one gradient (or None) "
+        f"for each of its {len(node.edges)} input(s), of shapes {list(node.shapes)}"
+    )
 
 
 def _checked_conform(node, grads, ge, shape, dtype, xp):
@@ -158,16 +177,22 @@ def _check_vjp_result(node, grads, ge, shape):
     dims = getattr(ge, "shape", None)
     dtype = getattr(ge, "dtype", None)
     if dims is None or dtype is None:
-        raise VJPError(f"the vjp of {node.op.name} returned a {type(ge).__name__} for input {index}; "
-                       f"expected an array of shape {shape}")
+        raise VJPError(
+            f"the vjp of {node.op.name} returned a {type(ge).__name__} for input {index}; "
+            f"expected an array of shape {shape}"
+        )
     lead = len(dims) - len(shape)
     compatible = lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, dims[lead:]))
     if not compatible:
-        raise VJPError(f"the vjp of {node.op.name} returned a gradient of shape {tuple(dims)} for input "
-                       f"{index} of shape {shape}; expected that shape or one that broadcasts to it")
+        raise VJPError(
+            f"the vjp of {node.op.name} returned a gradient of shape {tuple(dims)} for input "
+            f"{index} of shape {shape}; expected that shape or one that broadcasts to it"
+        )
     if np.dtype(dtype).kind not in "fc":
-        raise VJPError(f"the vjp of {node.op.name} returned a {np.dtype(dtype)} gradient for input {index} "
-                       f"of shape {shape}; expected a floating dtype")
+        raise VJPError(
+            f"the vjp of {node.op.name} returned a {np.dtype(dtype)} gradient for input {index} "
+            f"of shape {shape}; expected a floating dtype"
+        )
 
 
 def _free(node):
@@ -199,8 +224,7 @@ def _accumulate_leaf(leaf, g, borrowed, create_graph):
             g = g.copy()
         borrowed.add(id(g))
         leaf._grad = tensor_cls._wrap(g)
-    elif (current.data.shape == g.shape and current.data.flags.writeable
-          and current.grad_fn is None):
+    elif current.data.shape == g.shape and current.data.flags.writeable and current.grad_fn is None:
         np.add(current.data, g, out=current.data, casting="unsafe")
     else:
         leaf._grad = tensor_cls._wrap(np.asarray(current.data + g))

@@ -20,13 +20,15 @@ def _tuple(x):
 def _prepare(inputs, create_graph):
     """Fresh differentiable handles on the inputs (kept in the caller's graph only with create_graph)."""
     from ..tensor import Tensor
+
     out = []
     for i, x in enumerate(inputs):
         if not isinstance(x, Tensor):
             raise TypeError(f"autograd.functional: input {i} is a {type(x).__name__}, expected a Tensor")
         if x.dtype.kind != "f":
-            raise TypeError(f"autograd.functional: input {i} has dtype {x.dtype}; differentiation needs "
-                            "floating tensors")
+            raise TypeError(
+                f"autograd.functional: input {i} has dtype {x.dtype}; differentiation needs floating tensors"
+            )
         if create_graph and x.requires_grad:
             out.append(x.reshape(x.shape))
         else:
@@ -36,6 +38,7 @@ def _prepare(inputs, create_graph):
 
 def _zeros_if_none(grads, like):
     from ..creation import zeros_like
+
     return tuple(zeros_like(x) if g is None else g for g, x in zip(grads, like))
 
 
@@ -52,8 +55,14 @@ def _grad_or_zeros(outputs, inputs, grad_outputs, create_graph, retain_graph=Non
     pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
     if not pairs:
         return _zeros_if_none([None] * len(inputs), inputs)
-    grads = grad([o for o, _ in pairs], inputs, grad_outputs=[g for _, g in pairs],
-                 retain_graph=retain_graph, create_graph=create_graph, allow_unused=True)
+    grads = grad(
+        [o for o, _ in pairs],
+        inputs,
+        grad_outputs=[g for _, g in pairs],
+        retain_graph=retain_graph,
+        create_graph=create_graph,
+        allow_unused=True,
+    )
     return _zeros_if_none(grads, inputs)
 
 
@@ -71,6 +80,7 @@ def vjp(func, inputs, v=None, create_graph=False):
 def jvp(func, inputs, v=None, create_graph=False):
     """(func(inputs), J v): the Jacobian-vector product, by differentiating a vjp with respect to its vector."""
     from ..creation import zeros_like
+
     inputs, is_tuple = _tuple(inputs)
     xs = _prepare(inputs, create_graph)
     vs = _tuple(v)[0] if v is not None else tuple(_ones_for_scalar(x) for x in xs)
@@ -80,8 +90,13 @@ def jvp(func, inputs, v=None, create_graph=False):
         grads = _grad_or_zeros(outputs, xs, dummies, create_graph=True)
         pairs = [(g, w) for g, w in zip(grads, vs) if g.requires_grad]
         if pairs:
-            result = grad([g for g, _ in pairs], dummies, grad_outputs=[w for _, w in pairs],
-                          create_graph=create_graph, allow_unused=True)
+            result = grad(
+                [g for g, _ in pairs],
+                dummies,
+                grad_outputs=[w for _, w in pairs],
+                create_graph=create_graph,
+                allow_unused=True,
+            )
             result = _zeros_if_none(result, outputs)
         else:
             result = tuple(zeros_like(o) for o in outputs)
@@ -90,9 +105,11 @@ def jvp(func, inputs, v=None, create_graph=False):
 
 def _ones_for_scalar(x):
     from ..creation import ones_like
+
     if x.numel() != 1:
-        raise RuntimeError(f"jvp: v must be given for an input of shape {x.shape} (only one-element "
-                           "inputs have an implicit v)")
+        raise RuntimeError(
+            f"jvp: v must be given for an input of shape {x.shape} (only one-element inputs have an implicit v)"
+        )
     return ones_like(x)
 
 
@@ -102,6 +119,7 @@ def jacobian(func, inputs, create_graph=False):
     from ..creation import zeros
     from ..functions.shaping import stack, reshape
     from ..tensor import Tensor
+
     inputs, is_tuple = _tuple(inputs)
     xs = _prepare(inputs, create_graph)
     with enable_grad():

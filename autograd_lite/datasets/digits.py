@@ -22,8 +22,7 @@ class Digits(ImageDataset):
 
     def __init__(self, train=True, transform=None, target_transform=None, normalize=False, test_fraction=0.2):
         if not (isinstance(test_fraction, float) and 0 < test_fraction < 1):
-            raise ValueError(f"Digits: test_fraction must be a float strictly between 0 and 1, got "
-                             f"{test_fraction!r}")
+            raise ValueError(f"Digits: test_fraction must be a float strictly between 0 and 1, got {test_fraction!r}")
         self.train, self.test_fraction = bool(train), test_fraction
         images, labels = load_digits_split(train, test_fraction)
         super().__init__(images, labels, MAX_VALUE, MEAN, STD, normalize, transform, target_transform)
@@ -39,12 +38,15 @@ def load_digits_split(train=True, test_fraction=0.2):
         from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
     except ImportError as e:
-        raise ImportError("Digits needs scikit-learn, which autograd_lite does not install: pip install "
-                          "scikit-learn (or pip install -e \".[examples]\")") from e
+        raise ImportError(
+            "Digits needs scikit-learn, which autograd_lite does not install: pip install "
+            'scikit-learn (or pip install -e ".[examples]")'
+        ) from e
     bunch = load_digits()
     images = bunch.images.astype(np.uint8)
     labels = bunch.target.astype(np.int64)
-    train_idx, test_idx = train_test_split(np.arange(len(labels)), test_size=test_fraction, random_state=0,
-                                           stratify=labels)
+    train_idx, test_idx = train_test_split(
+        np.arange(len(labels)), test_size=test_fraction, random_state=0, stratify=labels
+    )
     idx = train_idx if train else test_idx
     return images[idx], labels[idx]

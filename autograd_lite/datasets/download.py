@@ -76,8 +76,9 @@ def _fetch_verified(url, target, expected_md5, timeout):
             out.flush()
             os.fsync(out.fileno())  # on disk before the rename makes it the cached file
         if digest != expected_md5:
-            raise _MirrorFailed(f"checksum mismatch: MD5 of the {size:,} bytes received is {digest}, "
-                                f"expected {expected_md5}")
+            raise _MirrorFailed(
+                f"checksum mismatch: MD5 of the {size:,} bytes received is {digest}, expected {expected_md5}"
+            )
         os.replace(part, target)
         return size
     finally:
@@ -107,6 +108,7 @@ def _stream(url, out, timeout):
     except (OSError, http.client.HTTPException, ValueError) as e:
         raise _MirrorFailed(f"transfer failed after {size:,} bytes: {type(e).__name__}: {e}") from None
     if length is not None and length.isdigit() and size != int(length):
-        raise _MirrorFailed(f"short transfer: received {size:,} of the {int(length):,} bytes announced "
-                            "(connection cut)")
+        raise _MirrorFailed(
+            f"short transfer: received {size:,} of the {int(length):,} bytes announced (connection cut)"
+        )
     return size, digest.hexdigest()

@@ -26,8 +26,18 @@ FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 SPLITS = ("train", "test", "book-train", "book-validation")
-CLASSES = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven",
-           "8 - eight", "9 - nine"]
+CLASSES = [
+    "0 - zero",
+    "1 - one",
+    "2 - two",
+    "3 - three",
+    "4 - four",
+    "5 - five",
+    "6 - six",
+    "7 - seven",
+    "8 - eight",
+    "9 - nine",
+]
 
 
 class DatasetError(ValueError):
@@ -37,8 +47,9 @@ class DatasetError(ValueError):
 def default_root():
     """Where MNIST lives when ``root`` is None: ``$AUTOGRAD_LITE_DATA`` if set, else
     ``~/.cache/autograd_lite/mnist``."""
-    return os.environ.get("AUTOGRAD_LITE_DATA") or os.path.join(os.path.expanduser("~"), ".cache",
-                                                                 "autograd_lite", "mnist")
+    return os.environ.get("AUTOGRAD_LITE_DATA") or os.path.join(
+        os.path.expanduser("~"), ".cache", "autograd_lite", "mnist"
+    )
 
 
 class ImageDataset(Dataset):
@@ -105,8 +116,7 @@ def _checked(out, n, name):
     """A transform's result as an array whose first dim is the batch size ``n`` (what the batch needs)."""
     out = out.numpy() if isinstance(out, Tensor) else np.asarray(out)
     if out.ndim == 0 or out.shape[0] != n:
-        raise ValueError(f"{name} must return an array whose first dim is the batch size {n}, got shape "
-                         f"{out.shape}")
+        raise ValueError(f"{name} must return an array whose first dim is the batch size {n}, got shape {out.shape}")
     return out
 
 
@@ -127,8 +137,9 @@ class MNIST(ImageDataset):
     classes = CLASSES
     mean, std = MEAN, STD
 
-    def __init__(self, root=None, train=True, download=False, transform=None, target_transform=None,
-                 normalize=False, split=None):
+    def __init__(
+        self, root=None, train=True, download=False, transform=None, target_transform=None, normalize=False, split=None
+    ):
         split = _split_name(split, train)
         self.root = os.fspath(default_root() if root is None else root)
         self.split, self.train = split, split != "test"
@@ -155,8 +166,10 @@ def _split_name(split, train):
 def _book_cut(n, validation_size, where):
     """Where the validation part starts: ``n - validation_size``, which must leave training samples."""
     if not 0 < validation_size < n:
-        raise ValueError(f"{where}: needs more than {validation_size:,} samples to hold out {validation_size:,} "
-                         f"for validation, the dataset has {n:,}")
+        raise ValueError(
+            f"{where}: needs more than {validation_size:,} samples to hold out {validation_size:,} "
+            f"for validation, the dataset has {n:,}"
+        )
     return n - validation_size
 
 
@@ -178,9 +191,14 @@ def load_mnist(root, train=True, download=False):
     ``mnist.npz`` file or a directory of IDX files (downloaded first when missing and ``download``)."""
     if os.path.isfile(root) or root.endswith(".npz"):
         if not os.path.isfile(root):
-            raise FileNotFoundError(f"MNIST: no such file {root}" + (
-                "; download=True fetches the IDX files into a directory, so pass a directory as root"
-                if download else ""))
+            raise FileNotFoundError(
+                f"MNIST: no such file {root}"
+                + (
+                    "; download=True fetches the IDX files into a directory, so pass a directory as root"
+                    if download
+                    else ""
+                )
+            )
         return read_npz(root, train)
     if download:
         _download_missing(root)
@@ -205,7 +223,8 @@ def _raise_missing(root, names):
     listed = ", ".join(f"{n}[.gz]" for n in names)
     raise FileNotFoundError(
         f"MNIST: missing {listed} in {root} (also looked in {os.path.join(root, 'MNIST', 'raw')}); pass "
-        "download=True to fetch them, or point root at an mnist.npz file")
+        "download=True to fetch them, or point root at an mnist.npz file"
+    )
 
 
 def _download_missing(root):
@@ -220,8 +239,9 @@ def read_idx_pair(images_path, labels_path):
     """Images and labels from two IDX files, checking that their counts agree."""
     images, labels = read_idx_images(images_path), read_idx_labels(labels_path)
     if len(images) != len(labels):
-        raise DatasetError(f"count mismatch: {images_path} holds {len(images):,} images but {labels_path} "
-                           f"holds {len(labels):,} labels")
+        raise DatasetError(
+            f"count mismatch: {images_path} holds {len(images):,} images but {labels_path} holds {len(labels):,} labels"
+        )
     return images, labels
 
 
@@ -264,8 +284,9 @@ def _read_bytes(path):
 def _header(buf, path, magic, fields, kind):
     """The ``fields`` big-endian int32 header values, checking the length and the magic number."""
     if len(buf) < 4 * fields:
-        raise DatasetError(f"truncated: {path} has {len(buf)} bytes, fewer than the {4 * fields}-byte IDX "
-                           f"header for {kind}")
+        raise DatasetError(
+            f"truncated: {path} has {len(buf)} bytes, fewer than the {4 * fields}-byte IDX header for {kind}"
+        )
     header = [int(v) for v in np.frombuffer(buf, dtype=">i4", count=fields)]
     if header[0] != magic:
         raise DatasetError(f"bad magic number {header[0]} in {path} (expected {magic} for {kind})")
@@ -279,8 +300,9 @@ def _check_size(buf, path, expected, what):
     if len(buf) < expected:
         raise DatasetError(f"truncated: header says {what}, {path} has {len(buf):,}")
     if len(buf) > expected:
-        raise DatasetError(f"too long: header says {what}, {path} has {len(buf):,} "
-                           f"({len(buf) - expected:,} extra bytes)")
+        raise DatasetError(
+            f"too long: header says {what}, {path} has {len(buf):,} ({len(buf) - expected:,} extra bytes)"
+        )
 
 
 def _check_labels(labels, path):
@@ -297,13 +319,14 @@ def read_npz(path, train=True):
     try:
         archive = np.load(path, allow_pickle=False)
         if not hasattr(archive, "files"):
-            raise DatasetError(f"{path} is a single .npy array, not an npz archive with x_{suffix} and "
-                               f"y_{suffix}")
+            raise DatasetError(f"{path} is a single .npy array, not an npz archive with x_{suffix} and y_{suffix}")
         with archive:
             missing = [k for k in (f"x_{suffix}", f"y_{suffix}") if k not in archive.files]
             if missing:
-                raise DatasetError(f"{path} has no {' or '.join(missing)} (keys: {', '.join(archive.files)}; "
-                                   "expected x_train, y_train, x_test, y_test)")
+                raise DatasetError(
+                    f"{path} has no {' or '.join(missing)} (keys: {', '.join(archive.files)}; "
+                    "expected x_train, y_train, x_test, y_test)"
+                )
             images, labels = archive[f"x_{suffix}"], archive[f"y_{suffix}"]
     except DatasetError:
         raise
@@ -316,12 +339,15 @@ def read_npz(path, train=True):
 def _check_npz_arrays(images, labels, path, suffix):
     """x must be uint8 (N, H, W) and y integer (N,) with digits 0..9."""
     if images.dtype != np.uint8 or images.ndim != 3:
-        raise DatasetError(f"x_{suffix} in {path} has dtype {images.dtype} and shape {images.shape}, expected "
-                           "uint8 of shape (N, H, W)")
+        raise DatasetError(
+            f"x_{suffix} in {path} has dtype {images.dtype} and shape {images.shape}, expected uint8 of shape (N, H, W)"
+        )
     if labels.dtype.kind not in "iu" or labels.ndim != 1:
-        raise DatasetError(f"y_{suffix} in {path} has dtype {labels.dtype} and shape {labels.shape}, expected "
-                           "integers of shape (N,)")
+        raise DatasetError(
+            f"y_{suffix} in {path} has dtype {labels.dtype} and shape {labels.shape}, expected integers of shape (N,)"
+        )
     if len(images) != len(labels):
-        raise DatasetError(f"count mismatch in {path}: x_{suffix} holds {len(images):,} images but y_{suffix} "
-                           f"{len(labels):,} labels")
+        raise DatasetError(
+            f"count mismatch in {path}: x_{suffix} holds {len(images):,} images but y_{suffix} {len(labels):,} labels"
+        )
     _check_labels(labels, f"{path} (y_{suffix})")

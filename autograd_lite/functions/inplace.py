@@ -25,14 +25,17 @@ def _records(self, other):
 def _leaf_error(name, self):
     return RuntimeError(
         f"{name}: a leaf tensor that requires grad (shape {self.shape}) cannot be changed in place while "
-        "grad mode is on; wrap the update in `with autograd_lite.no_grad():` (as optimizers do)")
+        "grad mode is on; wrap the update in `with autograd_lite.no_grad():` (as optimizers do)"
+    )
 
 
 def _check_writeable(name, array):
     """Refuse a write into an expand/broadcast view (its elements share memory); writing nothing is fine."""
     if not np.asarray(array).flags.writeable and np.size(array):
-        raise RuntimeError(f"{name}: this tensor's memory is read-only (an expand/broadcast view whose elements "
-                           "share memory); call .clone() first")
+        raise RuntimeError(
+            f"{name}: this tensor's memory is read-only (an expand/broadcast view whose elements "
+            "share memory); call .clone() first"
+        )
 
 
 def _check_recorded(name, self):
@@ -44,20 +47,27 @@ def _check_recorded(name, self):
     if info is not None and info.root is not None and info.root._fn is None and info.root._rg:
         raise RuntimeError(
             f"{name}: a view of a leaf tensor that requires grad (shape {info.root.shape}) cannot be changed in "
-            "place while grad mode is on; wrap the update in `with autograd_lite.no_grad():`")
+            "place while grad mode is on; wrap the update in `with autograd_lite.no_grad():`"
+        )
 
 
 def _check_no_grad_view(name, self, other):
     """Refuse, as torch does, a change with grad mode on of a view taken under no_grad() when its base or
     the new value requires grad: whether autograd should see the change would be ambiguous."""
     info = self._view
-    if (info is None or info.root is None or info.tracks or not _state.enabled
-            or not (info.root._rg or (isinstance(other, Tensor) and other.requires_grad))):
+    if (
+        info is None
+        or info.root is None
+        or info.tracks
+        or not _state.enabled
+        or not (info.root._rg or (isinstance(other, Tensor) and other.requires_grad))
+    ):
         return
     raise RuntimeError(
         f"{name}: this tensor is a view taken under no_grad() and is being changed in place with grad mode on; "
         "this is ambiguous and refused (as in torch): take the view and make the change both inside no_grad() "
-        "(not tracked) or both outside it (tracked)")
+        "(not tracked) or both outside it (tracked)"
+    )
 
 
 def _private_saved(node, memory):
@@ -88,12 +98,16 @@ def _commit(name, self, other, result):
     """Finish a recorded in-place op: write ``result`` into self's memory (so that every view sees it),
     give self the result's history, and, for a view, record the write in its root's history."""
     if result.data.shape != self.data.shape:
-        raise OpError(f"{name}: the result has shape {result.data.shape} but the tensor updated in "
-                      f"place has shape {self.data.shape}; in-place ops cannot change a tensor's shape")
+        raise OpError(
+            f"{name}: the result has shape {result.data.shape} but the tensor updated in "
+            f"place has shape {self.data.shape}; in-place ops cannot change a tensor's shape"
+        )
     if result.data.dtype != self.data.dtype:
         if not np.can_cast(result.data.dtype, self.data.dtype, casting="same_kind"):
-            raise TypeError(f"{name}: a result of dtype {result.data.dtype} cannot be stored in place in a "
-                            f"tensor of dtype {self.data.dtype}")
+            raise TypeError(
+                f"{name}: a result of dtype {result.data.dtype} cannot be stored in place in a "
+                f"tensor of dtype {self.data.dtype}"
+            )
         result = m.astype(result, self.data.dtype)
     memory = self.data
     for node in _new_nodes(result, self, other):
@@ -124,15 +138,18 @@ def _record_view_write(root, view, chain):
 def _write(name, self, value):
     """Write ``value`` into self's array in place, with torch's shape and dtype rules."""
     if value.shape != self.data.shape:
-        raise OpError(f"{name}: the result has shape {value.shape} but the tensor updated in place has "
-                      f"shape {self.data.shape}; in-place ops cannot change a tensor's shape")
+        raise OpError(
+            f"{name}: the result has shape {value.shape} but the tensor updated in place has "
+            f"shape {self.data.shape}; in-place ops cannot change a tensor's shape"
+        )
     _check_writeable(name, self.data)
     try:
         if self.data.size:
             np.copyto(self.data, value, casting="same_kind")
     except TypeError:
-        raise TypeError(f"{name}: a result of dtype {value.dtype} cannot be stored in place in a tensor of "
-                        f"dtype {self.data.dtype}") from None
+        raise TypeError(
+            f"{name}: a result of dtype {value.dtype} cannot be stored in place in a tensor of dtype {self.data.dtype}"
+        ) from None
     self._bump_version()
 
 
@@ -169,7 +186,8 @@ def _check_overlap(name, target, other, same_layout=True):
         raise RuntimeError(
             f"{name}: unsupported operation: some elements of the other operand (shape {other.shape}) and of the "
             f"elements written in place (shape {np.shape(target)}) refer to the same memory; clone() the other "
-            "operand first")
+            "operand first"
+        )
 
 
 def update(name, fn, self, other):
@@ -218,8 +236,10 @@ def _drop_leading_ones(self, index, value):
         return value
     extra = value.ndim - len(region)
     if any(n != 1 for n in value.shape[:extra]):
-        raise ValueError(f"setitem: shape mismatch: a value of shape {value.shape} cannot be broadcast to the "
-                         f"indexed region of shape {region} (tensor of shape {self.shape})")
+        raise ValueError(
+            f"setitem: shape mismatch: a value of shape {value.shape} cannot be broadcast to the "
+            f"indexed region of shape {region} (tensor of shape {self.shape})"
+        )
     return s.reshape(value, value.shape[extra:])
 
 
@@ -233,13 +253,16 @@ def _check_same_tensor(self, index, value):
         return
     if value.data.size == 1 and all(a.dtype == bool for a in arrays):  # torch: masked_fill with its item
         return
-    same = value is self or (value.data.shape == self.data.shape
-                             and _bounds(value.data) == _bounds(self.data)
-                             and np.shares_memory(value.data, self.data))
+    same = value is self or (
+        value.data.shape == self.data.shape
+        and _bounds(value.data) == _bounds(self.data)
+        and np.shares_memory(value.data, self.data)
+    )
     if same:
         raise RuntimeError(
             "setitem: unsupported operation: the value is the very tensor written to (shape "
-            f"{self.shape}), whose elements an index array may write in any order; clone() the value first")
+            f"{self.shape}), whose elements an index array may write in any order; clone() the value first"
+        )
 
 
 def setitem(self, index, value):

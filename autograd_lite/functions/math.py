@@ -10,11 +10,41 @@ from ..tensor import Tensor, apply
 
 
 __all__ = [
-    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide",
-    "maximum", "minimum", "pow", "leaky_relu", "clamp", "clip", "where", "matmul",
-    "astype", "eq", "ne", "lt", "less", "le", "gt", "greater",
-    "ge", "logical_and", "bitwise_and", "logical_or", "bitwise_or", "logical_xor", "bitwise_xor", "logical_not",
-    "isnan", "isfinite", "allclose",
+    "add",
+    "sub",
+    "subtract",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "maximum",
+    "minimum",
+    "pow",
+    "leaky_relu",
+    "clamp",
+    "clip",
+    "where",
+    "matmul",
+    "astype",
+    "eq",
+    "ne",
+    "lt",
+    "less",
+    "le",
+    "gt",
+    "greater",
+    "ge",
+    "logical_and",
+    "bitwise_and",
+    "logical_or",
+    "bitwise_or",
+    "logical_xor",
+    "bitwise_xor",
+    "logical_not",
+    "isnan",
+    "isfinite",
+    "allclose",
 ]
 
 
@@ -75,11 +105,12 @@ def _fit_int(name, tensor, value, policy):
         return value
     if policy == "float":
         return float(value)
-    if policy == "wrap" and -2 ** 63 <= value < 2 ** 64:
+    if policy == "wrap" and -(2**63) <= value < 2**64:
         return Tensor._wrap(np.array(value).astype(dtype))
     error = OpError if policy == "refuse" else OverflowError
-    raise error(f"{name}: value {value} cannot be converted to type {dtype} without overflow (range "
-                f"[{info.min}, {info.max}])")
+    raise error(
+        f"{name}: value {value} cannot be converted to type {dtype} without overflow (range [{info.min}, {info.max}])"
+    )
 
 
 def _fit_ints(name, input, other, policy="wrap"):
@@ -97,6 +128,7 @@ def _binary(op, policy="wrap"):
             input, other = _fit_ints(op.name, input, other, policy)
         a, b = _promote(input, other)
         return apply(op, a, b)
+
     fn.__name__ = fn.__qualname__ = op.name
     fn.__doc__ = f"Elementwise {op.name} with broadcasting; numbers and tensors on either side."
     return fn
@@ -111,8 +143,12 @@ _divide = _binary(ew.Div, policy="float")
 def div(input, other):
     """Elementwise true division with broadcasting; ``number / tensor`` is ``number * reciprocal(tensor)``,
     as torch computes it (the reciprocal saves its output, so the tensor may change afterwards)."""
-    if (isinstance(input, (int, float)) and not isinstance(input, bool) and isinstance(other, Tensor)
-            and other.data.dtype.kind == "f"):
+    if (
+        isinstance(input, (int, float))
+        and not isinstance(input, bool)
+        and isinstance(other, Tensor)
+        and other.data.dtype.kind == "f"
+    ):
         return mul(apply(ew.Reciprocal, other), input)
     return _divide(input, other)
 
@@ -126,8 +162,10 @@ def pow(input, exponent):
     """input ** exponent; either may be a tensor or a number."""
     if isinstance(input, Tensor) and input.data.dtype.kind in "iu" and _is_int(exponent):
         if exponent < 0:
-            raise OpError(f"pow: integers to negative integer powers are not allowed (exponent {exponent}, input "
-                          f"dtype {input.data.dtype}); convert the input with .float() first")
+            raise OpError(
+                f"pow: integers to negative integer powers are not allowed (exponent {exponent}, input "
+                f"dtype {input.data.dtype}); convert the input with .float() first"
+            )
         exponent = _fit_int("pow", input, exponent, "refuse")
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and isinstance(input, Tensor):
         return apply(ew.PowScalar, input, exponent=exponent)
@@ -138,8 +176,9 @@ def pow(input, exponent):
 def leaky_relu(input, negative_slope=0.01):
     """input where positive, negative_slope * input elsewhere."""
     if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float, np.integer, np.floating)):
-        raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r} "
-                        f"({type(negative_slope).__name__})")
+        raise TypeError(
+            f"leaky_relu: negative_slope must be a number, got {negative_slope!r} ({type(negative_slope).__name__})"
+        )
     return apply(ew.LeakyRelu, input, negative_slope=float(negative_slope))
 
 
@@ -178,8 +217,10 @@ def matmul(input, other):
         raise TypeError("matmul: both operands must be tensors or arrays, not numbers")
     a, b = (t if isinstance(t, Tensor) else Tensor._wrap(t) for t in (input, other))
     if a.data.dtype != b.data.dtype:
-        raise OpError(f"matmul: both operands must have the same dtype (as in torch), got {a.data.dtype} "
-                      f"(shape {a.shape}) and {b.data.dtype} (shape {b.shape}); convert one with .to(dtype)")
+        raise OpError(
+            f"matmul: both operands must have the same dtype (as in torch), got {a.data.dtype} "
+            f"(shape {a.shape}) and {b.data.dtype} (shape {b.shape}); convert one with .to(dtype)"
+        )
     return apply(MatMul, a, b)
 
 
@@ -203,8 +244,8 @@ def _compare(ufunc, name):
         try:
             return Tensor._wrap(np.asarray(ufunc(a_data, b_data)))
         except ValueError:
-            raise OpError(f"{name}: shapes {np.shape(a_data)} and {np.shape(b_data)} are not "
-                          "broadcastable") from None
+            raise OpError(f"{name}: shapes {np.shape(a_data)} and {np.shape(b_data)} are not broadcastable") from None
+
     fn.__name__ = name
     fn.__doc__ = f"Elementwise {name} comparison: a bool tensor without gradient."
     return fn
@@ -225,6 +266,7 @@ def _logical(ufunc, name):
         if a.dtype.kind not in "biu" or b.dtype.kind not in "biu":
             raise TypeError(f"{name}: needs bool or integer tensors, got {a.dtype} and {b.dtype}")
         return Tensor._wrap(np.asarray(ufunc(a, b)))
+
     return fn
 
 

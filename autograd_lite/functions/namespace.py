@@ -116,6 +116,7 @@ class tensor_namespace:
 def _array_call(op):
     def call(*arrays, **params):
         return op.forward(*arrays, **params)[0]
+
     call.__name__ = op.xp
     return staticmethod(call)
 
@@ -123,6 +124,7 @@ def _array_call(op):
 def _recorded_call(op):
     def call(*inputs, **params):
         return apply(op, *inputs, **params)
+
     call.__name__ = op.xp
     return staticmethod(call)
 

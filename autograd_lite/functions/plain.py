@@ -15,13 +15,13 @@ from ..tensor import apply
 
 def is_plain(op):
     """True for an op whose public function is just ``apply(op, input)``."""
-    return op.function is not None and "." not in op.function and \
-        len(inspect.signature(op.forward).parameters) == 1
+    return op.function is not None and "." not in op.function and len(inspect.signature(op.forward).parameters) == 1
 
 
 def _plain_function(op, name):
     def function(input):
         return apply(op, input)
+
     function.__name__ = function.__qualname__ = name
     function.__module__ = __name__
     function.__doc__ = (op.__doc__ or f"{name}, elementwise.").strip()

@@ -12,8 +12,19 @@ from ..tensor import Tensor, apply
 from .math import maximum, minimum
 
 __all__ = [
-    "sum", "mean", "var", "std", "amax", "amin", "max", "min",
-    "argmax", "argmin", "logsumexp", "softmax", "log_softmax",
+    "sum",
+    "mean",
+    "var",
+    "std",
+    "amax",
+    "amin",
+    "max",
+    "min",
+    "argmax",
+    "argmin",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
 ]
 
 
@@ -37,27 +48,35 @@ def _dims(name, input, dim):
             raise TypeError(f"{name}: dim must be an int or a tuple of ints, got {dim!r}")
         bound = input.data.ndim or 1  # (max is this module's max)
         if not -bound <= d < bound:
-            raise DimError(f"{name}: dim {d} is out of range for a tensor of shape {tuple(input.shape)} "
-                           f"(expected a dim in [{-bound}, {bound - 1}])")
+            raise DimError(
+                f"{name}: dim {d} is out of range for a tensor of shape {tuple(input.shape)} "
+                f"(expected a dim in [{-bound}, {bound - 1}])"
+            )
     return red.normalize_dims(name, dim, input.data.shape)
 
 
 def _floating(name, input, what="a floating point input"):
     """Refuse integer and bool inputs, whose result dtype torch cannot infer for this reduction."""
     if input.data.dtype.kind != "f":
-        raise OpError(f"{name}: could not infer output dtype; expected {what}, got dtype {input.data.dtype} "
-                      "(convert with .float() first)")
+        raise OpError(
+            f"{name}: could not infer output dtype; expected {what}, got dtype {input.data.dtype} "
+            "(convert with .float() first)"
+        )
 
 
 def _nonempty(name, input, axes):
     """Refuse reducing a size-0 dim (or, with dim=None, an empty tensor) where there is no identity."""
     if axes is None and input.data.size == 0:
-        raise OpError(f"{name}: cannot reduce an empty input (shape {tuple(input.shape)}) to one value; "
-                      "specify the reduction dim with the 'dim' argument")
+        raise OpError(
+            f"{name}: cannot reduce an empty input (shape {tuple(input.shape)}) to one value; "
+            "specify the reduction dim with the 'dim' argument"
+        )
     for axis in axes or ():
         if input.data.shape[axis] == 0:
-            raise DimError(f"{name}: cannot reduce dim {axis} of size 0 (shape {tuple(input.shape)}); expected "
-                           "a reduction dim of non-zero size")
+            raise DimError(
+                f"{name}: cannot reduce dim {axis} of size 0 (shape {tuple(input.shape)}); expected "
+                "a reduction dim of non-zero size"
+            )
 
 
 def sum(input, dim=None, keepdim=False):
@@ -80,15 +99,25 @@ def _correction(unbiased, correction):
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Variance over ``dim``; Bessel-corrected (divides by n - 1) unless ``unbiased=False``/``correction=0``."""
     _floating("var", input)
-    return apply(red.Var, input, axis=_dims("var", input, dim), keepdims=bool(keepdim),
-                 correction=_correction(unbiased, correction))
+    return apply(
+        red.Var,
+        input,
+        axis=_dims("var", input, dim),
+        keepdims=bool(keepdim),
+        correction=_correction(unbiased, correction),
+    )
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation over ``dim`` (Bessel-corrected by default, as torch.std)."""
     _floating("std", input)
-    return apply(red.Std, input, axis=_dims("std", input, dim), keepdims=bool(keepdim),
-                 correction=_correction(unbiased, correction))
+    return apply(
+        red.Std,
+        input,
+        axis=_dims("std", input, dim),
+        keepdims=bool(keepdim),
+        correction=_correction(unbiased, correction),
+    )
 
 
 def amax(input, dim=None, keepdim=False):
@@ -151,8 +180,10 @@ def min(input, dim=None, keepdim=False):
 def _arg(name, fn, input, dim, keepdim):
     if dim is None:
         if input.data.size == 0:
-            raise DimError(f"{name}: cannot reduce an empty input (shape {tuple(input.shape)}) to one index; "
-                           "specify the reduction dim with the 'dim' argument")
+            raise DimError(
+                f"{name}: cannot reduce an empty input (shape {tuple(input.shape)}) to one index; "
+                "specify the reduction dim with the 'dim' argument"
+            )
         out = np.asarray(fn(input.data), dtype=np.int64)
         return Tensor._wrap(out.reshape((1,) * input.data.ndim) if keepdim else out)
     if input.data.ndim == 0:

@@ -10,9 +10,26 @@ from ..tensor import Tensor, apply, relayout, torch_layout
 
 
 __all__ = [
-    "view", "reshape", "contiguous", "is_contiguous", "flatten", "unflatten", "permute", "transpose",
-    "swapaxes", "t", "squeeze", "unsqueeze", "expand", "broadcast_to", "expand_as", "cat",
-    "concat", "concatenate", "stack", "pad",
+    "view",
+    "reshape",
+    "contiguous",
+    "is_contiguous",
+    "flatten",
+    "unflatten",
+    "permute",
+    "transpose",
+    "swapaxes",
+    "t",
+    "squeeze",
+    "unsqueeze",
+    "expand",
+    "broadcast_to",
+    "expand_as",
+    "cat",
+    "concat",
+    "concatenate",
+    "stack",
+    "pad",
 ]
 
 
@@ -28,8 +45,9 @@ def _size_args(name, sizes):
 
 def _axis(name, dim, ndim):
     if not -ndim <= dim < ndim:
-        raise DimError(f"{name}: dim {dim} is out of range for a tensor with {ndim} dims "
-                      f"(expected a dim in [{-ndim}, {ndim - 1}])")
+        raise DimError(
+            f"{name}: dim {dim} is out of range for a tensor with {ndim} dims (expected a dim in [{-ndim}, {ndim - 1}])"
+        )
     return dim % ndim
 
 
@@ -38,8 +56,10 @@ def _target_shape(name, shape):
     shape = _size_args(name, shape)
     for i, n in enumerate(shape):
         if n < -1:
-            raise OpError(f"{name}: invalid shape dimension {n} at index {i} of shape {list(shape)} "
-                          "(sizes must be >= 0, or -1 for one inferred size)")
+            raise OpError(
+                f"{name}: invalid shape dimension {n} at index {i} of shape {list(shape)} "
+                "(sizes must be >= 0, or -1 for one inferred size)"
+            )
     if shape.count(-1) > 1:
         raise OpError(f"{name}: only one dimension can be inferred (-1), got shape {list(shape)}")
     return shape
@@ -70,9 +90,11 @@ def view(input, *shape):
     strides do not allow it (e.g. after a transpose): use reshape() or contiguous() there."""
     shape = _target_shape("view", shape)
     if not _views_without_copy(torch_layout(input), shape):
-        raise OpError(f"view: a tensor of shape {input.shape} cannot be viewed as shape {shape}: the view size "
-                      "is not compatible with the tensor's size and stride (at least one dimension spans "
-                      "across two contiguous subspaces). Use .reshape(...) instead.")
+        raise OpError(
+            f"view: a tensor of shape {input.shape} cannot be viewed as shape {shape}: the view size "
+            "is not compatible with the tensor's size and stride (at least one dimension spans "
+            "across two contiguous subspaces). Use .reshape(...) instead."
+        )
     return _as_view(input, shape)
 
 
@@ -102,8 +124,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     start, end = _axis("flatten", start_dim, len(shape)), _axis("flatten", end_dim, len(shape))
     if start > end:
         raise OpError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    merged = int(np.prod(shape[start:end + 1]))
-    return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
+    merged = int(np.prod(shape[start : end + 1]))
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1 :])
 
 
 def unflatten(input, dim, sizes):
@@ -113,9 +135,10 @@ def unflatten(input, dim, sizes):
     sizes = _target_shape("unflatten", tuple(sizes))
     known = int(np.prod([n for n in sizes if n != -1]))
     if (-1 not in sizes and known != shape[axis]) or (-1 in sizes and (known == 0 or shape[axis] % known)):
-        raise OpError(f"unflatten: sizes {list(sizes)} do not multiply to the size {shape[axis]} of dim {dim} "
-                      f"of shape {shape}")
-    return reshape(input, shape[:axis] + sizes + shape[axis + 1:])
+        raise OpError(
+            f"unflatten: sizes {list(sizes)} do not multiply to the size {shape[axis]} of dim {dim} of shape {shape}"
+        )
+    return reshape(input, shape[:axis] + sizes + shape[axis + 1 :])
 
 
 def permute(input, *dims):
@@ -148,8 +171,10 @@ def t(input):
     """The transpose of a matrix; a 0-d or 1-d tensor comes back as a new view of itself (as torch)."""
     ndim = input.data.ndim
     if ndim > 2:
-        raise OpError(f"t: expects a tensor with <= 2 dimensions, but the tensor of shape {input.shape} is "
-                      f"{ndim}-D; use transpose(dim0, dim1) or permute(...) there")
+        raise OpError(
+            f"t: expects a tensor with <= 2 dimensions, but the tensor of shape {input.shape} is "
+            f"{ndim}-D; use transpose(dim0, dim1) or permute(...) there"
+        )
     return apply(sh.Permute, input, axes=tuple(reversed(range(ndim))))
 
 
@@ -182,8 +207,9 @@ def expand(input, *sizes):
     sizes = _size_args("expand", sizes)
     shape = input.data.shape
     if len(sizes) < len(shape):
-        raise OpError(f"expand: the number of sizes ({len(sizes)}) must be at least the number of dims "
-                      f"of shape {shape}")
+        raise OpError(
+            f"expand: the number of sizes ({len(sizes)}) must be at least the number of dims of shape {shape}"
+        )
     lead = len(sizes) - len(shape)
     target = tuple(shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(sizes))
     if any(s < 0 for s in target):
@@ -205,14 +231,18 @@ def _index_part(part):
     index tensor cannot redirect the gradient."""
     if isinstance(part, Tensor):
         if part.data.dtype.kind not in "iub":
-            raise IndexError(f"getitem: tensors used as indices must be integer or bool tensors, got dtype "
-                             f"{part.data.dtype} (shape {part.shape})")
+            raise IndexError(
+                f"getitem: tensors used as indices must be integer or bool tensors, got dtype "
+                f"{part.data.dtype} (shape {part.shape})"
+            )
         return part.data.copy()
     if isinstance(part, np.ndarray):
         return part.copy()
     if isinstance(part, slice) and part.step is not None and part.step <= 0:
-        raise ValueError(f"getitem: slice step must be greater than zero, got {part.step} (torch has no "
-                         "negative steps; use flip() or an index tensor)")
+        raise ValueError(
+            f"getitem: slice step must be greater than zero, got {part.step} (torch has no "
+            "negative steps; use flip() or an index tensor)"
+        )
     if isinstance(part, list):
         arr = np.asarray(part)
         return arr.astype(np.int64) if arr.size == 0 else arr  # x[[]]: an empty integer index, as torch
@@ -291,8 +321,9 @@ def pad(input, pad, mode="constant", value=0.0):
     pad = tuple(int(p) for p in pad)
     ndim = input.data.ndim
     if len(pad) % 2 or len(pad) // 2 > ndim:
-        raise OpError(f"pad: the padding {pad} must have an even length of at most 2 * ndim = {2 * ndim} "
-                      f"for shape {input.shape}")
+        raise OpError(
+            f"pad: the padding {pad} must have an even length of at most 2 * ndim = {2 * ndim} for shape {input.shape}"
+        )
     widths = [(0, 0)] * ndim
     for i in range(len(pad) // 2):
         widths[ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
@@ -307,7 +338,8 @@ def pad(input, pad, mode="constant", value=0.0):
     if ndim not in (sides + 1, sides + 2):
         raise NotImplementedError(
             f"pad: {mode} padding of {len(pad)} sizes needs a {sides + 1}-D or {sides + 2}-D input (a batch "
-            f"or a single sample of {sides}-D data, as torch), got shape {input.shape}")
+            f"or a single sample of {sides}-D data, as torch), got shape {input.shape}"
+        )
     _check_pad_sizes(mode, input.shape, widths, sides, pad)
     out = input
     for d, (lo, hi) in enumerate(widths):
@@ -321,12 +353,14 @@ def _check_pad_sizes(mode, shape, widths, sides, pad):
     """torch's size rules: reflect and replicate need every dim but the batch dim non-empty; no padded dim
     may end up negative, and for reflect and replicate not all of them empty."""
     batched = len(shape) == sides + 2
-    if mode != "circular" and 0 in shape[1 if batched else 0:]:
+    if mode != "circular" and 0 in shape[1 if batched else 0 :]:
         raise OpError(f"pad: {mode} padding needs non-empty dims (except a batch dim), got shape {shape}")
     out = [n + lo + hi for n, (lo, hi) in zip(shape[-sides:], widths[-sides:])]
     if min(out) < 0 or (mode != "circular" and max(out) == 0):
-        raise OpError(f"pad: the padding {pad} is too large a crop for shape {shape}: the padded dims would "
-                      f"have sizes {tuple(out)}")
+        raise OpError(
+            f"pad: the padding {pad} is too large a crop for shape {shape}: the padded dims would "
+            f"have sizes {tuple(out)}"
+        )
 
 
 def _pad_source(mode, size, lo, hi, d, pad, shape):
@@ -335,10 +369,12 @@ def _pad_source(mode, size, lo, hi, d, pad, shape):
     around what is left."""
     if mode != "circular":
         index = sh.pad_index(size, max(lo, 0), max(hi, 0), mode)
-        return index[max(-lo, 0):len(index) - max(-hi, 0)]
+        return index[max(-lo, 0) : len(index) - max(-hi, 0)]
     if lo > size or hi > size:
-        raise OpError(f"pad: circular padding of ({lo}, {hi}) wraps around more than once for dim {d} of "
-                      f"shape {shape} (at most {size})")
+        raise OpError(
+            f"pad: circular padding of ({lo}, {hi}) wraps around more than once for dim {d} of "
+            f"shape {shape} (at most {size})"
+        )
     start, kept = max(-lo, 0), size - max(-lo, 0) - max(-hi, 0)
     if kept <= 0 and size + lo + hi > 0:
         raise OpError(f"pad: circular padding {pad} crops all of dim {d} of shape {shape}")

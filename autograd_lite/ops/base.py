@@ -26,15 +26,15 @@ class Op:
     """
 
     name = "op"
-    saves_x = True   # the vjp reads ctx.x
+    saves_x = True  # the vjp reads ctx.x
     saves_y = False  # the vjp reads ctx.y
-    view = False     # the output may share memory (and so the version counter) with input 0
-    reads = None     # reads(needs) -> which inputs' values the vjp reads (None: all); the others may change
+    view = False  # the output may share memory (and so the version counter) with input 0
+    reads = None  # reads(needs) -> which inputs' values the vjp reads (None: all); the others may change
 
     function = None  # its public function: "exp" is al.exp, "nn.functional.gelu" is F.gelu; None: internal
-    aliases = ()     # other public names of that function (al.multiply for al.mul)
-    methods = ()     # the Tensor methods and operators it backs, in-place variants included
-    xp = None        # its name in the vjp array namespaces (xp.exp(x)): numpy"s, or recorded under create_graph
+    aliases = ()  # other public names of that function (al.multiply for al.mul)
+    methods = ()  # the Tensor methods and operators it backs, in-place variants included
+    xp = None  # its name in the vjp array namespaces (xp.exp(x)): numpy's, or recorded under create_graph
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -91,8 +91,12 @@ def where_scaled(xp, keep, g, scale):
     """``g`` where ``keep`` is True, ``g * scale`` elsewhere (leaky_relu's gradient), bit for bit as
     ``xp.where(keep, g, g * scale)``. On float arrays it is g times a factor that is exactly 1 or ``scale``,
     assembled from their bits with integer arithmetic: ~10x faster than np.where on a random mask."""
-    if type(g) is not np.ndarray or g.dtype.kind != "f" or g.dtype.itemsize not in _SAME_SIZE_INT or \
-            np.shape(keep) != g.shape:
+    if (
+        type(g) is not np.ndarray
+        or g.dtype.kind != "f"
+        or g.dtype.itemsize not in _SAME_SIZE_INT
+        or np.shape(keep) != g.shape
+    ):
         return xp.where(keep, g, g * scale)
     int_type = _SAME_SIZE_INT[g.dtype.itemsize]
     one, low = (int(np.array(v, dtype=g.dtype).view(int_type)) for v in (1.0, scale))
@@ -111,14 +115,18 @@ def _apply_numpy(op, *inputs, **params):
 
 def _index_scatter_numpy(g, shape, index):
     from .shape import scatter_into_zeros
+
     return scatter_into_zeros(g, shape, index)
 
 
 def _conv_numpy(name):
     """numpy_namespace.<name>(a, b, size, stride, padding, dilation): the forward of the conv op ``name``."""
+
     def call(a, b, size, stride, padding, dilation):
         from . import conv
+
         return getattr(conv, name).forward(a, b, size=size, stride=stride, padding=padding, dilation=dilation)[0]
+
     return staticmethod(call)
 
 
@@ -132,7 +140,7 @@ def sum_leading(a, axis, keepdims):
     memory, as for bias gradients: (N, O) over N, or channels-last (N, C, H, W) over N, H, W."""
     if not isinstance(axis, tuple) or a.dtype.kind != "f" or a.size == 0 or len(axis) >= a.ndim:
         return np.sum(a, axis=axis, keepdims=keepdims)
-    if a.ndim == 2 and axis in ((0,), (-2,)):   # the Linear bias: the common case first, cheaply
+    if a.ndim == 2 and axis in ((0,), (-2,)):  # the Linear bias: the common case first, cheaply
         ones = np.ones(a.shape[0], dtype=a.dtype)
         if a.flags.c_contiguous:
             total = ones @ a
@@ -142,15 +150,15 @@ def sum_leading(a, axis, keepdims):
             return np.sum(a, axis=axis, keepdims=keepdims)
         return total[None] if keepdims else total
     order = axis_order(a)
-    if set(order[:len(axis)]) != set(axis % a.ndim for axis in axis):
+    if set(order[: len(axis)]) != set(axis % a.ndim for axis in axis):
         return np.sum(a, axis=axis, keepdims=keepdims)
     in_memory_order = a.transpose(order)
     if not in_memory_order.flags.c_contiguous:
         return np.sum(a, axis=axis, keepdims=keepdims)
-    kept = in_memory_order.shape[len(axis):]
+    kept = in_memory_order.shape[len(axis) :]
     rows = in_memory_order.reshape(-1, int(np.prod(kept)))
     total = (np.ones(rows.shape[0], dtype=a.dtype) @ rows).reshape(kept)
-    keep_axes = order[len(axis):]
+    keep_axes = order[len(axis) :]
     out = total.transpose(np.argsort(keep_axes))
     if keepdims:
         out = np.expand_dims(out, tuple(sorted(axis % a.ndim for axis in axis)))

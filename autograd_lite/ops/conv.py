@@ -50,7 +50,7 @@ def _padded(x, pt, pl, he, we):
         return channels_last[:, :he, :we, :]
     out = np.zeros((n, he, we, c), dtype=x.dtype)
     qh, qw = max(min(h, he - pt), 0), max(min(w, we - pl), 0)
-    out[:, pt:pt + qh, pl:pl + qw, :] = channels_last[:, :qh, :qw, :]
+    out[:, pt : pt + qh, pl : pl + qw, :] = channels_last[:, :qh, :qw, :]
     return out
 
 
@@ -68,14 +68,16 @@ def _columns(x, kh, kw, ho, wo, stride, padding, dilation, ones=False):
     s_n, s_h, s_w, s_c = xe.strides
     k, m, width = kh * kw * c, n * ho * wo, kh * kw * c + bool(ones)
     if c == 1:
-        windows = as_strided(xe, shape=(kh, kw, n, ho, wo), writeable=False,
-                             strides=(s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw))
+        windows = as_strided(
+            xe, shape=(kh, kw, n, ho, wo), writeable=False, strides=(s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw)
+        )
         buf = np.empty((width, m), dtype=x.dtype)
         buf[:k].reshape(kh, kw, n, ho, wo)[...] = windows
         buf[k:] = 1
         return buf.T
-    windows = as_strided(xe, shape=(n, ho, wo, kh, kw, c),
-                         strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
+    windows = as_strided(
+        xe, shape=(n, ho, wo, kh, kw, c), strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False
+    )
     buf = np.empty((m, width), dtype=x.dtype)
     buf[:, :k].reshape(n, ho, wo, kh, kw, c)[...] = windows
     buf[:, k:] = 1
@@ -107,7 +109,7 @@ def _channels_first(y, n, ho, wo):
     return y.reshape(n, ho, wo, y.shape[1]).transpose(0, 3, 1, 2)
 
 
-COLUMNS_BYTES = 16 * 2 ** 20  # a larger im2col matrix is built in batch chunks (and not kept for backward)
+COLUMNS_BYTES = 16 * 2**20  # a larger im2col matrix is built in batch chunks (and not kept for backward)
 
 
 def _batch_chunks(x, kh, kw, ho, wo):
@@ -156,7 +158,7 @@ def conv2d_input_grad(g, w, size, stride, padding, dilation):
         return dxe.transpose(0, 3, 1, 2)
     # the crop is copied compact: later per-channel sums (batch norm, bias gradients) are then single GEMVs
     dx = (np.empty if (qh, qw) == (h, wd) else np.zeros)((n, h, wd, c), dtype=dxe.dtype)
-    dx[:, :qh, :qw, :] = dxe[:, pt:pt + qh, pl:pl + qw, :]
+    dx[:, :qh, :qw, :] = dxe[:, pt : pt + qh, pl : pl + qw, :]
     return dx.transpose(0, 3, 1, 2)
 
 
@@ -173,9 +175,9 @@ def _input_grad_strided(g, w, sh, sw):
     phases = dxe.reshape(n, ho - 1 + qh, sh, wo - 1 + qw, sw, c)
     for a in range(qh):
         for b in range(qw):
-            block = taps[:, :, :, a * sh:(a + 1) * sh, b * sw:(b + 1) * sw, :]
+            block = taps[:, :, :, a * sh : (a + 1) * sh, b * sw : (b + 1) * sw, :]
             ra, rb = block.shape[3:5]
-            phases[:, a:a + ho, :ra, b:b + wo, :rb, :] += block.transpose(0, 1, 3, 2, 4, 5)
+            phases[:, a : a + ho, :ra, b : b + wo, :rb, :] += block.transpose(0, 1, 3, 2, 4, 5)
     return dxe
 
 
@@ -190,7 +192,7 @@ def _input_grad_dilated(g, w, stride, dilation):
     hspan, wspan = (ho - 1) * sh + 1, (wo - 1) * sw + 1
     for a in range(kh):
         for b in range(kw):
-            dxe[:, a * dh:a * dh + hspan:sh, b * dw:b * dw + wspan:sw, :] += blocks[a, b]
+            dxe[:, a * dh : a * dh + hspan : sh, b * dw : b * dw + wspan : sw, :] += blocks[a, b]
     return dxe
 
 
@@ -202,7 +204,7 @@ def _input_grad_unit_stride(g, w):
     _, c, kh, kw = w.shape
     he, we = ho + kh - 1, wo + kw - 1
     gp = np.zeros((n, ho, we + kw - 1, o), dtype=np.result_type(g, w))
-    gp[:, :, kw - 1:kw - 1 + wo, :] = g.transpose(0, 2, 3, 1)
+    gp[:, :, kw - 1 : kw - 1 + wo, :] = g.transpose(0, 2, 3, 1)
     s_n, s_h, s_w, s_o = gp.strides
     # row (n, i, j) holds g[n, i, j - b, :] for b = kw - 1 ... 0 (window offset kw - 1 - b)
     windows = as_strided(gp, shape=(n, ho, we, kw, o), strides=(s_n, s_h, s_w, s_w, s_o), writeable=False)
@@ -210,7 +212,7 @@ def _input_grad_unit_stride(g, w):
     rows = (windows.reshape(n * ho * we, kw * o) @ flipped).reshape(n, ho, we, kh, c)
     dxe = np.zeros((n, he, we, c), dtype=rows.dtype)
     for a in range(kh):
-        dxe[:, a:a + ho] += rows[:, :, :, a]
+        dxe[:, a : a + ho] += rows[:, :, :, a]
     return dxe
 
 
@@ -229,9 +231,10 @@ def conv2d_weight_grad(x, g, size, stride, padding, dilation):
     _, o, ho, wo = g.shape
     kh, kw = size
     shape = (o, x.shape[1], kh, kw)
-    grads = [weight_grad_from_columns(_columns(x[part], kh, kw, ho, wo, stride, padding, dilation), g[part],
-                                      shape)[0]
-             for part in _batch_chunks(x, kh, kw, ho, wo)]
+    grads = [
+        weight_grad_from_columns(_columns(x[part], kh, kw, ho, wo, stride, padding, dilation), g[part], shape)[0]
+        for part in _batch_chunks(x, kh, kw, ho, wo)
+    ]
     if not grads:  # an empty batch: no chunks, and a zero gradient
         return np.zeros(shape, dtype=np.result_type(x, g))
     return grads[0] if len(grads) == 1 else np.sum(grads, axis=0)
@@ -270,7 +273,7 @@ class Conv2d(Op):
         if db is None and len(needs) > 2 and needs[2]:
             db = xp.sum(g, (0, 2, 3))
         grads = (dx, dw if needs[1] else None, db)
-        return grads[:len(ctx.x)]  # one entry per input: no bias, no third entry
+        return grads[: len(ctx.x)]  # one entry per input: no bias, no third entry
 
 
 class ConvInputGrad(Op):

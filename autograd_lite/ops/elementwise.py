@@ -22,8 +22,10 @@ def _shape(a):
 
 
 def _broadcast_error(name, a, b):
-    return OpError(f"{name}: shapes {_shape(a)} and {_shape(b)} are not broadcastable "
-                   "(each dimension must match or be 1, aligned from the right)")
+    return OpError(
+        f"{name}: shapes {_shape(a)} and {_shape(b)} are not broadcastable "
+        "(each dimension must match or be 1, aligned from the right)"
+    )
 
 
 def _binary(name, ufunc, a, b):
@@ -596,8 +598,10 @@ class Maximum(Op):
     @staticmethod
     def vjp(ctx, g):
         a, b = ctx.x
-        return ((_tie_split(ctx.xp, g, a, b) if ctx.needs[0] else None),
-                (_tie_split(ctx.xp, g, b, a) if ctx.needs[1] else None))
+        return (
+            (_tie_split(ctx.xp, g, a, b) if ctx.needs[0] else None),
+            (_tie_split(ctx.xp, g, b, a) if ctx.needs[1] else None),
+        )
 
 
 class Minimum(Op):
@@ -613,8 +617,10 @@ class Minimum(Op):
     def vjp(ctx, g):
         a, b = ctx.x
         neg_a, neg_b = -data_of(a), -data_of(b)
-        return ((_tie_split(ctx.xp, g, neg_a, neg_b) if ctx.needs[0] else None),
-                (_tie_split(ctx.xp, g, neg_b, neg_a) if ctx.needs[1] else None))
+        return (
+            (_tie_split(ctx.xp, g, neg_a, neg_b) if ctx.needs[0] else None),
+            (_tie_split(ctx.xp, g, neg_b, neg_a) if ctx.needs[1] else None),
+        )
 
 
 class Where(Op):
@@ -633,8 +639,7 @@ class Where(Op):
         try:
             out = np.where(cond, a, b)
         except ValueError:
-            raise OpError(f"where: shapes {cond.shape}, {_shape(a)} and {_shape(b)} are not "
-                          "broadcastable") from None
+            raise OpError(f"where: shapes {cond.shape}, {_shape(a)} and {_shape(b)} are not broadcastable") from None
         return out, cond
 
     @staticmethod

@@ -231,13 +231,14 @@ class BinaryCrossEntropy(Op):
         x_ok = (x >= 0) & (x <= 1)
         if not x_ok.all():
             bad = x[~x_ok].flat[0]
-            raise OpError(f"binary_cross_entropy: all elements of input should be between 0 and 1 "
-                          f"(probabilities; use binary_cross_entropy_with_logits for logits), found {bad}")
+            raise OpError(
+                f"binary_cross_entropy: all elements of input should be between 0 and 1 "
+                f"(probabilities; use binary_cross_entropy_with_logits for logits), found {bad}"
+            )
         t_ok = (t >= 0) & (t <= 1)
         if not np.all(t_ok):
             bad = np.asarray(t)[~t_ok].flat[0]
-            raise OpError(f"binary_cross_entropy: all elements of target should be between 0 and 1, "
-                          f"found {bad}")
+            raise OpError(f"binary_cross_entropy: all elements of target should be between 0 and 1, found {bad}")
         with np.errstate(divide="ignore"):
             log_x = np.maximum(np.log(x), -100)
             log_1mx = np.maximum(np.log1p(-x), -100)

@@ -64,8 +64,11 @@ class BatchNorm(Op):
         if ctx.needs[0]:
             gxhat = g if w is None else g * xp.reshape(w, bshape)
             if p["training"]:
-                gx = (gxhat - xp.sum(gxhat, axis=axes, keepdims=True) / count
-                      - xhat * (xp.sum(gxhat * xhat, axis=axes, keepdims=True) / count)) * invstd
+                gx = (
+                    gxhat
+                    - xp.sum(gxhat, axis=axes, keepdims=True) / count
+                    - xhat * (xp.sum(gxhat * xhat, axis=axes, keepdims=True) / count)
+                ) * invstd
             else:
                 gx = gxhat * invstd
         return gx, gw, gb

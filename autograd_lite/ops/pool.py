@@ -47,28 +47,36 @@ def _out_size(size, k, s, p, d, ceil_mode):
 def pool_output_shape(name, shape, kernel, stride, padding, dilation, ceil_mode):
     """Check a pooling's parameters against an (N, C, H, W) shape and return (Ho, Wo), as torch does."""
     if len(shape) != 4 or any(n == 0 for n in shape[1:]):
-        raise OpError(f"{name}: non-empty 3D or 4D (batch mode) tensor expected for input, got shape "
-                      f"{tuple(shape)}")
-    for what, values, low in (("kernel_size", kernel, 1), ("stride", stride, 1), ("dilation", dilation, 1),
-                              ("padding", padding, 0)):
+        raise OpError(f"{name}: non-empty 3D or 4D (batch mode) tensor expected for input, got shape {tuple(shape)}")
+    for what, values, low in (
+        ("kernel_size", kernel, 1),
+        ("stride", stride, 1),
+        ("dilation", dilation, 1),
+        ("padding", padding, 0),
+    ):
         if len(values) != 2 or any(v < low for v in values):
             kind = "non-negative" if low == 0 else "greater than zero"
             raise OpError(f"{name}: {what} should be {kind}, but got {what}={tuple(values)}")
     for k, p, d in zip(kernel, padding, dilation):
         if p > k // 2:
-            raise OpError(f"{name}: pad should be at most half of effective kernel size, but got pad={p}, "
-                          f"kernel_size={k} and dilation={d} (padding {tuple(padding)}, kernel_size "
-                          f"{tuple(kernel)})")
-    out = tuple(_out_size(n, k, s, p, d, ceil_mode)
-                for n, k, s, p, d in zip(shape[2:], kernel, stride, padding, dilation))
+            raise OpError(
+                f"{name}: pad should be at most half of effective kernel size, but got pad={p}, "
+                f"kernel_size={k} and dilation={d} (padding {tuple(padding)}, kernel_size "
+                f"{tuple(kernel)})"
+            )
+    out = tuple(
+        _out_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(shape[2:], kernel, stride, padding, dilation)
+    )
     if out[0] < 1 or out[1] < 1:
         _, c, h, w = shape
         span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-        raise OpError(f"{name}: Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out[0]}x"
-                      f"{out[1]}). Output size is too small: the window (kernel_size {tuple(kernel)}, "
-                      f"dilation {tuple(dilation)}, spanning {span}) is bigger than the padded input "
-                      f"({h + 2 * padding[0]}, {w + 2 * padding[1]}) (input shape {tuple(shape)}, "
-                      f"padding {tuple(padding)})")
+        raise OpError(
+            f"{name}: Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out[0]}x"
+            f"{out[1]}). Output size is too small: the window (kernel_size {tuple(kernel)}, "
+            f"dilation {tuple(dilation)}, spanning {span}) is bigger than the padded input "
+            f"({h + 2 * padding[0]}, {w + 2 * padding[1]}) (input shape {tuple(shape)}, "
+            f"padding {tuple(padding)})"
+        )
     return out
 
 
@@ -79,7 +87,7 @@ def _padded(x, padding, need, fill):
     if not (ph or pw or bottom or right):
         return x
     buf = np.full(x.shape[:2] + (ph + H + bottom, pw + W + right), fill, dtype=x.dtype)
-    buf[:, :, ph:ph + H, pw:pw + W] = x
+    buf[:, :, ph : ph + H, pw : pw + W] = x
     return buf
 
 
@@ -88,7 +96,7 @@ def _offset_views(a, out, kernel, stride, dilation):
     (Ho, Wo), (kh, kw), (sh, sw), (dh, dw) = out, kernel, stride, dilation
     for i in range(kh):
         for j in range(kw):
-            yield i, j, a[:, :, i * dh:i * dh + (Ho - 1) * sh + 1:sh, j * dw:j * dw + (Wo - 1) * sw + 1:sw]
+            yield i, j, a[:, :, i * dh : i * dh + (Ho - 1) * sh + 1 : sh, j * dw : j * dw + (Wo - 1) * sw + 1 : sw]
 
 
 def _span(out, kernel, stride, dilation):
@@ -120,11 +128,12 @@ def max_pool2d_indices(x, kernel, stride, padding, dilation, ceil_mode):
     xpad = _padded(x, padding, _span(out, kernel, stride, dilation), fill)
     hs = np.arange(out[0]) * stride[0] - padding[0]  # window starts (may be negative: padding)
     ws = np.arange(out[1]) * stride[1] - padding[1]
-    small = x.shape[2] * W + xpad.shape[2] * xpad.shape[3] < 2 ** 31
+    small = x.shape[2] * W + xpad.shape[2] * xpad.shape[3] < 2**31
     itype = np.int32 if small else np.int64
     views = list(_offset_views(xpad, out, kernel, stride, dilation))
-    offsets = [((hs[:, None] + i * dilation[0]) * W + (ws[None, :] + j * dilation[1])).astype(itype)
-               for i, j, _ in views]
+    offsets = [
+        ((hs[:, None] + i * dilation[0]) * W + (ws[None, :] + j * dilation[1])).astype(itype) for i, j, _ in views
+    ]
     best = views[0][2].copy()
     for _, _, v in views[1:]:
         np.maximum(best, v, out=best)
@@ -139,7 +148,7 @@ def max_pool2d_indices(x, kernel, stride, padding, dilation, ceil_mode):
             index -= nan * (index - off)  # visited first to last: the last NaN wins
     lowest = best == fill
     if lowest.any():
-        first = (_first_inside(hs, dilation[0])[:, None] * W + _first_inside(ws, dilation[1])[None, :])
+        first = _first_inside(hs, dilation[0])[:, None] * W + _first_inside(ws, dilation[1])[None, :]
         index = np.where(lowest, first.astype(itype), index)
     return best, index.astype(np.int64, copy=False)
 
@@ -186,8 +195,7 @@ class MaxPool2d(Op):
     @staticmethod
     def vjp(ctx, g):
         p = ctx.p
-        return (ctx.xp.apply(MaxPool2dBackward, g, positions=p["positions"], shape=ctx.saved,
-                             overlap=p["overlap"]),)
+        return (ctx.xp.apply(MaxPool2dBackward, g, positions=p["positions"], shape=ctx.saved, overlap=p["overlap"]),)
 
 
 class MaxPool2dBackward(Op):
@@ -200,8 +208,11 @@ class MaxPool2dBackward(Op):
     def forward(g, positions, shape, overlap):
         if overlap:
             out = np.empty(shape, dtype=g.dtype)
-            np.copyto(out.reshape(-1), np.bincount(positions.reshape(-1), weights=g.reshape(-1),
-                                                   minlength=out.size), casting="unsafe")
+            np.copyto(
+                out.reshape(-1),
+                np.bincount(positions.reshape(-1), weights=g.reshape(-1), minlength=out.size),
+                casting="unsafe",
+            )
         else:
             out = np.zeros(shape, dtype=g.dtype)
             out.reshape(-1)[positions.reshape(-1)] = g.reshape(-1)  # distinct positions: an assignment
@@ -225,7 +236,7 @@ def tiles_disjoint(shape, kernel, stride, padding, dilation, ceil_mode):
 def _tile_views(a, kernel, out):
     """The kh * kw strided views (N, C, Ho, Wo) of ``a``, one per offset in a tile, in row-major order."""
     (kh, kw), (ho, wo) = kernel, out
-    return [a[:, :, i:i + kh * ho:kh, j:j + kw * wo:kw] for i in range(kh) for j in range(kw)]
+    return [a[:, :, i : i + kh * ho : kh, j : j + kw * wo : kw] for i in range(kh) for j in range(kw)]
 
 
 def max_pool2d_tile_values(x, kernel):
@@ -377,8 +388,7 @@ class AvgPool2d(Op):
         acc = np.zeros(x.shape[:2] + out, dtype=x.dtype)
         for _, _, v in _offset_views(xpad, out, kernel, stride, (1, 1)):
             acc += v
-        acc /= _avg_divisor(x.shape, out, kernel, stride, padding, count_include_pad, divisor_override,
-                            x.dtype)
+        acc /= _avg_divisor(x.shape, out, kernel, stride, padding, count_include_pad, divisor_override, x.dtype)
         return acc, x.shape
 
     @staticmethod
@@ -395,8 +405,7 @@ class AvgPool2dBackward(Op):
     @staticmethod
     def forward(g, shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
         out = g.shape[2:]
-        g = g / _avg_divisor(shape, out, kernel, stride, padding, count_include_pad, divisor_override,
-                             g.dtype)
+        g = g / _avg_divisor(shape, out, kernel, stride, padding, count_include_pad, divisor_override, g.dtype)
         (ph, pw), (H, W) = padding, shape[2:]
         span = _span(out, kernel, stride, (1, 1))
         buf = np.zeros(shape[:2] + (max(span[0], ph + H), max(span[1], pw + W)), dtype=g.dtype)
@@ -404,7 +413,7 @@ class AvgPool2dBackward(Op):
             v += g
         if buf.shape == tuple(shape):
             return buf, None
-        return buf[:, :, ph:ph + H, pw:pw + W], None
+        return buf[:, :, ph : ph + H, pw : pw + W], None
 
     @staticmethod
     def vjp(ctx, g):
@@ -463,8 +472,10 @@ class AdaptiveAvgPool2d(Op):
     @staticmethod
     def forward(x, output_size):
         if x.ndim != 4 or 0 in x.shape[2:]:
-            raise OpError(f"adaptive_avg_pool2d: expected a 3D or 4D (batch mode) tensor with non-empty H and W, got "
-                          f"shape {x.shape}")
+            raise OpError(
+                f"adaptive_avg_pool2d: expected a 3D or 4D (batch mode) tensor with non-empty H and W, got "
+                f"shape {x.shape}"
+            )
         if x.dtype.kind != "f":
             raise OpError(f"adaptive_avg_pool2d: expected a floating point input, got dtype {x.dtype}")
         (sh, eh), (sw, ew), counts = _adaptive_geometry(x.shape[2:], output_size, x.dtype)

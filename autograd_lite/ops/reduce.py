@@ -30,8 +30,10 @@ def normalize_dims(name, dim, shape):
         if not isinstance(d, (int, np.integer)):
             raise OpError(f"{name}: dim must be an int or a tuple of ints, got {dim!r}")
         if not -bound <= d < bound:
-            raise DimError(f"{name}: dim {d} is out of range for a tensor of shape {tuple(shape)} "
-                          f"(expected a dim in [{-bound}, {bound - 1}])")
+            raise DimError(
+                f"{name}: dim {d} is out of range for a tensor of shape {tuple(shape)} "
+                f"(expected a dim in [{-bound}, {bound - 1}])"
+            )
         out.append(int(d) % bound)
     if ndim == 0:
         return ()

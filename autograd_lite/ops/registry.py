@@ -47,5 +47,6 @@ FAMILIES = ("elementwise", "linalg", "reduce", "shape", "conv", "pool", "normali
 def load_all():
     """Import every op family, so that the registry holds every op."""
     import importlib
+
     for family in FAMILIES:
         importlib.import_module(f"{__package__}.{family}")

@@ -22,8 +22,9 @@ class Reshape(Op):
         try:
             return np.reshape(x, shape), x.shape
         except ValueError:
-            raise OpError(f"reshape: cannot view a tensor of shape {x.shape} ({x.size} elements) as "
-                          f"shape {tuple(shape)}") from None
+            raise OpError(
+                f"reshape: cannot view a tensor of shape {x.shape} ({x.size} elements) as shape {tuple(shape)}"
+            ) from None
 
     @staticmethod
     def vjp(ctx, g):
@@ -62,8 +63,10 @@ class Expand(Op):
         try:
             return np.broadcast_to(x, shape), None
         except ValueError:
-            raise OpError(f"expand: cannot broadcast a tensor of shape {x.shape} to shape "
-                          f"{tuple(shape)} (only size-1 dims can grow, new dims go in front)") from None
+            raise OpError(
+                f"expand: cannot broadcast a tensor of shape {x.shape} to shape "
+                f"{tuple(shape)} (only size-1 dims can grow, new dims go in front)"
+            ) from None
 
     @staticmethod
     def vjp(ctx, g):
@@ -201,8 +204,9 @@ class Cat(Op):
             out = np.concatenate(arrays, axis=axis, dtype=joined_dtype(arrays))
         except ValueError:
             shapes = [a.shape for a in arrays]
-            raise OpError(f"cat: tensors of shapes {shapes} cannot be joined along dim {axis}: all "
-                          "dims but that one must match") from None
+            raise OpError(
+                f"cat: tensors of shapes {shapes} cannot be joined along dim {axis}: all dims but that one must match"
+            ) from None
         return out, [a.shape[axis] for a in arrays]
 
     @staticmethod
@@ -249,8 +253,7 @@ class ConstantPad(Op):
     @staticmethod
     def vjp(ctx, g):
         shape, crop = ctx.saved
-        core = g[tuple(slice(max(lo, 0), g.shape[d] - max(hi, 0))
-                       for d, (lo, hi) in enumerate(ctx.p["widths"]))]
+        core = g[tuple(slice(max(lo, 0), g.shape[d] - max(hi, 0)) for d, (lo, hi) in enumerate(ctx.p["widths"]))]
         if any(lo < 0 or hi < 0 for lo, hi in ctx.p["widths"]):
             return (ctx.xp.index_scatter(core, shape, crop),)
         return (core,)
@@ -263,8 +266,9 @@ def pad_index(size, before, after, mode):
     if mode == "replicate" and size > 0:
         limit = max(before, after)  # torch repeats the edge any number of times
     if before > limit or after > limit:
-        raise OpError(f"pad: {mode} padding of ({before}, {after}) is too large for a dim of size "
-                      f"{size} (at most {limit})")
+        raise OpError(
+            f"pad: {mode} padding of ({before}, {after}) is too large for a dim of size {size} (at most {limit})"
+        )
     return np.pad(np.arange(size), (before, after), mode=numpy_mode)
 
 

@@ -24,5 +24,19 @@ from .network import (
     vectorized_result,
 )
 
-__all__ = ["Network", "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost", "Sigmoid", "Tanh", "ReLU",
-           "Linear", "Softmax", "load", "Identity", "from_module", "to_module", "vectorized_result"]
+__all__ = [
+    "Network",
+    "QuadraticCost",
+    "CrossEntropyCost",
+    "LogLikelihoodCost",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "Linear",
+    "Softmax",
+    "load",
+    "Identity",
+    "from_module",
+    "to_module",
+    "vectorized_result",
+]

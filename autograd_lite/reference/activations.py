@@ -29,6 +29,7 @@ def sigmoid_prime(z):
 
 class Sigmoid:
     """The book's sigmoid neuron."""
+
     name = "sigmoid"
 
     @staticmethod
@@ -42,6 +43,7 @@ class Sigmoid:
 
 class Tanh:
     """tanh neurons (book ch. 3, "Other models of artificial neuron"): σ′(z) = 1 − tanh²(z)."""
+
     name = "tanh"
 
     @staticmethod
@@ -55,6 +57,7 @@ class Tanh:
 
 class ReLU:
     """Rectified linear units (book ch. 3): max(0, z); σ′(z) = 1 for z > 0, else 0 (0 at z = 0, as torch)."""
+
     name = "relu"
 
     @staticmethod
@@ -70,6 +73,7 @@ class ReLU:
 
 class Linear:
     """A linear layer, a = z, σ′ = 1 (a linear output layer, e.g. regression with the quadratic cost)."""
+
     name = "linear"
 
     @staticmethod
@@ -81,13 +85,14 @@ class Linear:
         return np.ones_like(_float(z))
 
 
-Identity = Linear   # another name for the same class
+Identity = Linear  # another name for the same class
 
 
 class Softmax:
     """The softmax output layer (book ch. 3): a_j = e^(z_j) / Σ_k e^(z_k), down each column (stable: the
     column's max is subtracted first). Output layer only, with ``LogLikelihoodCost``, whose δᴸ = a − y
     (eq. 84) needs no derivative of the softmax: so there is ``fn`` only."""
+
     name = "softmax"
 
     @staticmethod
@@ -97,8 +102,7 @@ class Softmax:
         return e / e.sum(axis=0, keepdims=True)
 
 
-ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "linear": Linear, "identity": Linear,
-               "softmax": Softmax}
+ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "linear": Linear, "identity": Linear, "softmax": Softmax}
 
 
 def _activation(value, what):
@@ -106,5 +110,7 @@ def _activation(value, what):
         return ACTIVATIONS[value.lower()]
     if isinstance(value, type) and value in ACTIVATIONS.values():
         return value
-    raise ValueError(f"Network: unknown {what} {value!r}; expected one of the classes Sigmoid, Tanh, ReLU, "
-                     f"Linear, Softmax or their names {sorted(set(ACTIVATIONS) - {'identity'})}")
+    raise ValueError(
+        f"Network: unknown {what} {value!r}; expected one of the classes Sigmoid, Tanh, ReLU, "
+        f"Linear, Softmax or their names {sorted(set(ACTIVATIONS) - {'identity'})}"
+    )

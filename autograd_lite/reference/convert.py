@@ -57,13 +57,14 @@ def from_module(model, cost=None, dtype=None):
     for i, layer in enumerate(layers):
         if isinstance(layer, nn.Linear):
             if linears and activations[-1] is None:
-                raise refuse(f"layer {i}: two Linear layers in a row (no activation between them) are not "
-                             "supported")
+                raise refuse(f"layer {i}: two Linear layers in a row (no activation between them) are not supported")
             if layer.bias is None:
                 raise refuse(f"layer {i}: a Linear without bias is not supported")
             if linears and layer.in_features != linears[-1].out_features:
-                raise refuse(f"layer {i}: a Linear with {layer.in_features} inputs after one with "
-                             f"{linears[-1].out_features} outputs")
+                raise refuse(
+                    f"layer {i}: a Linear with {layer.in_features} inputs after one with "
+                    f"{linears[-1].out_features} outputs"
+                )
             linears.append(layer)
             activations.append(None)
         elif type(layer) in modules or type(layer) is nn.Softmax:
@@ -73,23 +74,27 @@ def from_module(model, cost=None, dtype=None):
                 raise refuse(f"layer {i}: Softmax(dim={layer.dim}) is not supported; expected dim=1")
             activations[-1] = Softmax if type(layer) is nn.Softmax else modules[type(layer)]
         else:
-            raise refuse(f"layer {i}: {type(layer).__name__} is not supported (expected Linear, Sigmoid, Tanh, "
-                         "ReLU, and Softmax as the output layer)")
+            raise refuse(
+                f"layer {i}: {type(layer).__name__} is not supported (expected Linear, Sigmoid, Tanh, "
+                "ReLU, and Softmax as the output layer)"
+            )
     hidden, output = activations[:-1], activations[-1]
     if any(a is None for a in hidden):
         raise refuse("every hidden Linear needs an activation after it")
     if any(a is Softmax for a in hidden):
         raise refuse("Softmax is supported only as the output layer")
     if len(set(hidden)) > 1:
-        raise refuse("the hidden layers use different activations "
-                     f"({', '.join(a.name for a in hidden)}); a Network has one hidden activation")
+        raise refuse(
+            "the hidden layers use different activations "
+            f"({', '.join(a.name for a in hidden)}); a Network has one hidden activation"
+        )
     if cost is None:
         cost = {Softmax: LogLikelihoodCost, Sigmoid: CrossEntropyCost}.get(output, QuadraticCost)
     try:
         cost = _cost(cost)
     except ValueError as err:
         raise refuse(str(err)) from None
-    if output is None:   # the last Linear's z: a linear output layer, or the softmax that to_module leaves out
+    if output is None:  # the last Linear's z: a linear output layer, or the softmax that to_module leaves out
         output = Softmax if issubclass(cost, LogLikelihoodCost) else Linear
     activation = hidden[0] if hidden else (Sigmoid if output is Softmax else output)
     dtype = linears[0].weight.dtype if dtype is None else dtype

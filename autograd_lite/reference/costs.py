@@ -8,6 +8,7 @@ from .activations import Sigmoid, Softmax
 
 class QuadraticCost:
     """C = ½ Σₓ ‖y(x) − a(x)‖² over the columns given (book eq. 6 without the 1/n); ∇ₐC = a − y."""
+
     name = "quadratic"
 
     @staticmethod
@@ -25,6 +26,7 @@ class QuadraticCost:
 class CrossEntropyCost:
     """C = −Σₓ Σⱼ [yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)] (book eq. 63 without the 1/n), for sigmoid outputs.
     As in ``network2.py``, ``nan_to_num`` turns the 0·ln 0 of a saturated output into 0."""
+
     name = "cross-entropy"
 
     @staticmethod
@@ -42,6 +44,7 @@ class CrossEntropyCost:
 
 class LogLikelihoodCost:
     """C = −Σₓ ln a_{y(x)} (book eq. 80 without the 1/n), for a softmax output layer; y one-hot."""
+
     name = "log-likelihood"
 
     @staticmethod
@@ -57,8 +60,7 @@ class LogLikelihoodCost:
         return a - y
 
 
-COSTS = {"QuadraticCost": QuadraticCost, "CrossEntropyCost": CrossEntropyCost,
-         "LogLikelihoodCost": LogLikelihoodCost}
+COSTS = {"QuadraticCost": QuadraticCost, "CrossEntropyCost": CrossEntropyCost, "LogLikelihoodCost": LogLikelihoodCost}
 
 
 def _cost(value):

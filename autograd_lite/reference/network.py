@@ -44,16 +44,44 @@ import uuid
 
 import numpy as np
 
-from .activations import (ACTIVATIONS, Identity, Linear, ReLU, Sigmoid, Softmax, Tanh, _activation,  # noqa: F401
-                          sigmoid, sigmoid_prime)
+from .activations import (
+    ACTIVATIONS,
+    Identity,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    _activation,  # noqa: F401
+    sigmoid,
+    sigmoid_prime,
+)
 from .costs import COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost, _cost, vectorized_result  # noqa: F401
 
-__all__ = ["sigmoid", "sigmoid_prime", "vectorized_result", "Sigmoid", "Tanh", "ReLU", "Linear", "Identity",
-           "Softmax", "ACTIVATIONS", "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost", "COSTS", "Network",
-           "load", "to_module", "from_module"]
+__all__ = [
+    "sigmoid",
+    "sigmoid_prime",
+    "vectorized_result",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "Linear",
+    "Identity",
+    "Softmax",
+    "ACTIVATIONS",
+    "QuadraticCost",
+    "CrossEntropyCost",
+    "LogLikelihoodCost",
+    "COSTS",
+    "Network",
+    "load",
+    "to_module",
+    "from_module",
+]
 
 
 # ---- argument checks ----------------------------------------------------------------------------------------
+
 
 def _number(name, value, low=0.0, high=np.inf, low_open=False, high_open=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
@@ -79,6 +107,7 @@ def _regularization(value):
 
 # ---- the network --------------------------------------------------------------------------------------------
 
+
 class Network:
     """Nielsen's ``network2.Network``, matrix-based. ``sizes`` lists the neurons per layer, input first:
     ``Network([784, 30, 10])``.
@@ -93,8 +122,16 @@ class Network:
     floating dtype of every array (float64 unless told).
     """
 
-    def __init__(self, sizes, cost=CrossEntropyCost, activation=Sigmoid, output_activation=None, init="scaled",
-                 seed=None, dtype=np.float64):
+    def __init__(
+        self,
+        sizes,
+        cost=CrossEntropyCost,
+        activation=Sigmoid,
+        output_activation=None,
+        init="scaled",
+        seed=None,
+        dtype=np.float64,
+    ):
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
             raise ValueError(f"Network: sizes must list at least 2 layer sizes, got {sizes!r}")
         self.sizes = [_count("every size", s, 1) for s in sizes]
@@ -127,15 +164,18 @@ class Network:
     def default_weight_initializer(self):
         """Weights N(0, 1/n_in) (n_in the inputs of the neuron), biases N(0, 1); velocities zero."""
         self.biases = [self.rng.standard_normal((y, 1)).astype(self.dtype) for y in self.sizes[1:]]
-        self.weights = [(self.rng.standard_normal((y, x)) / np.sqrt(x)).astype(self.dtype)
-                        for x, y in zip(self.sizes[:-1], self.sizes[1:])]
+        self.weights = [
+            (self.rng.standard_normal((y, x)) / np.sqrt(x)).astype(self.dtype)
+            for x, y in zip(self.sizes[:-1], self.sizes[1:])
+        ]
         self._reset_velocities()
 
     def large_weight_initializer(self):
         """The "old approach": weights and biases N(0, 1); velocities zero."""
         self.biases = [self.rng.standard_normal((y, 1)).astype(self.dtype) for y in self.sizes[1:]]
-        self.weights = [self.rng.standard_normal((y, x)).astype(self.dtype)
-                        for x, y in zip(self.sizes[:-1], self.sizes[1:])]
+        self.weights = [
+            self.rng.standard_normal((y, x)).astype(self.dtype) for x, y in zip(self.sizes[:-1], self.sizes[1:])
+        ]
         self._reset_velocities()
 
     def _reset_velocities(self):
@@ -150,8 +190,10 @@ class Network:
     def _inputs(self, x):
         x = np.asarray(x)
         if x.dtype.kind not in "fiub" or x.ndim != 2 or x.shape[0] != self.sizes[0]:
-            raise ValueError(f"Network: x must be an array of numbers of shape ({self.sizes[0]}, m) (one column "
-                             f"per sample), got {x.dtype} of shape {x.shape}")
+            raise ValueError(
+                f"Network: x must be an array of numbers of shape ({self.sizes[0]}, m) (one column "
+                f"per sample), got {x.dtype} of shape {x.shape}"
+            )
         return x.astype(self.dtype, copy=False)
 
     def feedforward(self, a):
@@ -167,7 +209,7 @@ class Network:
         activations = [activation]
         zs = []
         for i, (b, w) in enumerate(zip(self.biases, self.weights)):
-            z = w @ activation + b                        # zˡ = wˡ aˡ⁻¹ + bˡ, all m columns at once
+            z = w @ activation + b  # zˡ = wˡ aˡ⁻¹ + bˡ, all m columns at once
             zs.append(z)
             activation = self._layer_activation(i).fn(z)  # aˡ = σ(zˡ)
             activations.append(activation)
@@ -230,24 +272,40 @@ class Network:
         nabla_b, nabla_w = self.backprop(x, y)
         penalties = self.regularization_gradient(lmbda, n, regularization)
         for i, (w, nw, penalty) in enumerate(zip(self.weights, nabla_w, penalties)):
-            g = nw / m + penalty                                # (1/m) Σₓ ∂Cₓ/∂w + (λ/n) w  or  + (λ/n) sgn(w)
+            g = nw / m + penalty  # (1/m) Σₓ ∂Cₓ/∂w + (λ/n) w  or  + (λ/n) sgn(w)
             if momentum == 0:
-                self.weights[i] = w - eta * g                   # eqs. 93 / 97
+                self.weights[i] = w - eta * g  # eqs. 93 / 97
             else:
-                self.weight_velocities[i] = momentum * self.weight_velocities[i] - eta * g   # v -> μv − η∇C
-                self.weights[i] = w + self.weight_velocities[i]                              # w -> w + v
+                self.weight_velocities[i] = momentum * self.weight_velocities[i] - eta * g  # v -> μv − η∇C
+                self.weights[i] = w + self.weight_velocities[i]  # w -> w + v
         for i, (b, nb) in enumerate(zip(self.biases, nabla_b)):
-            g = nb / m                                          # biases are not regularised
+            g = nb / m  # biases are not regularised
             if momentum == 0:
                 self.biases[i] = b - eta * g
             else:
                 self.bias_velocities[i] = momentum * self.bias_velocities[i] - eta * g
                 self.biases[i] = b + self.bias_velocities[i]
 
-    def SGD(self, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_data=None,
-            regularization="L2", momentum=0.0, monitor_evaluation_cost=False, monitor_evaluation_accuracy=False,
-            monitor_training_cost=False, monitor_training_accuracy=False, early_stopping_n=0,
-            halve_eta_on_plateau=0, seed=None, callback=None, verbose=False):
+    def SGD(
+        self,
+        training_data,
+        epochs,
+        mini_batch_size,
+        eta,
+        lmbda=0.0,
+        evaluation_data=None,
+        regularization="L2",
+        momentum=0.0,
+        monitor_evaluation_cost=False,
+        monitor_evaluation_accuracy=False,
+        monitor_training_cost=False,
+        monitor_training_accuracy=False,
+        early_stopping_n=0,
+        halve_eta_on_plateau=0,
+        seed=None,
+        callback=None,
+        verbose=False,
+    ):
         """Mini-batch stochastic gradient descent; ``network2.py``'s result: the four lists
         ``(evaluation_cost, evaluation_accuracy, training_cost, training_accuracy)``, one entry per epoch run
         for each monitor switched on (accuracies are counts of correct samples; costs are ``total_cost`` with
@@ -283,8 +341,10 @@ class Network:
         if evaluation_data is not None:
             evaluation_data = self._pair(evaluation_data, "evaluation_data")
         elif monitor_evaluation_cost or monitor_evaluation_accuracy or early_stopping_n or halve_eta_on_plateau:
-            raise ValueError("Network: monitoring the evaluation data, early_stopping_n and halve_eta_on_plateau "
-                             "need evaluation_data")
+            raise ValueError(
+                "Network: monitoring the evaluation data, early_stopping_n and halve_eta_on_plateau "
+                "need evaluation_data"
+            )
         rng = np.random.default_rng(seed)
         eta0 = eta
         evaluation_cost, evaluation_accuracy, training_cost, training_accuracy = [], [], [], []
@@ -293,7 +353,7 @@ class Network:
         for epoch in range(epochs):
             order = rng.permutation(n)
             for start in range(0, n, mini_batch_size):
-                batch = order[start:start + mini_batch_size]
+                batch = order[start : start + mini_batch_size]
                 self._step(x[:, batch], y[:, batch], eta, lmbda, n, regularization, momentum)
             if monitor_training_cost:
                 training_cost.append(self.total_cost(x, y, lmbda, regularization))
@@ -308,12 +368,12 @@ class Network:
                     evaluation_accuracy.append(accuracy)
             if verbose:
                 lines = [f"Epoch {epoch} training complete"]
-                for label, values, flag in (("Cost on training data", training_cost, monitor_training_cost),
-                                            ("Accuracy on training data", training_accuracy,
-                                             monitor_training_accuracy),
-                                            ("Cost on evaluation data", evaluation_cost, monitor_evaluation_cost),
-                                            ("Accuracy on evaluation data", evaluation_accuracy,
-                                             monitor_evaluation_accuracy)):
+                for label, values, flag in (
+                    ("Cost on training data", training_cost, monitor_training_cost),
+                    ("Accuracy on training data", training_accuracy, monitor_training_accuracy),
+                    ("Cost on evaluation data", evaluation_cost, monitor_evaluation_cost),
+                    ("Accuracy on evaluation data", evaluation_accuracy, monitor_evaluation_accuracy),
+                ):
                     if flag:
                         lines.append(f"{label}: {values[-1]}")
                 print("\n".join(lines), flush=True)
@@ -344,7 +404,7 @@ class Network:
         x = self._inputs(x)
         y = np.asarray(y)
         if _are_labels(y, x.shape[1]):
-            self._targets(y, x.shape[1])   # checks the range
+            self._targets(y, x.shape[1])  # checks the range
             truth = y
         else:
             truth = np.argmax(self._targets(y, x.shape[1]), axis=0)
@@ -378,22 +438,25 @@ class Network:
         y = np.asarray(y)
         if _are_labels(y, m):
             if m and (y.min() < 0 or y.max() >= n_out):
-                raise ValueError(f"Network: labels must be in [0, {n_out}), got values from {y.min()} to "
-                                 f"{y.max()}")
+                raise ValueError(f"Network: labels must be in [0, {n_out}), got values from {y.min()} to {y.max()}")
             return vectorized_result(y, n_out, self.dtype)
         if y.dtype.kind not in "fiub" or y.shape != (n_out, m):
-            raise ValueError(f"Network: y must have shape ({n_out}, {m}) (one column per sample) or be {m} int "
-                             f"labels, got {y.dtype} of shape {y.shape}")
+            raise ValueError(
+                f"Network: y must have shape ({n_out}, {m}) (one column per sample) or be {m} int "
+                f"labels, got {y.dtype} of shape {y.shape}"
+            )
         return y.astype(self.dtype, copy=False)
 
     def _pair(self, data, what):
         """``(x, y)`` from ``data``, a pair of arrays."""
         if not isinstance(data, (tuple, list)) or len(data) != 2:
-            raise ValueError(f"Network: {what} must be a pair (x, y) of arrays, x of shape ({self.sizes[0]}, n), "
-                             f"got {type(data).__name__}")
+            raise ValueError(
+                f"Network: {what} must be a pair (x, y) of arrays, x of shape ({self.sizes[0]}, n), "
+                f"got {type(data).__name__}"
+            )
         x = self._inputs(data[0])
         y = np.asarray(data[1])
-        self._targets(y, x.shape[1])   # checks shape and labels
+        self._targets(y, x.shape[1])  # checks shape and labels
         return x, y
 
     # -- files --
@@ -404,16 +467,18 @@ class Network:
         cost_name = self.cost.__name__
         if COSTS.get(cost_name) is not self.cost:
             raise ValueError(f"Network.save: the cost {cost_name} is not one load knows ({', '.join(COSTS)})")
-        data = {"sizes": self.sizes,
-                "weights": [w.tolist() for w in self.weights],
-                "biases": [b.tolist() for b in self.biases],
-                "cost": cost_name,
-                "activation": self.activation.name,
-                "output_activation": self.output_activation.name}
+        data = {
+            "sizes": self.sizes,
+            "weights": [w.tolist() for w in self.weights],
+            "biases": [b.tolist() for b in self.biases],
+            "cost": cost_name,
+            "activation": self.activation.name,
+            "output_activation": self.output_activation.name,
+        }
         filename = os.fspath(filename)
         directory = os.path.dirname(os.path.abspath(filename))
         tmp = os.path.join(directory, f".{os.path.basename(filename)}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)   # the umask applies, as for open()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(data, f)
@@ -426,7 +491,7 @@ class Network:
             except OSError:
                 pass
             raise
-        try:   # make the rename itself durable (best effort: not every system can open a directory)
+        try:  # make the rename itself durable (best effort: not every system can open a directory)
             dir_fd = os.open(directory, os.O_RDONLY)
         except OSError:
             return
@@ -459,11 +524,15 @@ def _momentum(value):
 
 def _check_pair(cost, output_activation):
     if issubclass(cost, CrossEntropyCost) and output_activation is not Sigmoid:
-        raise ValueError(f"Network: CrossEntropyCost needs a sigmoid output layer, got {output_activation.name}; "
-                         "pass output_activation=Sigmoid")
+        raise ValueError(
+            f"Network: CrossEntropyCost needs a sigmoid output layer, got {output_activation.name}; "
+            "pass output_activation=Sigmoid"
+        )
     if issubclass(cost, LogLikelihoodCost) != (output_activation is Softmax):
-        raise ValueError("Network: a softmax output layer goes with LogLikelihoodCost and only with it, got "
-                         f"{cost.__name__} with a {output_activation.name} output layer")
+        raise ValueError(
+            "Network: a softmax output layer goes with LogLikelihoodCost and only with it, got "
+            f"{cost.__name__} with a {output_activation.name} output layer"
+        )
 
 
 def load(filename):
@@ -491,11 +560,12 @@ def load(filename):
         raise refuse(f"unknown cost {data['cost']!r}; expected one of {', '.join(COSTS)}")
     if "activation" in data:
         activation, output_activation = data["activation"], data.get("output_activation")
-    else:   # a file of the book's network2.py: sigmoid neurons throughout
+    else:  # a file of the book's network2.py: sigmoid neurons throughout
         activation, output_activation = "sigmoid", None if data["cost"] == "LogLikelihoodCost" else "sigmoid"
     try:
-        net = Network(data["sizes"], cost=COSTS[data["cost"]], activation=activation,
-                      output_activation=output_activation)
+        net = Network(
+            data["sizes"], cost=COSTS[data["cost"]], activation=activation, output_activation=output_activation
+        )
     except (ValueError, TypeError) as err:
         raise refuse(str(err)) from None
     for key, params in (("weights", net.weights), ("biases", net.biases)):
@@ -516,10 +586,12 @@ def load(filename):
 def to_module(network, dtype=None):
     """An ``nn.Sequential`` holding the network's weights (see ``convert.to_module``)."""
     from .convert import to_module as convert
+
     return convert(network, dtype)
 
 
 def from_module(model, cost=None, dtype=None):
     """A Network holding the weights of an ``nn.Sequential`` (see ``convert.from_module``)."""
     from .convert import from_module as convert
+
     return convert(model, cost, dtype)

@@ -25,8 +25,10 @@ def _checked_inputs(where, inputs):
     for i, t in enumerate(inputs):
         if isinstance(t, Tensor) and t.requires_grad:
             if t.dtype != np.float64:
-                raise ValueError(f"{where}: input {i} has dtype {t.dtype}; gradients are checked in float64 "
-                                 "(finite differences in float32 are too coarse): use .double()")
+                raise ValueError(
+                    f"{where}: input {i} has dtype {t.dtype}; gradients are checked in float64 "
+                    "(finite differences in float32 are too coarse): use .double()"
+                )
             checked.append(i)
     if not checked:
         raise ValueError(f"{where}: no input requires grad, so there is nothing to check")
@@ -75,16 +77,20 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     cotangents = [rng.standard_normal(o.shape) for o in outs]
     differentiable = [(o, v) for o, v in zip(outs, cotangents) if o.requires_grad]
     if differentiable:
-        analytic = grad([o for o, _ in differentiable], [inputs[i] for i in checked],
-                        grad_outputs=[Tensor._wrap(v.astype(o.dtype)) for o, v in differentiable],
-                        allow_unused=True)
+        analytic = grad(
+            [o for o, _ in differentiable],
+            [inputs[i] for i in checked],
+            grad_outputs=[Tensor._wrap(v.astype(o.dtype)) for o, v in differentiable],
+            allow_unused=True,
+        )
     else:
         analytic = [None] * len(checked)
     for i, g in zip(checked, analytic):
         a = np.zeros(inputs[i].shape) if g is None else np.asarray(g.data, dtype=np.float64)
         if a.shape != inputs[i].shape:
-            raise GradcheckError(f"gradcheck: the gradient of input {i} has shape {a.shape}, but the input "
-                                 f"has shape {inputs[i].shape}")
+            raise GradcheckError(
+                f"gradcheck: the gradient of input {i} has shape {a.shape}, but the input has shape {inputs[i].shape}"
+            )
         n = _numerical(fn, inputs, i, cotangents, eps)
         _compare(i, inputs[i].shape, a, n, atol, rtol)
     return True
@@ -100,7 +106,8 @@ def _compare(i, shape, analytic, numeric, atol, rtol):
         f"gradcheck: input {i} (shape {shape}): analytic and numerical gradients disagree at "
         f"{int(bad.sum())} of {bad.size} elements; worst at index {worst}: analytic {float(analytic[worst])!r}, "
         f"numerical {float(numeric[worst])!r} (|difference| {diff[worst]:.3g} > atol {atol} + rtol {rtol} * "
-        f"|numerical|)")
+        f"|numerical|)"
+    )
 
 
 def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
@@ -110,16 +117,14 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     checked = _checked_inputs("gradgradcheck", inputs)
     rng = np.random.default_rng(seed + 1)
     outs = _differentiable_outputs("gradgradcheck", _as_tuple(fn(*inputs)))
-    cotangents = tuple(Tensor(rng.standard_normal(o.shape), requires_grad=True)
-                       for o in outs if o.requires_grad)
+    cotangents = tuple(Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outs if o.requires_grad)
     n = len(inputs)
 
     def first_order(*args):
         xs, vs = args[:n], args[n:]
         with enable_grad():  # also when gradcheck evaluates it under no_grad for finite differences
             ys = [o for o in _as_tuple(fn(*xs)) if isinstance(o, Tensor) and o.requires_grad]
-            grads = grad(ys, [xs[i] for i in checked], grad_outputs=list(vs), create_graph=True,
-                         allow_unused=True)
+            grads = grad(ys, [xs[i] for i in checked], grad_outputs=list(vs), create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     if not cotangents:

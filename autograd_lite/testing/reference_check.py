@@ -74,10 +74,15 @@ class CrosscheckResult:
         return summary_line(self.max_rel, self.tolerance)
 
     def __str__(self):
-        header = f"{'layer':>5}  {'shape':>10}  {'dC/dw max abs':>13}  {'dC/dw max rel':>13}  " \
-                 f"{'dC/db max abs':>13}  {'dC/db max rel':>13}"
-        rows = [f"{d.layer:>5}  {str(d.shape):>10}  {d.weight_abs:>13.3e}  {d.weight_rel:>13.3e}  "
-                f"{d.bias_abs:>13.3e}  {d.bias_rel:>13.3e}" for d in self.layers]
+        header = (
+            f"{'layer':>5}  {'shape':>10}  {'dC/dw max abs':>13}  {'dC/dw max rel':>13}  "
+            f"{'dC/db max abs':>13}  {'dC/db max rel':>13}"
+        )
+        rows = [
+            f"{d.layer:>5}  {str(d.shape):>10}  {d.weight_abs:>13.3e}  {d.weight_rel:>13.3e}  "
+            f"{d.bias_abs:>13.3e}  {d.bias_rel:>13.3e}"
+            for d in self.layers
+        ]
         lines = ([self.description] if self.description else []) + [header, *rows, self.summary()]
         return "\n".join(lines)
 
@@ -88,8 +93,9 @@ def summary_line(max_rel, tolerance):
     return f"crosscheck: max relative difference {max_rel:.3g} (tolerance {tolerance:g}): {verdict}"
 
 
-def crosscheck(network_or_model, x, y, cost=None, lmbda=0.0, regularization="L2", n=None, tolerance=1e-10,
-               verbose=True):
+def crosscheck(
+    network_or_model, x, y, cost=None, lmbda=0.0, regularization="L2", n=None, tolerance=1e-10, verbose=True
+):
     """Compare the hand-written gradients of the (regularised) summed cost with the autograd engine's.
 
     ``network_or_model``: a reference ``Network`` (float64) or an ``nn.Sequential`` of ``nn.Linear`` layers
@@ -101,17 +107,21 @@ def crosscheck(network_or_model, x, y, cost=None, lmbda=0.0, regularization="L2"
     lmbda, regularization, n = _regularization_args(lmbda, regularization, n, x.shape[1])
     hand = _hand_gradients(net, x, y, lmbda, n, regularization)
     engine = _engine_gradients(net, x, y, lmbda, n, regularization)
-    layers = [_layer_difference(index + 2, hw, hb, ew, eb)
-              for index, (hw, hb, ew, eb) in enumerate(zip(hand[0], hand[1], engine[0], engine[1]))]
-    result = CrosscheckResult(layers, float(tolerance), _describe(net, x.shape[1], lmbda, regularization, n),
-                              hand, engine)
+    layers = [
+        _layer_difference(index + 2, hw, hb, ew, eb)
+        for index, (hw, hb, ew, eb) in enumerate(zip(hand[0], hand[1], engine[0], engine[1]))
+    ]
+    result = CrosscheckResult(
+        layers, float(tolerance), _describe(net, x.shape[1], lmbda, regularization, n), hand, engine
+    )
     if verbose:
         print(result)
     return result
 
 
-def crosscheck_training(net, x, y, eta, lmbda=0.0, regularization="L2", momentum=0.0, mini_batch_size=10,
-                        epochs=1, seed=0):
+def crosscheck_training(
+    net, x, y, eta, lmbda=0.0, regularization="L2", momentum=0.0, mini_batch_size=10, epochs=1, seed=0
+):
     """Train a copy of ``net`` (a reference Network, or an nn.Sequential as for ``crosscheck``) with the
     book's update rules and ``net.to_module()`` with ``optim.SGD`` on the
     same mini-batches; return the largest absolute difference between their final weights and biases.
@@ -143,18 +153,23 @@ def _network(network_or_model, cost):
     ref = _reference()
     if isinstance(network_or_model, ref.Network):
         if cost is not None and _cost_class(cost) is not _cost_class(network_or_model.cost):
-            raise ValueError(f"crosscheck: cost={cost!r} differs from the network's own cost "
-                             f"{_cost_class(network_or_model.cost).__name__}; pass cost=None with a Network")
+            raise ValueError(
+                f"crosscheck: cost={cost!r} differs from the network's own cost "
+                f"{_cost_class(network_or_model.cost).__name__}; pass cost=None with a Network"
+            )
         net = network_or_model
     elif isinstance(network_or_model, nn.Sequential):
         net = ref.Network.from_module(network_or_model, **({} if cost is None else {"cost": cost}))
     else:
-        raise TypeError(f"crosscheck: expected a reference Network or an nn.Sequential, got "
-                        f"{type(network_or_model).__name__}")
+        raise TypeError(
+            f"crosscheck: expected a reference Network or an nn.Sequential, got {type(network_or_model).__name__}"
+        )
     bad = [w.dtype for w in (*net.weights, *net.biases) if w.dtype != np.float64]
     if bad:
-        raise ValueError(f"crosscheck: the network's parameters must be float64 (round-off of float32 hides "
-                         f"real differences), found {bad[0]}; convert the weights and biases with .astype(np.float64)")
+        raise ValueError(
+            f"crosscheck: the network's parameters must be float64 (round-off of float32 hides "
+            f"real differences), found {bad[0]}; convert the weights and biases with .astype(np.float64)"
+        )
     return net
 
 
@@ -166,13 +181,18 @@ def _cost_class(cost):
 def _cost_kind(cost):
     """'quadratic', 'cross-entropy' or 'log-likelihood' for one of the reference costs (or a subclass)."""
     ref, cls = _reference(), _cost_class(cost)
-    kinds = [(ref.QuadraticCost, "quadratic"), (ref.CrossEntropyCost, "cross-entropy"),
-             (ref.LogLikelihoodCost, "log-likelihood")]
+    kinds = [
+        (ref.QuadraticCost, "quadratic"),
+        (ref.CrossEntropyCost, "cross-entropy"),
+        (ref.LogLikelihoodCost, "log-likelihood"),
+    ]
     for base, kind in kinds:
         if issubclass(cls, base):
             return kind
-    raise ValueError(f"crosscheck: unsupported cost {cls.__name__}; expected QuadraticCost, CrossEntropyCost "
-                     "or LogLikelihoodCost (or a subclass)")
+    raise ValueError(
+        f"crosscheck: unsupported cost {cls.__name__}; expected QuadraticCost, CrossEntropyCost "
+        "or LogLikelihoodCost (or a subclass)"
+    )
 
 
 def _data(net, x, y):
@@ -182,8 +202,9 @@ def _data(net, x, y):
     if x.ndim != 2 or x.shape[0] != n_in:
         raise ValueError(f"crosscheck: x must have shape ({n_in}, m) (one column per sample), got {x.shape}")
     if y.ndim != 2 or y.shape != (n_out, x.shape[1]):
-        raise ValueError(f"crosscheck: y must have shape ({n_out}, {x.shape[1]}) (one column per sample of x), "
-                         f"got {y.shape}")
+        raise ValueError(
+            f"crosscheck: y must have shape ({n_out}, {x.shape[1]}) (one column per sample of x), got {y.shape}"
+        )
     if x.shape[1] == 0:
         raise ValueError("crosscheck: x has no samples (0 columns); expected at least one")
     if _cost_kind(net.cost) == "log-likelihood":
@@ -194,14 +215,20 @@ def _data(net, x, y):
 def _check_one_hot(y):
     """The log-likelihood cost needs one-hot columns: exactly one 1 per column, zeros elsewhere."""
     if not (np.isin(y, (0.0, 1.0)).all() and (y.sum(axis=0) == 1).all()):
-        raise ValueError("crosscheck: the log-likelihood cost needs y as one-hot columns (a single 1 in each "
-                         "column, zeros elsewhere)")
+        raise ValueError(
+            "crosscheck: the log-likelihood cost needs y as one-hot columns (a single 1 in each "
+            "column, zeros elsewhere)"
+        )
 
 
 def _regularization_args(lmbda, regularization, n, m):
     """Validated (λ, 'L2' or 'L1', n); n defaults to the batch size m."""
-    if isinstance(lmbda, bool) or not isinstance(lmbda, (int, float, np.number)) or not lmbda >= 0 \
-            or not math.isfinite(lmbda):
+    if (
+        isinstance(lmbda, bool)
+        or not isinstance(lmbda, (int, float, np.number))
+        or not lmbda >= 0
+        or not math.isfinite(lmbda)
+    ):
         raise ValueError(f"crosscheck: lmbda must be a finite number >= 0, got {lmbda!r}")
     if regularization not in _REGULARIZATIONS:
         raise ValueError(f"crosscheck: regularization must be 'L2' or 'L1', got {regularization!r}")
@@ -248,8 +275,10 @@ def _engine_gradients(net, x, y, lmbda, n, regularization):
     if lmbda > 0:
         loss = loss + _engine_regularizer([lin.weight for lin in linears], lmbda, n, regularization)
     loss.backward()
-    return ([np.array(lin.weight.grad.detach().numpy()) for lin in linears],
-            [np.array(lin.bias.grad.detach().numpy()).reshape(-1, 1) for lin in linears])
+    return (
+        [np.array(lin.weight.grad.detach().numpy()) for lin in linears],
+        [np.array(lin.bias.grad.detach().numpy()).reshape(-1, 1) for lin in linears],
+    )
 
 
 def _engine_cost(cost, output, y):
@@ -266,7 +295,7 @@ def _engine_cost(cost, output, y):
 def _engine_regularizer(weights, lmbda, n, regularization):
     """(λ/2n)Σw² (L2) or (λ/n)Σ|w| (L1) over the weights (biases are not regularised)."""
     if regularization == "L2":
-        return (lmbda / (2 * n)) * sum((w ** 2).sum() for w in weights)
+        return (lmbda / (2 * n)) * sum((w**2).sum() for w in weights)
     return (lmbda / n) * sum(w.abs().sum() for w in weights)
 
 
@@ -274,8 +303,10 @@ def _layer_difference(layer, hand_w, hand_b, engine_w, engine_b):
     """The layer's largest absolute and relative differences; a shape mismatch is a ValueError."""
     for what, hand, engine in (("weights", hand_w, engine_w), ("biases", hand_b, engine_b)):
         if hand.shape != engine.shape:
-            raise ValueError(f"crosscheck: layer {layer} {what}: the hand-written gradient has shape "
-                             f"{hand.shape}, expected {engine.shape} (the engine's)")
+            raise ValueError(
+                f"crosscheck: layer {layer} {what}: the hand-written gradient has shape "
+                f"{hand.shape}, expected {engine.shape} (the engine's)"
+            )
     w_abs, w_rel = _differences(hand_w, engine_w)
     b_abs, b_rel = _differences(hand_b, engine_b)
     return LayerDifference(layer, tuple(hand_w.shape), w_abs, w_rel, b_abs, b_rel)
@@ -308,7 +339,7 @@ def _mini_batches(m, size, epochs, seed):
     batches = []
     for _ in range(epochs):
         order = rng.permutation(m)
-        batches.extend(order[k:k + size] for k in range(0, m, size))
+        batches.extend(order[k : k + size] for k in range(0, m, size))
     return batches
 
 
@@ -324,8 +355,7 @@ def _at_rest(net):
 def _train_hand(net, x, y, batches, eta, lmbda, n, regularization, momentum):
     """The book's updates (``update_mini_batch``) over ``batches``; the final weights then biases."""
     for idx in batches:
-        net.update_mini_batch(x[:, idx], y[:, idx], eta, lmbda, n, regularization=regularization,
-                              momentum=momentum)
+        net.update_mini_batch(x[:, idx], y[:, idx], eta, lmbda, n, regularization=regularization, momentum=momentum)
     return [*net.weights, *(b[:, 0] for b in net.biases)]
 
 
@@ -333,8 +363,9 @@ def _train_engine(net, x, y, batches, eta, lmbda, n, regularization, momentum):
     """``optim.SGD`` on ``net.to_module()`` over ``batches``; the final weights then biases."""
     model = _engine_model(net)
     linears = _linears(model)
-    decay = {"weight_decay": lmbda / n} if regularization == "L2" else \
-        {"l1_decay": lmbda / n, "l1_stop_at_zero": False}  # the book's eq. 97: a weight may cross zero
+    decay = (
+        {"weight_decay": lmbda / n} if regularization == "L2" else {"l1_decay": lmbda / n, "l1_stop_at_zero": False}
+    )  # the book's eq. 97: a weight may cross zero
     groups = [{"params": [lin.weight for lin in linears], **decay}, {"params": [lin.bias for lin in linears]}]
     opt = optim.SGD(groups, lr=eta, momentum=momentum)
     for idx in batches:

@@ -16,14 +16,14 @@ try:
 except ImportError as err:  # pragma: no cover - exercised only without hypothesis
     raise ImportError(
         "autograd_lite.testing.strategies needs the 'hypothesis' package: pip install hypothesis "
-        "(or pip install -e '.[test]'); gradcheck and gradgradcheck work without it") from err
+        "(or pip install -e '.[test]'); gradcheck and gradgradcheck work without it"
+    ) from err
 
 import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["shapes", "elements", "arrays", "tensors", "broadcastable_shapes", "matmul_shapes",
-           "dims", "tensor_tuples"]
+__all__ = ["shapes", "elements", "arrays", "tensors", "broadcastable_shapes", "matmul_shapes", "dims", "tensor_tuples"]
 
 
 def shapes(min_dims=0, max_dims=4, min_side=0, max_side=5):
@@ -58,22 +58,21 @@ def tensors(shape=None, dtype=np.float64, requires_grad=True, unique=False, **el
     """Tensors (float64 and requiring grad by default, ready for gradcheck) of a given or random shape."""
     if shape is None:
         shape = shapes()
-    return arrays(shape, dtype, unique, **element_options).map(
-        lambda a: Tensor(a, requires_grad=requires_grad))
+    return arrays(shape, dtype, unique, **element_options).map(lambda a: Tensor(a, requires_grad=requires_grad))
 
 
 def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, min_side=0, max_side=5):
     """A tuple of ``num_shapes`` shapes that broadcast together (size-1 and missing dims included)."""
-    return hnp.mutually_broadcastable_shapes(num_shapes=num_shapes, min_dims=min_dims, max_dims=max_dims,
-                                             min_side=min_side, max_side=max_side).map(
-        lambda r: r.input_shapes)
+    return hnp.mutually_broadcastable_shapes(
+        num_shapes=num_shapes, min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    ).map(lambda r: r.input_shapes)
 
 
 def matmul_shapes(max_dims=4, min_side=1, max_side=5):
     """A pair of shapes valid for matmul: 1-D, 2-D and batched with broadcast batch dims."""
-    return hnp.mutually_broadcastable_shapes(signature="(m?,n),(n,p?)->(m?,p?)", max_dims=max_dims,
-                                             min_side=min_side, max_side=max_side).map(
-        lambda r: r.input_shapes)
+    return hnp.mutually_broadcastable_shapes(
+        signature="(m?,n),(n,p?)->(m?,p?)", max_dims=max_dims, min_side=min_side, max_side=max_side
+    ).map(lambda r: r.input_shapes)
 
 
 def dims(ndim, allow_none=True, allow_tuple=True):
@@ -84,8 +83,7 @@ def dims(ndim, allow_none=True, allow_tuple=True):
     if ndim:
         options.append(hs.integers(-ndim, ndim - 1))
         if allow_tuple:
-            options.append(hs.lists(hs.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True)
-                           .map(tuple))
+            options.append(hs.lists(hs.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple))
     else:
         options.append(hs.sampled_from([0, -1]))
     return hs.one_of(*options)
@@ -93,5 +91,6 @@ def dims(ndim, allow_none=True, allow_tuple=True):
 
 def tensor_tuples(shape_tuples, dtype=np.float64, requires_grad=True, **element_options):
     """A tuple of tensors, one per shape, from a strategy of shape tuples (e.g. broadcastable_shapes())."""
-    return shape_tuples.flatmap(lambda shapes_: hs.tuples(*[
-        tensors(s, dtype, requires_grad, **element_options) for s in shapes_]))
+    return shape_tuples.flatmap(
+        lambda shapes_: hs.tuples(*[tensors(s, dtype, requires_grad, **element_options) for s in shapes_])
+    )

@@ -17,8 +17,7 @@ from autograd_lite._internal import update_unary
 from autograd_lite.ops.elementwise import Elu, Silu, SmoothActivation, Softplus
 from autograd_lite._internal import apply
 
-__all__ = ["relu_", "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_", "gelu", "silu",
-           "softplus"]
+__all__ = ["relu_", "leaky_relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_", "gelu", "silu", "softplus"]
 
 
 def _in_place(name, fn, input):

@@ -16,8 +16,7 @@ __all__ = ["conv2d", "conv_transpose2d"]
 
 def _check_groups(name, groups):
     if groups != 1:
-        raise NotImplementedError(f"{name}: groups={groups} is not implemented in autograd_lite (only "
-                                  "groups=1)")
+        raise NotImplementedError(f"{name}: groups={groups} is not implemented in autograd_lite (only groups=1)")
 
 
 def _check_tensors(name, input, weight, bias):
@@ -28,8 +27,10 @@ def _check_tensors(name, input, weight, bias):
             raise OpError(f"{name}: {what} must be a floating point tensor, got dtype {t.dtype}")
     if input.dtype != weight.dtype or (bias is not None and bias.dtype != input.dtype):
         bias_part = f" and bias dtype {bias.dtype}" if bias is not None else ""
-        raise OpError(f"{name}: input dtype {input.dtype}, weight dtype {weight.dtype}{bias_part} must "
-                        "be the same (convert with .float() or .double())")
+        raise OpError(
+            f"{name}: input dtype {input.dtype}, weight dtype {weight.dtype}{bias_part} must "
+            "be the same (convert with .float() or .double())"
+        )
 
 
 def _batched(name, input):
@@ -38,24 +39,32 @@ def _batched(name, input):
         return input, False
     if input.ndim == 3:
         return input.reshape(1, *input.shape), True
-    raise OpError(f"{name}: expected a 3-D (unbatched, C x H x W) or 4-D (batched, N x C x H x W) input, "
-                  f"got shape {tuple(input.shape)}")
+    raise OpError(
+        f"{name}: expected a 3-D (unbatched, C x H x W) or 4-D (batched, N x C x H x W) input, "
+        f"got shape {tuple(input.shape)}"
+    )
 
 
 def _check_weight(name, weight, bias, channel_dim, input_shape, layout):
     if weight.ndim != 4:
         raise OpError(f"{name}: expected a 4-D weight ({layout}), got shape {tuple(weight.shape)}")
     if weight.shape[2] <= 0 or weight.shape[3] <= 0:
-        raise OpError(f"{name}: kernel size should be greater than zero, but the weight has shape "
-                      f"{tuple(weight.shape)} ({layout})")
+        raise OpError(
+            f"{name}: kernel size should be greater than zero, but the weight has shape "
+            f"{tuple(weight.shape)} ({layout})"
+        )
     if input_shape[-3] != weight.shape[channel_dim]:
-        raise OpError(f"{name}: input of shape {tuple(input_shape)} has {input_shape[-3]} channels, but "
-                      f"weight of shape {tuple(weight.shape)} ({layout}) expects {weight.shape[channel_dim]} "
-                      "input channels")
+        raise OpError(
+            f"{name}: input of shape {tuple(input_shape)} has {input_shape[-3]} channels, but "
+            f"weight of shape {tuple(weight.shape)} ({layout}) expects {weight.shape[channel_dim]} "
+            "input channels"
+        )
     out_channels = weight.shape[1 - channel_dim]
     if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise OpError(f"{name}: bias of shape {tuple(bias.shape)} does not match the {out_channels} output "
-                      f"channels of weight of shape {tuple(weight.shape)} (expected shape ({out_channels},))")
+        raise OpError(
+            f"{name}: bias of shape {tuple(bias.shape)} does not match the {out_channels} output "
+            f"channels of weight of shape {tuple(weight.shape)} (expected shape ({out_channels},))"
+        )
 
 
 def _finish(out, bias, unbatched):
@@ -85,12 +94,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             pads = (0, 0)
         elif padding == "same":
             if stride != (1, 1):
-                raise OpError(f"{name}: padding='same' is not supported for strided convolutions "
-                              f"(stride={stride})")
+                raise OpError(f"{name}: padding='same' is not supported for strided convolutions (stride={stride})")
             pads = tuple(d * (k - 1) // 2 for d, k in zip(dilation, kernel))  # the rest goes bottom/right
         else:
-            raise OpError(f"{name}: invalid padding string {padding!r}, should be one of 'valid', 'same' "
-                          "(or an int or a pair of ints)")
+            raise OpError(
+                f"{name}: invalid padding string {padding!r}, should be one of 'valid', 'same' "
+                "(or an int or a pair of ints)"
+            )
     else:
         pads = pair(name, "padding", padding, 0)
     if isinstance(padding, str) and padding == "same":
@@ -99,9 +109,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         spans = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
         padded = [n + 2 * p for n, p in zip((h, w), pads)]
         if padded[0] < spans[0] or padded[1] < spans[1]:
-            raise OpError(f"{name}: the kernel is larger than the padded input: input of shape "
-                          f"{tuple(input.shape)} padded to {padded[0]} x {padded[1]}, weight of shape "
-                          f"{tuple(weight.shape)} with dilation {dilation} spans {spans[0]} x {spans[1]}")
+            raise OpError(
+                f"{name}: the kernel is larger than the padded input: input of shape "
+                f"{tuple(input.shape)} padded to {padded[0]} x {padded[1]}, weight of shape "
+                f"{tuple(weight.shape)} with dilation {dilation} spans {spans[0]} x {spans[1]}"
+            )
         out_size = tuple((n - sp) // s + 1 for n, sp, s in zip(padded, spans, stride))
     out = apply(cv.Conv2d, x, weight, bias, size=out_size, stride=stride, padding=pads, dilation=dilation)
     return _finish(out, None, unbatched)
@@ -120,22 +132,30 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     stride = pair(name, "stride", stride, 1)
     dilation = pair(name, "dilation", dilation, 1)
     if isinstance(padding, str):
-        raise OpError(f"{name}: padding must be an int or a pair of ints, got the string {padding!r} "
-                         "(string padding is only supported by conv2d, as in torch)")
+        raise OpError(
+            f"{name}: padding must be an int or a pair of ints, got the string {padding!r} "
+            "(string padding is only supported by conv2d, as in torch)"
+        )
     pads = pair(name, "padding", padding, 0)
     extra = pair(name, "output_padding", output_padding, 0)
     for op_, s, d in zip(extra, stride, dilation):
         if not (op_ < s or op_ < d):
-            raise OpError(f"{name}: output_padding must be smaller than either stride or dilation, got "
-                          f"output_padding={extra}, stride={stride}, dilation={dilation}")
+            raise OpError(
+                f"{name}: output_padding must be smaller than either stride or dilation, got "
+                f"output_padding={extra}, stride={stride}, dilation={dilation}"
+            )
     x, unbatched = _batched(name, input)
     _check_weight(name, weight, bias, 0, input.shape, "in_channels, out_channels, kH, kW")
     kernel = weight.shape[2:]
-    out_size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1
-                     for n, s, p, d, k, e in zip(x.shape[2:], stride, pads, dilation, kernel, extra))
+    out_size = tuple(
+        (n - 1) * s - 2 * p + d * (k - 1) + e + 1
+        for n, s, p, d, k, e in zip(x.shape[2:], stride, pads, dilation, kernel, extra)
+    )
     if out_size[0] <= 0 or out_size[1] <= 0:
-        raise OpError(f"{name}: the output size {out_size[0]} x {out_size[1]} is not positive for input of "
-                      f"shape {tuple(input.shape)}, weight of shape {tuple(weight.shape)}, stride {stride}, "
-                      f"padding {pads}, dilation {dilation}, output_padding {extra}")
+        raise OpError(
+            f"{name}: the output size {out_size[0]} x {out_size[1]} is not positive for input of "
+            f"shape {tuple(input.shape)}, weight of shape {tuple(weight.shape)}, stride {stride}, "
+            f"padding {pads}, dilation {dilation}, output_padding {extra}"
+        )
     out = apply(cv.ConvInputGrad, x, weight, size=out_size, stride=stride, padding=pads, dilation=dilation)
     return _finish(out, bias, unbatched)

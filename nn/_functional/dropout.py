@@ -75,18 +75,22 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
             "error in a future release. To retain the behavior and silence this warning, please use dropout "
             "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
             "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
-            stacklevel=2)
+            stacklevel=2,
+        )
     if ndim == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
             "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
             "will change in a future release to interpret the input as one without a batch dimension, i.e. "
             "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
-            "dropout1d instead.", stacklevel=2)
+            "dropout1d instead.",
+            stacklevel=2,
+        )
     if not training or p == 0.0 or input.numel() == 0:
         return _alias(input)
     if ndim < 2:
-        raise ValueError(f"dropout2d: feature dropout needs an input of at least 2 dims (N, C, ...), got "
-                         f"shape {input.shape}")
+        raise ValueError(
+            f"dropout2d: feature dropout needs an input of at least 2 dims (N, C, ...), got shape {input.shape}"
+        )
     shape = input.shape[:2] + (1,) * (ndim - 2)
     return _apply(input, _mask(input, p, shape), inplace)

@@ -35,20 +35,26 @@ def linear(input, weight, bias=None):
         raise OpError("linear: input must have at least 1 dimension, got a 0-d tensor")
     if input.shape[-1] != weight.shape[1]:
         rows = int(np.prod(input.shape[:-1]))
-        raise OpError(f"linear: mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
-                      f"{weight.shape[1]}x{weight.shape[0]}): input of shape {input.shape} has "
-                      f"{input.shape[-1]} features, weight of shape {weight.shape} expects {weight.shape[1]}")
+        raise OpError(
+            f"linear: mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+            f"{weight.shape[1]}x{weight.shape[0]}): input of shape {input.shape} has "
+            f"{input.shape[-1]} features, weight of shape {weight.shape} expects {weight.shape[1]}"
+        )
     dtypes_ = {input.dtype, weight.dtype}
     if bias is not None:
         bias = _tensor(bias, "bias")
         if bias.shape not in ((weight.shape[0],), ()):
-            raise OpError(f"linear: bias of shape {bias.shape} does not match out_features = "
-                          f"{weight.shape[0]} (weight of shape {weight.shape})")
+            raise OpError(
+                f"linear: bias of shape {bias.shape} does not match out_features = "
+                f"{weight.shape[0]} (weight of shape {weight.shape})"
+            )
         dtypes_.add(bias.dtype)
     if len(dtypes_) > 1:
-        raise OpError(f"linear: input ({input.dtype}), weight ({weight.dtype})"
-                      + (f" and bias ({bias.dtype})" if bias is not None else "")
-                      + " must have the same dtype; convert with .float() or .double()")
+        raise OpError(
+            f"linear: input ({input.dtype}), weight ({weight.dtype})"
+            + (f" and bias ({bias.dtype})" if bias is not None else "")
+            + " must have the same dtype; convert with .float() or .double()"
+        )
     if input.dtype.kind != "f":
         raise OpError(f"linear: expected floating point tensors, got dtype {input.dtype}")
     out = apply(Linear, input, weight, bias)

@@ -31,8 +31,15 @@ from autograd_lite.ops import loss as lo
 from autograd_lite import Tensor
 from autograd_lite._internal import apply
 
-__all__ = ["mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "one_hot"]
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "one_hot",
+]
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -43,16 +50,16 @@ def legacy_reduction(size_average, reduce, emit_warning=True):
     reduce = True if reduce is None else reduce
     out = "mean" if (size_average and reduce) else ("sum" if reduce else "none")
     if emit_warning:
-        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{out}' "
-                      "instead.", stacklevel=3)
+        warnings.warn(
+            f"size_average and reduce args will be deprecated, please use reduction='{out}' instead.", stacklevel=3
+        )
     return out
 
 
 def check_reduction(name, reduction):
     """The reduction string, or a ValueError naming the loss and the valid choices."""
     if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
-        raise ValueError(f"{name}: {reduction!r} is not a valid value for reduction; expected "
-                         "'mean', 'sum' or 'none'")
+        raise ValueError(f"{name}: {reduction!r} is not a valid value for reduction; expected 'mean', 'sum' or 'none'")
     return reduction
 
 
@@ -83,8 +90,10 @@ def _constant(name, what, value, dtype):
         return None
     if isinstance(value, Tensor):
         if value.requires_grad:
-            raise RuntimeError(f"{name}: {what} cannot require grad: the loss is not differentiable with "
-                               f"respect to it (as in torch); pass {what}.detach()")
+            raise RuntimeError(
+                f"{name}: {what} cannot require grad: the loss is not differentiable with "
+                f"respect to it (as in torch); pass {what}.detach()"
+            )
         value = value.data
     return np.asarray(value).astype(dtype, copy=False)
 
@@ -99,13 +108,16 @@ def _reduce(loss, reduction):
 
 # ---- regression losses -------------------------------------------------------------------------------
 
+
 def _pointwise(name, input, target, weight, reduction, fn):
     input = _floating_input(name, input)
     target = _tensor(name, "target", target)
     if input.shape != target.shape:
-        raise ValueError(f"{name}: input shape {input.shape} and target shape {target.shape} differ; "
-                         "torch would broadcast them (with a warning), which is almost always a bug. "
-                         "Reshape one of them (e.g. target.view_as(input))")
+        raise ValueError(
+            f"{name}: input shape {input.shape} and target shape {target.shape} differ; "
+            "torch would broadcast them (with a warning), which is almost always a bug. "
+            "Reshape one of them (e.g. target.view_as(input))"
+        )
     loss = fn(al.sub(input, target))
     if weight is None:
         return _reduce(loss, reduction)
@@ -136,10 +148,12 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 # ---- classification losses ---------------------------------------------------------------------------
 
+
 def _class_axis(name, input):
     if input.data.ndim == 0:
-        raise ValueError(f"{name}: input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...), "
-                         "got a 0-d tensor")
+        raise ValueError(
+            f"{name}: input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor"
+        )
     return 0 if input.data.ndim == 1 else 1
 
 
@@ -150,26 +164,34 @@ def _index_targets(name, input, target, weight, ignore_index, prob_ok):
     n_classes = x.shape[axis]
     t = target.data
     if n_classes == 0 and x.ndim > 2 and 0 not in x.shape[2:]:  # torch refuses this too (a size mismatch)
-        raise ValueError(f"{name}: an input of shape {x.shape} has no classes but non-empty spatial dims "
-                         f"{x.shape[2:]}; nothing can be picked for targets of shape {t.shape}")
-    expected = x.shape[:axis] + x.shape[axis + 1:]
+        raise ValueError(
+            f"{name}: an input of shape {x.shape} has no classes but non-empty spatial dims "
+            f"{x.shape[2:]}; nothing can be picked for targets of shape {t.shape}"
+        )
+    expected = x.shape[:axis] + x.shape[axis + 1 :]
     if t.dtype.kind not in "iu" or t.shape != expected:
-        what = ("class indices (an integer tensor) of shape "
-                f"{expected}" + (f", or class probabilities (a floating tensor) of the input's shape "
-                                 f"{x.shape}" if prob_ok else ""))
-        raise ValueError(f"{name}: expected a target of {what}; got a target of shape {t.shape} and dtype "
-                         f"{t.dtype} for an input of shape {x.shape}")
+        what = f"class indices (an integer tensor) of shape {expected}" + (
+            f", or class probabilities (a floating tensor) of the input's shape {x.shape}" if prob_ok else ""
+        )
+        raise ValueError(
+            f"{name}: expected a target of {what}; got a target of shape {t.shape} and dtype "
+            f"{t.dtype} for an input of shape {x.shape}"
+        )
     if weight is not None and weight.shape != (n_classes,):
-        raise ValueError(f"{name}: weight must have one entry per class, shape ({n_classes},), but got shape "
-                         f"{weight.shape} (input of shape {x.shape})")
+        raise ValueError(
+            f"{name}: weight must have one entry per class, shape ({n_classes},), but got shape "
+            f"{weight.shape} (input of shape {x.shape})"
+        )
     keep = t != ignore_index
     bad = None
     if t.size and (t.min() < 0 or t.max() >= n_classes):  # (the full check only when some index is off)
         bad = keep & ((t < 0) | (t >= n_classes))
     if bad is not None and bad.any():
-        raise IndexError(f"{name}: target {int(t[bad].flat[0])} is out of bounds for {n_classes} classes "
-                         f"(input of shape {x.shape}); class indices must be in [0, {n_classes - 1}] or "
-                         f"equal ignore_index={ignore_index}")
+        raise IndexError(
+            f"{name}: target {int(t[bad].flat[0])} is out of bounds for {n_classes} classes "
+            f"(input of shape {x.shape}); class indices must be in [0, {n_classes - 1}] or "
+            f"equal ignore_index={ignore_index}"
+        )
     index = np.where(keep, t, 0).astype(np.intp, copy=False)
     return axis, n_classes, index, keep
 
@@ -188,8 +210,7 @@ def _mean_scale(total):
     return (1.0 / total, False) if total != 0 else (0.0, True)
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood: -input[n, target[n]] (input holds log-probabilities, e.g. log_softmax).
 
     ``weight``: one weight per class; the mean divides by the summed weights of the non-ignored targets.
@@ -207,8 +228,16 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         scale = scale * scale.dtype.type(factor)
         if nan_out:  # kept targets of total weight 0: torch's 0 / 0 reaches their gradient (ignored ones stay 0)
             scale = np.where(keep, scale.dtype.type(np.nan), scale)
-    return apply(lo.NLL, input, index=np.expand_dims(index, axis), scale=scale, keep=keep, axis=axis,
-                 reduction="none" if reduction == "none" else "sum", nan_out=nan_out)
+    return apply(
+        lo.NLL,
+        input,
+        index=np.expand_dims(index, axis),
+        scale=scale,
+        keep=keep,
+        axis=axis,
+        reduction="none" if reduction == "none" else "sum",
+        nan_out=nan_out,
+    )
 
 
 def _plain_class_indices(input, target):
@@ -217,8 +246,15 @@ def _plain_class_indices(input, target):
     if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
         return False
     x, t = input.data, target.data
-    return (x.ndim == 2 and x.dtype.kind == "f" and t.ndim == 1 and t.dtype.kind in "iu" and len(t) == len(x)
-            and len(t) > 0 and bool((t.astype(np.uint64) < x.shape[1]).all()))  # negatives wrap to huge
+    return (
+        x.ndim == 2
+        and x.dtype.kind == "f"
+        and t.ndim == 1
+        and t.dtype.kind in "iu"
+        and len(t) == len(x)
+        and len(t) > 0
+        and bool((t.astype(np.uint64) < x.shape[1]).all())
+    )  # negatives wrap to huge
 
 
 def _check_smoothing(name, label_smoothing):
@@ -227,8 +263,9 @@ def _check_smoothing(name, label_smoothing):
     return float(label_smoothing)
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0
+):
     """Cross-entropy between logits ``input`` and ``target``: class indices or class probabilities.
 
     One fused op, log_softmax + NLL, stable for huge logits, with gradient ``softmax(input) - onehot``
@@ -238,12 +275,18 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     (it may require grad); the mean divides by the number of positions N * d1 * ....
     """
     name = "cross_entropy"
-    if (weight is None and size_average is None and reduce is None and not label_smoothing
-            and reduction in ("mean", "sum") and isinstance(ignore_index, int) and ignore_index < 0):
+    if (
+        weight is None
+        and size_average is None
+        and reduce is None
+        and not label_smoothing
+        and reduction in ("mean", "sum")
+        and isinstance(ignore_index, int)
+        and ignore_index < 0
+    ):
         if _plain_class_indices(input, target):
             t = target.data.astype(np.intp, copy=False)
-            return apply(lo.CrossEntropyIndices, input, target=t,
-                         scale=1.0 / len(t) if reduction == "mean" else 1.0)
+            return apply(lo.CrossEntropyIndices, input, target=t, scale=1.0 / len(t) if reduction == "mean" else 1.0)
     reduction = _reduction(name, size_average, reduce, reduction)
     eps = _check_smoothing(name, label_smoothing)
     input = _floating_input(name, input)
@@ -270,10 +313,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     elif eps > 0:  # (eps / C) * w_c at every class of a kept position, on top of (1 - eps) * w_t at the target
         b = np.expand_dims(keep.astype(dtype) * dtype.type(scale * eps / max(n_classes, 1)), axis)
         coef = b * (np.ones(n_classes, dtype) if weight is None else weight).reshape(
-            (n_classes,) + (1,) * (input.data.ndim - axis - 1))
+            (n_classes,) + (1,) * (input.data.ndim - axis - 1)
+        )
         coef = np.where(np.expand_dims(keep, axis), np.broadcast_to(coef, input.data.shape), 0).astype(dtype)
-        np.put_along_axis(coef, index, np.take_along_axis(coef, index, axis)
-                          + np.expand_dims(picked, axis) * dtype.type(1.0 - eps), axis)
+        np.put_along_axis(
+            coef,
+            index,
+            np.take_along_axis(coef, index, axis) + np.expand_dims(picked, axis) * dtype.type(1.0 - eps),
+            axis,
+        )
     elif input.data.ndim == 2:  # the common (N, C) case, without the along-axis machinery
         coef = np.zeros(input.data.shape, dtype)
         coef[np.arange(len(a)), index[:, 0]] = picked
@@ -282,8 +330,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         np.put_along_axis(coef, index, np.expand_dims(picked, axis), axis)
     if nan_out:  # kept targets of total weight 0: torch's 0 / 0 reaches their rows' gradient (ignored ones: 0)
         coef = np.where(np.expand_dims(keep, axis), dtype.type(np.nan), coef)
-    return apply(lo.CrossEntropy, input, coef, axis=axis, reduction=op_reduction, nan_out=nan_out,
-                 targets=(index, keep, eps > 0))
+    return apply(
+        lo.CrossEntropy, input, coef, axis=axis, reduction=op_reduction, nan_out=nan_out, targets=(index, keep, eps > 0)
+    )
 
 
 def _cross_entropy_probs(input, target, weight, axis, n_classes, reduction, eps):
@@ -295,8 +344,10 @@ def _cross_entropy_probs(input, target, weight, axis, n_classes, reduction, eps)
         coef = al.add(al.mul(coef, 1.0 - eps), eps / n_classes)
     if weight is not None:
         if weight.shape != (n_classes,):
-            raise ValueError(f"cross_entropy: weight must have one entry per class, shape ({n_classes},), but "
-                             f"got shape {weight.shape} (input of shape {input.shape})")
+            raise ValueError(
+                f"cross_entropy: weight must have one entry per class, shape ({n_classes},), but "
+                f"got shape {weight.shape} (input of shape {input.shape})"
+            )
         coef = al.mul(coef, weight.reshape((n_classes,) + (1,) * (input.data.ndim - axis - 1)))
     nan_out = False
     if reduction == "mean":
@@ -304,8 +355,9 @@ def _cross_entropy_probs(input, target, weight, axis, n_classes, reduction, eps)
         nan_out = positions == 0
         if positions:
             coef = al.div(coef, float(positions))
-    return apply(lo.CrossEntropy, input, coef, axis=axis, reduction="none" if reduction == "none" else "sum",
-                 nan_out=nan_out)
+    return apply(
+        lo.CrossEntropy, input, coef, axis=axis, reduction="none" if reduction == "none" else "sum", nan_out=nan_out
+    )
 
 
 def _binary_args(name, input, target, weight, reduction_args):
@@ -316,12 +368,13 @@ def _binary_args(name, input, target, weight, reduction_args):
     input = _floating_input(name, input)
     target = _tensor(name, "target", target)
     if target.shape != input.shape:
-        raise ValueError(f"{name}: target shape {target.shape} must be the same as the input shape "
-                         f"{input.shape}")
+        raise ValueError(f"{name}: target shape {target.shape} must be the same as the input shape {input.shape}")
     if target.data.dtype != input.data.dtype:
         if name == "binary_cross_entropy" and target.data.dtype.kind == "f":
-            raise TypeError(f"{name}: the target's dtype {target.data.dtype} differs from the input's "
-                            f"{input.data.dtype}; convert one with .float() or .double()")
+            raise TypeError(
+                f"{name}: the target's dtype {target.data.dtype} differs from the input's "
+                f"{input.data.dtype}; convert one with .float() or .double()"
+            )
         if name == "binary_cross_entropy_with_logits" and target.data.dtype.kind == "f":
             input = al.astype(input, target.data.dtype)
         else:
@@ -348,21 +401,20 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     the input's shape and rescales each element (the mean still divides by the number of elements).
     """
     name = "binary_cross_entropy"
-    reduction, input, target, weight = _binary_args(name, input, target, weight, (size_average, reduce,
-                                                                                    reduction))
+    reduction, input, target, weight = _binary_args(name, input, target, weight, (size_average, reduce, reduction))
     return _reduce(apply(lo.BinaryCrossEntropy, input, target, weight=weight), reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
     """Binary cross-entropy of sigmoid(input) computed from the logits in the stable log-sum-exp form.
 
     ``pos_weight`` (broadcast along the last dim, e.g. one per class) multiplies the positive term:
     ``-(pos_weight * t * log sigmoid(x) + (1 - t) * log(1 - sigmoid(x)))``.
     """
     name = "binary_cross_entropy_with_logits"
-    reduction, input, target, weight = _binary_args(name, input, target, weight, (size_average, reduce,
-                                                                                    reduction))
+    reduction, input, target, weight = _binary_args(name, input, target, weight, (size_average, reduce, reduction))
     pos_weight = _constant(name, "pos_weight", pos_weight, input.data.dtype)
     if pos_weight is not None:
         _check_broadcast(name, "pos_weight", pos_weight.shape, input.shape)
@@ -378,16 +430,14 @@ def one_hot(tensor, num_classes=-1):
         raise TypeError(f"one_hot: needs an integer tensor of class indices, got dtype {t.dtype}")
     if num_classes == -1:
         if t.size == 0:
-            raise ValueError("one_hot: cannot infer the number of classes from an empty tensor; pass "
-                             "num_classes")
+            raise ValueError("one_hot: cannot infer the number of classes from an empty tensor; pass num_classes")
         num_classes = int(t.max()) + 1
     elif not isinstance(num_classes, (int, np.integer)) or num_classes < 0:
         raise ValueError(f"one_hot: num_classes must be a non-negative int or -1, got {num_classes!r}")
     if t.size and t.min() < 0:
         raise ValueError(f"one_hot: class values must be non-negative, got {int(t.min())}")
     if t.size and t.max() >= num_classes:
-        raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}, got "
-                         f"{int(t.max())}")
+        raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}, got {int(t.max())}")
     out = np.zeros(t.shape + (int(num_classes),), dtype=np.int64)
     np.put_along_axis(out, np.expand_dims(t.astype(np.intp), -1), 1, axis=-1)
     return wrap(out)

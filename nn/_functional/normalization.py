@@ -28,8 +28,10 @@ def _array(name, t, channels, shape):
     if not isinstance(t, Tensor):
         raise TypeError(f"batch_norm: {name} must be a Tensor or None, got {type(t).__name__}")
     if t.numel() != channels:
-        raise OpError(f"batch_norm: {name} should contain {channels} elements (one per channel of the input "
-                      f"of shape {shape}), not {t.numel()} (shape {t.shape})")
+        raise OpError(
+            f"batch_norm: {name} should contain {channels} elements (one per channel of the input "
+            f"of shape {shape}), not {t.numel()} (shape {t.shape})"
+        )
     return t
 
 
@@ -38,8 +40,9 @@ def _update(running, value, momentum):
     if running is None:
         return
     data = running.data
-    np.copyto(data, (momentum * value + (1.0 - momentum) * data.reshape(value.shape)).reshape(data.shape),
-              casting="unsafe")
+    np.copyto(
+        data, (momentum * value + (1.0 - momentum) * data.reshape(value.shape)).reshape(data.shape), casting="unsafe"
+    )
     bump_version(running)
 
 
@@ -48,8 +51,7 @@ def _empty_batch_stats(dtype, bshape):
     return np.zeros(bshape, dtype=dtype), np.ones(bshape, dtype=dtype)
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
-               eps=1e-5):
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """torch.nn.functional.batch_norm: normalise each channel (dim 1) of an (N, C, *) input.
 
     training: batch statistics (biased variance), and ``running_mean``/``running_var`` (when given) are
@@ -80,8 +82,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if count == 0:  # an empty batch: nothing to normalise and no statistics to learn (as torch)
             mean, var = _empty_batch_stats(input.dtype, bshape)
             # as constants (training=False in the op): the gradients are the empty sums, 0, without 0 / 0
-            return apply(BatchNorm, input, weight, bias, mean=mean, invstd=1.0 / np.sqrt(var + eps),
-                         eps=float(eps), training=False)
+            return apply(
+                BatchNorm,
+                input,
+                weight,
+                bias,
+                mean=mean,
+                invstd=1.0 / np.sqrt(var + eps),
+                eps=float(eps),
+                training=False,
+            )
         mean, var = batch_stats(input.data, axes, count)
         if running_mean is not None or running_var is not None:
             momentum = float(momentum)
@@ -91,10 +101,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if eps < 0.0:
             raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
         if running_mean is None or running_var is None:
-            raise OpError("batch_norm: running_mean and running_var must be given in evaluation mode "
-                          "(training=False)")
+            raise OpError("batch_norm: running_mean and running_var must be given in evaluation mode (training=False)")
         mean = running_mean.data.reshape(bshape).astype(input.dtype)  # a copy: later updates cannot leak in
         var = running_var.data.reshape(bshape).astype(input.dtype)
     invstd = (1.0 / np.sqrt(var + eps)).astype(input.dtype, copy=False)
-    return apply(BatchNorm, input, weight, bias, mean=mean, invstd=invstd, eps=float(eps),
-                 training=bool(training))
+    return apply(BatchNorm, input, weight, bias, mean=mean, invstd=invstd, eps=float(eps), training=bool(training))

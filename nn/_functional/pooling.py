@@ -41,8 +41,9 @@ def _batched(name, input, kinds="f"):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (3, 4):
-        raise OpError(f"{name}: non-empty 3D or 4D (batch mode) tensor expected for input, got shape "
-                      f"{tuple(input.shape)}")
+        raise OpError(
+            f"{name}: non-empty 3D or 4D (batch mode) tensor expected for input, got shape {tuple(input.shape)}"
+        )
     if input.dtype.kind not in kinds:
         kind = "a floating point" if kinds == "f" else "a floating point or integer"
         raise TypeError(f"{name}: expected {kind} input, got dtype {input.dtype}")
@@ -55,8 +56,7 @@ def _unbatched(t, batched):
     return t if batched else as_own_base(reshape(t, t.shape[1:]))
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """2-D max pooling over (N, C, H, W) or (C, H, W); padding counts as -inf.
 
     With ``return_indices`` also returns the int64 indices of the maxima, flat in H * W per channel
@@ -74,8 +74,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if x.requires_grad and is_grad_enabled():
         out_hw = values.shape[2:]
         empty = pool.empty_windows(x.shape, out_hw, kernel, stride, padding, dilation)
-        out = apply(pool.MaxPool2d, x, positions=pool.flat_positions(index, x.shape, empty is not None),
-                    overlap=pool.windows_overlap(out_hw, kernel, stride, dilation))
+        out = apply(
+            pool.MaxPool2d,
+            x,
+            positions=pool.flat_positions(index, x.shape, empty is not None),
+            overlap=pool.windows_overlap(out_hw, kernel, stride, dilation),
+        )
         if empty is not None:  # windows entirely in the padding: -inf (as torch), no gradient
             out = where(wrap(empty), wrap(np.full((), -np.inf, dtype=x.dtype)), out)
     else:
@@ -86,15 +90,24 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return out
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     """2-D average pooling over (N, C, H, W) or (C, H, W), with torch's divisor rules: the window size
     including the zero padding (``count_include_pad=True``), or only the input elements, or
     ``divisor_override``."""
     x, batched = _batched("avg_pool2d", input)
     kernel, stride, padding, _ = _geometry("avg_pool2d", kernel_size, stride, padding)
-    out = apply(pool.AvgPool2d, x, kernel=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode),
-                count_include_pad=bool(count_include_pad), divisor_override=divisor_override)
+    out = apply(
+        pool.AvgPool2d,
+        x,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        ceil_mode=bool(ceil_mode),
+        count_include_pad=bool(count_include_pad),
+        divisor_override=divisor_override,
+    )
     return _unbatched(out, batched)
 
 
@@ -102,22 +115,26 @@ def _adaptive_size(output_size, hw):
     if isinstance(output_size, (int, np.integer)) or output_size is None:
         output_size = (output_size, output_size)
     if not isinstance(output_size, (tuple, list)):
-        raise TypeError(f"adaptive_avg_pool2d: output_size must be an int or a pair (ints or None), got "
-                        f"{output_size!r} ({type(output_size).__name__})")
+        raise TypeError(
+            f"adaptive_avg_pool2d: output_size must be an int or a pair (ints or None), got "
+            f"{output_size!r} ({type(output_size).__name__})"
+        )
     sizes = tuple(output_size)
     if len(sizes) == 1:
         sizes = sizes * 2
     if len(sizes) != 2:
-        raise OpError(f"adaptive_avg_pool2d: output_size must be an int or a pair (ints or None), got "
-                      f"{output_size!r}")
+        raise OpError(f"adaptive_avg_pool2d: output_size must be an int or a pair (ints or None), got {output_size!r}")
     try:
         sizes = tuple(n if s is None else operator.index(s) for s, n in zip(sizes, hw))
     except TypeError:
-        raise TypeError(f"adaptive_avg_pool2d: output_size must be an int or a pair (ints or None), got "
-                        f"{output_size!r}") from None
+        raise TypeError(
+            f"adaptive_avg_pool2d: output_size must be an int or a pair (ints or None), got {output_size!r}"
+        ) from None
     if any(s < 0 for s in sizes):
-        raise OpError(f"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 "
-                      f"but received {output_size!r}")
+        raise OpError(
+            f"adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 "
+            f"but received {output_size!r}"
+        )
     return sizes
 
 
@@ -130,12 +147,22 @@ def adaptive_avg_pool2d(input, output_size):
     if (oh, ow) == (1, 1):  # a mean, as torch computes it (NaN for an empty H or W, not an error)
         return _unbatched(mean(x, dim=(2, 3), keepdim=True), batched)
     if H == 0 or W == 0:
-        raise OpError(f"adaptive_avg_pool2d: expected input to have non-zero size for non-batch dimensions, "
-                      f"but input has shape {tuple(input.shape)}")
+        raise OpError(
+            f"adaptive_avg_pool2d: expected input to have non-zero size for non-batch dimensions, "
+            f"but input has shape {tuple(input.shape)}"
+        )
     if x.numel() and oh and ow and H % oh == 0 and W % ow == 0:  # equal windows: plain average pooling
         k = (H // oh, W // ow)
-        out = apply(pool.AvgPool2d, x, kernel=k, stride=k, padding=(0, 0), ceil_mode=False,
-                    count_include_pad=True, divisor_override=None)
+        out = apply(
+            pool.AvgPool2d,
+            x,
+            kernel=k,
+            stride=k,
+            padding=(0, 0),
+            ceil_mode=False,
+            count_include_pad=True,
+            divisor_override=None,
+        )
     else:
         out = apply(pool.AdaptiveAvgPool2d, x, output_size=(oh, ow))
     return _unbatched(out, batched)
@@ -148,10 +175,12 @@ _OTHER_MODES = ("linear", "bilinear", "bicubic", "trilinear", "area", "nearest-e
 def _per_dim(name, value, n, what):
     if isinstance(value, (tuple, list)):
         if len(value) != n:
-            raise ValueError(f"{name}: Input and output must have the same number of spatial dimensions, "
-                             f"but got input with {n} spatial dimensions and {what} {tuple(value)}. Please "
-                             "provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, "
-                             "o2, ...,oK) format.")
+            raise ValueError(
+                f"{name}: Input and output must have the same number of spatial dimensions, "
+                f"but got input with {n} spatial dimensions and {what} {tuple(value)}. Please "
+                "provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, "
+                "o2, ...,oK) format."
+            )
         return tuple(value)
     return (value,) * n
 
@@ -181,8 +210,15 @@ def nearest_source_index(in_size, out_size, scale_factor=None):
     return np.minimum(src, in_size - 1)
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+):
     """Resize the spatial dims of an (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to ``size`` or by
     ``scale_factor`` (output size floor(in * scale_factor)). Only mode 'nearest' is implemented, with
     torch's index rule src = floor(dst * in / out) (or dst / scale_factor when a scale factor is given
@@ -190,23 +226,33 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     name = "interpolate"
     if mode != "nearest":
         known = "" if mode in _OTHER_MODES else " (not a torch mode either)"
-        raise NotImplementedError(f"{name}: mode={mode!r}{known} is not implemented in autograd_lite; only "
-                                  "mode='nearest' is")
+        raise NotImplementedError(
+            f"{name}: mode={mode!r}{known} is not implemented in autograd_lite; only mode='nearest' is"
+        )
     if align_corners is not None:
-        raise ValueError(f"{name}: align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | bicubic | trilinear")
+        raise ValueError(
+            f"{name}: align_corners option can only be set with the interpolating modes: "
+            "linear | bilinear | bicubic | trilinear"
+        )
     if antialias:
         raise ValueError(f"{name}: Anti-alias option is restricted to bilinear and bicubic modes")
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (3, 4, 5):
-        raise OpError(f"{name}: Only 3D, 4D and 5D input tensors (N, C, spatial...) are supported, got "
-                      f"shape {tuple(input.shape)}")
+        raise OpError(
+            f"{name}: Only 3D, 4D and 5D input tensors (N, C, spatial...) are supported, got shape {tuple(input.shape)}"
+        )
     n = input.ndim - 2
     spatial = input.shape[2:]
     if (size is None) == (scale_factor is None):
-        raise ValueError(f"{name}: " + ("either size or scale_factor should be defined" if size is None
-                                        else "only one of size or scale_factor should be defined"))
+        raise ValueError(
+            f"{name}: "
+            + (
+                "either size or scale_factor should be defined"
+                if size is None
+                else "only one of size or scale_factor should be defined"
+            )
+        )
     if size is not None:
         try:
             out = tuple(operator.index(s) for s in _per_dim(name, size, n, "output size"))
@@ -219,8 +265,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if recompute_scale_factor:
             scales = (None,) * n
     if any(o <= 0 for o in out) or any(i <= 0 for i in spatial):
-        raise OpError(f"{name}: Input and output sizes should be greater than 0, but got input spatial size "
-                      f"{tuple(spatial)} (shape {tuple(input.shape)}) and output size {out}")
+        raise OpError(
+            f"{name}: Input and output sizes should be greater than 0, but got input spatial size "
+            f"{tuple(spatial)} (shape {tuple(input.shape)}) and output size {out}"
+        )
     result = input
     for d in range(n):
         index = nearest_source_index(spatial[d], out[d], scales[d])

@@ -13,5 +13,8 @@ from .upsampling import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 
-__all__ = [name for family in (module, container, linear, conv, pooling, activation, dropout, batchnorm, upsampling,
-                               flatten, loss) for name in family.__all__]
+__all__ = [
+    name
+    for family in (module, container, linear, conv, pooling, activation, dropout, batchnorm, upsampling, flatten, loss)
+    for name in family.__all__
+]

@@ -11,8 +11,20 @@ from .._functional.activation import elu, gelu, hardtanh, leaky_relu_, relu_, si
 from .. import _checks
 from .module import Module
 
-__all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "LogSoftmax", "Hardtanh", "ReLU6", "ELU", "GELU",
-           "SiLU", "Softplus"]
+__all__ = [
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "LeakyReLU",
+    "Softmax",
+    "LogSoftmax",
+    "Hardtanh",
+    "ReLU6",
+    "ELU",
+    "GELU",
+    "SiLU",
+    "Softplus",
+]
 
 
 class Sigmoid(Module):
@@ -65,8 +77,11 @@ class LeakyReLU(Module):
 def _implicit_dim(name, ndim):
     """torch's legacy dim choice for Softmax(dim=None): 0 for 0-, 1- and 3-D inputs, else 1 (with torch's
     deprecation warning)."""
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
-                  "dim=X as an argument.", UserWarning, stacklevel=4)
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        UserWarning,
+        stacklevel=4,
+    )
     return 0 if ndim in (0, 1, 3) else 1
 
 

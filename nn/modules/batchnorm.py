@@ -23,8 +23,18 @@ class _BatchNorm(Module):
     incremented. Eval mode: the running statistics (or the batch's when track_running_stats=False).
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 device=None, dtype=None, *, bias=True):
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
         super().__init__()
         if device is not None and str(device) != "cpu":
             raise ValueError(f"autograd_lite runs on the CPU only, got device {device!r}")
@@ -80,9 +90,11 @@ class _BatchNorm(Module):
     def forward(self, input):
         self._check_input_dim(input)
         if input.shape[1] != self.num_features:
-            raise OpError(f"{type(self).__name__}: the input of shape {tuple(input.shape)} has "
-                             f"{input.shape[1]} channels (dim 1), but the layer was built for "
-                             f"num_features={self.num_features}")
+            raise OpError(
+                f"{type(self).__name__}: the input of shape {tuple(input.shape)} has "
+                f"{input.shape[1]} channels (dim 1), but the layer was built for "
+                f"num_features={self.num_features}"
+            )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.add_(1)
@@ -90,13 +102,22 @@ class _BatchNorm(Module):
                 factor = 1.0 / float(self.num_batches_tracked)
         bn_training = self.training or (self.running_mean is None and self.running_var is None)
         use_buffers = not self.training or self.track_running_stats
-        return batch_norm(input, self.running_mean if use_buffers else None,
-                          self.running_var if use_buffers else None, self.weight, self.bias,
-                          bn_training, factor, self.eps)
+        return batch_norm(
+            input,
+            self.running_mean if use_buffers else None,
+            self.running_var if use_buffers else None,
+            self.weight,
+            self.bias,
+            bn_training,
+            factor,
+            self.eps,
+        )
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -104,8 +125,9 @@ class BatchNorm1d(_BatchNorm):
 
     def _check_input_dim(self, input):
         if input.dim() != 2 and input.dim() != 3:
-            raise ValueError(f"BatchNorm1d: expected 2D or 3D input (got {input.dim()}D input of shape "
-                             f"{tuple(input.shape)})")
+            raise ValueError(
+                f"BatchNorm1d: expected 2D or 3D input (got {input.dim()}D input of shape {tuple(input.shape)})"
+            )
 
 
 class BatchNorm2d(_BatchNorm):
@@ -113,5 +135,4 @@ class BatchNorm2d(_BatchNorm):
 
     def _check_input_dim(self, input):
         if input.dim() != 4:
-            raise ValueError(f"BatchNorm2d: expected 4D input (got {input.dim()}D input of shape "
-                             f"{tuple(input.shape)})")
+            raise ValueError(f"BatchNorm2d: expected 4D input (got {input.dim()}D input of shape {tuple(input.shape)})")

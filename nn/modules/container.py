@@ -47,7 +47,7 @@ class Sequential(Module):
 
     def __delitem__(self, idx):
         keys = list(self._modules)
-        for key in (keys[idx] if isinstance(idx, slice) else [keys[_index("Sequential", idx, len(self))]]):
+        for key in keys[idx] if isinstance(idx, slice) else [keys[_index("Sequential", idx, len(self))]]:
             del self._modules[key]
         modules = list(self._modules.values())  # renumber 0..n-1 as torch, so that append() never overwrites
         self._modules.clear()

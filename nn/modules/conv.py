@@ -22,12 +22,26 @@ def _check_device(name, device):
 class _ConvNd(Module):
     """What Conv2d and ConvTranspose2d share: hyper-parameters, parameters, initialisation and repr."""
 
-    def __init__(self, name, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
-                 output_padding, groups, bias, padding_mode, device, dtype):
+    def __init__(
+        self,
+        name,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        transposed,
+        output_padding,
+        groups,
+        bias,
+        padding_mode,
+        device,
+        dtype,
+    ):
         super().__init__()
         if groups != 1:
-            raise NotImplementedError(f"{name}: groups={groups} is not implemented in autograd_lite (only "
-                                      "groups=1)")
+            raise NotImplementedError(f"{name}: groups={groups} is not implemented in autograd_lite (only groups=1)")
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
         _check_device(name, device)
@@ -37,11 +51,11 @@ class _ConvNd(Module):
         self.stride = _checks.pair(name, "stride", stride, 1)
         if isinstance(padding, str):
             if padding not in ("valid", "same"):
-                raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of "
-                                 "('valid', 'same')")
+                raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of ('valid', 'same')")
             if padding == "same" and any(s != 1 for s in self.stride):
-                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions "
-                                 f"(stride={self.stride})")
+                raise ValueError(
+                    f"{name}: padding='same' is not supported for strided convolutions (stride={self.stride})"
+                )
             self.padding = padding
         else:
             self.padding = _checks.pair(name, "padding", padding, 0)
@@ -95,14 +109,42 @@ class Conv2d(_ConvNd):
     ``padding_mode='zeros'`` are implemented.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         if padding_mode in _PADDING_MODES and padding_mode != "zeros":
-            raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not implemented in "
-                                      "autograd_lite (only 'zeros'; pad explicitly with "
-                                      f"nn.functional.pad(x, ..., mode={padding_mode!r}) and padding=0)")
-        super().__init__("Conv2d", in_channels, out_channels, kernel_size, stride, padding, dilation, False,
-                         0, groups, bias, padding_mode, device, dtype)
+            raise NotImplementedError(
+                f"Conv2d: padding_mode={padding_mode!r} is not implemented in "
+                "autograd_lite (only 'zeros'; pad explicitly with "
+                f"nn.functional.pad(x, ..., mode={padding_mode!r}) and padding=0)"
+            )
+        super().__init__(
+            "Conv2d",
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            False,
+            0,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
@@ -113,14 +155,41 @@ class ConvTranspose2d(_ConvNd):
     (in_channels, out_channels, kH, kW). ``forward(input, output_size=None)``: output_size picks the
     output_padding, as torch."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         if padding_mode != "zeros":
             raise ValueError(f"ConvTranspose2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
         if isinstance(padding, str):
             raise ValueError(f"ConvTranspose2d: padding must be an int or a pair of ints, got {padding!r}")
-        super().__init__("ConvTranspose2d", in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         True, output_padding, groups, bias, padding_mode, device, dtype)
+        super().__init__(
+            "ConvTranspose2d",
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            True,
+            output_padding,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
 
     def _output_padding(self, input, output_size):
         if output_size is None:
@@ -129,18 +198,24 @@ class ConvTranspose2d(_ConvNd):
         if len(output_size) == input.ndim:
             output_size = output_size[-2:]
         if len(output_size) != 2:
-            raise ValueError(f"ConvTranspose2d: output_size must have 2 or {input.ndim} elements (got "
-                             f"{len(output_size)})")
-        min_sizes = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in
-                          zip(input.shape[-2:], self.stride, self.padding, self.dilation, self.kernel_size))
+            raise ValueError(
+                f"ConvTranspose2d: output_size must have 2 or {input.ndim} elements (got {len(output_size)})"
+            )
+        min_sizes = tuple(
+            (n - 1) * s - 2 * p + d * (k - 1) + 1
+            for n, s, p, d, k in zip(input.shape[-2:], self.stride, self.padding, self.dilation, self.kernel_size)
+        )
         max_sizes = tuple(m + s - 1 for m, s in zip(min_sizes, self.stride))
         if any(not lo <= n <= hi for n, lo, hi in zip(output_size, min_sizes, max_sizes)):
-            raise ValueError(f"ConvTranspose2d: requested an output size of {output_size}, but valid sizes "
-                             f"range from {list(min_sizes)} to {list(max_sizes)} (for an input of "
-                             f"{tuple(input.shape[-2:])})")
+            raise ValueError(
+                f"ConvTranspose2d: requested an output size of {output_size}, but valid sizes "
+                f"range from {list(min_sizes)} to {list(max_sizes)} (for an input of "
+                f"{tuple(input.shape[-2:])})"
+            )
         return tuple(n - lo for n, lo in zip(output_size, min_sizes))
 
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                                  self.groups, self.dilation)
+        return F.conv_transpose2d(
+            input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups, self.dilation
+        )

@@ -29,12 +29,15 @@ class Unflatten(Module):
     def __init__(self, dim, unflattened_size):
         super().__init__()
         if not isinstance(unflattened_size, (tuple, list)):
-            raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
-                            f"{type(unflattened_size).__name__}")
+            raise TypeError(
+                f"unflattened_size must be a tuple of ints, but found type {type(unflattened_size).__name__}"
+            )
         for idx, elem in enumerate(unflattened_size):
             if not isinstance(elem, int):
-                raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
-                                f"{type(elem).__name__} at pos {idx}")
+                raise TypeError(
+                    f"unflattened_size must be tuple of ints, but found element of type "
+                    f"{type(elem).__name__} at pos {idx}"
+                )
         self.dim = _checks.size("Unflatten", "dim", dim, minimum=-float("inf"))
         self.unflattened_size = unflattened_size
 

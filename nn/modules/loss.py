@@ -90,15 +90,15 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = _checks.size("NLLLoss", "ignore_index", ignore_index, minimum=-float("inf"))
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                          reduction=self.reduction)
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class CrossEntropyLoss(_WeightedLoss):
     """Cross-entropy from logits against class indices or class probabilities (fused, stable)."""
 
-    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
-                 label_smoothing=0.0):
+    def __init__(
+        self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0
+    ):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = _checks.size("CrossEntropyLoss", "ignore_index", ignore_index, minimum=-float("inf"))
         self.label_smoothing = _checks.real("CrossEntropyLoss", "label_smoothing", label_smoothing)
@@ -106,8 +106,14 @@ class CrossEntropyLoss(_WeightedLoss):
             raise OpError(f"CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+        return F.cross_entropy(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
 
 class BCELoss(_WeightedLoss):
@@ -127,5 +133,6 @@ class BCEWithLogitsLoss(_Loss):
         self.register_buffer("pos_weight", _buffer(pos_weight))
 
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, weight=self.weight, reduction=self.reduction,
-                                                  pos_weight=self.pos_weight)
+        return F.binary_cross_entropy_with_logits(
+            input, target, weight=self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )

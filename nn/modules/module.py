@@ -50,8 +50,10 @@ class Module:
         try:
             return self.__dict__[kind]
         except KeyError:
-            raise AttributeError(f"cannot assign to {type(self).__name__} before Module.__init__() is "
-                                 "called (call super().__init__() first)") from None
+            raise AttributeError(
+                f"cannot assign to {type(self).__name__} before Module.__init__() is "
+                "called (call super().__init__() first)"
+            ) from None
 
     def __setattr__(self, name, value):
         params = self.__dict__.get("_parameters")
@@ -61,8 +63,10 @@ class Module:
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign a {type(value).__name__} as parameter {name!r} of "
-                                f"{type(self).__name__} (nn.Parameter or None expected)")
+                raise TypeError(
+                    f"cannot assign a {type(value).__name__} as parameter {name!r} of "
+                    f"{type(self).__name__} (nn.Parameter or None expected)"
+                )
             params[name] = None
         elif isinstance(value, Module):
             self._registry("_modules")
@@ -70,13 +74,17 @@ class Module:
             self._modules[name] = value
         elif name in self.__dict__.get("_modules", {}):
             if value is not None:
-                raise TypeError(f"cannot assign a {type(value).__name__} as child module {name!r} of "
-                                f"{type(self).__name__} (nn.Module or None expected)")
+                raise TypeError(
+                    f"cannot assign a {type(value).__name__} as child module {name!r} of "
+                    f"{type(self).__name__} (nn.Module or None expected)"
+                )
             self._modules[name] = None
         elif name in self.__dict__.get("_buffers", {}):
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign a {type(value).__name__} as buffer {name!r} of "
-                                f"{type(self).__name__} (Tensor or None expected)")
+                raise TypeError(
+                    f"cannot assign a {type(value).__name__} as buffer {name!r} of "
+                    f"{type(self).__name__} (Tensor or None expected)"
+                )
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -117,8 +125,7 @@ class Module:
         self._registry("_parameters")
         self._check_name("parameter", name)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None, got "
-                            f"{type(param).__name__}")
+            raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None, got {type(param).__name__}")
         self._forget(name, keep="_parameters")
         self._parameters[name] = param
 
@@ -301,19 +308,21 @@ class Module:
                 continue
             array = state_array(state_dict[key], f"load_state_dict: the value for {key!r}")
             if array.shape != target.data.shape:
-                problems.append(f"size mismatch for {key}: copying a value of shape {array.shape} from the "
-                                f"state_dict, but the shape in the model is {target.data.shape}")
+                problems.append(
+                    f"size mismatch for {key}: copying a value of shape {array.shape} from the "
+                    f"state_dict, but the shape in the model is {target.data.shape}"
+                )
             else:
                 arrays[key] = array
         if strict:
             if missing:
                 problems.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
             if unexpected:
-                problems.insert(len(missing) > 0, "Unexpected key(s) in state_dict: "
-                                + ", ".join(f'"{k}"' for k in unexpected))
+                problems.insert(
+                    len(missing) > 0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)
+                )
         if problems:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(problems))
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
         with no_grad():
             for key, array in arrays.items():
                 target = own[key]

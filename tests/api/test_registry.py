@@ -17,17 +17,42 @@ from autograd_lite.tensor_ops import TensorOps
 # Tensor methods that no op backs: they compute no gradient (comparisons, logic, indices of extremes,
 # integer and bool casts) or return self
 NOT_OPS = {
-    "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "eq", "ne", "lt", "le", "gt", "ge",
-    "__and__", "__rand__", "__or__", "__ror__", "__xor__", "__rxor__", "__invert__",
-    "argmax", "argmin", "long", "int", "bool", "cpu", "is_contiguous", "__pos__",
+    "__eq__",
+    "__ne__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "__and__",
+    "__rand__",
+    "__or__",
+    "__ror__",
+    "__xor__",
+    "__rxor__",
+    "__invert__",
+    "argmax",
+    "argmin",
+    "long",
+    "int",
+    "bool",
+    "cpu",
+    "is_contiguous",
+    "__pos__",
 }
 
 OP_TABLES = ["test_elementwise", "test_linalg", "test_reduce", "test_shape"]
 
 
 def _mixin_methods():
-    return {name for name, value in vars(TensorOps).items()
-            if callable(value) or isinstance(value, property)} - {"__init_subclass__"}
+    return {name for name, value in vars(TensorOps).items() if callable(value) or isinstance(value, property)} - {
+        "__init_subclass__"
+    }
 
 
 def test_every_method_an_op_declares_is_written_in_the_mixin():
@@ -57,6 +82,7 @@ def test_every_registered_op_family_is_registered():
 def test_both_vjp_namespaces_have_the_same_functions():
     def public(ns):
         return {n for n in dir(ns) if not n.startswith("_")}
+
     assert sorted(public(numpy_namespace)) == sorted(public(tensor_namespace))
     assert set(registry.xp_ops()) <= public(numpy_namespace)
 

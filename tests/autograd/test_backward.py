@@ -18,6 +18,7 @@ def leaf(values, dtype=None):
 
 # ---- basic backward and accumulation ---------------------------------------------------------------
 
+
 def test_backward_of_a_sum_of_squares():
     x = leaf([1.0, 2.0, 3.0])
     (x * x).sum().backward()
@@ -65,18 +66,18 @@ def test_only_leaves_that_require_grad_get_grad():
 
 def test_same_tensor_used_twice_and_diamond():
     x = leaf(1.5)
-    a = x * 2          # 3
-    b = a * a          # 9
-    c = b + a          # dc/da = 2a + 1 = 7, da/dx = 2
+    a = x * 2  # 3
+    b = a * a  # 9
+    c = b + a  # dc/da = 2a + 1 = 7, da/dx = 2
     c.backward()
     assert x.grad.item() == 14.0
 
 
 def test_diamond_with_unbalanced_paths_runs_each_node_once():
     x = leaf(2.0)
-    y = x * x          # 4
-    z = y + y * 3      # 4y -> dz/dx = 4 * 2x = 16
-    w = z * y          # 4y^2 -> dw/dx = 8y * 2x = 8 * 4 * 4 = 128
+    y = x * x  # 4
+    z = y + y * 3  # 4y -> dz/dx = 4 * 2x = 16
+    w = z * y  # 4y^2 -> dw/dx = 8y * 2x = 8 * 4 * 4 = 128
     w.backward()
     assert x.grad.item() == 128.0
 
@@ -150,6 +151,7 @@ def test_backward_on_a_tensor_that_does_not_require_grad_raises():
 
 # ---- retain_graph ----------------------------------------------------------------------------------
 
+
 def test_second_backward_through_a_freed_graph_raises():
     x = leaf([1.0, 2.0])
     s = (x * x).sum()
@@ -190,17 +192,18 @@ def test_retain_graph_keeps_saved_arrays():
 
 def test_saved_output_is_released_after_backward():
     x = leaf(np.ones(100_000))
-    e = x.exp()                      # saves its output for the vjp
+    e = x.exp()  # saves its output for the vjp
     ref = weakref.ref(e.data)
-    s = (e * 2.0).sum()              # mul saves e's array too
+    s = (e * 2.0).sum()  # mul saves e's array too
     del e
-    assert ref() is not None         # alive: the graph holds it
+    assert ref() is not None  # alive: the graph holds it
     s.backward()
-    assert ref() is None             # freed by backward without retain_graph
+    assert ref() is None  # freed by backward without retain_graph
     np.testing.assert_allclose(x.grad.data[:3], [2 * np.e] * 3, rtol=1e-6)
 
 
 # ---- autograd_lite.grad ----------------------------------------------------------------------------
+
 
 def test_grad_returns_gradients_without_touching_dot_grad():
     x = leaf([1.0, 2.0, 3.0])
@@ -213,11 +216,11 @@ def test_grad_returns_gradients_without_touching_dot_grad():
 
 def test_grad_accepts_a_list_of_inputs_and_non_leaf_inputs():
     x = leaf([1.0, 2.0])
-    h = x * 3                        # [3, 6]
+    h = x * 3  # [3, 6]
     y = (h * h).sum()
     gh, gx = al.grad(y, [h, x])
-    assert gh.tolist() == [6.0, 12.0]     # 2h
-    assert gx.tolist() == [18.0, 36.0]    # 2h * 3
+    assert gh.tolist() == [6.0, 12.0]  # 2h
+    assert gx.tolist() == [18.0, 36.0]  # 2h * 3
     assert x.grad is None and h.grad is None
 
 
@@ -229,14 +232,14 @@ def test_grad_stops_at_non_leaf_inputs():
     (gh,) = al.grad(y, h)
     np.testing.assert_allclose(gh.data, 2 * np.exp([1.0, 2.0]), rtol=1e-6)
     assert h.grad_fn.y is not None  # exp's saved output is still there
-    h.sum().backward()              # so the history of h can still be used
+    h.sum().backward()  # so the history of h can still be used
     np.testing.assert_allclose(x.grad.data, np.exp([1.0, 2.0]), rtol=1e-6)
 
 
 def test_grad_with_multiple_outputs_sums_their_contributions():
     x = leaf([1.0, 2.0])
-    y1 = (x * x).sum()               # 2x
-    y2 = (x * 5).sum()               # 5
+    y1 = (x * x).sum()  # 2x
+    y2 = (x * 5).sum()  # 5
     (g,) = al.grad([y1, y2], [x])
     assert g.tolist() == [7.0, 9.0]
 
@@ -308,13 +311,14 @@ def test_backward_inputs_restricts_accumulation():
 
 # ---- retain_grad and detach --------------------------------------------------------------------------
 
+
 def test_retain_grad_keeps_a_non_leaf_grad():
     x = leaf([1.0, 2.0])
-    h = x * 2                         # [2, 4]
+    h = x * 2  # [2, 4]
     h.retain_grad()
     y = (h * h).sum()
     y.backward()
-    assert h.grad.tolist() == [4.0, 8.0]   # 2h
+    assert h.grad.tolist() == [4.0, 8.0]  # 2h
     assert x.grad.tolist() == [8.0, 16.0]  # 2h * 2
 
 
@@ -330,7 +334,7 @@ def test_retained_grad_accumulates_over_retained_backwards():
     x = leaf([1.0])
     h = x * 3
     h.retain_grad()
-    y = (h * h).sum()                 # dy/dh = 2h = 6
+    y = (h * h).sum()  # dy/dh = 2h = 6
     y.backward(retain_graph=True)
     y.backward()
     assert h.grad.tolist() == [12.0]
@@ -339,7 +343,7 @@ def test_retained_grad_accumulates_over_retained_backwards():
 
 def test_detach_cuts_the_graph():
     x = leaf([1.0, 2.0, 3.0])
-    y = (x * x.detach()).sum()        # the detached factor is a constant: d/dx = x, not 2x
+    y = (x * x.detach()).sum()  # the detached factor is a constant: d/dx = x, not 2x
     y.backward()
     assert x.grad.tolist() == [1.0, 2.0, 3.0]
 
@@ -362,29 +366,30 @@ def test_detach_underscore_turns_a_tensor_into_a_leaf():
 
 # ---- the iterative engine and memory -----------------------------------------------------------------
 
+
 def test_a_chain_of_100000_operations_backpropagates_without_recursion():
     x = leaf(np.array(1.5))
     y = x
     start = time.perf_counter()
-    for i in range(50_000):           # 100,000 multiplications by 2 and 0.5: the product is exactly 1
+    for i in range(50_000):  # 100,000 multiplications by 2 and 0.5: the product is exactly 1
         y = y * 2.0
         y = y * 0.5
     assert sys.getrecursionlimit() < 100_000
     y.backward(retain_graph=True)
     assert x.grad.item() == 1.0
     assert y.item() == 1.5
-    (g,) = al.grad(y, x)              # the capture path of the engine is iterative too
+    (g,) = al.grad(y, x)  # the capture path of the engine is iterative too
     assert g.item() == 1.0
     assert time.perf_counter() - start < 30  # a few seconds normally: catches a quadratic engine
     ref = weakref.ref(y.grad_fn)
-    del y                             # deallocating the 100,000-node chain must not recurse either
+    del y  # deallocating the 100,000-node chain must not recurse either
     assert ref() is None
 
 
 def test_dropping_the_output_releases_the_graph_without_gc():
     x = leaf(np.ones(100_000))
     enabled = gc.isenabled()
-    gc.disable()                      # reference counting alone must free the graph (no cycles)
+    gc.disable()  # reference counting alone must free the graph (no cycles)
     try:
         h = x.exp()
         big = weakref.ref(h.data)
@@ -424,6 +429,7 @@ def test_backward_then_drop_releases_everything():
 
 
 # ---- edge cases ----------------------------------------------------------------------------------------
+
 
 def test_zero_size_tensors_backpropagate():
     x = leaf(np.zeros((0, 3)))

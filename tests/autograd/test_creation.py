@@ -132,12 +132,15 @@ def test_randperm():
     assert al.randperm(0).shape == (0,)
 
 
-@pytest.mark.parametrize("draw", [
-    lambda: al.rand(5),
-    lambda: al.randn(5),
-    lambda: al.randint(0, 1000, (5,)),
-    lambda: al.randperm(20),
-])
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda: al.rand(5),
+        lambda: al.randn(5),
+        lambda: al.randint(0, 1000, (5,)),
+        lambda: al.randperm(20),
+    ],
+)
 def test_manual_seed_makes_draws_reproducible(draw):
     al.manual_seed(123)
     first = draw().tolist()

@@ -23,20 +23,23 @@ def test_dtype_aliases_are_numpy_dtypes():
     assert al.bool == np.bool_ and al.half == np.float16 and al.uint8 == np.uint8
 
 
-@pytest.mark.parametrize("data, dtype", [
-    (1.5, np.float32),
-    ([1.0, 2.0], np.float32),
-    ([[1.0], [2.5]], np.float32),
-    ([1, 2.5], np.float32),      # mixed ints and floats: floating
-    (3, np.int64),
-    ([1, 2, 3], np.int64),
-    (True, np.bool_),
-    ([True, False], np.bool_),
-    (np.array([1.0, 2.0]), np.float64),             # numpy keeps its dtype
-    (np.array([1.0], dtype=np.float32), np.float32),
-    (np.array([1, 2], dtype=np.int32), np.int32),
-    (np.float64(2.0), np.float64),
-])
+@pytest.mark.parametrize(
+    "data, dtype",
+    [
+        (1.5, np.float32),
+        ([1.0, 2.0], np.float32),
+        ([[1.0], [2.5]], np.float32),
+        ([1, 2.5], np.float32),  # mixed ints and floats: floating
+        (3, np.int64),
+        ([1, 2, 3], np.int64),
+        (True, np.bool_),
+        ([True, False], np.bool_),
+        (np.array([1.0, 2.0]), np.float64),  # numpy keeps its dtype
+        (np.array([1.0], dtype=np.float32), np.float32),
+        (np.array([1, 2], dtype=np.int32), np.int32),
+        (np.float64(2.0), np.float64),
+    ],
+)
 def test_inferred_dtype(data, dtype):
     assert al.tensor(data).dtype == dtype
 
@@ -83,18 +86,21 @@ def test_integer_and_bool_tensors_exist():
 MESSAGE = r"only floating point tensors can require gradients, got dtype (int64|bool|int32)"
 
 
-@pytest.mark.parametrize("make", [
-    lambda: al.tensor([1, 2], requires_grad=True),
-    lambda: al.tensor([True], requires_grad=True),
-    lambda: al.Tensor([1, 2], requires_grad=True),
-    lambda: al.tensor([1, 2]).requires_grad_(),
-    lambda: al.tensor([1.5], dtype=al.int32, requires_grad=True),
-    lambda: al.zeros(2, dtype=al.int64, requires_grad=True),
-    lambda: al.ones(2, dtype=al.bool, requires_grad=True),
-    lambda: al.full((2,), 3, requires_grad=True),
-    lambda: al.arange(3, requires_grad=True),
-    lambda: al.zeros_like(al.tensor([1, 2]), requires_grad=True),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: al.tensor([1, 2], requires_grad=True),
+        lambda: al.tensor([True], requires_grad=True),
+        lambda: al.Tensor([1, 2], requires_grad=True),
+        lambda: al.tensor([1, 2]).requires_grad_(),
+        lambda: al.tensor([1.5], dtype=al.int32, requires_grad=True),
+        lambda: al.zeros(2, dtype=al.int64, requires_grad=True),
+        lambda: al.ones(2, dtype=al.bool, requires_grad=True),
+        lambda: al.full((2,), 3, requires_grad=True),
+        lambda: al.arange(3, requires_grad=True),
+        lambda: al.zeros_like(al.tensor([1, 2]), requires_grad=True),
+    ],
+)
 def test_requires_grad_on_integer_or_bool_raises_type_error(make):
     with pytest.raises(TypeError, match=MESSAGE):
         make()
@@ -115,7 +121,7 @@ def test_every_floating_dtype_can_require_grad():
 def test_int_tensor_arithmetic_promotes_like_torch():
     i = al.tensor([1, 2])
     assert (i + 1).dtype == np.int64
-    assert (i * 1.5).dtype == np.float32           # int tensor with Python float -> default float
-    assert (i / 2).dtype == np.float32             # true division of ints is floating
+    assert (i * 1.5).dtype == np.float32  # int tensor with Python float -> default float
+    assert (i / 2).dtype == np.float32  # true division of ints is floating
     assert (i + al.tensor([0.5, 0.5], dtype=al.float64)).dtype == np.float64
     assert (i + al.tensor([0.5, 0.5])).tolist() == [1.5, 2.5]

@@ -38,7 +38,7 @@ def test_hessian_does_not_depend_on_the_point_for_a_quadratic():
 
 
 def test_hessian_of_a_cubic():
-    H = F.hessian(lambda x: (x ** 3).sum(), t64([1.0, 2.0]))
+    H = F.hessian(lambda x: (x**3).sum(), t64([1.0, 2.0]))
     assert H.tolist() == [[6.0, 0.0], [0.0, 12.0]]  # diag(6x)
 
 
@@ -52,7 +52,7 @@ def test_hessian_with_a_matrix_input_has_shape_x_shape_twice():
 def test_hessian_with_tuple_inputs():
     p, q = t64([1.0, 2.0]), t64([3.0, 4.0, 5.0])
     (Hpp, Hpq), (Hqp, Hqq) = F.hessian(lambda a, b: (a * a).sum() * b.sum(), (p, q))
-    assert Hpp.tolist() == [[24.0, 0.0], [0.0, 24.0]]          # 2 sum(q) I
+    assert Hpp.tolist() == [[24.0, 0.0], [0.0, 24.0]]  # 2 sum(q) I
     assert Hpq.tolist() == [[2.0, 2.0, 2.0], [4.0, 4.0, 4.0]]  # 2 p_i
     assert Hqp.tolist() == [[2.0, 4.0]] * 3
     assert Hqq.tolist() == [[0.0] * 3] * 3
@@ -120,7 +120,7 @@ def test_jvp():
 
 
 def test_jvp_of_a_non_linear_function():
-    out, jv = F.jvp(lambda x: (x ** 3).sum(), t64([1.0, 2.0]), t64([1.0, 10.0]))
+    out, jv = F.jvp(lambda x: (x**3).sum(), t64([1.0, 2.0]), t64([1.0, 10.0]))
     assert out.item() == 9.0
     assert jv.item() == 3 * 1 + 12 * 10
 
@@ -139,7 +139,7 @@ def test_hvp_and_vhp():
     assert hv.tolist() == [2.0 + 50.0, 5.0 + 80.0]  # (A + A^T) v
     out2, vh = F.vhp(quadratic_form, t64([0.5, -1.0]), v)
     assert vh.tolist() == hv.tolist()  # symmetric Hessian
-    out3, hv3 = F.hvp(lambda x: (x ** 3).sum(), t64([1.0, 2.0]), v)
+    out3, hv3 = F.hvp(lambda x: (x**3).sum(), t64([1.0, 2.0]), v)
     assert hv3.tolist() == [6.0, 120.0]
 
 
@@ -150,12 +150,12 @@ def test_hvp_refuses_a_non_scalar_function():
 
 def test_create_graph_makes_results_differentiable():
     x = t64([1.0, 2.0], requires_grad=True)
-    J = F.jacobian(lambda t: t ** 3, x, create_graph=True)   # diag(3x^2)
+    J = F.jacobian(lambda t: t**3, x, create_graph=True)  # diag(3x^2)
     assert J.requires_grad
     J.sum().backward()
     assert x.grad.tolist() == [6.0, 12.0]  # d/dx sum(3x^2)
     x.grad = None
-    _, hv = F.hvp(lambda t: (t ** 3).sum(), x, t64([1.0, 1.0]), create_graph=True)  # 6x
+    _, hv = F.hvp(lambda t: (t**3).sum(), x, t64([1.0, 1.0]), create_graph=True)  # 6x
     assert hv.requires_grad
     hv.sum().backward()
     assert x.grad.tolist() == [6.0, 6.0]
@@ -163,7 +163,7 @@ def test_create_graph_makes_results_differentiable():
 
 def test_inputs_are_not_modified_and_their_grad_is_untouched():
     x = t64([1.0, 2.0], requires_grad=True)
-    F.hessian(lambda t: (t ** 3).sum(), x)
+    F.hessian(lambda t: (t**3).sum(), x)
     F.jacobian(lambda t: t * t, x)
     F.vjp(lambda t: (t * t).sum(), x)
     assert x.grad is None and x.tolist() == [1.0, 2.0] and x.is_leaf

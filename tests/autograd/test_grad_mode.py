@@ -224,6 +224,7 @@ def test_grad_mode_names_are_shared_with_autograd():
 def _run_in_thread(fn):
     """Run fn in a new thread and return its result (re-raising its exception here)."""
     import threading
+
     box = {}
 
     def target():
@@ -251,6 +252,7 @@ def test_grad_mode_is_per_thread():
 
 def test_no_grad_in_one_thread_does_not_drop_gradients_in_another():
     import threading
+
     inside_no_grad, recorded = threading.Event(), threading.Event()
 
     def evaluator():

@@ -26,22 +26,25 @@ def test_second_derivative_of_tanh():
     np.testing.assert_allclose(h.data, -2 * t * (1 - t * t), rtol=1e-14, atol=1e-15)
 
 
-@pytest.mark.parametrize("fn, d2", [
-    (lambda x: x.sin(), lambda x: -np.sin(x)),
-    (lambda x: x.cos(), lambda x: -np.cos(x)),
-    (lambda x: x.exp(), np.exp),
-    (lambda x: x.log(), lambda x: -1 / x ** 2),
-    (lambda x: x.sqrt(), lambda x: -0.25 * x ** -1.5),
-    (lambda x: x.sigmoid(), lambda x: (s := 1 / (1 + np.exp(-x))) * (1 - s) * (1 - 2 * s)),
-    (lambda x: x * x * x, lambda x: 6 * x),
-    (lambda x: 1 / x, lambda x: 2 / x ** 3),
-    (lambda x: x ** 2.5, lambda x: 3.75 * x ** 0.5),
-    # F = (sum_j x_j^2)(sum_i x_i): H_km = 2 d_km T + 2 x_k + 2 x_m, so H 1 = 4 T + 2 n x (T = sum x, n = 4)
-    (lambda x: (x * x).sum() * x, lambda x: 4 * x.sum() + 8 * x),
-    (lambda x: x.reshape(2, 2).t().reshape(4) ** 3, lambda x: 6 * x),
-    (lambda x: x[[0, 0, 3]] ** 2, lambda x: np.array([4.0, 0.0, 0.0, 2.0])),
-], ids=["sin", "cos", "exp", "log", "sqrt", "sigmoid", "cube", "reciprocal", "pow", "coupled", "views",
-        "indexing"])
+@pytest.mark.parametrize(
+    "fn, d2",
+    [
+        (lambda x: x.sin(), lambda x: -np.sin(x)),
+        (lambda x: x.cos(), lambda x: -np.cos(x)),
+        (lambda x: x.exp(), np.exp),
+        (lambda x: x.log(), lambda x: -1 / x**2),
+        (lambda x: x.sqrt(), lambda x: -0.25 * x**-1.5),
+        (lambda x: x.sigmoid(), lambda x: (s := 1 / (1 + np.exp(-x))) * (1 - s) * (1 - 2 * s)),
+        (lambda x: x * x * x, lambda x: 6 * x),
+        (lambda x: 1 / x, lambda x: 2 / x**3),
+        (lambda x: x**2.5, lambda x: 3.75 * x**0.5),
+        # F = (sum_j x_j^2)(sum_i x_i): H_km = 2 d_km T + 2 x_k + 2 x_m, so H 1 = 4 T + 2 n x (T = sum x, n = 4)
+        (lambda x: (x * x).sum() * x, lambda x: 4 * x.sum() + 8 * x),
+        (lambda x: x.reshape(2, 2).t().reshape(4) ** 3, lambda x: 6 * x),
+        (lambda x: x[[0, 0, 3]] ** 2, lambda x: np.array([4.0, 0.0, 0.0, 2.0])),
+    ],
+    ids=["sin", "cos", "exp", "log", "sqrt", "sigmoid", "cube", "reciprocal", "pow", "coupled", "views", "indexing"],
+)
 def test_second_derivatives(fn, d2):
     xs = np.array([0.3, 0.9, 1.4, 2.2])
     _, h = second_derivative(fn, leaf(xs))
@@ -50,19 +53,19 @@ def test_second_derivatives(fn, d2):
 
 def test_third_derivative_of_x_to_the_fourth():
     x = leaf(1.5)
-    y = x ** 4
+    y = x**4
     (g1,) = al.grad(y, x, create_graph=True)
     (g2,) = al.grad(g1, x, create_graph=True)
     (g3,) = al.grad(g2, x)
-    assert g1.item() == 4 * 1.5 ** 3 == 13.5
-    assert g2.item() == 12 * 1.5 ** 2 == 27.0
+    assert g1.item() == 4 * 1.5**3 == 13.5
+    assert g2.item() == 12 * 1.5**2 == 27.0
     assert g3.item() == 24 * 1.5 == 36.0
     assert not g3.requires_grad
 
 
 def test_fourth_and_fifth_derivatives():
     x = leaf(2.0)
-    d = x ** 4
+    d = x**4
     values = []
     for _ in range(4):
         (d,) = al.grad(d, x, create_graph=True)
@@ -105,9 +108,9 @@ def test_hessian_of_a_larger_quadratic_form():
 
 def test_backward_with_create_graph_gives_a_differentiable_grad():
     x = leaf([1.0, 2.0])
-    y = (x ** 3).sum()
+    y = (x**3).sum()
     y.backward(create_graph=True)
-    g = x.grad                        # 3x^2, with history
+    g = x.grad  # 3x^2, with history
     assert g.requires_grad and g.grad_fn is not None
     assert g.tolist() == [3.0, 12.0]
     x.grad = None
@@ -119,18 +122,18 @@ def test_create_graph_retains_the_graph_by_default():
     x = leaf([1.0, 2.0])
     y = (x * x).sum()
     (g,) = al.grad(y, x, create_graph=True)
-    (g_again,) = al.grad(y, x)        # the first call kept the graph
+    (g_again,) = al.grad(y, x)  # the first call kept the graph
     assert g.tolist() == g_again.tolist() == [2.0, 4.0]
 
 
 def test_gradient_penalty():
     # the WGAN-GP pattern: differentiate a function of the gradient
     x = leaf([1.0, 2.0])
-    f = (x ** 3).sum()
-    (g,) = al.grad(f, x, create_graph=True)   # 3x^2
-    penalty = (g * g).sum()                   # 9 sum x^4
+    f = (x**3).sum()
+    (g,) = al.grad(f, x, create_graph=True)  # 3x^2
+    penalty = (g * g).sum()  # 9 sum x^4
     penalty.backward()
-    assert x.grad.tolist() == [36.0, 288.0]   # 36 x^3
+    assert x.grad.tolist() == [36.0, 288.0]  # 36 x^3
 
 
 def test_hessian_vector_product_by_double_backward():
@@ -162,11 +165,11 @@ def test_create_graph_leaves_grad_mode_on():
 
 def test_second_order_grads_accumulate_into_dot_grad():
     x = leaf(3.0)
-    y = x ** 3
-    y.backward(create_graph=True)     # x.grad = 3x^2 = 27 (with history)
-    y.backward(create_graph=True)     # accumulates: 54
+    y = x**3
+    y.backward(create_graph=True)  # x.grad = 3x^2 = 27 (with history)
+    y.backward(create_graph=True)  # accumulates: 54
     assert x.grad.item() == 54.0 and x.grad.requires_grad
     g = x.grad
     x.grad = None
-    g.backward()                      # d/dx 6x^2 = 12x = 36
+    g.backward()  # d/dx 6x^2 = 12x = 36
     assert x.grad.item() == 36.0

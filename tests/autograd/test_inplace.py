@@ -60,7 +60,7 @@ def test_inplace_outside_the_graph_changes_the_array_and_bumps_the_version(name,
     version = t._version
     update(t, 2.0)
     assert t.tolist() == expected
-    assert t.data is array            # truly in place: the same memory
+    assert t.data is array  # truly in place: the same memory
     assert t._version > version
     assert t.is_leaf and not t.requires_grad
 
@@ -87,7 +87,7 @@ def test_inplace_on_a_leaf_that_requires_grad_raises(name, update, expected):
 
 def test_writes_through_data_are_allowed_anywhere():
     w = al.tensor([1.0, 2.0], requires_grad=True)
-    w.data[0] = 5.0                   # the escape hatch, as torch's .data: no error, even with grad mode on
+    w.data[0] = 5.0  # the escape hatch, as torch's .data: no error, even with grad mode on
     assert w.tolist() == [5.0, 2.0]
     w.data = np.array([7.0, 8.0], dtype=np.float32)
     assert w.tolist() == [7.0, 8.0] and w.requires_grad and w.is_leaf
@@ -100,14 +100,15 @@ def test_views_share_the_version_counter():
     views = [b.reshape(4), b[0], b[:, 1:], b.t(), b.transpose(0, 1), b.view(2, 2), b.unsqueeze(0)]
     b += 1
     assert all(v._version == 1 for v in views)
-    views[1].mul_(2)                  # row 0 of b doubles, seen through b and every other view
+    views[1].mul_(2)  # row 0 of b doubles, seen through b and every other view
     assert b.tolist() == [[4.0, 6.0], [4.0, 5.0]]
     assert b._version == 2 and views[0]._version == 2
     assert views[0].tolist() == [4.0, 6.0, 4.0, 5.0]
-    assert b.detach()._version == 2   # detach shares the version counter too
+    assert b.detach()._version == 2  # detach shares the version counter too
 
 
 # ---- recorded in-place operations on non-leaf tensors ------------------------------------------------
+
 
 def leaf(values):
     return al.tensor(values, requires_grad=True)
@@ -126,7 +127,7 @@ def test_inplace_add_on_a_non_leaf_is_recorded():
 def test_inplace_mul_on_a_non_leaf_is_recorded():
     x = leaf([1.0, 2.0, 3.0])
     y = x * 2
-    y *= x                            # y = 2x^2
+    y *= x  # y = 2x^2
     y.sum().backward()
     assert x.grad.tolist() == [4.0, 8.0, 12.0]
 
@@ -134,7 +135,7 @@ def test_inplace_mul_on_a_non_leaf_is_recorded():
 def test_chain_of_recorded_inplace_ops():
     x = leaf([1.0, 2.0])
     y = x * 1
-    y.mul_(3).add_(1).pow_(2)         # (3x + 1)^2 -> 6(3x + 1)
+    y.mul_(3).add_(1).pow_(2)  # (3x + 1)^2 -> 6(3x + 1)
     assert y.tolist() == [16.0, 49.0]
     y.sum().backward()
     assert x.grad.tolist() == [24.0, 42.0]
@@ -153,7 +154,7 @@ def test_inplace_on_a_constant_with_a_grad_operand_joins_the_graph():
 def test_setitem_on_a_non_leaf_is_recorded():
     x = leaf([1.0, 2.0, 3.0])
     y = x * 2
-    y[0] = x[1] * 5                   # y = [5 x1, 2 x1, 2 x2]
+    y[0] = x[1] * 5  # y = [5 x1, 2 x1, 2 x2]
     assert y.tolist() == [10.0, 4.0, 6.0]
     y.sum().backward()
     assert x.grad.tolist() == [0.0, 7.0, 2.0]
@@ -162,7 +163,7 @@ def test_setitem_on_a_non_leaf_is_recorded():
 def test_augmented_setitem_on_a_non_leaf():
     x = leaf([1.0, 2.0, 3.0])
     y = x * 1
-    y[1] += x[0] * 10                 # y = [x0, x1 + 10 x0, x2]
+    y[1] += x[0] * 10  # y = [x0, x1 + 10 x0, x2]
     assert y.tolist() == [1.0, 12.0, 3.0]
     y.sum().backward()
     assert x.grad.tolist() == [11.0, 1.0, 1.0]
@@ -183,7 +184,7 @@ def test_zero_and_fill_on_a_non_leaf_cut_the_gradient(method):
     x = leaf([1.0, 2.0, 3.0])
     y = x * 2
     getattr(y, method)(*((5.0,) if method == "fill_" else ()))
-    (y * x).sum().backward()          # y is now a constant c: d/dx sum(c * x) = c
+    (y * x).sum().backward()  # y is now a constant c: d/dx sum(c * x) = c
     expected = [5.0] * 3 if method == "fill_" else [0.0] * 3
     assert y.tolist() == expected
     assert x.grad.tolist() == expected
@@ -228,7 +229,7 @@ INPLACE_MESSAGE = r"modified by an in-place operation.*version 1, expected versi
 def test_modifying_a_saved_constant_raises_at_backward():
     w = leaf([1.0, 2.0])
     b = al.tensor([3.0, 4.0])
-    out = (w * b).sum()               # mul saved b
+    out = (w * b).sum()  # mul saved b
     b += 1
     with pytest.raises(SavedTensorModifiedError, match=r"gradient of mul \(input 1.*" + INPLACE_MESSAGE):
         out.backward()
@@ -247,22 +248,26 @@ def test_modifying_a_saved_leaf_under_no_grad_raises_at_backward():
 
 def test_modifying_a_saved_output_raises_at_backward():
     x = leaf([0.5, 1.0])
-    e = x.exp()                       # exp saves its output
+    e = x.exp()  # exp saves its output
     loss = e.sum()
-    e.detach().mul_(2)                # shares memory and version counter
+    e.detach().mul_(2)  # shares memory and version counter
     with pytest.raises(RuntimeError, match=r"gradient of exp \(its output\).*in-place"):
         loss.backward()
 
 
-@pytest.mark.parametrize("modify", [
-    lambda b: b.reshape(4).add_(1),
-    lambda b: b.view(2, 2).__setitem__((0, 0), 9.0),
-    lambda b: b[1].mul_(3),
-    lambda b: b[:, 0].zero_(),
-    lambda b: b.t().fill_(0.0),
-    lambda b: b.unsqueeze(0).sub_(1),
-    lambda b: b[0].__setitem__(1, -1.0),
-], ids=["reshape", "view-setitem", "row", "column", "t", "unsqueeze", "row-setitem"])
+@pytest.mark.parametrize(
+    "modify",
+    [
+        lambda b: b.reshape(4).add_(1),
+        lambda b: b.view(2, 2).__setitem__((0, 0), 9.0),
+        lambda b: b[1].mul_(3),
+        lambda b: b[:, 0].zero_(),
+        lambda b: b.t().fill_(0.0),
+        lambda b: b.unsqueeze(0).sub_(1),
+        lambda b: b[0].__setitem__(1, -1.0),
+    ],
+    ids=["reshape", "view-setitem", "row", "column", "t", "unsqueeze", "row-setitem"],
+)
 def test_modifying_a_view_of_a_saved_tensor_is_detected(modify):
     w = leaf([[1.0, 2.0], [3.0, 4.0]])
     b = al.tensor([[1.0, 1.0], [1.0, 1.0]])
@@ -275,7 +280,7 @@ def test_modifying_a_view_of_a_saved_tensor_is_detected(modify):
 def test_modifying_the_base_of_a_saved_view_is_detected():
     w = leaf([1.0, 2.0])
     b = al.tensor([1.0, 2.0, 3.0])
-    out = (w * b[1:]).sum()           # mul saved a view of b
+    out = (w * b[1:]).sum()  # mul saved a view of b
     b.zero_()
     with pytest.raises(SavedTensorModifiedError, match="in-place"):
         out.backward()
@@ -300,6 +305,7 @@ def test_an_unsaved_input_may_be_modified():
 
 
 # ---- in-place errors ---------------------------------------------------------------------------------
+
 
 def test_inplace_on_an_expand_view_raises():
     e = al.tensor([1.0, 2.0]).expand(3, 2)
@@ -339,15 +345,18 @@ def test_broadcasting_into_the_tensor_is_fine():
 
 def test_int_tensor_inplace_with_a_float_raises_type_error():
     i = al.tensor([1, 2])
-    with pytest.raises(TypeError, match=r"add_: a result of dtype float32 cannot be stored in place in a "
-                                        r"tensor of dtype int64"):
+    with pytest.raises(
+        TypeError,
+        match=r"add_: a result of dtype float32 cannot be stored in place in a "
+        r"tensor of dtype int64",
+    ):
         i += 1.5
     with pytest.raises(TypeError, match=r"div_.*float32.*int64"):
         i.div_(2)
     with pytest.raises(TypeError, match=r"mul_.*int64"):
         i.mul_(al.tensor([0.5, 0.5]))
     assert i.tolist() == [1, 2] and i._version == 0
-    i += 2                            # int with int stays in place
+    i += 2  # int with int stays in place
     assert i.tolist() == [3, 4] and i.dtype == np.int64 and i._version == 1
 
 
@@ -359,22 +368,27 @@ def test_float_tensor_inplace_with_an_int_tensor_keeps_float():
 
 def test_inplace_on_a_view_of_a_leaf_that_requires_grad_raises():
     w = leaf([1.0, 2.0, 3.0])
-    for update in (lambda: w[:2].add_(1), lambda: w.reshape(3, 1).mul_(2), lambda: w[1:].zero_(),
-                   lambda: w[1:][:1].__setitem__(0, 5.0), lambda: _iadd(w.view(3), 1.0),
-                   lambda: w.unsqueeze(0)[0].fill_(0.0)):
+    for update in (
+        lambda: w[:2].add_(1),
+        lambda: w.reshape(3, 1).mul_(2),
+        lambda: w[1:].zero_(),
+        lambda: w[1:][:1].__setitem__(0, 5.0),
+        lambda: _iadd(w.view(3), 1.0),
+        lambda: w.unsqueeze(0)[0].fill_(0.0),
+    ):
         with pytest.raises(RuntimeError, match=r"view of a leaf tensor that requires grad.*no_grad"):
             update()
     with pytest.raises(RuntimeError, match=r"leaf tensor that requires grad"):
-        w[0] += 1.0                   # as torch: refused
+        w[0] += 1.0  # as torch: refused
     assert w.tolist() == [1.0, 2.0, 3.0] and w._version == 0
     with al.no_grad():
-        w[:2].add_(1)                 # allowed under no_grad, and seen through the leaf
+        w[:2].add_(1)  # allowed under no_grad, and seen through the leaf
     assert w.tolist() == [2.0, 3.0, 3.0]
 
 
 def test_non_view_copies_of_a_leaf_may_be_changed():
     w = leaf([1.0, 2.0, 3.0])
-    c = w[[0, 2]]                     # advanced indexing copies: not a view
+    c = w[[0, 2]]  # advanced indexing copies: not a view
     c.mul_(10)
     assert w.tolist() == [1.0, 2.0, 3.0]
     c.sum().backward()
@@ -382,6 +396,7 @@ def test_non_view_copies_of_a_leaf_may_be_changed():
 
 
 # ---- in-place on a view of a non-leaf is written back into the base (as torch views do) -------------
+
 
 def test_inplace_on_a_view_of_a_non_leaf_updates_the_base():
     x = leaf([1.0, 2.0, 3.0])

@@ -10,8 +10,7 @@ import autograd_lite as al
 
 
 def _run(code):
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -26,19 +25,31 @@ def test_importing_autograd_lite_does_not_import_nn_or_optim():
     assert out == "[]"
 
 
-@pytest.mark.parametrize("code", [
-    "import autograd_lite as al, nn, optim\nassert al.nn is nn and al.optim is optim",
-    "import nn, optim\nimport autograd_lite as al\nassert al.nn is nn and al.optim is optim",
-    "import autograd_lite.nn as x\nimport nn\nassert x is nn",
-    "import autograd_lite.optim as x\nimport optim\nassert x is optim",
-    "from autograd_lite import optim as o\nimport optim\nassert o is optim",
-    "from autograd_lite import nn as n\nimport nn\nassert n is nn",
-    "import autograd_lite.nn, autograd_lite.optim, sys, nn, optim\n"
-    "assert sys.modules['autograd_lite.nn'] is nn and sys.modules['autograd_lite.optim'] is optim\n"
-    "import autograd_lite as al\nassert al.nn is nn and al.optim is optim",
-    "import autograd_lite as al\nm = al.nn\nimport sys\nassert sys.modules['nn'] is m",
-], ids=["attr", "attr-after", "import-as-nn", "import-as-optim", "from-import-optim", "from-import-nn",
-        "sys-modules", "attr-first"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import autograd_lite as al, nn, optim\nassert al.nn is nn and al.optim is optim",
+        "import nn, optim\nimport autograd_lite as al\nassert al.nn is nn and al.optim is optim",
+        "import autograd_lite.nn as x\nimport nn\nassert x is nn",
+        "import autograd_lite.optim as x\nimport optim\nassert x is optim",
+        "from autograd_lite import optim as o\nimport optim\nassert o is optim",
+        "from autograd_lite import nn as n\nimport nn\nassert n is nn",
+        "import autograd_lite.nn, autograd_lite.optim, sys, nn, optim\n"
+        "assert sys.modules['autograd_lite.nn'] is nn and sys.modules['autograd_lite.optim'] is optim\n"
+        "import autograd_lite as al\nassert al.nn is nn and al.optim is optim",
+        "import autograd_lite as al\nm = al.nn\nimport sys\nassert sys.modules['nn'] is m",
+    ],
+    ids=[
+        "attr",
+        "attr-after",
+        "import-as-nn",
+        "import-as-optim",
+        "from-import-optim",
+        "from-import-nn",
+        "sys-modules",
+        "attr-first",
+    ],
+)
 def test_nn_and_optim_are_the_top_level_modules(code):
     assert _run(code + "\nprint('ok')") == "ok"
 

@@ -140,13 +140,16 @@ def test_retain_grad_needs_requires_grad():
     assert y.retains_grad
 
 
-@pytest.mark.parametrize("convert, dtype", [
-    (lambda t: t.float(), np.float32),
-    (lambda t: t.double(), np.float64),
-    (lambda t: t.astype(np.float64), np.float64),
-    (lambda t: t.astype(al.float32), np.float32),
-    (lambda t: t.half(), np.float16),
-])
+@pytest.mark.parametrize(
+    "convert, dtype",
+    [
+        (lambda t: t.float(), np.float32),
+        (lambda t: t.double(), np.float64),
+        (lambda t: t.astype(np.float64), np.float64),
+        (lambda t: t.astype(al.float32), np.float32),
+        (lambda t: t.half(), np.float16),
+    ],
+)
 def test_float_conversions_are_differentiable(convert, dtype):
     for source in (np.float32, np.float64):
         x = al.tensor(np.array([1.5, -2.0], dtype=source), requires_grad=True)
@@ -196,9 +199,13 @@ def test_grad_is_a_tensor_without_history():
 
 def test_assigning_a_gradient_of_the_wrong_shape_dtype_or_type_is_refused():
     x = al.zeros(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"grad: cannot assign a gradient of shape \(3,\) to a tensor of shape \(2,\)"):
+    with pytest.raises(
+        RuntimeError, match=r"grad: cannot assign a gradient of shape \(3,\) to a tensor of shape \(2,\)"
+    ):
         x.grad = al.zeros(3)
-    with pytest.raises(RuntimeError, match="grad: cannot assign a gradient of dtype float64 to a tensor of dtype float32"):
+    with pytest.raises(
+        RuntimeError, match="grad: cannot assign a gradient of dtype float64 to a tensor of dtype float32"
+    ):
         x.grad = al.zeros(2, dtype="float64")
     with pytest.raises(TypeError, match="grad: the assigned gradient must be a Tensor or None, got list"):
         x.grad = [1.0, 2.0]
@@ -210,6 +217,7 @@ def test_assigning_a_gradient_of_the_wrong_shape_dtype_or_type_is_refused():
 
 def test_pickle_keeps_data_and_requires_grad_and_drops_the_graph():
     import pickle
+
     x = al.tensor([1.0, 2.0], requires_grad=True)
     (x * x).sum().backward()
     y = pickle.loads(pickle.dumps(x))

@@ -21,6 +21,7 @@ def t64(values, requires_grad=True):
 
 # ---- custom ops with deliberately wrong derivatives ----------------------------------------------------
 
+
 class SquareWrongAtOneElement(Op):
     """x ** 2 whose vjp is right everywhere except at element (1, 2), where it is off by 1."""
 
@@ -61,7 +62,7 @@ class CubeConstantSlope(Op):
 
     @staticmethod
     def forward(x):
-        return x ** 3, None
+        return x**3, None
 
     @staticmethod
     def vjp(ctx, g):
@@ -77,7 +78,7 @@ class CubeRight(Op):
 
     @staticmethod
     def forward(x):
-        return x ** 3, None
+        return x**3, None
 
     @staticmethod
     def vjp(ctx, g):
@@ -87,13 +88,18 @@ class CubeRight(Op):
 
 # ---- gradcheck -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fn, inputs", [
-    (lambda x: x.tanh(), (t64([[0.1, -0.5], [1.2, 2.0]]),)),
-    (lambda a, b: (a * b).sum(), (t64([1.0, 2.0, 3.0]), t64([0.5, -1.0, 2.0]))),
-    (lambda a, b: a @ b, (t64(np.arange(6.0).reshape(2, 3) / 7), t64(np.ones((3, 2)) / 3))),
-    (lambda a, b: (a + b, a * b), (t64([1.0, 2.0]), t64([[3.0], [4.0]]))),  # tuple output, broadcasting
-    (lambda a, c: a.exp() * c, (t64([0.1, 0.2]), t64([3.0, 4.0], requires_grad=False))),  # a constant input
-], ids=["tanh", "mul-sum", "matmul", "tuple-output", "constant-input"])
+
+@pytest.mark.parametrize(
+    "fn, inputs",
+    [
+        (lambda x: x.tanh(), (t64([[0.1, -0.5], [1.2, 2.0]]),)),
+        (lambda a, b: (a * b).sum(), (t64([1.0, 2.0, 3.0]), t64([0.5, -1.0, 2.0]))),
+        (lambda a, b: a @ b, (t64(np.arange(6.0).reshape(2, 3) / 7), t64(np.ones((3, 2)) / 3))),
+        (lambda a, b: (a + b, a * b), (t64([1.0, 2.0]), t64([[3.0], [4.0]]))),  # tuple output, broadcasting
+        (lambda a, c: a.exp() * c, (t64([0.1, 0.2]), t64([3.0, 4.0], requires_grad=False))),  # a constant input
+    ],
+    ids=["tanh", "mul-sum", "matmul", "tuple-output", "constant-input"],
+)
 def test_gradcheck_accepts_correct_gradients(fn, inputs):
     assert gradcheck(fn, inputs) is True
 
@@ -104,8 +110,11 @@ def test_gradcheck_accepts_a_single_tensor_and_a_right_custom_op():
 
 def test_gradcheck_names_the_input_and_the_worst_element():
     x = t64(np.arange(6.0).reshape(2, 3) / 10)
-    with pytest.raises(GradcheckError, match=r"input 0 \(shape \(2, 3\)\).*1 of 6 elements.*worst at index "
-                                             r"\(1, 2\)"):
+    with pytest.raises(
+        GradcheckError,
+        match=r"input 0 \(shape \(2, 3\)\).*1 of 6 elements.*worst at index "
+        r"\(1, 2\)",
+    ):
         gradcheck(lambda t: apply(SquareWrongAtOneElement, t), x)
 
 
@@ -143,12 +152,17 @@ def test_gradcheck_leaves_the_inputs_unchanged():
 
 # ---- gradgradcheck -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fn, inputs", [
-    (lambda x: x.tanh(), (t64([0.1, -0.5, 1.2]),)),
-    (lambda x: apply(CubeRight, x), (t64([0.5, -1.5]),)),
-    (lambda a, b: (a * b * a).sum(), (t64([1.0, 2.0]), t64([0.5, -1.0]))),
-    (lambda a, b: a @ b, (t64([[1.0, 2.0], [3.0, 4.0]]) / 5, t64([[0.5], [-1.0]]))),
-], ids=["tanh", "cube", "mul", "matmul"])
+
+@pytest.mark.parametrize(
+    "fn, inputs",
+    [
+        (lambda x: x.tanh(), (t64([0.1, -0.5, 1.2]),)),
+        (lambda x: apply(CubeRight, x), (t64([0.5, -1.5]),)),
+        (lambda a, b: (a * b * a).sum(), (t64([1.0, 2.0]), t64([0.5, -1.0]))),
+        (lambda a, b: a @ b, (t64([[1.0, 2.0], [3.0, 4.0]]) / 5, t64([[0.5], [-1.0]]))),
+    ],
+    ids=["tanh", "cube", "mul", "matmul"],
+)
 def test_gradgradcheck_accepts_correct_second_derivatives(fn, inputs):
     assert gradgradcheck(fn, inputs) is True
 
@@ -167,9 +181,9 @@ def test_gradgradcheck_refuses_float32():
 
 # ---- import hygiene ------------------------------------------------------------------------------------
 
+
 def _run(code):
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
 
 
 def test_strategies_without_hypothesis_raise_a_clear_import_error():
@@ -205,10 +219,12 @@ def test_autograd_lite_does_not_import_hypothesis():
 
 def test_strategies_reachable_lazily():
     import autograd_lite.testing as testing
+
     assert testing.strategies is st
 
 
 # ---- the strategies produce what they claim ------------------------------------------------------------
+
 
 @given(st.broadcastable_shapes(num_shapes=3))
 def test_broadcastable_shapes_broadcast(shapes):

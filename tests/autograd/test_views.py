@@ -36,8 +36,8 @@ def test_a_write_through_a_view_reaches_the_base_and_its_gradient():
     b[1:2].mul_(w)
     assert b.tolist() == [2.0, 20.0, 6.0]
     (b * b).sum().backward()
-    assert x.grad.tolist() == [8.0, 400.0, 24.0]   # d/dx of 4x0^2 + 4 w^2 x1^2 + 4x2^2
-    assert w.grad.tolist() == [160.0]               # 2 * 20 * 4
+    assert x.grad.tolist() == [8.0, 400.0, 24.0]  # d/dx of 4x0^2 + 4 w^2 x1^2 + 4x2^2
+    assert w.grad.tolist() == [160.0]  # 2 * 20 * 4
 
 
 def test_linear_and_conv_outputs_view_as_torch_and_take_writes():
@@ -95,12 +95,23 @@ def test_numpy_of_an_op_output_stays_its_memory():
 def test_ops_return_new_tensors():
     w = al.randn(3, requires_grad=True)
     z = al.tensor(2.0, requires_grad=True)
-    for out in (w.t(), w.T, z.t(), z.transpose(0, 0), F.dropout(w, 0.0), F.dropout(w, 0.5, training=False),
-                F.pad(w, (0, 0)), z.max(0)[0], z.min(dim=0).values, w.view(3), w.reshape(3)):
+    for out in (
+        w.t(),
+        w.T,
+        z.t(),
+        z.transpose(0, 0),
+        F.dropout(w, 0.0),
+        F.dropout(w, 0.5, training=False),
+        F.pad(w, (0, 0)),
+        z.max(0)[0],
+        z.min(dim=0).values,
+        w.view(3),
+        w.reshape(3),
+    ):
         assert out is not w and out is not z
     for make in (lambda: w.t(), lambda: F.dropout(w, 0.0), lambda: F.pad(w, (0, 0))):
         out = make()
-        grad, = al.grad((out * 2).sum() + w.sum(), out)   # the gradient w.r.t. out, not w's
+        (grad,) = al.grad((out * 2).sum() + w.sum(), out)  # the gradient w.r.t. out, not w's
         assert grad.tolist() == [2.0, 2.0, 2.0]
         assert w.requires_grad and w.is_leaf
 
@@ -134,6 +145,7 @@ def test_reshape_refuses_bad_sizes(shape):
 
 # ---- side by side with torch ---------------------------------------------------------------------
 
+
 def _p_base_then_view(lib, x, w):
     b = x * 1
     v = b[1:3]
@@ -165,7 +177,7 @@ def _p_setitem_through_view(lib, x, w):
 def _p_exp_through_transpose(lib, x, w):
     b = x.reshape(2, 3) * 1
     b.T[0:2].exp_()
-    return (b ** 2).sum()
+    return (b**2).sum()
 
 
 def _p_base_after_view_write(lib, x, w):
@@ -230,27 +242,43 @@ def _p_constant_factor_then_changed(lib, x, w):
 
 def _p_saved_factor_then_changed(lib, x, w):
     b = x * 1
-    y = b * w                                      # w's gradient needs b
+    y = b * w  # w's gradient needs b
     b.add_(1)
     return y.sum()
 
 
 def _p_reciprocal_then_changed(lib, x, w):
     b = x * 1
-    y = -1.5 / b                                   # torch: reciprocal (saves its output) times -1.5
+    y = -1.5 / b  # torch: reciprocal (saves its output) times -1.5
     b.clamp_(min=-0.5, max=0.5)
     return y.sum() + (b * w).sum()
 
 
 def _p_empty_mask_of_a_leaf_then_in_place(lib, x, w):
-    picked = x[lib.tensor([False] * 6)]            # index arrays copy: not a view of the leaf
+    picked = x[lib.tensor([False] * 6)]  # index arrays copy: not a view of the leaf
     picked.mul_(2)
     return x.sum() + picked.sum()
 
 
-PROGRAMS = [_p_reciprocal_then_changed, _p_empty_mask_of_a_leaf_then_in_place, _p_constant_factor_then_changed, _p_saved_factor_then_changed, _p_base_then_view, _p_siblings, _p_view_of_view, _p_setitem_through_view, _p_exp_through_transpose,
-            _p_base_after_view_write, _p_unsqueeze_write, _p_saved_then_changed, _p_saved_output_then_changed,
-            _p_inplace_exp_twice, _p_linear_view_write, _p_transpose_view_refused, _p_detach_write]
+PROGRAMS = [
+    _p_reciprocal_then_changed,
+    _p_empty_mask_of_a_leaf_then_in_place,
+    _p_constant_factor_then_changed,
+    _p_saved_factor_then_changed,
+    _p_base_then_view,
+    _p_siblings,
+    _p_view_of_view,
+    _p_setitem_through_view,
+    _p_exp_through_transpose,
+    _p_base_after_view_write,
+    _p_unsqueeze_write,
+    _p_saved_then_changed,
+    _p_saved_output_then_changed,
+    _p_inplace_exp_twice,
+    _p_linear_view_write,
+    _p_transpose_view_refused,
+    _p_detach_write,
+]
 
 
 def _run(lib, tensor, program, x, w):
@@ -260,14 +288,18 @@ def _run(lib, tensor, program, x, w):
         loss.backward()
     except RuntimeError as err:
         return "raises", str(err)
-    return "ok", (loss.item(), xs.grad.numpy().copy() if xs.grad is not None else None,
-                  ws.grad.numpy().copy() if ws.grad is not None else None)
+    return "ok", (
+        loss.item(),
+        xs.grad.numpy().copy() if xs.grad is not None else None,
+        ws.grad.numpy().copy() if ws.grad is not None else None,
+    )
 
 
 @pytest.mark.skipif(torch is None, reason="torch is not installed")
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__[3:])
 def test_view_and_in_place_programs_match_torch(program):
     import types
+
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(6), rng.standard_normal(6)
     al_lib = types.SimpleNamespace(nn=nn, ones=al.ones, tensor=al.tensor)
@@ -284,8 +316,26 @@ def test_view_and_in_place_programs_match_torch(program):
 
 # ---- random programs of views and in-place changes, side by side with torch ----------------------
 
-_STEPS = ["slice0", "slice1", "int", "t", "transpose", "reshape", "view", "unsqueeze", "detach",
-          "mul_", "add_w", "tanh_", "clamp_", "setitem", "zero_", "copy_", "nograd_add_", "square"]
+_STEPS = [
+    "slice0",
+    "slice1",
+    "int",
+    "t",
+    "transpose",
+    "reshape",
+    "view",
+    "unsqueeze",
+    "detach",
+    "mul_",
+    "add_w",
+    "tanh_",
+    "clamp_",
+    "setitem",
+    "zero_",
+    "copy_",
+    "nograd_add_",
+    "square",
+]
 
 
 def _interpret(lib, program, x, w):
@@ -304,7 +354,7 @@ def _interpret(lib, program, x, w):
             continue
         if step == "slice0":
             size = t.shape[0]
-            pool.append(t[k % (size + 1):])
+            pool.append(t[k % (size + 1) :])
         elif step == "slice1":
             pool.append(t[:, : k % (t.shape[1] + 1)])
         elif step == "int":
@@ -344,9 +394,11 @@ def _interpret(lib, program, x, w):
     for i, t in enumerate(pool):
         total = total + (t * (i + 1.5)).sum()
     total.backward()
-    return ([float(total.item())] + [np.asarray(t.detach().numpy()).tolist() for t in pool],
-            x.grad.numpy().copy() if x.grad is not None else None,
-            w.grad.numpy().copy() if w.grad is not None else None)
+    return (
+        [float(total.item())] + [np.asarray(t.detach().numpy()).tolist() for t in pool],
+        x.grad.numpy().copy() if x.grad is not None else None,
+        w.grad.numpy().copy() if w.grad is not None else None,
+    )
 
 
 def _outcome(lib, tensor, program, x, w):
@@ -365,6 +417,7 @@ if torch is not None:
     @given(hs.lists(hs.tuples(hs.sampled_from(_STEPS), hs.integers(0, 50), hs.integers(0, 50)), max_size=8))
     def test_random_view_and_in_place_programs_match_torch(program):
         import types
+
         rng = np.random.default_rng(len(program))
         x, w = rng.standard_normal((3, 4)), rng.standard_normal(3)
         al_lib = types.SimpleNamespace(no_grad=al.no_grad)
@@ -393,8 +446,10 @@ def test_second_order_through_writes_into_views_matches_torch():
     xs = np.random.default_rng(0).standard_normal((3, 2)) * 0.5
     ws = np.array([0.7, -1.2, 0.3])
     results = []
-    for make, grad in ((lambda a: al.tensor(a, requires_grad=True), al.grad),
-                       (lambda a: torch.tensor(a, requires_grad=True), torch.autograd.grad)):
+    for make, grad in (
+        (lambda a: al.tensor(a, requires_grad=True), al.grad),
+        (lambda a: torch.tensor(a, requires_grad=True), torch.autograd.grad),
+    ):
         x, w = make(xs), make(ws)
         gx, gw = grad(program(x, w), (x, w), create_graph=True)
         ((gx * gx).sum() + (gw * gw).sum()).backward()
@@ -428,7 +483,7 @@ def test_an_in_place_op_whose_other_operand_is_itself_makes_backward_raise_as_to
     x = _al_leaf([1.0, 2.0, 3.0, 4.0])
     b = x / 1.0
     v = b.reshape(-1)
-    v *= v                    # the saved 'other' operand is v itself, now changed
+    v *= v  # the saved 'other' operand is v itself, now changed
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         b.sum().backward()
 
@@ -439,15 +494,15 @@ def test_an_in_place_op_with_a_partly_overlapping_operand_is_refused_as_torch():
         b += b[0]
     with pytest.raises(RuntimeError, match=r"setitem: unsupported operation"):
         b[0:2] = b[1:3]
-    b[::2] += b[1::2]          # disjoint elements of one memory: fine, as in torch
-    b.mul_(b)                  # the same elements: fine
+    b[::2] += b[1::2]  # disjoint elements of one memory: fine, as in torch
+    b.mul_(b)  # the same elements: fine
     assert b.tolist() == [0.0] * 4
 
 
 def test_an_in_place_op_on_the_same_elements_through_two_views_with_size_1_dims_is_fine_as_in_torch():
     x = al.tensor(3.0, requires_grad=True)
-    lifted = x.neg()[None]               # stride 0 along its one size-1 dim
-    flat = lifted.reshape(-1)            # the same element, another stride for that dim
+    lifted = x.neg()[None]  # stride 0 along its one size-1 dim
+    flat = lifted.reshape(-1)  # the same element, another stride for that dim
     flat *= lifted
     assert flat.tolist() == [9.0] and lifted.tolist() == [9.0]
 

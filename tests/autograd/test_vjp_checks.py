@@ -35,15 +35,21 @@ def _backward(op, shape=(2,), create_graph=False):
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_a_gradient_of_the_wrong_shape_is_refused(create_graph):
     op = _op(lambda ctx, g: (np.ones(3) if not create_graph else al.ones(3, dtype=al.float64),), "grows")
-    with pytest.raises(VJPError, match=r"vjp of grows returned a gradient of shape \(3,\) for input 0 of "
-                                       r"shape \(2,\)"):
+    with pytest.raises(
+        VJPError,
+        match=r"vjp of grows returned a gradient of shape \(3,\) for input 0 of "
+        r"shape \(2,\)",
+    ):
         _backward(op, create_graph=create_graph)
 
 
 def test_a_vjp_that_forgets_the_tuple_is_refused():
     op = _op(lambda ctx, g: 2 * g, "no_tuple")
-    with pytest.raises(VJPError, match=r"vjp of no_tuple returned a ndarray; expected a tuple with one "
-                                       r"gradient \(or None\) for each of its 1 input\(s\), of shapes \[\(2,\)\]"):
+    with pytest.raises(
+        VJPError,
+        match=r"vjp of no_tuple returned a ndarray; expected a tuple with one "
+        r"gradient \(or None\) for each of its 1 input\(s\), of shapes \[\(2,\)\]",
+    ):
         _backward(op)
 
 
@@ -55,8 +61,11 @@ def test_a_vjp_with_too_many_gradients_is_refused():
 
 def test_an_integer_gradient_is_refused():
     op = _op(lambda ctx, g: (np.ones(2, dtype=np.int64),), "integer")
-    with pytest.raises(VJPError, match=r"vjp of integer returned a int64 gradient for input 0 of shape \(2,\); "
-                                       "expected a floating dtype"):
+    with pytest.raises(
+        VJPError,
+        match=r"vjp of integer returned a int64 gradient for input 0 of shape \(2,\); "
+        "expected a floating dtype",
+    ):
         _backward(op)
 
 

@@ -9,8 +9,12 @@ SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "mnist_epo
 
 
 def test_epoch_benchmark_smoke_mode_prints_every_row(tmp_path):
-    run = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--data", str(tmp_path / "none.npz")],
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), "--smoke", "--data", str(tmp_path / "none.npz")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     out = run.stdout
     assert "random images (no MNIST file given)" in out

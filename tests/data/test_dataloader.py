@@ -8,10 +8,22 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import autograd_lite as al
-from autograd_lite.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset,
-                                      RandomSampler, SequentialSampler, StackedSamples, Subset,
-                                      SubsetRandomSampler, TensorDataset, WeightedRandomSampler,
-                                      default_collate, random_split)
+from autograd_lite.utils.data import (
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    StackedSamples,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+    default_collate,
+    random_split,
+)
 
 
 def _dataset(n, features=3):
@@ -198,31 +210,38 @@ def test_samplers():
 
 def test_a_loader_over_a_tensor_that_requires_grad_keeps_the_graph():
     w = al.ones(4, 2, requires_grad=True)
-    x, = next(iter(DataLoader(TensorDataset(w * 3), batch_size=2)))
+    (x,) = next(iter(DataLoader(TensorDataset(w * 3), batch_size=2)))
     x.sum().backward()
     assert w.grad.tolist() == [[3.0, 3.0], [3.0, 3.0], [0.0, 0.0], [0.0, 0.0]]
 
 
-
-@pytest.mark.parametrize("n,batch_size,drop_last", [(10, 3, False), (10, 3, True), (9, 3, False), (1, 4, False),
-                                                    (4, 4, True), (5, 1, False)])
+@pytest.mark.parametrize(
+    "n,batch_size,drop_last", [(10, 3, False), (10, 3, True), (9, 3, False), (1, 4, False), (4, 4, True), (5, 1, False)]
+)
 def test_batch_sizes_and_lengths_as_torch(n, batch_size, drop_last):
     torch = pytest.importorskip("torch")
     from torch.utils import data as tdata
+
     ours = DataLoader(_dataset(n), batch_size=batch_size, drop_last=drop_last, shuffle=True)
-    theirs = tdata.DataLoader(tdata.TensorDataset(torch.zeros(n, 3), torch.arange(n)), batch_size=batch_size,
-                              drop_last=drop_last, shuffle=True)
+    theirs = tdata.DataLoader(
+        tdata.TensorDataset(torch.zeros(n, 3), torch.arange(n)),
+        batch_size=batch_size,
+        drop_last=drop_last,
+        shuffle=True,
+    )
     assert len(ours) == len(theirs)
     assert [tuple(x.shape) for x, _ in ours] == [tuple(x.shape) for x, _ in theirs]
     seq = DataLoader(_dataset(n), batch_size=batch_size, drop_last=drop_last)
-    tseq = tdata.DataLoader(tdata.TensorDataset(torch.zeros(n, 3), torch.arange(n)), batch_size=batch_size,
-                            drop_last=drop_last)
+    tseq = tdata.DataLoader(
+        tdata.TensorDataset(torch.zeros(n, 3), torch.arange(n)), batch_size=batch_size, drop_last=drop_last
+    )
     assert [y.tolist() for _, y in seq] == [y.tolist() for _, y in tseq]
 
 
 def test_default_collate_as_torch():
     pytest.importorskip("torch")
     from torch.utils.data import default_collate as torch_collate
+
     samples = [(np.float32([1, 2]), 3, 2.5, {"k": np.int16(4)}), (np.float32([3, 4]), 5, 1.0, {"k": np.int16(6)})]
     ours, theirs = default_collate(samples), torch_collate(samples)
     assert type(ours) is type(theirs) is list
@@ -234,6 +253,7 @@ def test_default_collate_as_torch():
 def test_random_split_lengths_as_torch():
     pytest.importorskip("torch")
     from torch.utils import data as tdata
+
     for n, fractions in ((10, [0.5, 0.5]), (11, [0.3, 0.3, 0.4]), (7, [0.1, 0.9]), (50000 + 10000, [5 / 6, 1 / 6])):
         theirs = tdata.random_split(range(n), fractions)
         assert [len(s) for s in random_split(_dataset(n, 1), fractions)] == [len(s) for s in theirs]

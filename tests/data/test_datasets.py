@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
-from autograd_lite.datasets import (MIRRORS, MNIST, DatasetError, Digits, DownloadError, book_split,
-                                    default_root)
+from autograd_lite.datasets import MIRRORS, MNIST, DatasetError, Digits, DownloadError, book_split, default_root
 from autograd_lite.datasets import download
 from autograd_lite.utils.data import DataLoader, StackedSamples, Subset
 
@@ -24,6 +23,7 @@ ALL_FILES = TRAIN_FILES + TEST_FILES
 
 
 # ----------------------------------------------------------------------------------------------- fixtures
+
 
 def fake_mnist(n, h=28, w=28, seed=0):
     """n random uint8 images (n, h, w) and int64 labels 0..9."""
@@ -41,8 +41,12 @@ def idx_labels(labels, magic=2049):
 
 def idx_payloads(train, test):
     """The four IDX files' bytes, keyed by file name."""
-    return {TRAIN_FILES[0]: idx_images(train[0]), TRAIN_FILES[1]: idx_labels(train[1]),
-            TEST_FILES[0]: idx_images(test[0]), TEST_FILES[1]: idx_labels(test[1])}
+    return {
+        TRAIN_FILES[0]: idx_images(train[0]),
+        TRAIN_FILES[1]: idx_labels(train[1]),
+        TEST_FILES[0]: idx_images(test[0]),
+        TEST_FILES[1]: idx_labels(test[1]),
+    }
 
 
 def write_files(directory, payloads, gz=False):
@@ -73,6 +77,7 @@ def npz_path(tmp_path, arrays):
 
 
 # ------------------------------------------------------------------------------------------------ reading
+
 
 @pytest.mark.parametrize("layout", ["plain", "gz", "raw"])
 def test_reads_idx_files_plain_gzipped_and_in_torchvision_raw_dir(tmp_path, arrays, layout):
@@ -172,6 +177,7 @@ def test_root_none_reads_default_root(monkeypatch, idx_root, arrays):
 
 # ----------------------------------------------------------------------------------------- damaged files
 
+
 def damage(root, name, data, gz=False):
     """Replace the file ``name`` in ``root`` with ``data`` (gzip'ed when gz) and return its path."""
     for suffix in ("", ".gz"):
@@ -185,8 +191,11 @@ def damage(root, name, data, gz=False):
 
 def test_bad_magic_number_names_file(idx_root, arrays):
     path = damage(idx_root, TRAIN_FILES[0], idx_images(arrays[0][0], magic=1234))
-    with pytest.raises(DatasetError, match=r"bad magic number 1234 in .*train-images-idx3-ubyte \(expected 2051 "
-                                           r"for images\)") as info:
+    with pytest.raises(
+        DatasetError,
+        match=r"bad magic number 1234 in .*train-images-idx3-ubyte \(expected 2051 "
+        r"for images\)",
+    ) as info:
         MNIST(idx_root)
     assert path in str(info.value)
 
@@ -217,8 +226,10 @@ def test_trailing_bytes_and_short_header(idx_root, arrays):
 
 def test_count_mismatch_names_both_files(idx_root, arrays):
     damage(idx_root, TRAIN_FILES[1], idx_labels(arrays[0][1][:29]))
-    with pytest.raises(DatasetError, match="count mismatch: .*train-images-idx3-ubyte holds 30 images but "
-                                           ".*train-labels-idx1-ubyte holds 29 labels"):
+    with pytest.raises(
+        DatasetError,
+        match="count mismatch: .*train-images-idx3-ubyte holds 30 images but .*train-labels-idx1-ubyte holds 29 labels",
+    ):
         MNIST(idx_root)
 
 
@@ -237,7 +248,7 @@ def test_damaged_gzip_stream_names_file(tmp_path, arrays, how):
     with open(path, "rb") as f:
         data = f.read()
     if how == "cut":
-        data = data[:len(data) // 2]
+        data = data[: len(data) // 2]
     elif how == "flipped":
         data = data[:40] + bytes(b ^ 0xFF for b in data[40:80]) + data[80:]
     else:
@@ -285,16 +296,19 @@ def bad_npz(path, arrays, how):
         os.replace(path.with_suffix(".npy"), path)
 
 
-@pytest.mark.parametrize("how, match", [
-    ("not-a-zip", "is not a readable npz archive"),
-    ("cut-zip", "is not a readable npz archive"),
-    ("missing-key", "has no y_train"),
-    ("float-images", "x_train .* has dtype float32 and shape .*expected uint8"),
-    ("flat-images", r"x_train .* shape \(30, 784\), expected uint8 of shape \(N, H, W\)"),
-    ("float-labels", "y_train .* has dtype float64"),
-    ("count-mismatch", "count mismatch in .*: x_train holds 30 images but y_train 5 labels"),
-    ("npy", "is a single .npy array, not an npz archive"),
-])
+@pytest.mark.parametrize(
+    "how, match",
+    [
+        ("not-a-zip", "is not a readable npz archive"),
+        ("cut-zip", "is not a readable npz archive"),
+        ("missing-key", "has no y_train"),
+        ("float-images", "x_train .* has dtype float32 and shape .*expected uint8"),
+        ("flat-images", r"x_train .* shape \(30, 784\), expected uint8 of shape \(N, H, W\)"),
+        ("float-labels", "y_train .* has dtype float64"),
+        ("count-mismatch", "count mismatch in .*: x_train holds 30 images but y_train 5 labels"),
+        ("npy", "is a single .npy array, not an npz archive"),
+    ],
+)
 def test_bad_npz_is_a_clear_error_naming_the_file(tmp_path, arrays, how, match):
     path = tmp_path / "mnist.npz"
     bad_npz(path, arrays, how)
@@ -304,6 +318,7 @@ def test_bad_npz_is_a_clear_error_naming_the_file(tmp_path, arrays, how, match):
 
 
 # --------------------------------------------------------------------------------------------- download
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     """Serves ``server.files`` under /good/ and, damaged, under /bad/ (altered bytes), /cut/ (connection
@@ -321,7 +336,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Length", str(len(body) + (1000 if mode == "cut" else 0)))
         self.end_headers()
-        self.wfile.write(body[:len(body) // 2] if mode == "cut" else body)
+        self.wfile.write(body[: len(body) // 2] if mode == "cut" else body)
         self.close_connection = True
 
     def log_message(self, *args):
@@ -387,8 +402,9 @@ def test_unreachable_mirror_then_good(tmp_path, server):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
-    path = download.download_file(name, tmp_path, mirrors=[f"http://127.0.0.1:{closed_port}/", server.url + "/good/"],
-                                  timeout=5)
+    path = download.download_file(
+        name, tmp_path, mirrors=[f"http://127.0.0.1:{closed_port}/", server.url + "/good/"], timeout=5
+    )
     assert open(path, "rb").read() == server.files[name]
 
 
@@ -410,6 +426,7 @@ def test_mnist_download_failure_leaves_no_file(tmp_path, server, monkeypatch):
 
 
 # ------------------------------------------------------------------------------------------- book split
+
 
 @pytest.fixture(scope="module")
 def tiny_12000(tmp_path_factory):
@@ -459,6 +476,7 @@ def test_book_splits_by_name(tiny_12000):
 
 # ---------------------------------------------------------------------------------------------- Digits
 
+
 def test_digits_shapes_sizes_and_range():
     pytest.importorskip("sklearn")
     train, test = Digits(), Digits(train=False)
@@ -475,9 +493,11 @@ def test_digits_split_is_fixed_stratified_and_disjoint():
     pytest.importorskip("sklearn")
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
+
     bunch = load_digits()
-    _, x_test, _, y_test = train_test_split(bunch.images, bunch.target, test_size=0.2, random_state=0,
-                                            stratify=bunch.target)
+    _, x_test, _, y_test = train_test_split(
+        bunch.images, bunch.target, test_size=0.2, random_state=0, stratify=bunch.target
+    )
     test = Digits(train=False)
     np.testing.assert_array_equal(test.data, x_test)
     np.testing.assert_array_equal(test.targets, y_test)
@@ -502,6 +522,7 @@ def test_digits_without_sklearn_says_how_to_install(monkeypatch):
 
 
 # ------------------------------------------------------------------------------------------ DataLoader
+
 
 def test_dataloader_batches(idx_root):
     images, labels = next(iter(DataLoader(MNIST(idx_root), batch_size=8, shuffle=True)))

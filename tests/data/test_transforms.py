@@ -138,8 +138,9 @@ def test_random_translations_are_whole_pixels_within_the_limit():
     y = T.RandomAffine(0, translate=(0.2, 0.3), fill=-1.0)(x)
     shifts = set()
     for xi, yi in zip(x, y):
-        found = [(dx, dy) for dx in range(-4, 5) for dy in range(-3, 4)
-                 if np.array_equal(yi, shifted(xi, dx, dy, -1.0))]
+        found = [
+            (dx, dy) for dx in range(-4, 5) for dy in range(-3, 4) if np.array_equal(yi, shifted(xi, dx, dy, -1.0))
+        ]
         assert len(found) == 1
         shifts.add(found[0])
     assert len(shifts) > 10
@@ -153,8 +154,15 @@ def test_per_image_parameters_of_affine():
         np.testing.assert_allclose(y[i], T.affine(x[i], angle[i], shift[i], scale[i], fill=0.1), atol=1e-6)
 
 
-@pytest.mark.parametrize("transform", [T.RandomRotation(0), T.RandomAffine(0, translate=(0, 0), scale=(1, 1)),
-                                       T.ElasticDistortion(alpha=0), T.ElasticDistortion(alpha=0, sigma=0)])
+@pytest.mark.parametrize(
+    "transform",
+    [
+        T.RandomRotation(0),
+        T.RandomAffine(0, translate=(0, 0), scale=(1, 1)),
+        T.ElasticDistortion(alpha=0),
+        T.ElasticDistortion(alpha=0, sigma=0),
+    ],
+)
 def test_zero_transforms_are_the_identity(transform):
     x = images(4, 2)
     np.testing.assert_array_equal(transform(x), x)
@@ -282,51 +290,57 @@ def test_random_apply_rejects_a_shape_changing_transform():
 def test_reprs():
     assert repr(T.RandomRotation(10)) == "RandomRotation(degrees=(-10.0, 10.0))"
     assert repr(T.RandomRotation((0, 5), fill=1)) == "RandomRotation(degrees=(0.0, 5.0), fill=1.0)"
-    assert repr(T.RandomAffine(10, translate=(0.1, 0.1))) == \
-        "RandomAffine(degrees=(-10.0, 10.0), translate=(0.1, 0.1))"
+    assert repr(T.RandomAffine(10, translate=(0.1, 0.1))) == "RandomAffine(degrees=(-10.0, 10.0), translate=(0.1, 0.1))"
     assert repr(T.RandomAffine(0, scale=(0.9, 1.1))) == "RandomAffine(degrees=(-0.0, 0.0), scale=(0.9, 1.1))"
     assert repr(T.ElasticDistortion()) == "ElasticDistortion(alpha=34.0, sigma=4.0)"
     assert repr(T.Normalize((0.1307,), (0.3081,))) == "Normalize(mean=(0.1307,), std=(0.3081,))"
     assert repr(T.Compose([T.RandomRotation(5), T.RandomApply([T.ElasticDistortion()], p=0.3)])) == (
         "Compose(\n    RandomRotation(degrees=(-5.0, 5.0))\n    RandomApply(\n        p=0.3\n"
-        "        ElasticDistortion(alpha=34.0, sigma=4.0)\n    )\n)")
+        "        ElasticDistortion(alpha=34.0, sigma=4.0)\n    )\n)"
+    )
 
 
 # ---- errors -----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("make,error,match", [
-    (lambda: T.ElasticDistortion(sigma=-1), ValueError, r"ElasticDistortion: sigma .*non-negative.*-1"),
-    (lambda: T.ElasticDistortion(alpha=-2), ValueError, r"ElasticDistortion: alpha .*non-negative"),
-    (lambda: T.ElasticDistortion(sigma="4"), TypeError, r"ElasticDistortion: sigma .*number.*'4'"),
-    (lambda: T.RandomRotation((10, -10)), ValueError, r"RandomRotation: degrees .*min <= max.*\(10, -10\)"),
-    (lambda: T.RandomRotation(-5), ValueError, r"RandomRotation: degrees must be non-negative.*-5"),
-    (lambda: T.RandomRotation((1, 2, 3)), TypeError, r"RandomRotation: degrees"),
-    (lambda: T.RandomRotation(float("nan")), TypeError, r"RandomRotation: degrees .*finite"),
-    (lambda: T.RandomAffine(0, translate=(0.1, 1.5)), ValueError, r"RandomAffine: translate .*\[0, 1\]"),
-    (lambda: T.RandomAffine(0, translate=0.1), TypeError, r"RandomAffine: translate .*pair"),
-    (lambda: T.RandomAffine(0, scale=(0, 1)), ValueError, r"RandomAffine: scale .*positive"),
-    (lambda: T.RandomAffine(0, scale=(1.2, 0.8)), ValueError, r"RandomAffine: scale .*min <= max"),
-    (lambda: T.RandomAffine(0, fill=None), TypeError, r"RandomAffine: fill"),
-    (lambda: T.RandomRotation(5, generator=42), TypeError, r"RandomRotation: generator"),
-    (lambda: T.Normalize([0.5, 0.5], [0.2, 0.0]), ValueError, r"Normalize: std must be positive"),
-    (lambda: T.Normalize([], []), ValueError, r"Normalize: mean must not be empty"),
-    (lambda: T.RandomApply(T.RandomRotation(5), p=1.5), ValueError, r"RandomApply: p .*\[0, 1\].*1.5"),
-    (lambda: T.RandomApply([T.RandomRotation(5), 3]), TypeError, r"RandomApply: transforms\[1\]"),
-    (lambda: T.Compose([T.RandomRotation(5), "flip"]), TypeError, r"Compose: transforms\[1\] .*callable"),
-    (lambda: T.Lambda(3), TypeError, r"Lambda: lambd .*callable"),
-])
+@pytest.mark.parametrize(
+    "make,error,match",
+    [
+        (lambda: T.ElasticDistortion(sigma=-1), ValueError, r"ElasticDistortion: sigma .*non-negative.*-1"),
+        (lambda: T.ElasticDistortion(alpha=-2), ValueError, r"ElasticDistortion: alpha .*non-negative"),
+        (lambda: T.ElasticDistortion(sigma="4"), TypeError, r"ElasticDistortion: sigma .*number.*'4'"),
+        (lambda: T.RandomRotation((10, -10)), ValueError, r"RandomRotation: degrees .*min <= max.*\(10, -10\)"),
+        (lambda: T.RandomRotation(-5), ValueError, r"RandomRotation: degrees must be non-negative.*-5"),
+        (lambda: T.RandomRotation((1, 2, 3)), TypeError, r"RandomRotation: degrees"),
+        (lambda: T.RandomRotation(float("nan")), TypeError, r"RandomRotation: degrees .*finite"),
+        (lambda: T.RandomAffine(0, translate=(0.1, 1.5)), ValueError, r"RandomAffine: translate .*\[0, 1\]"),
+        (lambda: T.RandomAffine(0, translate=0.1), TypeError, r"RandomAffine: translate .*pair"),
+        (lambda: T.RandomAffine(0, scale=(0, 1)), ValueError, r"RandomAffine: scale .*positive"),
+        (lambda: T.RandomAffine(0, scale=(1.2, 0.8)), ValueError, r"RandomAffine: scale .*min <= max"),
+        (lambda: T.RandomAffine(0, fill=None), TypeError, r"RandomAffine: fill"),
+        (lambda: T.RandomRotation(5, generator=42), TypeError, r"RandomRotation: generator"),
+        (lambda: T.Normalize([0.5, 0.5], [0.2, 0.0]), ValueError, r"Normalize: std must be positive"),
+        (lambda: T.Normalize([], []), ValueError, r"Normalize: mean must not be empty"),
+        (lambda: T.RandomApply(T.RandomRotation(5), p=1.5), ValueError, r"RandomApply: p .*\[0, 1\].*1.5"),
+        (lambda: T.RandomApply([T.RandomRotation(5), 3]), TypeError, r"RandomApply: transforms\[1\]"),
+        (lambda: T.Compose([T.RandomRotation(5), "flip"]), TypeError, r"Compose: transforms\[1\] .*callable"),
+        (lambda: T.Lambda(3), TypeError, r"Lambda: lambd .*callable"),
+    ],
+)
 def test_bad_arguments(make, error, match):
     with pytest.raises(error, match=match):
         make()
 
 
 @pytest.mark.parametrize("make", ALL[:5])
-@pytest.mark.parametrize("bad,error,match", [
-    (np.zeros((28, 28), np.float32), ValueError, r"\(N, C, H, W\) or one image \(C, H, W\).*\(28, 28\)"),
-    (np.zeros((1, 1, 1, 8, 8), np.float32), ValueError, r"ndim 5"),
-    (np.zeros((2, 1, 8, 8), np.uint8), TypeError, r"floating-point.*uint8.*astype\(np.float32\) / 255"),
-    (np.zeros((2, 1, 8, 8), np.int64), TypeError, r"floating-point.*int64"),
-    ([[[0.0]]], TypeError, r"numpy array or an autograd_lite Tensor.*list"),
-])
+@pytest.mark.parametrize(
+    "bad,error,match",
+    [
+        (np.zeros((28, 28), np.float32), ValueError, r"\(N, C, H, W\) or one image \(C, H, W\).*\(28, 28\)"),
+        (np.zeros((1, 1, 1, 8, 8), np.float32), ValueError, r"ndim 5"),
+        (np.zeros((2, 1, 8, 8), np.uint8), TypeError, r"floating-point.*uint8.*astype\(np.float32\) / 255"),
+        (np.zeros((2, 1, 8, 8), np.int64), TypeError, r"floating-point.*int64"),
+        ([[[0.0]]], TypeError, r"numpy array or an autograd_lite Tensor.*list"),
+    ],
+)
 def test_bad_inputs(make, bad, error, match):
     t = make()
     with pytest.raises(error, match=type(t).__name__ + ": .*" + match):
@@ -352,10 +366,16 @@ def test_resampling_matches_scipy_map_coordinates():
     rng = np.random.default_rng(1)
     rows = rng.uniform(-3, 11, (3, 8, 9)).astype(np.float32)
     cols = rng.uniform(-3, 12, (3, 8, 9)).astype(np.float32)
-    coords = np.stack([np.broadcast_to(np.arange(6.0)[:, None, None], (6, 8, 9)),
-                       np.repeat(rows, 2, axis=0), np.repeat(cols, 2, axis=0)])
-    expected = ndimage.map_coordinates(x.reshape(6, 8, 9), coords, order=1, mode="grid-constant", cval=0.4,
-                                       prefilter=False).reshape(x.shape)
+    coords = np.stack(
+        [
+            np.broadcast_to(np.arange(6.0)[:, None, None], (6, 8, 9)),
+            np.repeat(rows, 2, axis=0),
+            np.repeat(cols, 2, axis=0),
+        ]
+    )
+    expected = ndimage.map_coordinates(
+        x.reshape(6, 8, 9), coords, order=1, mode="grid-constant", cval=0.4, prefilter=False
+    ).reshape(x.shape)
     np.testing.assert_allclose(T._resample(x, rows, cols, 0.4), expected, atol=1e-6)
 
 
@@ -369,10 +389,12 @@ def test_gaussian_smoothing_matches_scipy_gaussian_filter(n, sigma):
 
 
 def test_works_without_scipy():
-    code = ("import sys; sys.modules['scipy'] = None; sys.modules['scipy.ndimage'] = None\n"
-            "import numpy as np, autograd_lite as al\n"
-            "from autograd_lite import transforms as T\n"
-            "x = np.random.default_rng(0).random((4, 1, 28, 28)).astype(np.float32)\n"
-            "assert T.Compose([T.RandomAffine(10, translate=(0.1, 0.1)), T.ElasticDistortion()])(x).shape "
-            "== x.shape\n")
+    code = (
+        "import sys; sys.modules['scipy'] = None; sys.modules['scipy.ndimage'] = None\n"
+        "import numpy as np, autograd_lite as al\n"
+        "from autograd_lite import transforms as T\n"
+        "x = np.random.default_rng(0).random((4, 1, 28, 28)).astype(np.float32)\n"
+        "assert T.Compose([T.RandomAffine(10, translate=(0.1, 0.1)), T.ElasticDistortion()])(x).shape "
+        "== x.shape\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -50,9 +50,11 @@ TOL = {"float64": (1e-7, 1e-9), "float32": (1e-4, 1e-4), "float16": (1e-2, 1e-2)
 
 # ---- programs ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Step:
     """One line of a program: an input (``array`` set) or an op (``expr`` over ``args``, after ``pre``)."""
+
     name: str
     expr: str = ""
     args: tuple = ()
@@ -222,13 +224,33 @@ def dim_arg(g, nd, allow_none=True, allow_tuple=False):
 # ---- the op generators ---------------------------------------------------------------------------------
 
 UNARY = {
-    "exp": "L.exp({0})", "log": "L.log({0})", "sqrt": "{0}.sqrt()", "abs": "L.abs({0})", "sin": "L.sin({0})",
-    "cos": "{0}.cos()", "sigmoid": "L.sigmoid({0})", "tanh": "{0}.tanh()", "relu": "F.relu({0})",
-    "leaky_relu": "F.leaky_relu({0}, 0.1)", "sign": "L.sign({0})", "neg": "-{0}", "neg()": "{0}.neg()",
-    "hardtanh": "F.hardtanh({0})", "relu6": "F.relu6({0})", "elu": "F.elu({0})", "gelu": "F.gelu({0})",
-    "silu": "F.silu({0})", "softplus": "F.softplus({0})", "clone": "{0}.clone()", "detach": "{0}.detach()",
-    "dropout(p=0)": "F.dropout({0}, p=0.0)", "pow(2)": "{0} ** 2", "pow(0.5)": "{0} ** 0.5",
-    "pow(-1)": "L.pow({0}, -1)", "rpow": "2.0 ** {0}", "x*x": "{0} * {0}",
+    "exp": "L.exp({0})",
+    "log": "L.log({0})",
+    "sqrt": "{0}.sqrt()",
+    "abs": "L.abs({0})",
+    "sin": "L.sin({0})",
+    "cos": "{0}.cos()",
+    "sigmoid": "L.sigmoid({0})",
+    "tanh": "{0}.tanh()",
+    "relu": "F.relu({0})",
+    "leaky_relu": "F.leaky_relu({0}, 0.1)",
+    "sign": "L.sign({0})",
+    "neg": "-{0}",
+    "neg()": "{0}.neg()",
+    "hardtanh": "F.hardtanh({0})",
+    "relu6": "F.relu6({0})",
+    "elu": "F.elu({0})",
+    "gelu": "F.gelu({0})",
+    "silu": "F.silu({0})",
+    "softplus": "F.softplus({0})",
+    "clone": "{0}.clone()",
+    "detach": "{0}.detach()",
+    "dropout(p=0)": "F.dropout({0}, p=0.0)",
+    "pow(2)": "{0} ** 2",
+    "pow(0.5)": "{0} ** 0.5",
+    "pow(-1)": "L.pow({0}, -1)",
+    "rpow": "2.0 ** {0}",
+    "x*x": "{0} * {0}",
 }
 
 
@@ -241,17 +263,33 @@ def gen_unary(g):
 def gen_clamp(g):
     a = g.operand()
     lo, hi = g.pick([None, -1.0, 0.0, 0.5]), g.pick([None, 0.0, 0.5, 1.0, -2.0])
-    form = g.pick(["L.clamp({0}, min={1!r}, max={2!r})", "{0}.clamp(min={1!r}, max={2!r})",
-                   "{0}.clamp({1!r}, {2!r})"])
+    form = g.pick(["L.clamp({0}, min={1!r}, max={2!r})", "{0}.clamp(min={1!r}, max={2!r})", "{0}.clamp({1!r}, {2!r})"])
     g.emit("clamp", form.replace("{1!r}", repr(lo)).replace("{2!r}", repr(hi)), [a])
 
 
-BINARY = {"+": "{0} + {1}", "-": "{0} - {1}", "*": "{0} * {1}", "/": "{0} / {1}", "**": "{0} ** {1}",
-          "maximum": "L.maximum({0}, {1})", "minimum": "L.minimum({0}, {1})", "max(other)": "L.max({0}, {1})",
-          "min(other)": "L.min({0}, {1})", "where": "L.where({2} > 0, {0}, {1})", "sub()": "L.sub({0}, {1})",
-          "div()": "L.div({0}, {1})"}
-SCALAR = {"+": "{0} + {s}", "r-": "{s} - {0}", "*": "{s} * {0}", "/": "{0} / {s}", "r/": "{s} / {0}",
-          "**": "{0} ** {s}", "where": "L.where({0} > 0, {0}, {s})"}
+BINARY = {
+    "+": "{0} + {1}",
+    "-": "{0} - {1}",
+    "*": "{0} * {1}",
+    "/": "{0} / {1}",
+    "**": "{0} ** {1}",
+    "maximum": "L.maximum({0}, {1})",
+    "minimum": "L.minimum({0}, {1})",
+    "max(other)": "L.max({0}, {1})",
+    "min(other)": "L.min({0}, {1})",
+    "where": "L.where({2} > 0, {0}, {1})",
+    "sub()": "L.sub({0}, {1})",
+    "div()": "L.div({0}, {1})",
+}
+SCALAR = {
+    "+": "{0} + {s}",
+    "r-": "{s} - {0}",
+    "*": "{s} * {0}",
+    "/": "{0} / {s}",
+    "r/": "{s} / {0}",
+    "**": "{0} ** {s}",
+    "where": "L.where({0} > 0, {0}, {s})",
+}
 
 
 def gen_binary(g):
@@ -284,8 +322,22 @@ REDUCE_TUPLE = ["sum", "mean", "var", "std", "amax", "amin", "logsumexp"]
 
 
 def gen_reduce(g):
-    name = g.pick(REDUCE_TUPLE + ["max(dim)", "min(dim)", "max(dim).indices", "max()", "min()",
-                                  "softmax", "log_softmax", "argmax", "argmin", "var(correction)", "std(unbiased)"])
+    name = g.pick(
+        REDUCE_TUPLE
+        + [
+            "max(dim)",
+            "min(dim)",
+            "max(dim).indices",
+            "max()",
+            "min()",
+            "softmax",
+            "log_softmax",
+            "argmax",
+            "argmin",
+            "var(correction)",
+            "std(unbiased)",
+        ]
+    )
     a = g.operand()
     nd = len(g.shape_of(a))
     keep = g.pick([False, True])
@@ -331,16 +383,33 @@ def _reshape_target(g, shape):
 
 
 def gen_shape(g):
-    name = g.pick(["reshape", "view", "flatten", "transpose", "permute", ".T", "t()", "squeeze", "unsqueeze",
-                   "expand", "broadcast_to", "contiguous"])
+    name = g.pick(
+        [
+            "reshape",
+            "view",
+            "flatten",
+            "transpose",
+            "permute",
+            ".T",
+            "t()",
+            "squeeze",
+            "unsqueeze",
+            "expand",
+            "broadcast_to",
+            "contiguous",
+        ]
+    )
     a = g.operand()
     shape = g.shape_of(a)
     nd = len(shape)
     span = max(nd, 1)
     if name in ("reshape", "view"):
         target = _reshape_target(g, shape)
-        expr = g.pick([f"{{0}}.{name}({target!r})", f"L.reshape({{0}}, {target!r})"]) if name == "reshape" \
+        expr = (
+            g.pick([f"{{0}}.{name}({target!r})", f"L.reshape({{0}}, {target!r})"])
+            if name == "reshape"
             else f"{{0}}.view({target!r})"
+        )
         return g.emit(name, expr, [a])
     if name == "flatten":
         s, e = g.draw(hs.integers(-span, span - 1)), g.draw(hs.integers(-span, span - 1))
@@ -362,8 +431,10 @@ def gen_shape(g):
         d = g.draw(hs.integers(-nd - 1, nd))
         return g.emit(name, f"{{0}}.unsqueeze({d})", [a])
     if name in ("expand", "broadcast_to"):
-        target = [g.pick([2, 3, 0, 1]) if n == 1 and g.coin(2) else (n if name == "broadcast_to" or g.coin(2)
-                                                                    else -1) for n in shape]
+        target = [
+            g.pick([2, 3, 0, 1]) if n == 1 and g.coin(2) else (n if name == "broadcast_to" or g.coin(2) else -1)
+            for n in shape
+        ]
         if g.coin(3):
             target = [g.pick([1, 2])] + target
         if g.coin(25):
@@ -390,8 +461,11 @@ def gen_join(g):
     else:
         d = g.draw(hs.integers(-nd - 1, nd))
         for _ in range(count - 1):
-            others.append(g.operand(pred=lambda s: s == shape, make_shape=lambda: shape)
-                          if not g.coin(6) else _int_input(g, shape))
+            others.append(
+                g.operand(pred=lambda s: s == shape, make_shape=lambda: shape)
+                if not g.coin(6)
+                else _int_input(g, shape)
+            )
     args = [a] + others
     if g.coin(2):
         args = args[::-1]
@@ -472,8 +546,9 @@ def gen_setitem(g):
         target = shape
     form = g.pick(["scalar", "same", "lead1", "broadcast"])
     if form == "scalar":
-        return g.emit(f"setitem[{kind}]=scalar", "{0}", [base], pre=f"{{0}}[{index}] = {g.pick([0.0, 2.5])}",
-                      mutates=True)
+        return g.emit(
+            f"setitem[{kind}]=scalar", "{0}", [base], pre=f"{{0}}[{index}] = {g.pick([0.0, 2.5])}", mutates=True
+        )
     vshape = {"same": target, "lead1": (1,) + target, "broadcast": broadcast_partner(g, target)}[form]
     v = g.operand(pred=lambda s: s == vshape, make_shape=lambda: vshape)
     g.emit(f"setitem[{kind}]={form}", "{0}", [base, v], pre=f"{{0}}[{index}] = {{1}}", mutates=True)
@@ -483,10 +558,20 @@ def _nonleaf(g, a):
     return g.emit(g.pick(["x*1", "clone"]), g.pick(["{0} * 1", "{0}.clone()"]), [a])
 
 
-INPLACE = {"add_": "{0}.add_({1})", "mul_": "{0}.mul_({1})", "sub_": "{0}.sub_({1})", "div_": "{0}.div_({1})",
-           "mul_(2)": "{0}.mul_(2.0)", "clamp_": "{0}.clamp_(min=-0.5, max=0.5)", "zero_": "{0}.zero_()",
-           "fill_": "{0}.fill_(1.5)", "copy_": "{0}.copy_({1})", "relu_": "F.relu_({0})",
-           "+=": "{0}", "*=": "{0}"}
+INPLACE = {
+    "add_": "{0}.add_({1})",
+    "mul_": "{0}.mul_({1})",
+    "sub_": "{0}.sub_({1})",
+    "div_": "{0}.div_({1})",
+    "mul_(2)": "{0}.mul_(2.0)",
+    "clamp_": "{0}.clamp_(min=-0.5, max=0.5)",
+    "zero_": "{0}.zero_()",
+    "fill_": "{0}.fill_(1.5)",
+    "copy_": "{0}.copy_({1})",
+    "relu_": "F.relu_({0})",
+    "+=": "{0}",
+    "*=": "{0}",
+}
 
 
 def gen_inplace(g, on=None):
@@ -497,15 +582,25 @@ def gen_inplace(g, on=None):
     args = [a]
     if "{1}" in INPLACE[name] or name in ("+=", "*="):
         sa = g.shape_of(a) if g.pool[a] is not None else ()
-        args.append(g.operand(pred=lambda s: _broadcasts(s, sa) and len(s) <= len(sa),
-                              make_shape=lambda: broadcast_partner(g, sa)))
+        args.append(
+            g.operand(
+                pred=lambda s: _broadcasts(s, sa) and len(s) <= len(sa), make_shape=lambda: broadcast_partner(g, sa)
+            )
+        )
     pre = "{0} += {1}" if name == "+=" else ("{0} *= {1}" if name == "*=" else "")
     expr = "{0}" if pre else INPLACE[name]
     g.emit(name, expr, args, pre=pre, mutates=True)
 
 
-VIEWS = {"slice": "{0}[0:2]", "view(-1)": "{0}.view(-1)", "transpose": "{0}.transpose(0, -1)",
-         "unsqueeze": "{0}.unsqueeze(0)", "select": "{0}[0]", "reshape": "{0}.reshape(-1)", "T": "{0}.T"}
+VIEWS = {
+    "slice": "{0}[0:2]",
+    "view(-1)": "{0}.view(-1)",
+    "transpose": "{0}.transpose(0, -1)",
+    "unsqueeze": "{0}.unsqueeze(0)",
+    "select": "{0}[0]",
+    "reshape": "{0}.reshape(-1)",
+    "T": "{0}.T",
+}
 
 
 def gen_view_inplace(g):
@@ -526,8 +621,8 @@ def gen_matmul(g):
     r1, r2 = g.pick([1, 2, 2, 3, 4]), g.pick([1, 2, 2, 3, 4])
     k = g.pick(SIDES)
     batch = [g.pick([1, 2, 3]) for _ in range(max(r1, r2) - 2)]
-    s1 = tuple(batch[len(batch) - (r1 - 2):] if r1 > 2 else []) + ((g.pick(SIDES), k) if r1 > 1 else (k,))
-    b2 = [n if not g.coin(3) else 1 for n in batch[len(batch) - (r2 - 2):]] if r2 > 2 else []
+    s1 = tuple(batch[len(batch) - (r1 - 2) :] if r1 > 2 else []) + ((g.pick(SIDES), k) if r1 > 1 else (k,))
+    b2 = [n if not g.coin(3) else 1 for n in batch[len(batch) - (r2 - 2) :]] if r2 > 2 else []
     s2 = tuple(b2) + ((k, g.pick(SIDES)) if r2 > 1 else (k,))
     if g.coin(25):
         s2 = s2[:-2] + (k + 1,) + s2[-1:] if r2 > 1 else (k + 1,)
@@ -550,8 +645,11 @@ def gen_linear(g):
 def _image(g, batched=None):
     if batched is None:
         batched = not g.coin(5)
-    shape = ((g.pick([1, 2]),) if batched else ()) + (g.pick([1, 2, 3]), g.pick([1, 2, 3, 4, 5]),
-                                                      g.pick([1, 2, 3, 4, 5]))
+    shape = ((g.pick([1, 2]),) if batched else ()) + (
+        g.pick([1, 2, 3]),
+        g.pick([1, 2, 3, 4, 5]),
+        g.pick([1, 2, 3, 4, 5]),
+    )
     return g.operand(pred=lambda s: len(s) in (3, 4) and 0 not in s[-2:], make_shape=lambda: shape)
 
 
@@ -567,8 +665,11 @@ def gen_conv(g):
     args = [x, w] + ([bias] if bias is not None else [])
     b = ", {2}" if bias is not None else ", None"
     label = "conv2d(no input channels)" if c == 0 else "conv2d"  # torch's result has no output channels
-    g.emit(label, f"F.conv2d({{0}}, {{1}}{b}, stride={stride!r}, padding={padding!r}, dilation={dilation!r}, "
-           f"groups={groups})", args)
+    g.emit(
+        label,
+        f"F.conv2d({{0}}, {{1}}{b}, stride={stride!r}, padding={padding!r}, dilation={dilation!r}, groups={groups})",
+        args,
+    )
 
 
 def gen_pool(g):
@@ -587,8 +688,9 @@ def gen_pool(g):
 
 
 def gen_loss(g):
-    name = g.pick(["mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
-                   "binary_cross_entropy_with_logits"])
+    name = g.pick(
+        ["mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+    )
     reduction = g.pick(["mean", "sum", "none"])
     if name in ("mse_loss", "l1_loss", "binary_cross_entropy_with_logits"):
         a = g.operand()
@@ -622,8 +724,19 @@ def gen_loss(g):
 
 
 def gen_dtype(g):
-    name = g.pick(["double()", "float()", "long()", "int+float", "int.sum()", "int.mean()", "where(int)",
-                   "int@float", "maximum(int)"])
+    name = g.pick(
+        [
+            "double()",
+            "float()",
+            "long()",
+            "int+float",
+            "int.sum()",
+            "int.mean()",
+            "where(int)",
+            "int@float",
+            "maximum(int)",
+        ]
+    )
     if name in ("double()", "float()", "long()"):
         return g.emit(name, f"{{0}}.{name}", [g.operand()])
     i = _int_input(g, g.shape(0, 2))
@@ -634,17 +747,33 @@ def gen_dtype(g):
         f = g.fresh(si[-1:] if si else (2,))
         return g.emit(name, "L.matmul({0}, {1})", [i, f])
     f = g.operand(pred=lambda s: _broadcasts(s, si), make_shape=lambda: broadcast_partner(g, si))
-    expr = {"int+float": "{0} + {1}", "where(int)": "L.where({0} > 0, {0}, {1})",
-            "maximum(int)": "L.maximum({0}, {1})"}[name]
+    expr = {
+        "int+float": "{0} + {1}",
+        "where(int)": "L.where({0} > 0, {0}, {1})",
+        "maximum(int)": "L.maximum({0}, {1})",
+    }[name]
     g.emit(name, expr, [i, f] if g.coin(2) else [i, f])
 
 
 GENERATORS = {
-    "unary": (gen_unary, 6), "clamp": (gen_clamp, 2), "binary": (gen_binary, 5), "scalar": (gen_scalar, 2),
-    "reduce": (gen_reduce, 6), "shape": (gen_shape, 5), "join": (gen_join, 2), "pad": (gen_pad, 1),
-    "getitem": (gen_getitem, 3), "setitem": (gen_setitem, 2), "inplace": (gen_inplace, 2),
-    "view_inplace": (gen_view_inplace, 2), "matmul": (gen_matmul, 2), "linear": (gen_linear, 1),
-    "conv2d": (gen_conv, 1), "pool": (gen_pool, 1), "loss": (gen_loss, 2), "dtype": (gen_dtype, 1),
+    "unary": (gen_unary, 6),
+    "clamp": (gen_clamp, 2),
+    "binary": (gen_binary, 5),
+    "scalar": (gen_scalar, 2),
+    "reduce": (gen_reduce, 6),
+    "shape": (gen_shape, 5),
+    "join": (gen_join, 2),
+    "pad": (gen_pad, 1),
+    "getitem": (gen_getitem, 3),
+    "setitem": (gen_setitem, 2),
+    "inplace": (gen_inplace, 2),
+    "view_inplace": (gen_view_inplace, 2),
+    "matmul": (gen_matmul, 2),
+    "linear": (gen_linear, 1),
+    "conv2d": (gen_conv, 1),
+    "pool": (gen_pool, 1),
+    "loss": (gen_loss, 2),
+    "dtype": (gen_dtype, 1),
 }
 
 
@@ -659,18 +788,19 @@ def programs(draw, dtype=None, mode=None, families=None, max_steps=5):
     weighted = [n for n in names for _ in range(GENERATORS[n][1])]
     for _ in range(draw(hs.integers(1, max_steps))):
         GENERATORS[draw(hs.sampled_from(weighted))][0](g)
-    return Program(g.steps, dtype, mode, draw(hs.integers(0, 2 ** 16)))
+    return Program(g.steps, dtype, mode, draw(hs.integers(0, 2**16)))
 
 
 # ---- running and comparing ----------------------------------------------------------------------------
 
+
 @dataclass
 class Run:
     ns: dict
-    values: list          # per step: the result object, or None (see errors)
-    errors: dict          # step -> exception raised there (or "skipped" when an input of it failed)
-    snaps: list           # per step: (shape, dtype name, requires_grad, numpy copy) right after the step
-    args_before: list     # per step after an in-place step: its arguments' values just before it
+    values: list  # per step: the result object, or None (see errors)
+    errors: dict  # step -> exception raised there (or "skipped" when an input of it failed)
+    snaps: list  # per step: (shape, dtype name, requires_grad, numpy copy) right after the step
+    args_before: list  # per step after an in-place step: its arguments' values just before it
 
 
 def _snapshot(v):
@@ -692,8 +822,14 @@ def execute(program, lib):
             snaps.append(None)
             args_before.append(None)
             continue
-        args_before.append([(_np(values[a]).copy(), bool(values[a].requires_grad)) if _is_tensor(values[a])
-                            else None for a in step.args] if mutated else None)
+        args_before.append(
+            [
+                (_np(values[a]).copy(), bool(values[a].requires_grad)) if _is_tensor(values[a]) else None
+                for a in step.args
+            ]
+            if mutated
+            else None
+        )
         mutated = mutated or step.mutates
         try:
             exec(code, ns)
@@ -793,14 +929,19 @@ def check(program):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         ref, got = execute(program, "torch"), execute(program, "al")
-        out = [_leaf_view_class(program, got, _overlap_class(_forward_class(program, ref, d)))
-               for d in _check_forward(program, got, ref)]
+        out = [
+            _leaf_view_class(program, got, _overlap_class(_forward_class(program, ref, d)))
+            for d in _check_forward(program, got, ref)
+        ]
         if not out:
             out = _check_final(program, got, ref)
         if not out:
-            out = [_saved_input_class(_correction_class(
-                program, ref, _gradient_class(program, _second_order_class(program, ref, d), ref)))
-                   for d in _check_grads(program, got, ref)]
+            out = [
+                _saved_input_class(
+                    _correction_class(program, ref, _gradient_class(program, _second_order_class(program, ref, d), ref))
+                )
+                for d in _check_grads(program, got, ref)
+            ]
         if out and _reshape_copies_in_torch_only(program, got, ref):
             out = [replace(d, op=RESHAPE_LAYOUT, detail=f"[{d.op}] {d.detail}") for d in out]
     return out
@@ -822,8 +963,7 @@ def _reshape_copies_in_torch_only(program, got, ref):
         r, v, r_in, v_in = ref.values[k], got.values[k], ref.values[step.args[0]], got.values[step.args[0]]
         if not all(_is_tensor(t) for t in (r, v, r_in, v_in)) or not r.numel():
             continue
-        if np.shares_memory(v.data, v_in.data) and r.untyped_storage().data_ptr() != \
-                r_in.untyped_storage().data_ptr():
+        if np.shares_memory(v.data, v_in.data) and r.untyped_storage().data_ptr() != r_in.untyped_storage().data_ptr():
             return True
     return False
 
@@ -847,7 +987,7 @@ def _gradient_class(program, d, ref):
     overflow inside a gradient formula: its order of operations decides)."""
     if not d.kind.startswith("grad"):
         return d
-    steps = program.steps[:d.step + 1]
+    steps = program.steps[: d.step + 1]
     names = [s.name for s in steps]
     tag = None
     zero_d = next((n for n in names if n.endswith(" of 0-d")), None)
@@ -857,8 +997,16 @@ def _gradient_class(program, d, ref):
         tag = EXACT_ZERO
     elif any(s.name.startswith("std") and _std_near_zero(ref, k, s) for k, s in enumerate(steps)):
         tag = STD_AT_ZERO
-    elif d.kind.endswith("-nan") and not d.kind.startswith("grad2") and any(s.name == "conv2d" and _is_tensor(ref.values[s.args[1]])
-                                         and not np.isfinite(_np(ref.values[s.args[1]])).all() for s in steps):
+    elif (
+        d.kind.endswith("-nan")
+        and not d.kind.startswith("grad2")
+        and any(
+            s.name == "conv2d"
+            and _is_tensor(ref.values[s.args[1]])
+            and not np.isfinite(_np(ref.values[s.args[1]])).all()
+            for s in steps
+        )
+    ):
         tag = "conv2d"  # its documented class: padding zeros (also those of its input gradient) times inf
     elif d.kind == "grad-none" and any(n.startswith("matmul 2D@") and n[-2:] in ("3D", "4D") for n in names):
         tag = TORCH_VIEW_MATMUL
@@ -873,8 +1021,12 @@ def _nan_into(program, ref, steps, names):
     """The first of ``names`` that gets a NaN input in torch's run (where torch's own kernels disagree on
     whether the gradient passes: see KNOWN), or None."""
     for s in steps:
-        if s.name in names and s.args and _is_tensor(ref.values[s.args[0]]) and \
-                np.isnan(_np(ref.values[s.args[0]])).any():
+        if (
+            s.name in names
+            and s.args
+            and _is_tensor(ref.values[s.args[0]])
+            and np.isnan(_np(ref.values[s.args[0]])).any()
+        ):
             return s.name
     return None
 
@@ -917,8 +1069,11 @@ CE_INPUT_CHANGED = "cross_entropy's input changed in place after the loss"
 def _saved_input_class(d):
     """cross_entropy here is one fused op that reads its input again in backward (the version check
     refuses a changed one); torch's log_softmax keeps its output instead and does not mind."""
-    if d.kind.endswith("-raises") and "only autograd_lite raises: SavedTensorModifiedError" in d.detail and \
-            "gradient of cross_entropy (input 0" in d.detail:
+    if (
+        d.kind.endswith("-raises")
+        and "only autograd_lite raises: SavedTensorModifiedError" in d.detail
+        and "gradient of cross_entropy (input 0" in d.detail
+    ):
         return replace(d, op=CE_INPUT_CHANGED, detail=f"[{d.op}] {d.detail}")
     return d
 
@@ -951,7 +1106,7 @@ def _correction_class(program, ref, d):
     differs between dim=None and an explicit dim there (README), so the NaN/inf/0 pattern is its own."""
     if not d.kind.startswith("grad") or d.kind.endswith("-raises") or d.op.endswith(" of 0-d"):
         return d  # a raise is not about the formula; the 0-d label says more
-    for k, step in enumerate(program.steps[:d.step + 1]):
+    for k, step in enumerate(program.steps[: d.step + 1]):
         if not step.name.startswith(("var", "std")) or not step.args:
             continue
         out, x = ref.values[k], ref.values[step.args[0]]
@@ -998,8 +1153,7 @@ def _first_order_finite(program, ref, d):
 
 def _program_floats(program, ref):
     """The non-empty float arrays of a program: its inputs and every value torch computed."""
-    for a in [s.array for s in program.steps if s.array is not None] + [
-            _np(v) for v in ref.values if _is_tensor(v)]:
+    for a in [s.array for s in program.steps if s.array is not None] + [_np(v) for v in ref.values if _is_tensor(v)]:
         a = np.asarray(a)
         if a.dtype.kind == "f" and a.size:
             yield a
@@ -1016,8 +1170,9 @@ def _check_forward(program, got, ref):
         if (e_ref is None) != (e_got is None):
             err = e_ref if e_ref is not None else e_got
             who = "torch" if e_ref is not None else "autograd_lite"
-            out.append(Disagreement(step.name, "raises", k, f"only {who} raises: {type(err).__name__}: "
-                                    f"{str(err)[:300]}"))
+            out.append(
+                Disagreement(step.name, "raises", k, f"only {who} raises: {type(err).__name__}: {str(err)[:300]}")
+            )
             break
         if e_ref is not None:
             continue
@@ -1032,8 +1187,9 @@ def _check_forward(program, got, ref):
         # torch itself returns its argument from a few no-op calls (flatten(0, 0), contiguous()); a new
         # tensor there is fine. An in-place op must return its argument; no other op may.
         if same_r != same_v and (step.mutates or any(same_v)):
-            out.append(Disagreement(step.name, "identity", k, f"returns its argument object: {same_v} vs "
-                                    f"torch {same_r}"))
+            out.append(
+                Disagreement(step.name, "identity", k, f"returns its argument object: {same_v} vs torch {same_r}")
+            )
         (r_shape, r_dtype, r_rg, r_val), (v_shape, v_dtype, v_rg, v_val) = ref.snaps[k], got.snaps[k]
         if r_shape != v_shape:
             out.append(Disagreement(step.name, "shape", k, f"shape {v_shape} vs torch {r_shape}"))
@@ -1065,8 +1221,12 @@ def _stale_argument(program, got, ref, k):
             diff = ("-requires_grad", f"requires_grad {v[1]} vs torch {r[1]}")
         if diff:
             mut = [j for j in range(k) if program.steps[j].mutates]
-            return Disagreement(program.steps[mut[0]].name, "stale" + diff[0], k,
-                                f"t{a} when step {k} ran (after in-place step {mut[0]}): {diff[1]}")
+            return Disagreement(
+                program.steps[mut[0]].name,
+                "stale" + diff[0],
+                k,
+                f"t{a} when step {k} ran (after in-place step {mut[0]}): {diff[1]}",
+            )
     return None
 
 
@@ -1080,8 +1240,9 @@ def _check_final(program, got, ref):
         if diff is None and bool(r.requires_grad) != bool(v.requires_grad):
             diff = ("-requires_grad", f"requires_grad {v.requires_grad} vs torch {r.requires_grad}")
         if diff:
-            mut = [j for j, s in enumerate(program.steps) if s.mutates and j > k] or \
-                  [j for j, s in enumerate(program.steps) if s.mutates]
+            mut = [j for j, s in enumerate(program.steps) if s.mutates and j > k] or [
+                j for j, s in enumerate(program.steps) if s.mutates
+            ]
             op = program.steps[mut[0]].name if mut else step.name
             return [Disagreement(op, "final" + diff[0], k, f"t{k} at the end: {diff[1]}")]
     return []
@@ -1135,8 +1296,11 @@ def _way(lib, values, way, out, targets, seed, ws=None):
 
 
 def _check_grads(program, got, ref):
-    outs = [k for k in _grad_targets(program, ref, got, len(program.steps))
-            if not program.steps[k].is_input and ref.values[k].is_floating_point()]
+    outs = [
+        k
+        for k in _grad_targets(program, ref, got, len(program.steps))
+        if not program.steps[k].is_input and ref.values[k].is_floating_point()
+    ]
     if not outs:
         return []
     found = []
@@ -1181,12 +1345,12 @@ def _compare_grads(program, way, o, targets, res, seed, ref, got):
             return None
         err = r if isinstance(r, Exception) else v
         who = "torch" if isinstance(r, Exception) else "autograd_lite"
-        op = _blame_error(program, err, o, ("torch", ref) if who == "torch" else ("al", got), ref, targets,
-                          seed, way)
+        op = _blame_error(program, err, o, ("torch", ref) if who == "torch" else ("al", got), ref, targets, seed, way)
         if who == "torch" and "modified by an inplace operation" in str(err):
             op = SAVED_BY_TORCH_ONLY
-        return Disagreement(op, kind0 + "-raises", o, f"{way}: only {who} raises: {type(err).__name__}: "
-                            f"{str(err)[:300]}", way, info)
+        return Disagreement(
+            op, kind0 + "-raises", o, f"{way}: only {who} raises: {type(err).__name__}: {str(err)[:300]}", way, info
+        )
     bad = {}
     for k, gr, gv in zip(targets, r, v):
         if gr is None and gv is None:
@@ -1197,8 +1361,11 @@ def _compare_grads(program, way, o, targets, res, seed, ref, got):
                 gr = gr if gr is not None else np.zeros(shape)
                 gv = gv if gv is not None else np.zeros(shape)
             else:
-                bad[k] = ("-none", f"grad of t{k}: {'None' if gv is None else 'a tensor'} vs torch "
-                                   f"{'None' if gr is None else 'a tensor'}")
+                bad[k] = (
+                    "-none",
+                    f"grad of t{k}: {'None' if gv is None else 'a tensor'} vs torch "
+                    f"{'None' if gr is None else 'a tensor'}",
+                )
                 continue
         a, b = _np(gv), _np(gr)
         diff = compare_arrays(a, b, program.dtype)
@@ -1223,8 +1390,11 @@ def _ancestors(program, o):
             continue
         seen.add(k)
         todo += list(program.steps[k].args)
-        todo += [m for m in range(k + 1, o) if program.steps[m].mutates and program.steps[m].args
-                 and program.steps[m].args[0] == k]
+        todo += [
+            m
+            for m in range(k + 1, o)
+            if program.steps[m].mutates and program.steps[m].args and program.steps[m].args[0] == k
+        ]
     return seen
 
 
@@ -1242,7 +1412,7 @@ def _blame(program, j, o, bad, targets, ref):
 
 
 def _blame_grad2(program, o):
-    ops = [s.name for s in program.steps[:o + 1] if not s.is_input]
+    ops = [s.name for s in program.steps[: o + 1] if not s.is_input]
     return ops[-1] if len(set(ops)) == 1 else "+".join(sorted(set(ops)))
 
 
@@ -1275,10 +1445,10 @@ def _blame_error(program, err, o, raiser, ref, targets, seed, way):
 
 # ---- reproducers ---------------------------------------------------------------------------------------
 
+
 def reproducer(program, disagreement=None):
     """Runnable Python: the program in both libraries side by side, printing what disagrees."""
-    lines = ["import numpy as np, torch, autograd_lite as al",
-             "nan, inf = float('nan'), float('inf')"]
+    lines = ["import numpy as np, torch, autograd_lite as al", "nan, inf = float('nan'), float('inf')"]
     for k, s in enumerate(program.steps):
         if s.is_input:
             lines.append(f"a{k} = {_fmt_array(s.array)}")
@@ -1300,11 +1470,13 @@ def reproducer(program, disagreement=None):
             body.append(f"print(L.__name__, 'step {k} gives', t{k})")
             break
         body += stmt.split("\n")
-        if d is not None and d.kind.split("-")[0] in ("forward", "dtype", "shape", "identity", "requires_grad",
-                                                       "type") and k == d.step:
+        if (
+            d is not None
+            and d.kind.split("-")[0] in ("forward", "dtype", "shape", "identity", "requires_grad", "type")
+            and k == d.step
+        ):
             args = ", ".join(f"t{a}" for a in s.args)
-            body.append(f"print(L.__name__, repr(t{k}), 'is an argument:', "
-                        f"[t{k} is a for a in ({args},)])")
+            body.append(f"print(L.__name__, repr(t{k}), 'is an argument:', [t{k} is a for a in ({args},)])")
             break
     if d is not None and d.kind.startswith("final"):
         body.append(f"print(L.__name__, 't{d.step} =', t{d.step})")
@@ -1319,13 +1491,16 @@ def reproducer(program, disagreement=None):
             body.append(f"t{o}.backward(gradient=L.tensor(seed))")
             body.append(f"print(L.__name__, [t.grad for t in ({ts},)])")
         else:
-            body.append(f"gs = L.autograd.grad([t{o}], [{ts}], [L.tensor(seed)], create_graph=True, "
-                        "allow_unused=True)")
+            body.append(f"gs = L.autograd.grad([t{o}], [{ts}], [L.tensor(seed)], create_graph=True, allow_unused=True)")
             ws = ", ".join(f"w{k}" for k in d.extra["targets"])
-            body.append(f"total = sum((g * L.tensor(w)).sum() for g, w in zip(gs, ({ws},)) "
-                        "if g is not None and g.requires_grad)")
-            body.append(f"print(L.__name__, L.autograd.grad([total], [{ts}], allow_unused=True) "
-                        "if isinstance(total, L.Tensor) else 'no second-order graph')")
+            body.append(
+                f"total = sum((g * L.tensor(w)).sum() for g, w in zip(gs, ({ws},)) "
+                "if g is not None and g.requires_grad)"
+            )
+            body.append(
+                f"print(L.__name__, L.autograd.grad([total], [{ts}], allow_unused=True) "
+                "if isinstance(total, L.Tensor) else 'no second-order graph')"
+            )
     if d is None:
         body.append(f"print(L.__name__, t{len(program.steps) - 1})")
     lines += ["    " + x for x in body]
@@ -1346,6 +1521,7 @@ def _w_array(program, k):
 
 
 # ---- shrinking (for the CLI; the pytest module lets hypothesis shrink) ------------------------------------
+
 
 def _without(program, drop):
     """The program without the steps in ``drop`` and every step that depends on them (indices renumbered)."""
@@ -1393,7 +1569,7 @@ def shrink(program, signature, budget=150):
             if not s.is_input:
                 continue
             for simpler in _simpler_arrays(s):
-                cand = replace(program, steps=program.steps[:k] + [simpler] + program.steps[k + 1:], _code=None)
+                cand = replace(program, steps=program.steps[:k] + [simpler] + program.steps[k + 1 :], _code=None)
                 calls += 1
                 if _has(cand, signature):
                     program, changed = cand, True
@@ -1420,6 +1596,7 @@ def _simpler_arrays(step):
 
 # ---- the long run (CLI) ----------------------------------------------------------------------------------
 
+
 class _TimeUp(Exception):
     pass
 
@@ -1433,8 +1610,14 @@ def long_run(seconds, families=None, seed=None, max_steps=5, report_every=60.0, 
     start = time.monotonic()
     next_report = start + report_every
 
-    @settings(max_examples=10 ** 9, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck), derandomize=seed is not None)
+    @settings(
+        max_examples=10**9,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        derandomize=seed is not None,
+    )
     @given(programs(families=families, max_steps=max_steps))
     def body(program):
         nonlocal next_report
@@ -1461,8 +1644,10 @@ def long_run(seconds, families=None, seed=None, max_steps=5, report_every=60.0, 
                     best[sig] = (small, dd)
         if time.monotonic() > next_report:
             next_report += report_every
-            sys.stderr.write(f"[{time.monotonic() - start:.0f}s] {stats['programs']} programs, "
-                             f"{stats['disagreeing']} disagreeing, {len(counts)} signatures\n")
+            sys.stderr.write(
+                f"[{time.monotonic() - start:.0f}s] {stats['programs']} programs, "
+                f"{stats['disagreeing']} disagreeing, {len(counts)} signatures\n"
+            )
 
     if seed is not None:
         body._hypothesis_internal_use_seed = seed
@@ -1486,9 +1671,14 @@ def known_item(signature):
 
 
 def format_report(stats, counts, best):
-    out = [f"programs run: {stats['programs']}", f"programs disagreeing: {stats['disagreeing']}"
-           f" ({100.0 * stats['disagreeing'] / max(stats['programs'], 1):.1f} %)",
-           f"harness errors: {stats['errors']}", f"distinct signatures: {len(counts)}", ""]
+    out = [
+        f"programs run: {stats['programs']}",
+        f"programs disagreeing: {stats['disagreeing']}"
+        f" ({100.0 * stats['disagreeing'] / max(stats['programs'], 1):.1f} %)",
+        f"harness errors: {stats['errors']}",
+        f"distinct signatures: {len(counts)}",
+        "",
+    ]
     for sig, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         item = known_item(sig)
         out.append(f"{n:6d}  {sig[0]} / {sig[1]}" + (f"   [known: {item}]" if item else ""))
@@ -1499,8 +1689,13 @@ def format_report(stats, counts, best):
             code = reproducer(program, d)
         except Exception as err:  # noqa: BLE001 - a long run's report must not be lost to one reproducer
             code = f"(no reproducer: {type(err).__name__}: {err})\n{program!r}"
-        out += ["", f"## {sig[0]} / {sig[1]}  ({n} programs; {program.dtype}, {program.mode} values)"
-                + (f"  [known: {item}]" if item else ""), f"# {d.detail}", code]
+        out += [
+            "",
+            f"## {sig[0]} / {sig[1]}  ({n} programs; {program.dtype}, {program.mode} values)"
+            + (f"  [known: {item}]" if item else ""),
+            f"# {d.detail}",
+            code,
+        ]
     return "\n".join(out)
 
 

@@ -58,8 +58,11 @@ def same_programs_in_any_suite(monkeypatch):
     derandomized programs would depend on which other test modules ran first; draw without them, so that
     the CI budget is the same set of programs alone or in the whole suite (a no-op if Hypothesis changes)."""
     providers = pytest.importorskip("hypothesis.internal.conjecture.providers")
-    if not (hasattr(providers, "_get_local_constants") and hasattr(providers, "CONSTANTS_CACHE")
-            and hasattr(providers, "Constants")):
+    if not (
+        hasattr(providers, "_get_local_constants")
+        and hasattr(providers, "CONSTANTS_CACHE")
+        and hasattr(providers, "Constants")
+    ):
         yield
         return
     monkeypatch.setattr(providers, "_get_local_constants", providers.Constants)
@@ -88,6 +91,7 @@ def test_random_programs_agree_with_torch(program):
 
 # ---- the harness itself must catch what it claims to catch ---------------------------------------------
 
+
 def _program(dtype, inputs, ops):
     """A hand-written program: inputs (arrays, all requiring grad), then ops as (name, expr, args)."""
     steps = [P.Step("input", array=np.asarray(a, dtype=dtype), requires_grad=True) for a in inputs]
@@ -108,8 +112,9 @@ def _signatures(program):
 
 
 def test_harness_agrees_on_a_correct_program():
-    p = _program("float64", [[[0.5, -1.0], [2.0, 0.25]]],
-                 [("exp", "L.exp({0})", [0]), ("sum", "L.sum({0}, dim=1)", [1])])
+    p = _program(
+        "float64", [[[0.5, -1.0], [2.0, 0.25]]], [("exp", "L.exp({0})", [0]), ("sum", "L.sum({0}, dim=1)", [1])]
+    )
     assert P.check(p) == []
 
 
@@ -145,9 +150,16 @@ def test_harness_catches_an_op_returning_its_argument(monkeypatch):
 
 def test_shrinking_drops_the_steps_that_do_not_matter(monkeypatch):
     _patched_al(monkeypatch, exp=lambda x: al.exp(x) * 1.01)
-    p = _program("float64", [[0.5, -1.0], [3.0]],
-                 [("sin", "L.sin({0})", [0]), ("+", "{0} + {1}", [2, 1]), ("exp", "L.exp({0})", [1]),
-                  ("cos", "L.cos({0})", [3])])
+    p = _program(
+        "float64",
+        [[0.5, -1.0], [3.0]],
+        [
+            ("sin", "L.sin({0})", [0]),
+            ("+", "{0} + {1}", [2, 1]),
+            ("exp", "L.exp({0})", [1]),
+            ("cos", "L.cos({0})", [3]),
+        ],
+    )
     small = P.shrink(p, ("exp", "forward"))
     assert [s.name for s in small.steps] == ["input", "exp"]
     assert ("exp", "forward") in _signatures(small)
@@ -173,8 +185,11 @@ def test_harness_classifies_our_exact_zero_against_torch_nan_as_documented():
 
 
 def test_harness_names_var_of_a_0d_tensor_as_the_cause():
-    p = _program("float64", [float("nan")], [("var(correction) of 0-d", "{0}.var(dim=0, correction=1)", [0]),
-                                    ("exp", "L.exp({0})", [1])])
+    p = _program(
+        "float64",
+        [float("nan")],
+        [("var(correction) of 0-d", "{0}.var(dim=0, correction=1)", [0]), ("exp", "L.exp({0})", [1])],
+    )
     sigs = _signatures(p)
     assert sigs and all(op == "var(correction) of 0-d" for op, _ in sigs)
 
@@ -186,7 +201,8 @@ def test_harness_names_a_correction_at_or_above_the_count_as_the_cause():
 
 
 def test_harness_classifies_rounding_of_squares_of_1e_minus_30():
-    p = _program("float32", [[0.0, 2.2, -1e-30, -1e-30, 0.0, -1.0]], [("/", "{0} / {0}", [0, 0]),
-                                                                     ("sin", "L.sin({0})", [1])])
+    p = _program(
+        "float32", [[0.0, 2.2, -1e-30, -1e-30, 0.0, -1.0]], [("/", "{0} / {0}", [0, 0]), ("sin", "L.sin({0})", [1])]
+    )
     sigs = _signatures(p)
     assert sigs and all(op == P.ROUNDING_AT_EXTREMES for op, _ in sigs)

@@ -16,7 +16,7 @@ def _digits(n, rng):
     images = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
     for i, k in enumerate(labels):
         r, c = 4 + 6 * (k // 4), 3 + 6 * (k % 4)
-        images[i, r:r + 6, c:c + 6] = 230
+        images[i, r : r + 6, c : c + 6] = 230
     return images, labels.astype(np.uint8)
 
 
@@ -33,12 +33,14 @@ def mnist_like_npz(tmp_path_factory):
             np.savez_compressed(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
             made[n_train, n_test] = str(path)
         return made[n_train, n_test]
+
     return make
 
 
 @pytest.fixture
 def interrupt_second_epoch(monkeypatch):
     """``interrupt(module)``: its ``train_epoch`` raises KeyboardInterrupt on the second call, as Ctrl-C would."""
+
     def interrupt(module):
         calls, real = [], module.train_epoch
 
@@ -47,5 +49,7 @@ def interrupt_second_epoch(monkeypatch):
             if len(calls) == 2:
                 raise KeyboardInterrupt
             return real(*args)
+
         monkeypatch.setattr(module, "train_epoch", interrupted_in_the_second_epoch)
+
     return interrupt

@@ -17,8 +17,10 @@ from examples import _colour_bins as bins  # noqa: E402
 from examples import colorize  # noqa: E402
 
 TINY = ["--depth", "2", "--width", "8", "--crop", "32", "--eval-size", "32", "--batch-size", "8"]
-LAST_LINE = (r"colorize: psnr \d+\.\d\d dB \(grey \d+\.\d\d\), ab_rmse \d+\.\d\d \(grey \d+\.\d\d\), "
-             r"colourfulness \d+\.\d \(truth \d+\.\d\), \d+ s")
+LAST_LINE = (
+    r"colorize: psnr \d+\.\d\d dB \(grey \d+\.\d\d\), ab_rmse \d+\.\d\d \(grey \d+\.\d\d\), "
+    r"colourfulness \d+\.\d \(truth \d+\.\d\), \d+ s"
+)
 
 
 def _photos(n, size, rng):
@@ -76,8 +78,7 @@ def test_colorize_pads_any_size():
 
 
 def test_a_tiny_run_on_the_bundled_photos(tmp_path, capsys):
-    code = colorize.main(TINY + ["--epochs", "3", "--steps-per-epoch", "6", "--out", str(tmp_path),
-                                 "--lr", "2e-3"])
+    code = colorize.main(TINY + ["--epochs", "3", "--steps-per-epoch", "6", "--out", str(tmp_path), "--lr", "2e-3"])
     out = capsys.readouterr().out
     assert code == 0
     last = out.strip().splitlines()[-1]
@@ -108,8 +109,9 @@ def test_data_npz_and_colorize_a_photo(tmp_path, capsys):
     rng = np.random.default_rng(3)
     npz = tmp_path / "photos.npz"
     np.savez(npz, train=_photos(6, 40, rng), test=_photos(2, 36, rng))
-    code = colorize.main(TINY + ["--data", str(npz), "--epochs", "1", "--steps-per-epoch", "2", "--no-plots",
-                                 "--out", str(tmp_path)])
+    code = colorize.main(
+        TINY + ["--data", str(npz), "--epochs", "1", "--steps-per-epoch", "2", "--no-plots", "--out", str(tmp_path)]
+    )
     assert code == 0 and re.fullmatch(LAST_LINE, capsys.readouterr().out.strip().splitlines()[-1])
     Image.fromarray(_photos(1, 30, rng)[0][:, :23]).save(tmp_path / "mine.png")
     assert colorize.main(["--colorize", str(tmp_path / "mine.png"), "--out", str(tmp_path)]) == 0
@@ -145,8 +147,10 @@ def test_images_folder_skips_grayscale_photos(tmp_path, capsys):
     for i, photo in enumerate(_photos(4, 40, np.random.default_rng(4))):
         Image.fromarray(photo).save(folder / f"p{i}.png")
     Image.fromarray(np.full((40, 40), 90, np.uint8)).save(folder / "old.jpg")
-    code = colorize.main(TINY + ["--images", str(folder), "--epochs", "1", "--steps-per-epoch", "1",
-                                 "--no-plots", "--out", str(tmp_path)])
+    code = colorize.main(
+        TINY
+        + ["--images", str(folder), "--epochs", "1", "--steps-per-epoch", "1", "--no-plots", "--out", str(tmp_path)]
+    )
     captured = capsys.readouterr()
     assert code == 0 and "skipping 1 grayscale photo(s)" in captured.err and "old.jpg" in captured.err
     assert "3 training images, 1 evaluation images" in captured.out
@@ -160,6 +164,7 @@ def test_ctrl_c_keeps_the_last_finished_epoch(tmp_path, capsys, interrupt_second
 
 
 # ---- --gan, --classify, tiles, --compare ----------------------------------------------------------------
+
 
 def _args(*extra):
     return colorize.parse_args(TINY + list(extra))
@@ -186,8 +191,12 @@ def test_one_gan_step_updates_both_networks():
 def test_patch_discriminator_gives_one_logit_per_patch():
     disc = colorize.PatchDiscriminator(width=4, layers=2)
     assert disc(al.zeros(2, 1, 64, 64), al.zeros(2, 2, 64, 64)).shape == (2, 1, 14, 14)
-    assert colorize.PatchDiscriminator(width=4, layers=3)(al.zeros(1, 1, 64, 64), al.zeros(1, 2, 64, 64)).shape \
-        == (1, 1, 6, 6)
+    assert colorize.PatchDiscriminator(width=4, layers=3)(al.zeros(1, 1, 64, 64), al.zeros(1, 2, 64, 64)).shape == (
+        1,
+        1,
+        6,
+        6,
+    )
 
 
 def test_colour_bins_cover_the_srgb_gamut_and_map_centres_to_themselves():
@@ -209,10 +218,14 @@ def test_annealed_mean_of_known_distributions():
     # 0.8 on bin 3 and 0.2 on bin 90: T = 1 gives the mean; T = 0.5 squares and renormalises (0.94 / 0.06)
     log_p = np.full((1, q, 1, 1), -np.inf)
     log_p[0, 3], log_p[0, 90] = np.log(0.8), np.log(0.2)
-    np.testing.assert_allclose(bins.annealed_mean(log_p, temperature=1.0)[0, :, 0, 0],
-                               0.8 * centres[3] + 0.2 * centres[90], rtol=1e-5)
-    np.testing.assert_allclose(bins.annealed_mean(log_p, temperature=0.5)[0, :, 0, 0],
-                               (0.64 * centres[3] + 0.04 * centres[90]) / 0.68, rtol=1e-5)
+    np.testing.assert_allclose(
+        bins.annealed_mean(log_p, temperature=1.0)[0, :, 0, 0], 0.8 * centres[3] + 0.2 * centres[90], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        bins.annealed_mean(log_p, temperature=0.5)[0, :, 0, 0],
+        (0.64 * centres[3] + 0.04 * centres[90]) / 0.68,
+        rtol=1e-5,
+    )
     np.testing.assert_allclose(bins.annealed_mean(log_p, temperature=0.01)[0, :, 0, 0], centres[3], atol=1e-3)
     with pytest.raises(ValueError, match="temperature must be positive"):
         bins.annealed_mean(log_p, temperature=0.0)
@@ -257,8 +270,22 @@ def test_tiles_give_the_whole_image_result():
 
 @pytest.mark.parametrize("mode", ["--gan", "--classify"])
 def test_tiny_gan_and_classify_runs_learn(tmp_path, capsys, mode):
-    code = colorize.main(TINY + [mode, "--epochs", "3", "--steps-per-epoch", "6", "--out", str(tmp_path),
-                                 "--lr", "2e-3", "--decay-epochs", "0"])
+    code = colorize.main(
+        TINY
+        + [
+            mode,
+            "--epochs",
+            "3",
+            "--steps-per-epoch",
+            "6",
+            "--out",
+            str(tmp_path),
+            "--lr",
+            "2e-3",
+            "--decay-epochs",
+            "0",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and re.fullmatch(LAST_LINE, out.strip().splitlines()[-1])
     assert "motorcycle (right view)" in out and "chelsea" in out  # the per-image table
@@ -283,18 +310,36 @@ def test_compare_puts_checkpoints_side_by_side(tmp_path, capsys):
     base = TINY + ["--epochs", "1", "--steps-per-epoch", "2", "--no-plots"]
     colorize.main(base + ["--out", str(tmp_path / "l1")])
     colorize.main(base + ["--classify", "--out", str(tmp_path / "cls")])
-    code = colorize.main(["--compare", str(tmp_path / "l1" / "unet.ckpt"), str(tmp_path / "cls" / "unet.ckpt"),
-                          "--out", str(tmp_path)])
+    code = colorize.main(
+        ["--compare", str(tmp_path / "l1" / "unet.ckpt"), str(tmp_path / "cls" / "unet.ckpt"), "--out", str(tmp_path)]
+    )
     out = capsys.readouterr().out
     assert "| image | grey PSNR / ab RMSE | L1 PSNR / ab RMSE | classification PSNR / ab RMSE |" in out
     assert re.search(r"\| chelsea \| \d+\.\d\d / \d+\.\d\d \|", out) and "| mean |" in out
     last = out.strip().splitlines()[-1]
-    assert code == 0 and re.fullmatch(r"compare: L1 ab_rmse \d+\.\d\d colourfulness \d+\.\d \| classification "
-                                      r"ab_rmse \d+\.\d\d colourfulness \d+\.\d \(grey ab_rmse \d+\.\d\d, truth "
-                                      r"colourfulness \d+\.\d\)", last), last
+    assert code == 0 and re.fullmatch(
+        r"compare: L1 ab_rmse \d+\.\d\d colourfulness \d+\.\d \| classification "
+        r"ab_rmse \d+\.\d\d colourfulness \d+\.\d \(grey ab_rmse \d+\.\d\d, truth "
+        r"colourfulness \d+\.\d\)",
+        last,
+    ), last
     assert (tmp_path / "colorize_compare.png").stat().st_size > 1000
-    colorize.main(TINY[:4] + ["--crop", "32", "--eval-size", "64", "--epochs", "1", "--steps-per-epoch", "1",
-                              "--no-plots", "--out", str(tmp_path / "other")])
+    colorize.main(
+        TINY[:4]
+        + [
+            "--crop",
+            "32",
+            "--eval-size",
+            "64",
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "1",
+            "--no-plots",
+            "--out",
+            str(tmp_path / "other"),
+        ]
+    )
     with pytest.raises(SystemExit, match="evaluated on other images"):
         colorize.main(["--compare", str(tmp_path / "l1" / "unet.ckpt"), str(tmp_path / "other" / "unet.ckpt")])
 
@@ -306,8 +351,22 @@ def test_test_images_folder_replaces_the_evaluation_photos(tmp_path, capsys):
         (tmp_path / folder).mkdir()
         for i, photo in enumerate(_photos(count, 40, rng)):
             Image.fromarray(photo).save(tmp_path / folder / f"{folder}{i}.png")
-    code = colorize.main(TINY + ["--images", str(tmp_path / "train"), "--test-images", str(tmp_path / "test"),
-                                 "--epochs", "1", "--steps-per-epoch", "1", "--no-plots", "--out", str(tmp_path)])
+    code = colorize.main(
+        TINY
+        + [
+            "--images",
+            str(tmp_path / "train"),
+            "--test-images",
+            str(tmp_path / "test"),
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "1",
+            "--no-plots",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "3 training images, 2 evaluation images of 32x32" in out
     assert "test0.png" in out and "test1.png" in out  # the per-image table names them

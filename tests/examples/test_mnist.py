@@ -40,8 +40,10 @@ def test_a_short_run_trains_writes_figures_and_a_checkpoint(npz, tmp_path, capsy
 
 @pytest.mark.parametrize("model", ["mlp", "resnet"])
 def test_the_other_models_run(model, npz, tmp_path, capsys):
-    code, out = _run(["--data", npz, "--model", model, "--epochs", "1", "--limit", "128", "--out", str(tmp_path),
-                      "--no-plots"], capsys)
+    code, out = _run(
+        ["--data", npz, "--model", model, "--epochs", "1", "--limit", "128", "--out", str(tmp_path), "--no-plots"],
+        capsys,
+    )
     assert code == 0 and out.strip().splitlines()[-1].startswith("test accuracy: ")
 
 
@@ -60,11 +62,12 @@ def test_resume_continues_on_exactly_the_same_trajectory(npz, tmp_path, capsys):
 
 
 def test_resume_with_other_settings_is_refused(npz, tmp_path, capsys):
-    _run(["--data", npz, "--epochs", "2", "--limit", "64", "--out", str(tmp_path), "--stop-after", "1",
-          "--no-plots"], capsys)
+    _run(
+        ["--data", npz, "--epochs", "2", "--limit", "64", "--out", str(tmp_path), "--stop-after", "1", "--no-plots"],
+        capsys,
+    )
     with pytest.raises(SystemExit, match="trained with other settings.*lr=0.05"):
-        mnist.main(["--data", npz, "--epochs", "2", "--limit", "64", "--out", str(tmp_path), "--resume",
-                    "--lr", "0.1"])
+        mnist.main(["--data", npz, "--epochs", "2", "--limit", "64", "--out", str(tmp_path), "--resume", "--lr", "0.1"])
 
 
 def test_ctrl_c_keeps_the_last_finished_epoch(npz, tmp_path, capsys, interrupt_second_epoch):
@@ -78,7 +81,7 @@ def test_predict_prints_the_top_3_for_a_drawn_digit(npz, tmp_path, capsys):
     Image = pytest.importorskip("PIL.Image")
     _run(["--data", npz, "--epochs", "2", "--out", str(tmp_path), "--no-plots", "--lr", "0.02"], capsys)
     canvas = np.full((90, 70), 250, np.uint8)  # dark ink on white paper, larger than 28x28, off centre
-    canvas[30:52, 8:30] = 10                   # the square of label 0 (rows 4-9, cols 3-8 of 28x28)
+    canvas[30:52, 8:30] = 10  # the square of label 0 (rows 4-9, cols 3-8 of 28x28)
     Image.fromarray(canvas).save(tmp_path / "digit.png")
     code, out = _run(["--predict", str(tmp_path / "digit.png"), "--out", str(tmp_path)], capsys)
     lines = out.strip().splitlines()

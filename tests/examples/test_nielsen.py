@@ -13,8 +13,10 @@ pytest.importorskip("tqdm")
 from autograd_lite.reference import Network  # noqa: E402
 from examples import nielsen  # noqa: E402
 
-EPOCH_LINE = re.compile(r"epoch +(\d+): reference (\d+\.\d\d)%  engine (\d+\.\d\d)%  \|  \d+\.\d s / \d+\.\d s"
-                        r"  \|  max \|dw\| \S+")
+EPOCH_LINE = re.compile(
+    r"epoch +(\d+): reference (\d+\.\d\d)%  engine (\d+\.\d\d)%  \|  \d+\.\d s / \d+\.\d s"
+    r"  \|  max \|dw\| \S+"
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +32,9 @@ def _run(argv, capsys):
 
 @pytest.mark.parametrize("run", ["ch1", "ch3"])
 def test_both_paths_agree_epoch_by_epoch_and_the_figure_is_written(run, npz, tmp_path, capsys):
-    result, lines = _run(["--run", run, "--data", npz, "--limit", "500", "--epochs", "2", "--out",
-                          str(tmp_path)], capsys)
+    result, lines = _run(
+        ["--run", run, "--data", npz, "--limit", "500", "--epochs", "2", "--out", str(tmp_path)], capsys
+    )
     assert re.fullmatch(rf"nielsen {run}: reference \d+\.\d\d%, engine \d+\.\d\d%, \d+\.\d s", lines[-1])
     epochs = [EPOCH_LINE.fullmatch(line) for line in lines if line.startswith("epoch ")]
     assert len(epochs) == 2 and all(epochs)
@@ -47,8 +50,24 @@ def test_both_paths_agree_epoch_by_epoch_and_the_figure_is_written(run, npz, tmp
 
 
 def test_the_reference_epoch_loop_is_net_sgd(npz, tmp_path, capsys):
-    result, _ = _run(["--run", "ch3", "--data", npz, "--limit", "200", "--epochs", "2", "--path", "reference",
-                      "--no-plots", "--seed", "3"], capsys)
+    result, _ = _run(
+        [
+            "--run",
+            "ch3",
+            "--data",
+            npz,
+            "--limit",
+            "200",
+            "--epochs",
+            "2",
+            "--path",
+            "reference",
+            "--no-plots",
+            "--seed",
+            "3",
+        ],
+        capsys,
+    )
     data, config = result["data"], result["config"]
     net = Network(config["sizes"], cost=nielsen.COSTS[config["cost"]], init=config["init"], seed=3)
     net.SGD((data["x"].T, data["y"].T), 2, config["batch_size"], config["eta"], lmbda=config["lmbda"], seed=3)
@@ -57,8 +76,28 @@ def test_the_reference_epoch_loop_is_net_sgd(npz, tmp_path, capsys):
 
 
 def test_one_path_alone_and_overridden_settings(npz, tmp_path, capsys):
-    result, lines = _run(["--run", "ch1", "--data", npz, "--limit", "100", "--epochs", "1", "--path", "engine",
-                          "--eta", "1.0", "--batch-size", "7", "--no-plots", "--out", str(tmp_path)], capsys)
+    result, lines = _run(
+        [
+            "--run",
+            "ch1",
+            "--data",
+            npz,
+            "--limit",
+            "100",
+            "--epochs",
+            "1",
+            "--path",
+            "engine",
+            "--eta",
+            "1.0",
+            "--batch-size",
+            "7",
+            "--no-plots",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
     assert re.fullmatch(r"nielsen ch1: engine \d+\.\d\d%, \d+\.\d s", lines[-1])
     assert re.fullmatch(r"epoch  1: engine \d+\.\d\d%  \|  \d+\.\d s", lines[-4])
     assert "eta = 1.0" in lines[0] and "mini-batch 7" in lines[0]

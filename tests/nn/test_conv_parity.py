@@ -48,9 +48,9 @@ CONV_CASES = [
     ((3, 2, 9, 8), (4, 2, 3, 2), dict(stride=2, padding=(1, 2))),
     ((2, 3, 10, 9), (2, 3, 3, 3), dict(stride=(3, 2), dilation=(2, 1), padding=2)),
     ((2, 2, 7, 8), (3, 2, 3, 3), dict(padding="same")),
-    ((2, 2, 7, 8), (3, 2, 4, 2), dict(padding="same", dilation=(1, 3))),   # odd totals: extra at the end
+    ((2, 2, 7, 8), (3, 2, 4, 2), dict(padding="same", dilation=(1, 3))),  # odd totals: extra at the end
     ((2, 2, 6, 6), (3, 2, 2, 3), dict(padding="valid", stride=2)),
-    ((3, 6, 5), (4, 3, 1, 1), {}),                                         # unbatched, 1x1 kernel
+    ((3, 6, 5), (4, 3, 1, 1), {}),  # unbatched, 1x1 kernel
     ((4, 5, 6, 6), (6, 5, 5, 5), dict(padding=2, dilation=2)),
 ]
 
@@ -60,7 +60,7 @@ TRANSPOSE_CASES = [
     ((1, 2, 3, 3), (2, 3, 2, 4), dict(stride=(3, 2), padding=(0, 1), output_padding=(2, 1))),
     ((2, 2, 4, 3), (2, 2, 3, 2), dict(stride=1, dilation=(2, 3), output_padding=(1, 2))),  # op < dilation
     ((2, 3, 5, 5), (3, 2, 5, 3), dict(stride=2, padding=2, dilation=(1, 2))),
-    ((3, 4, 4), (3, 2, 3, 3), dict(stride=2)),                                               # unbatched
+    ((3, 4, 4), (3, 2, 3, 3), dict(stride=2)),  # unbatched
 ]
 
 
@@ -75,19 +75,24 @@ def test_functional_conv2d(x_shape, w_shape, kw, bias):
 @pytest.mark.parametrize("bias", [True, False])
 def test_functional_conv_transpose2d(x_shape, w_shape, kw, bias):
     shapes = [x_shape, w_shape] + ([(w_shape[1],)] if bias else [])
-    _run_both(lambda *a: F.conv_transpose2d(*a, **kw),
-              lambda *a: torch.nn.functional.conv_transpose2d(*a, **kw), shapes)
+    _run_both(
+        lambda *a: F.conv_transpose2d(*a, **kw), lambda *a: torch.nn.functional.conv_transpose2d(*a, **kw), shapes
+    )
 
 
 def test_positional_arguments_like_torch():
     # conv2d(input, weight, bias, stride, padding, dilation, groups)
     # conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)
-    _run_both(lambda x, w, b: F.conv2d(x, w, b, 2, 1, 2, 1),
-              lambda x, w, b: torch.nn.functional.conv2d(x, w, b, 2, 1, 2, 1),
-              [(2, 2, 9, 9), (3, 2, 3, 3), (3,)])
-    _run_both(lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1, 1, 1, 2),
-              lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, 2, 1, 1, 1, 2),
-              [(2, 2, 4, 4), (2, 3, 3, 3), (3,)])
+    _run_both(
+        lambda x, w, b: F.conv2d(x, w, b, 2, 1, 2, 1),
+        lambda x, w, b: torch.nn.functional.conv2d(x, w, b, 2, 1, 2, 1),
+        [(2, 2, 9, 9), (3, 2, 3, 3), (3,)],
+    )
+    _run_both(
+        lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1, 1, 1, 2),
+        lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, 2, 1, 1, 1, 2),
+        [(2, 2, 4, 4), (2, 3, 3, 3), (3,)],
+    )
 
 
 def _copy_params(ours, theirs):
@@ -101,8 +106,7 @@ MODULE_CASES = [
     ("Conv2d", (2, 4, 3), dict(padding="valid", stride=(1, 3)), (2, 6, 7)),
     ("ConvTranspose2d", (3, 5, 3), {}, (2, 3, 4, 4)),
     ("ConvTranspose2d", (3, 5, (3, 2)), dict(stride=2, padding=1, output_padding=1), (2, 3, 4, 5)),
-    ("ConvTranspose2d", (2, 4, 3), dict(stride=(2, 1), dilation=2, output_padding=(1, 1), bias=False),
-     (1, 2, 3, 3)),
+    ("ConvTranspose2d", (2, 4, 3), dict(stride=(2, 1), dilation=2, output_padding=(1, 1), bias=False), (1, 2, 3, 3)),
 ]
 
 
@@ -137,18 +141,24 @@ def test_conv_transpose2d_output_size(output_size):
     x = np.random.default_rng(2).standard_normal((2, 3, 4, 4))
     if output_size in [(6, 8), (7, 10)]:  # valid sizes are (7, 8) to (8, 9)
         for module, tensor in ((ours, al.tensor), (theirs, torch.tensor)):
-            with pytest.raises(ValueError, match=r"requested an output size of .*valid sizes range from "
-                                                 r"\[7, 8\] to \[8, 9\]"):
+            with pytest.raises(
+                ValueError,
+                match=r"requested an output size of .*valid sizes range from "
+                r"\[7, 8\] to \[8, 9\]",
+            ):
                 module(tensor(x), output_size=output_size)
         return
     _check(ours(al.tensor(x), output_size=output_size), theirs(torch.tensor(x), output_size=output_size))
 
 
-@pytest.mark.parametrize("fn, w_shape, kw", [
-    ("conv2d", (3, 2, 3, 2), dict(stride=2, padding=1, dilation=(1, 2))),
-    ("conv2d", (3, 2, 2, 2), dict(padding="same")),
-    ("conv_transpose2d", (2, 3, 3, 2), dict(stride=2, padding=1, output_padding=1)),
-])
+@pytest.mark.parametrize(
+    "fn, w_shape, kw",
+    [
+        ("conv2d", (3, 2, 3, 2), dict(stride=2, padding=1, dilation=(1, 2))),
+        ("conv2d", (3, 2, 2, 2), dict(padding="same")),
+        ("conv_transpose2d", (2, 3, 3, 2), dict(stride=2, padding=1, output_padding=1)),
+    ],
+)
 def test_second_derivatives(fn, w_shape, kw):
     """A gradient penalty: d/d(x, w, b) of |d<y, y>/dx|^2 + |d<y, y>/dw|^2, through create_graph."""
     rng = np.random.default_rng(3)
@@ -182,13 +192,11 @@ def test_float32_matches_torch():
 
 
 def test_load_torch_state_dict():
-    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(),
-                                 torch.nn.ConvTranspose2d(4, 2, 2, 2))
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.ConvTranspose2d(4, 2, 2, 2))
     ours = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.ConvTranspose2d(4, 2, 2, 2))
     ours.load_state_dict(theirs.state_dict())
     x = np.random.default_rng(5).standard_normal((2, 1, 6, 6)).astype(np.float32)
-    np.testing.assert_allclose(ours(al.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours(al.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_init_distribution_like_torch():

@@ -26,10 +26,22 @@ RANDOM_INITS = {
 
 # ---- gains and fans ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("nonlinearity, param, gain", [
-    ("linear", None, 1), ("conv2d", None, 1), ("conv_transpose3d", None, 1), ("sigmoid", None, 1),
-    ("tanh", None, 5 / 3), ("relu", None, math.sqrt(2)), ("leaky_relu", None, math.sqrt(2 / (1 + 0.01 ** 2))),
-    ("leaky_relu", 0.2, math.sqrt(2 / 1.04)), ("leaky_relu", 1, 1.0), ("selu", None, 0.75)])
+
+@pytest.mark.parametrize(
+    "nonlinearity, param, gain",
+    [
+        ("linear", None, 1),
+        ("conv2d", None, 1),
+        ("conv_transpose3d", None, 1),
+        ("sigmoid", None, 1),
+        ("tanh", None, 5 / 3),
+        ("relu", None, math.sqrt(2)),
+        ("leaky_relu", None, math.sqrt(2 / (1 + 0.01**2))),
+        ("leaky_relu", 0.2, math.sqrt(2 / 1.04)),
+        ("leaky_relu", 1, 1.0),
+        ("selu", None, 0.75),
+    ],
+)
 def test_calculate_gain(nonlinearity, param, gain):
     assert init.calculate_gain(nonlinearity, param) == pytest.approx(gain, rel=1e-15)
 
@@ -41,8 +53,9 @@ def test_calculate_gain_errors():
         init.calculate_gain("leaky_relu", True)
 
 
-@pytest.mark.parametrize("shape, fans", [((3, 5), (5, 3)), ((16, 3, 5, 5), (75, 400)), ((4, 2, 7), (14, 28)),
-                                         ((10, 20), (20, 10))])
+@pytest.mark.parametrize(
+    "shape, fans", [((3, 5), (5, 3)), ((16, 3, 5, 5), (75, 400)), ((4, 2, 7), (14, 28)), ((10, 20), (20, 10))]
+)
 def test_fan_in_and_fan_out(shape, fans):
     assert init._calculate_fan_in_and_fan_out(al.empty(*shape)) == fans
 
@@ -56,6 +69,7 @@ def test_fans_need_two_dimensions(shape):
 
 
 # ---- in place, reproducible ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(RANDOM_INITS))
 def test_random_inits_fill_in_place_without_a_graph_and_are_reproducible(name):
@@ -77,8 +91,19 @@ def test_random_inits_fill_in_place_without_a_graph_and_are_reproducible(name):
     assert t64.dtype == np.float64 and len(np.unique(t64.numpy())) == 600
 
 
-@pytest.mark.parametrize("name", ["uniform_", "normal_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-                                  "kaiming_normal_", "large_normal_", "scaled_normal_"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "uniform_",
+        "normal_",
+        "xavier_uniform_",
+        "xavier_normal_",
+        "kaiming_uniform_",
+        "kaiming_normal_",
+        "large_normal_",
+        "scaled_normal_",
+    ],
+)
 def test_explicit_generator_is_used_and_default_one_untouched(name):
     fn = getattr(init, name)
     al.manual_seed(5)
@@ -120,6 +145,7 @@ def test_init_of_a_parameter_inside_a_graph_does_not_record():
 
 # ---- distributions ---------------------------------------------------------------------------------
 
+
 def test_uniform_bounds_and_mean():
     t = init.uniform_(al.empty(200_000), -2.0, 3.0).numpy()
     assert t.min() >= -2.0 and t.max() < 3.0
@@ -148,12 +174,18 @@ def test_xavier_uniform_and_normal():
     assert t.numpy().mean() == pytest.approx(0.0, abs=0.001)
 
 
-@pytest.mark.parametrize("shape, a, mode, nonlinearity, fan", [
-    ((400, 500), 0, "fan_in", "leaky_relu", 500), ((400, 500), 0, "fan_out", "relu", 400),
-    ((400, 500), math.sqrt(5), "fan_in", "leaky_relu", 500), ((64, 32, 3, 3), 0, "fan_in", "relu", 288),
-    ((64, 32, 3, 3), 0, "FAN_OUT", "relu", 576)])
+@pytest.mark.parametrize(
+    "shape, a, mode, nonlinearity, fan",
+    [
+        ((400, 500), 0, "fan_in", "leaky_relu", 500),
+        ((400, 500), 0, "fan_out", "relu", 400),
+        ((400, 500), math.sqrt(5), "fan_in", "leaky_relu", 500),
+        ((64, 32, 3, 3), 0, "fan_in", "relu", 288),
+        ((64, 32, 3, 3), 0, "FAN_OUT", "relu", 576),
+    ],
+)
 def test_kaiming(shape, a, mode, nonlinearity, fan):
-    gain = math.sqrt(2.0 / (1 + a ** 2)) if nonlinearity == "leaky_relu" else math.sqrt(2.0)
+    gain = math.sqrt(2.0 / (1 + a**2)) if nonlinearity == "leaky_relu" else math.sqrt(2.0)
     t = al.empty(*shape)
     init.kaiming_uniform_(t, a=a, mode=mode, nonlinearity=nonlinearity)
     bound = gain * math.sqrt(3.0 / fan)
@@ -208,6 +240,7 @@ def test_scaled_normal_uses_the_fan_in_of_conv_weights():
 
 # ---- clipping --------------------------------------------------------------------------------------
 
+
 def _params_with_grads(*grads):
     params = []
     for g in grads:
@@ -245,7 +278,7 @@ def test_clip_grad_norm_other_norms():
     assert float(total) == pytest.approx(12.0)
     np.testing.assert_allclose(b.grad.numpy(), [[-6.0]], rtol=1e-6)
     np.testing.assert_allclose(a.grad.numpy(), [1.5, -2.0], rtol=1e-6)
-    c, = _params_with_grads([1.0, 2.0, 2.0])
+    (c,) = _params_with_grads([1.0, 2.0, 2.0])
     assert float(utils.clip_grad_norm_(c, 100.0, norm_type=3)) == pytest.approx(17 ** (1 / 3))
 
 
@@ -266,7 +299,7 @@ def test_clip_grad_norm_single_tensor_generators_and_missing_grads():
 
 
 def test_clip_grad_norm_nonfinite():
-    a, = _params_with_grads([1.0, np.inf])
+    (a,) = _params_with_grads([1.0, np.inf])
     with pytest.raises(RuntimeError, match="non-finite"):
         utils.clip_grad_norm_([a], 1.0, error_if_nonfinite=True)
     assert a.grad.tolist() == [1.0, np.inf]
@@ -285,6 +318,7 @@ def test_clip_grad_value():
 
 
 # ---- parameter vectors -----------------------------------------------------------------------------
+
 
 def test_parameters_to_vector_and_back():
     a, b = nn.Parameter(al.tensor([[1.0, 2.0], [3.0, 4.0]])), nn.Parameter(al.tensor([5.0]))
@@ -317,6 +351,7 @@ def test_vector_to_parameters_errors():
 
 # ---- grad_norms ------------------------------------------------------------------------------------
 
+
 class _Affine(nn.Module):
     def __init__(self, weight, bias):
         super().__init__()
@@ -340,8 +375,8 @@ def test_grad_norms_on_a_small_model_with_known_gradients():
     model(al.tensor(x[None, :])).sum().backward()
     # loss = W2 (W0 x + b0) + b2:  dW2 = h^T, db2 = 1, dW0 = W2^T x^T, db0 = W2^T
     h = W0 @ x + b0
-    norm2 = math.sqrt(np.sum(h ** 2) + 1.0)
-    norm0 = math.sqrt(np.sum(np.outer(W2[0], x) ** 2) + np.sum(W2 ** 2))
+    norm2 = math.sqrt(np.sum(h**2) + 1.0)
+    norm0 = math.sqrt(np.sum(np.outer(W2[0], x) ** 2) + np.sum(W2**2))
     norms = utils.grad_norms(model)
     assert isinstance(norms, OrderedDict) and list(norms) == ["0", "2"]
     assert norms["0"] == pytest.approx(norm0, rel=1e-6) and norms["2"] == pytest.approx(norm2, rel=1e-6)

@@ -30,6 +30,7 @@ def t64(shape, seed, requires_grad=True, low=-2.0, high=2.0):
 
 # ---- linear: gradients --------------------------------------------------------------------------
 
+
 @hs.composite
 def linear_inputs(draw, max_lead=2, max_side=3):
     lead = draw(st.shapes(min_dims=0, max_dims=max_lead, min_side=1, max_side=max_side))
@@ -71,6 +72,7 @@ def test_linear_gradcheck_constant_input_and_weight():
 
 # ---- linear: values, shapes, errors ---------------------------------------------------------------
 
+
 def test_linear_matches_numpy_with_leading_dims_and_1d_input():
     x, w, b = t64((2, 3, 4), 0, False), t64((5, 4), 1, False), t64((5,), 2, False)
     out = F.linear(x, w, b)
@@ -110,8 +112,11 @@ def test_linear_module_forward_and_float32():
     assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
     x = al.randn(2, 4, requires_grad=True)
     y = layer(x)
-    np.testing.assert_allclose(y.detach().numpy(), x.detach().numpy() @ layer.weight.detach().numpy().T
-                               + layer.bias.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        y.detach().numpy(),
+        x.detach().numpy() @ layer.weight.detach().numpy().T + layer.bias.detach().numpy(),
+        rtol=1e-6,
+    )
     assert y.dtype == np.float32
     y.sum().backward()
     for p in (x, layer.weight, layer.bias):
@@ -126,8 +131,7 @@ def test_linear_without_bias_and_dtype():
     assert [n for n, _ in layer.named_parameters()] == ["weight"]
     assert layer.weight.dtype == np.float64
     x = t64((4, 3), 0, False)
-    np.testing.assert_allclose(layer(x).detach().numpy(), x.numpy() @ layer.weight.detach().numpy().T,
-                               rtol=1e-12)
+    np.testing.assert_allclose(layer(x).detach().numpy(), x.numpy() @ layer.weight.detach().numpy().T, rtol=1e-12)
 
 
 def test_linear_init_bounds_and_spread():
@@ -140,7 +144,7 @@ def test_linear_init_bounds_and_spread():
         assert values.max() > 0.95 * bound and values.min() < -0.95 * bound  # uniform over the whole range
     assert abs(w.mean()) < 0.03 * bound  # its standard deviation is 0.004 * bound
     # a uniform on [-bound, bound] has variance bound^2 / 3
-    assert abs(w.var() - bound ** 2 / 3) < 0.05 * bound ** 2 / 3
+    assert abs(w.var() - bound**2 / 3) < 0.05 * bound**2 / 3
     empty = nn.Linear(0, 3)
     assert empty.weight.shape == (3, 0)
     np.testing.assert_array_equal(empty.bias.detach().numpy(), np.zeros(3, np.float32))
@@ -168,38 +172,48 @@ def test_identity_returns_its_input():
 
 # ---- reprs (torch 2.x strings, hard-coded) ------------------------------------------------------------
 
-@pytest.mark.parametrize("module, expected", [
-    (lambda: nn.Linear(3, 4), "Linear(in_features=3, out_features=4, bias=True)"),
-    (lambda: nn.Linear(3, 4, bias=False), "Linear(in_features=3, out_features=4, bias=False)"),
-    (lambda: nn.Identity(), "Identity()"),
-    (lambda: nn.Flatten(), "Flatten(start_dim=1, end_dim=-1)"),
-    (lambda: nn.Flatten(0, 2), "Flatten(start_dim=0, end_dim=2)"),
-    (lambda: nn.Unflatten(1, (2, 5)), "Unflatten(dim=1, unflattened_size=(2, 5))"),
-    (lambda: nn.Unflatten(-1, [2, 5]), "Unflatten(dim=-1, unflattened_size=[2, 5])"),
-    (lambda: nn.Sigmoid(), "Sigmoid()"),
-    (lambda: nn.Tanh(), "Tanh()"),
-    (lambda: nn.ReLU(), "ReLU()"),
-    (lambda: nn.ReLU(inplace=True), "ReLU(inplace=True)"),
-    (lambda: nn.LeakyReLU(), "LeakyReLU(negative_slope=0.01)"),
-    (lambda: nn.LeakyReLU(0.2, inplace=True), "LeakyReLU(negative_slope=0.2, inplace=True)"),
-    (lambda: nn.Softmax(), "Softmax(dim=None)"),
-    (lambda: nn.Softmax(dim=1), "Softmax(dim=1)"),
-    (lambda: nn.LogSoftmax(dim=-1), "LogSoftmax(dim=-1)"),
-    (lambda: nn.Dropout(), "Dropout(p=0.5, inplace=False)"),
-    (lambda: nn.Dropout(p=0), "Dropout(p=0, inplace=False)"),
-    (lambda: nn.Dropout2d(0.25, True), "Dropout2d(p=0.25, inplace=True)"),
-    (lambda: nn.BatchNorm1d(3),
-     "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"),
-    (lambda: nn.BatchNorm2d(4, eps=1e-3, momentum=None, affine=False, track_running_stats=False),
-     "BatchNorm2d(4, eps=0.001, momentum=None, affine=False, bias=False, track_running_stats=False)"),
-], ids=lambda v: v if isinstance(v, str) else "")
+
+@pytest.mark.parametrize(
+    "module, expected",
+    [
+        (lambda: nn.Linear(3, 4), "Linear(in_features=3, out_features=4, bias=True)"),
+        (lambda: nn.Linear(3, 4, bias=False), "Linear(in_features=3, out_features=4, bias=False)"),
+        (lambda: nn.Identity(), "Identity()"),
+        (lambda: nn.Flatten(), "Flatten(start_dim=1, end_dim=-1)"),
+        (lambda: nn.Flatten(0, 2), "Flatten(start_dim=0, end_dim=2)"),
+        (lambda: nn.Unflatten(1, (2, 5)), "Unflatten(dim=1, unflattened_size=(2, 5))"),
+        (lambda: nn.Unflatten(-1, [2, 5]), "Unflatten(dim=-1, unflattened_size=[2, 5])"),
+        (lambda: nn.Sigmoid(), "Sigmoid()"),
+        (lambda: nn.Tanh(), "Tanh()"),
+        (lambda: nn.ReLU(), "ReLU()"),
+        (lambda: nn.ReLU(inplace=True), "ReLU(inplace=True)"),
+        (lambda: nn.LeakyReLU(), "LeakyReLU(negative_slope=0.01)"),
+        (lambda: nn.LeakyReLU(0.2, inplace=True), "LeakyReLU(negative_slope=0.2, inplace=True)"),
+        (lambda: nn.Softmax(), "Softmax(dim=None)"),
+        (lambda: nn.Softmax(dim=1), "Softmax(dim=1)"),
+        (lambda: nn.LogSoftmax(dim=-1), "LogSoftmax(dim=-1)"),
+        (lambda: nn.Dropout(), "Dropout(p=0.5, inplace=False)"),
+        (lambda: nn.Dropout(p=0), "Dropout(p=0, inplace=False)"),
+        (lambda: nn.Dropout2d(0.25, True), "Dropout2d(p=0.25, inplace=True)"),
+        (
+            lambda: nn.BatchNorm1d(3),
+            "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)",
+        ),
+        (
+            lambda: nn.BatchNorm2d(4, eps=1e-3, momentum=None, affine=False, track_running_stats=False),
+            "BatchNorm2d(4, eps=0.001, momentum=None, affine=False, bias=False, track_running_stats=False)",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_repr_matches_torch(module, expected):
     assert repr(module()) == expected
 
 
 def test_sequential_repr_matches_torch():
-    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.1), nn.Linear(8, 3),
-                          nn.LogSoftmax(dim=1))
+    model = nn.Sequential(
+        nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.1), nn.Linear(8, 3), nn.LogSoftmax(dim=1)
+    )
     assert repr(model) == (
         "Sequential(\n"
         "  (0): Linear(in_features=4, out_features=8, bias=True)\n"
@@ -208,10 +222,12 @@ def test_sequential_repr_matches_torch():
         "  (3): Dropout(p=0.1, inplace=False)\n"
         "  (4): Linear(in_features=8, out_features=3, bias=True)\n"
         "  (5): LogSoftmax(dim=1)\n"
-        ")")
+        ")"
+    )
 
 
 # ---- activations, flatten --------------------------------------------------------------------------
+
 
 def test_activation_modules_match_functions():
     x = t64((3, 4), 0, False)
@@ -222,8 +238,7 @@ def test_activation_modules_match_functions():
     np.testing.assert_allclose(nn.LeakyReLU(0.2)(x).numpy(), np.where(a > 0, a, 0.2 * a), rtol=1e-12)
     e = np.exp(a - a.max(1, keepdims=True))
     np.testing.assert_allclose(nn.Softmax(dim=1)(x).numpy(), e / e.sum(1, keepdims=True), rtol=1e-12)
-    np.testing.assert_allclose(nn.LogSoftmax(dim=1)(x).numpy(), np.log(e / e.sum(1, keepdims=True)),
-                               rtol=1e-12)
+    np.testing.assert_allclose(nn.LogSoftmax(dim=1)(x).numpy(), np.log(e / e.sum(1, keepdims=True)), rtol=1e-12)
 
 
 @pytest.mark.parametrize("shape, dim", [((5,), 0), ((2, 3), 1), ((2, 3, 4), 0), ((2, 3, 4, 2), 1)])
@@ -255,8 +270,7 @@ EXTRA_ACTIVATIONS = [
 
 
 @pytest.mark.parametrize("name, fn", EXTRA_ACTIVATIONS, ids=[n for n, _ in EXTRA_ACTIVATIONS])
-@given(x=st.tensors(st.shapes(max_dims=2, max_side=4), min_value=-5, max_value=5, separated=True,
-                    min_magnitude=0.125))
+@given(x=st.tensors(st.shapes(max_dims=2, max_side=4), min_value=-5, max_value=5, separated=True, min_magnitude=0.125))
 def test_extra_activation_gradcheck(name, fn, x):
     # multiples of 1/8 away from 0: never on a kink (0, the clamp bounds, softplus's threshold)
     assert gradcheck(fn, (x,))
@@ -271,12 +285,13 @@ def test_extra_activations_values_by_hand():
     np.testing.assert_allclose(F.elu(x, 0.5).numpy(), np.where(a > 0, a, 0.5 * np.expm1(a)), rtol=1e-12)
     erf = np.array([math.erf(v / math.sqrt(2)) for v in a])
     np.testing.assert_allclose(F.gelu(x).numpy(), a * 0.5 * (1 + erf), rtol=1e-12)
-    tanh_approx = 0.5 * a * (1 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)))
+    tanh_approx = 0.5 * a * (1 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a**3)))
     np.testing.assert_allclose(F.gelu(x, approximate="tanh").numpy(), tanh_approx, rtol=1e-12)
     np.testing.assert_allclose(F.silu(x).numpy(), a / (1 + np.exp(-a)), rtol=1e-12)
     np.testing.assert_allclose(F.softplus(x).numpy(), np.log1p(np.exp(a)), rtol=1e-12)
-    np.testing.assert_allclose(F.softplus(x, beta=2, threshold=4).numpy(),
-                               np.where(2 * a > 4, a, np.log1p(np.exp(2 * a)) / 2), rtol=1e-12)
+    np.testing.assert_allclose(
+        F.softplus(x, beta=2, threshold=4).numpy(), np.where(2 * a > 4, a, np.log1p(np.exp(2 * a)) / 2), rtol=1e-12
+    )
     # torch's gradient rule for hardtanh: zero on the bounds themselves
     edge = Tensor(np.array([-1.0, 0.0, 1.0]), requires_grad=True)
     F.hardtanh(edge).sum().backward()
@@ -289,11 +304,19 @@ def test_extra_activations_values_by_hand():
         F.gelu(x, approximate="fast")
 
 
-@pytest.mark.parametrize("module, fn", [
-    (nn.Hardtanh(-2.0, 3.0), lambda x: F.hardtanh(x, -2.0, 3.0)), (nn.ReLU6(), F.relu6),
-    (nn.ELU(0.5), lambda x: F.elu(x, 0.5)), (nn.GELU(), F.gelu), (nn.GELU("tanh"), lambda x: F.gelu(x, "tanh")),
-    (nn.SiLU(), F.silu), (nn.Softplus(2, 10), lambda x: F.softplus(x, 2, 10)),
-], ids=lambda v: repr(v) if isinstance(v, nn.Module) else "")
+@pytest.mark.parametrize(
+    "module, fn",
+    [
+        (nn.Hardtanh(-2.0, 3.0), lambda x: F.hardtanh(x, -2.0, 3.0)),
+        (nn.ReLU6(), F.relu6),
+        (nn.ELU(0.5), lambda x: F.elu(x, 0.5)),
+        (nn.GELU(), F.gelu),
+        (nn.GELU("tanh"), lambda x: F.gelu(x, "tanh")),
+        (nn.SiLU(), F.silu),
+        (nn.Softplus(2, 10), lambda x: F.softplus(x, 2, 10)),
+    ],
+    ids=lambda v: repr(v) if isinstance(v, nn.Module) else "",
+)
 def test_extra_activation_modules_float32_and_inplace(module, fn):
     x = al.randn(4, 5) * 4
     y = module(x)
@@ -306,20 +329,24 @@ def test_extra_activation_modules_float32_and_inplace(module, fn):
         np.testing.assert_array_equal(z.numpy(), y.numpy())
 
 
-@pytest.mark.parametrize("module, expected", [
-    (lambda: nn.Hardtanh(), "Hardtanh(min_val=-1.0, max_val=1.0)"),
-    (lambda: nn.Hardtanh(-2.0, 3.0, True), "Hardtanh(min_val=-2.0, max_val=3.0, inplace=True)"),
-    (lambda: nn.ReLU6(), "ReLU6()"),
-    (lambda: nn.ReLU6(True), "ReLU6(inplace=True)"),
-    (lambda: nn.ELU(), "ELU(alpha=1.0)"),
-    (lambda: nn.ELU(0.5, True), "ELU(alpha=0.5, inplace=True)"),
-    (lambda: nn.GELU(), "GELU(approximate='none')"),
-    (lambda: nn.GELU("tanh"), "GELU(approximate='tanh')"),
-    (lambda: nn.SiLU(), "SiLU()"),
-    (lambda: nn.SiLU(True), "SiLU(inplace=True)"),
-    (lambda: nn.Softplus(), "Softplus(beta=1.0, threshold=20.0)"),
-    (lambda: nn.Softplus(2, 10), "Softplus(beta=2, threshold=10)"),
-], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "module, expected",
+    [
+        (lambda: nn.Hardtanh(), "Hardtanh(min_val=-1.0, max_val=1.0)"),
+        (lambda: nn.Hardtanh(-2.0, 3.0, True), "Hardtanh(min_val=-2.0, max_val=3.0, inplace=True)"),
+        (lambda: nn.ReLU6(), "ReLU6()"),
+        (lambda: nn.ReLU6(True), "ReLU6(inplace=True)"),
+        (lambda: nn.ELU(), "ELU(alpha=1.0)"),
+        (lambda: nn.ELU(0.5, True), "ELU(alpha=0.5, inplace=True)"),
+        (lambda: nn.GELU(), "GELU(approximate='none')"),
+        (lambda: nn.GELU("tanh"), "GELU(approximate='tanh')"),
+        (lambda: nn.SiLU(), "SiLU()"),
+        (lambda: nn.SiLU(True), "SiLU(inplace=True)"),
+        (lambda: nn.Softplus(), "Softplus(beta=1.0, threshold=20.0)"),
+        (lambda: nn.Softplus(2, 10), "Softplus(beta=2, threshold=10)"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_extra_activation_repr_matches_torch(module, expected):
     assert repr(module()) == expected
 
@@ -362,10 +389,12 @@ def test_flatten_and_unflatten():
 
 # ---- dropout ---------------------------------------------------------------------------------------------
 
+
 def _seeded(fn, seed=7):
     def call(*args):
         al.manual_seed(seed)
         return fn(*args)
+
     return call
 
 
@@ -419,7 +448,7 @@ def test_dropout_module_train_and_eval():
     al.manual_seed(3)
     np.testing.assert_array_equal(y.numpy(), F.dropout(x, 0.5).numpy())
     layer.eval()
-    for out in (layer(x), F.dropout(x, 0.5, training=False)):   # a new tensor sharing x's memory
+    for out in (layer(x), F.dropout(x, 0.5, training=False)):  # a new tensor sharing x's memory
         assert out is not x and np.shares_memory(out.data, x.data) and out.tolist() == x.tolist()
     assert nn.Sequential(nn.Dropout2d(0.5)).eval()(al.randn(2, 3, 4, 4)).numpy().all()
 
@@ -491,6 +520,7 @@ def test_dropout2d_3d_input_is_channelwise_over_the_last_dim_like_torch():
 
 # ---- batch norm: gradients ---------------------------------------------------------------------------
 
+
 @hs.composite
 def bn_inputs(draw, max_spatial=2, max_side=3):
     n = draw(hs.integers(2, 4))
@@ -558,13 +588,15 @@ def test_batch_norm_gradgradcheck_weight_only():
 
 # ---- batch norm: values and running statistics -------------------------------------------------------
 
+
 def _bn_numpy(x, mean, var, w, b, eps=1e-5):
     shape = (1, -1) + (1,) * (x.ndim - 2)
     return (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps) * w.reshape(shape) + b.reshape(shape)
 
 
-@pytest.mark.parametrize("cls, shape", [(nn.BatchNorm1d, (6, 3)), (nn.BatchNorm1d, (4, 3, 5)),
-                                         (nn.BatchNorm2d, (4, 3, 2, 5))])
+@pytest.mark.parametrize(
+    "cls, shape", [(nn.BatchNorm1d, (6, 3)), (nn.BatchNorm1d, (4, 3, 5)), (nn.BatchNorm2d, (4, 3, 2, 5))]
+)
 def test_batch_norm_train_running_stats_by_hand(cls, shape):
     layer = cls(3, momentum=0.2).double()
     rng = np.random.default_rng(0)
@@ -609,8 +641,15 @@ def test_batch_norm_momentum_none_is_cumulative_average():
     assert layer.num_batches_tracked.item() == 4
 
 
-@pytest.mark.parametrize("cls, shape", [(nn.BatchNorm1d, (0, 3)), (nn.BatchNorm1d, (4, 3, 0)),
-                                        (nn.BatchNorm2d, (0, 3, 2, 2)), (nn.BatchNorm2d, (2, 3, 0, 5))])
+@pytest.mark.parametrize(
+    "cls, shape",
+    [
+        (nn.BatchNorm1d, (0, 3)),
+        (nn.BatchNorm1d, (4, 3, 0)),
+        (nn.BatchNorm2d, (0, 3, 2, 2)),
+        (nn.BatchNorm2d, (2, 3, 0, 5)),
+    ],
+)
 @pytest.mark.parametrize("momentum", [0.1, None])
 def test_batch_norm_empty_training_batch_keeps_running_stats(cls, shape, momentum):
     """Regression: an empty training batch wrote NaN into running_mean/var, so every later eval output was NaN.

@@ -74,6 +74,7 @@ def build(make_ours, make_theirs, seed=0):
 
 # ---- linear ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("shape", [(5, 4), (2, 3, 4), (4,), (2, 1, 3, 4)])
 def test_linear_parity(bias, shape):
@@ -86,8 +87,9 @@ def test_linear_parity(bias, shape):
 def test_linear_functional_parity():
     rng = np.random.default_rng(2)
     x, w, b = rng.standard_normal((3, 2, 5)), rng.standard_normal((4, 5)), rng.standard_normal(4)
-    close(F.linear(Tensor(x), Tensor(w), Tensor(b)),
-          torch.nn.functional.linear(*(torch.from_numpy(a) for a in (x, w, b))))
+    close(
+        F.linear(Tensor(x), Tensor(w), Tensor(b)), torch.nn.functional.linear(*(torch.from_numpy(a) for a in (x, w, b)))
+    )
 
 
 def test_linear_default_init_distribution_like_torch():
@@ -106,19 +108,66 @@ def test_linear_default_init_distribution_like_torch():
 
 # ---- activations, flatten, identity ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("make", [
-    lambda m: m.Sigmoid(), lambda m: m.Tanh(), lambda m: m.ReLU(), lambda m: m.LeakyReLU(),
-    lambda m: m.LeakyReLU(0.2), lambda m: m.Softmax(dim=1), lambda m: m.Softmax(dim=-1),
-    lambda m: m.LogSoftmax(dim=1), lambda m: m.LogSoftmax(dim=0), lambda m: m.Identity(),
-    lambda m: m.Flatten(), lambda m: m.Flatten(0, -2), lambda m: m.Unflatten(2, (2, 2)),
-    lambda m: m.Dropout(0.3).eval(), lambda m: m.Dropout2d(0.3).eval(), lambda m: m.Dropout(0.0),
-    lambda m: m.Hardtanh(), lambda m: m.Hardtanh(-0.5, 2.0), lambda m: m.ReLU6(), lambda m: m.ELU(),
-    lambda m: m.ELU(0.3), lambda m: m.GELU(), lambda m: m.GELU("tanh"), lambda m: m.SiLU(),
-    lambda m: m.Softplus(), lambda m: m.Softplus(2.0, 1.5),
-], ids=["sigmoid", "tanh", "relu", "leaky_relu", "leaky_relu_0.2", "softmax1", "softmax-1", "log_softmax1",
-        "log_softmax0", "identity", "flatten", "flatten0-2", "unflatten", "dropout_eval", "dropout2d_eval",
-        "dropout_p0", "hardtanh", "hardtanh_bounds", "relu6", "elu", "elu_0.3", "gelu", "gelu_tanh", "silu",
-        "softplus", "softplus_beta"])
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.Sigmoid(),
+        lambda m: m.Tanh(),
+        lambda m: m.ReLU(),
+        lambda m: m.LeakyReLU(),
+        lambda m: m.LeakyReLU(0.2),
+        lambda m: m.Softmax(dim=1),
+        lambda m: m.Softmax(dim=-1),
+        lambda m: m.LogSoftmax(dim=1),
+        lambda m: m.LogSoftmax(dim=0),
+        lambda m: m.Identity(),
+        lambda m: m.Flatten(),
+        lambda m: m.Flatten(0, -2),
+        lambda m: m.Unflatten(2, (2, 2)),
+        lambda m: m.Dropout(0.3).eval(),
+        lambda m: m.Dropout2d(0.3).eval(),
+        lambda m: m.Dropout(0.0),
+        lambda m: m.Hardtanh(),
+        lambda m: m.Hardtanh(-0.5, 2.0),
+        lambda m: m.ReLU6(),
+        lambda m: m.ELU(),
+        lambda m: m.ELU(0.3),
+        lambda m: m.GELU(),
+        lambda m: m.GELU("tanh"),
+        lambda m: m.SiLU(),
+        lambda m: m.Softplus(),
+        lambda m: m.Softplus(2.0, 1.5),
+    ],
+    ids=[
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "leaky_relu_0.2",
+        "softmax1",
+        "softmax-1",
+        "log_softmax1",
+        "log_softmax0",
+        "identity",
+        "flatten",
+        "flatten0-2",
+        "unflatten",
+        "dropout_eval",
+        "dropout2d_eval",
+        "dropout_p0",
+        "hardtanh",
+        "hardtanh_bounds",
+        "relu6",
+        "elu",
+        "elu_0.3",
+        "gelu",
+        "gelu_tanh",
+        "silu",
+        "softplus",
+        "softplus_beta",
+    ],
+)
 @pytest.mark.filterwarnings("ignore:dropout2d")
 def test_parameterless_layer_parity(make):
     ours, theirs = make(nn), make(torch.nn)
@@ -140,8 +189,10 @@ def test_softmax_implicit_dim_parity(shape, name):
 def test_relu_inplace_parity():
     x = np.random.default_rng(5).standard_normal((4, 3))
     results = []
-    for lib, make in ((nn, lambda a: Tensor(a, requires_grad=True)),
-                      (torch.nn, lambda a: torch.tensor(a, requires_grad=True))):
+    for lib, make in (
+        (nn, lambda a: Tensor(a, requires_grad=True)),
+        (torch.nn, lambda a: torch.tensor(a, requires_grad=True)),
+    ):
         leaf = make(x.copy())
         h = leaf * 3.0
         assert lib.ReLU(inplace=True)(h) is h
@@ -232,13 +283,12 @@ def test_batch_norm_functional_parity():
         xo, wo, bo = (Tensor(a.copy(), requires_grad=True) for a in (x, w, b))
         xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
         yo = F.batch_norm(xo, ours_rm, ours_rv, wo, bo, training=training, momentum=0.3, eps=1e-4)
-        yt = torch.nn.functional.batch_norm(xt, theirs_rm, theirs_rv, wt, bt, training=training, momentum=0.3,
-                                            eps=1e-4)
+        yt = torch.nn.functional.batch_norm(xt, theirs_rm, theirs_rv, wt, bt, training=training, momentum=0.3, eps=1e-4)
         close(yo, yt)
         close(ours_rm, theirs_rm)
         close(ours_rv, theirs_rv)
-        (yo ** 3).sum().backward()
-        (yt ** 3).sum().backward()
+        (yo**3).sum().backward()
+        (yt**3).sum().backward()
         for a, c in ((xo, xt), (wo, wt), (bo, bt)):
             close(a.grad, c.grad)
 
@@ -250,8 +300,8 @@ def test_batch_norm_double_backward_parity():
     xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
     yo = F.batch_norm(xo, None, None, wo, None, training=True)
     yt = torch.nn.functional.batch_norm(xt, None, None, wt, None, training=True)
-    go = al.grad((yo ** 2).sum(), [xo, wo], create_graph=True)
-    gt = torch.autograd.grad((yt ** 2).sum(), [xt, wt], create_graph=True)
+    go = al.grad((yo**2).sum(), [xo, wo], create_graph=True)
+    gt = torch.autograd.grad((yt**2).sum(), [xt, wt], create_graph=True)
     for a, c in zip(go, gt):
         close(a, c)
     (go[0] ** 2).sum().backward()
@@ -261,6 +311,7 @@ def test_batch_norm_double_backward_parity():
 
 
 # ---- whole models both ways through state_dict -------------------------------------------------------------
+
 
 def _mlp(lib):
     return lib.Sequential(lib.Linear(6, 16), lib.ReLU(), lib.Linear(16, 4), lib.LogSoftmax(dim=1))
@@ -289,8 +340,9 @@ def test_model_torch_to_ours_via_state_dict_with_torch_tensors():
 
 def test_model_with_batch_norm_and_dropout_both_ways():
     def make(lib):
-        return lib.Sequential(lib.Linear(5, 8), lib.BatchNorm1d(8), lib.ReLU(), lib.Dropout(0.5),
-                              lib.Linear(8, 3), lib.LogSoftmax(dim=1))
+        return lib.Sequential(
+            lib.Linear(5, 8), lib.BatchNorm1d(8), lib.ReLU(), lib.Dropout(0.5), lib.Linear(8, 3), lib.LogSoftmax(dim=1)
+        )
 
     torch.manual_seed(3)
     theirs = make(torch.nn).double()

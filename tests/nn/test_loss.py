@@ -51,6 +51,7 @@ def reduce_np(loss, reduction, divisor=None):
 
 # ---- hypothesis: classification problems -----------------------------------------------------------
 
+
 @hs.composite
 def class_problems(draw, max_batch=3, max_classes=4, allow_unbatched=True):
     """An input shape with its class axis, integer targets (some ignored) and options."""
@@ -63,7 +64,7 @@ def class_problems(draw, max_batch=3, max_classes=4, allow_unbatched=True):
         spatial = tuple(draw(hs.lists(hs.integers(1, 2), max_size=2)))
         shape, axis = (batch, n_classes) + spatial, 1
     x = draw(hs.lists(hs.floats(-4, 4), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
-    target_shape = shape[:axis] + shape[axis + 1:]
+    target_shape = shape[:axis] + shape[axis + 1 :]
     size = int(np.prod(target_shape))
     ignore_index = draw(hs.sampled_from([-100, 0, n_classes - 1, 7]))
     target = draw(hs.lists(hs.integers(0, n_classes - 1), min_size=size, max_size=size))
@@ -73,14 +74,23 @@ def class_problems(draw, max_batch=3, max_classes=4, allow_unbatched=True):
     weight = None
     if draw(hs.booleans()):
         weight = np.asarray(draw(hs.lists(hs.floats(0.2, 2.0), min_size=n_classes, max_size=n_classes)))
-    return {"x": np.asarray(x, dtype=np.float64).reshape(shape), "target": target, "weight": weight,
-            "ignore_index": ignore_index, "reduction": draw(hs.sampled_from(REDUCTIONS)),
-            "label_smoothing": draw(hs.sampled_from([0.0, 0.0, 0.1, 0.5, 1.0])), "axis": axis}
+    return {
+        "x": np.asarray(x, dtype=np.float64).reshape(shape),
+        "target": target,
+        "weight": weight,
+        "ignore_index": ignore_index,
+        "reduction": draw(hs.sampled_from(REDUCTIONS)),
+        "label_smoothing": draw(hs.sampled_from([0.0, 0.0, 0.1, 0.5, 1.0])),
+        "axis": axis,
+    }
 
 
 def _ce_kwargs(p, smoothing=True):
-    kw = {"weight": None if p["weight"] is None else const(p["weight"]), "ignore_index": p["ignore_index"],
-          "reduction": p["reduction"]}
+    kw = {
+        "weight": None if p["weight"] is None else const(p["weight"]),
+        "ignore_index": p["ignore_index"],
+        "reduction": p["reduction"],
+    }
     if smoothing:
         kw["label_smoothing"] = p["label_smoothing"]
     return kw
@@ -88,7 +98,6 @@ def _ce_kwargs(p, smoothing=True):
 
 def _all_ignored(p):
     return not np.any(p["target"] != p["ignore_index"])
-
 
 
 @given(class_problems())
@@ -101,7 +110,6 @@ def test_cross_entropy_class_indices_gradcheck(p):
         return
     assert gradcheck(fn, (x,))
     assert gradgradcheck(fn, (x,))
-
 
 
 @given(class_problems())
@@ -122,7 +130,6 @@ def test_cross_entropy_class_indices_matches_numpy(p):
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
-
 @given(class_problems(), hs.booleans())
 def test_cross_entropy_probability_targets_gradcheck(p, target_requires_grad):
     rng = np.random.default_rng(0)
@@ -132,12 +139,10 @@ def test_cross_entropy_probability_targets_gradcheck(p, target_requires_grad):
     weight = None if p["weight"] is None else const(p["weight"])
 
     def fn(x, target):
-        return F.cross_entropy(x, target, weight=weight, reduction=p["reduction"],
-                               label_smoothing=p["label_smoothing"])
+        return F.cross_entropy(x, target, weight=weight, reduction=p["reduction"], label_smoothing=p["label_smoothing"])
 
     assert gradcheck(fn, (x, target))
     assert gradgradcheck(fn, (x, target))
-
 
 
 @given(class_problems(allow_unbatched=True))
@@ -151,9 +156,12 @@ def test_nll_loss_gradcheck(p):
     assert gradgradcheck(fn, (x,))
 
 
-
-@given(hs.lists(hs.integers(1, 3), min_size=0, max_size=3).map(tuple), hs.sampled_from(REDUCTIONS),
-       hs.booleans(), hs.booleans())
+@given(
+    hs.lists(hs.integers(1, 3), min_size=0, max_size=3).map(tuple),
+    hs.sampled_from(REDUCTIONS),
+    hs.booleans(),
+    hs.booleans(),
+)
 def test_binary_cross_entropy_gradcheck(shape, reduction, weighted, target_requires_grad):
     rng = np.random.default_rng(len(shape))
     x = t64(rng.uniform(0.05, 0.95, shape))
@@ -164,11 +172,14 @@ def test_binary_cross_entropy_gradcheck(shape, reduction, weighted, target_requi
     assert gradgradcheck(fn, (x, target))
 
 
-
-@given(hs.lists(hs.integers(1, 3), min_size=1, max_size=3).map(tuple), hs.sampled_from(REDUCTIONS),
-       hs.booleans(), hs.booleans(), hs.booleans())
-def test_binary_cross_entropy_with_logits_gradcheck(shape, reduction, weighted, pos_weighted,
-                                                     target_requires_grad):
+@given(
+    hs.lists(hs.integers(1, 3), min_size=1, max_size=3).map(tuple),
+    hs.sampled_from(REDUCTIONS),
+    hs.booleans(),
+    hs.booleans(),
+    hs.booleans(),
+)
+def test_binary_cross_entropy_with_logits_gradcheck(shape, reduction, weighted, pos_weighted, target_requires_grad):
     rng = np.random.default_rng(len(shape))
     x = t64(rng.uniform(-6, 6, shape))
     target = t64(rng.random(shape), target_requires_grad)
@@ -176,16 +187,18 @@ def test_binary_cross_entropy_with_logits_gradcheck(shape, reduction, weighted, 
     pos_weight = const(rng.uniform(0.5, 3.0, shape[-1:])) if pos_weighted else None
 
     def fn(x, t):
-        return F.binary_cross_entropy_with_logits(x, t, weight=weight, reduction=reduction,
-                                                  pos_weight=pos_weight)
+        return F.binary_cross_entropy_with_logits(x, t, weight=weight, reduction=reduction, pos_weight=pos_weight)
 
     assert gradcheck(fn, (x, target))
     assert gradgradcheck(fn, (x, target))
 
 
-
-@given(hs.lists(hs.integers(1, 3), min_size=0, max_size=3).map(tuple), hs.sampled_from(REDUCTIONS),
-       hs.sampled_from([F.mse_loss, F.l1_loss]), hs.booleans())
+@given(
+    hs.lists(hs.integers(1, 3), min_size=0, max_size=3).map(tuple),
+    hs.sampled_from(REDUCTIONS),
+    hs.sampled_from([F.mse_loss, F.l1_loss]),
+    hs.booleans(),
+)
 def test_regression_losses_gradcheck(shape, reduction, loss, weighted):
     rng = np.random.default_rng(len(shape))
     x = rng.standard_normal(shape)
@@ -205,17 +218,32 @@ def _option_cases():
     return [
         ("mse_weighted", lambda x, t: F.mse_loss(x, t, weight=const(soft + 0.5)), probs, soft, True),
         ("l1", lambda x, t: F.l1_loss(x, t, reduction="sum"), probs, soft, True),
-        ("ce_all_options", lambda x, t: F.cross_entropy(x, t, weight=w4, ignore_index=-100, label_smoothing=0.3),
-         logits, classes, False),
-        ("ce_none", lambda x, t: F.cross_entropy(x, t, reduction="none", label_smoothing=0.1), logits, classes,
-         False),
-        ("ce_probs", lambda x, t: F.cross_entropy(x, t, weight=w4, label_smoothing=0.2), logits,
-         rng.dirichlet(np.ones(4), (3, 2)).transpose(0, 2, 1), True),
+        (
+            "ce_all_options",
+            lambda x, t: F.cross_entropy(x, t, weight=w4, ignore_index=-100, label_smoothing=0.3),
+            logits,
+            classes,
+            False,
+        ),
+        ("ce_none", lambda x, t: F.cross_entropy(x, t, reduction="none", label_smoothing=0.1), logits, classes, False),
+        (
+            "ce_probs",
+            lambda x, t: F.cross_entropy(x, t, weight=w4, label_smoothing=0.2),
+            logits,
+            rng.dirichlet(np.ones(4), (3, 2)).transpose(0, 2, 1),
+            True,
+        ),
         ("nll", lambda x, t: F.nll_loss(x, t, weight=w4, reduction="sum"), logits, classes, False),
         ("bce", lambda x, t: F.binary_cross_entropy(x, t, weight=const(rng.random(4))), probs, soft, True),
-        ("bce_logits", lambda x, t: F.binary_cross_entropy_with_logits(x, t, weight=const(rng.random(4)),
-                                                                     pos_weight=w4, reduction="none"),
-         probs * 6 - 3, soft, True),
+        (
+            "bce_logits",
+            lambda x, t: F.binary_cross_entropy_with_logits(
+                x, t, weight=const(rng.random(4)), pos_weight=w4, reduction="none"
+            ),
+            probs * 6 - 3,
+            soft,
+            True,
+        ),
         ("bce_logits_plain", lambda x, t: F.binary_cross_entropy_with_logits(x, t), probs * 6 - 3, soft, True),
     ]
 
@@ -239,16 +267,16 @@ def test_create_graph_gradient_equals_plain_gradient(case):
 
 # ---- hand-computed values ------------------------------------------------------------------------------
 
+
 def test_cross_entropy_by_hand():
     x = t64([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
     loss = F.cross_entropy(x, const([2, 0]))
-    lse = math.log(math.e + math.e ** 2 + math.e ** 3)
+    lse = math.log(math.e + math.e**2 + math.e**3)
     expected = ((lse - 3.0) + math.log(3.0)) / 2
     assert loss.item() == pytest.approx(expected, rel=1e-14)
     loss.backward()
     p = np.exp(np.array([1.0, 2.0, 3.0]) - lse)
-    np.testing.assert_allclose(x.grad.numpy(), [(p - [0, 0, 1]) / 2, (np.full(3, 1 / 3) - [1, 0, 0]) / 2],
-                               rtol=1e-13)
+    np.testing.assert_allclose(x.grad.numpy(), [(p - [0, 0, 1]) / 2, (np.full(3, 1 / 3) - [1, 0, 0]) / 2], rtol=1e-13)
 
 
 def test_cross_entropy_weighted_mean_divides_by_target_weights():
@@ -257,12 +285,11 @@ def test_cross_entropy_weighted_mean_divides_by_target_weights():
     # every sample has loss ln 2; weights 1, 3, 3; mean = (1 + 3 + 3) ln 2 / (1 + 3 + 3)
     assert loss.item() == pytest.approx(math.log(2), rel=1e-14)
     loss.backward()
-    np.testing.assert_allclose(x.grad.numpy(), [[-1 / 14, 1 / 14], [3 / 14, -3 / 14], [3 / 14, -3 / 14]],
-                               rtol=1e-13)
-    per = F.cross_entropy(t64([[0.0, 1.0], [0.0, 1.0]]), const([0, 1]), weight=const([2.0, 0.5]),
-                          reduction="none")
-    np.testing.assert_allclose(per.detach().numpy(),
-                               [2 * math.log(1 + math.e), 0.5 * (math.log(1 + math.e) - 1)], rtol=1e-14)
+    np.testing.assert_allclose(x.grad.numpy(), [[-1 / 14, 1 / 14], [3 / 14, -3 / 14], [3 / 14, -3 / 14]], rtol=1e-13)
+    per = F.cross_entropy(t64([[0.0, 1.0], [0.0, 1.0]]), const([0, 1]), weight=const([2.0, 0.5]), reduction="none")
+    np.testing.assert_allclose(
+        per.detach().numpy(), [2 * math.log(1 + math.e), 0.5 * (math.log(1 + math.e) - 1)], rtol=1e-14
+    )
 
 
 def test_cross_entropy_ignore_index_and_label_smoothing_by_hand():
@@ -295,8 +322,7 @@ def test_cross_entropy_unbatched_and_spatial_shapes():
     per = F.cross_entropy(t64(x), const(target), reduction="none")
     assert per.shape == (2, 4, 5)
     # the same as moving the class dim last and flattening
-    flat = F.cross_entropy(t64(np.moveaxis(x, 1, -1).reshape(-1, 3)), const(target.reshape(-1)),
-                           reduction="none")
+    flat = F.cross_entropy(t64(np.moveaxis(x, 1, -1).reshape(-1, 3)), const(target.reshape(-1)), reduction="none")
     np.testing.assert_allclose(value(per).reshape(-1), value(flat), rtol=1e-14)
     # class probabilities over spatial dims: the mean is over the N * d1 * d2 positions
     probs = np.random.default_rng(3).dirichlet(np.ones(3), (2, 4, 5)).transpose(0, 3, 1, 2)
@@ -396,6 +422,7 @@ def test_one_hot_target_as_probabilities_equals_index_target():
 
 # ---- stability ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cross_entropy_huge_logits(dtype):
     x = al.tensor(np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], dtype=dtype), requires_grad=True)
@@ -405,8 +432,7 @@ def test_cross_entropy_huge_logits(dtype):
     loss.backward()
     assert np.all(np.isfinite(x.grad.numpy()))
     np.testing.assert_allclose(x.grad.numpy(), [[1, -1, 0], [1 / 3, 1 / 3, -2 / 3]], atol=1e-6)
-    smoothed = F.cross_entropy(al.tensor(np.array([[1e4, -1e4]], dtype=dtype)), const([0]),
-                               label_smoothing=0.1)
+    smoothed = F.cross_entropy(al.tensor(np.array([[1e4, -1e4]], dtype=dtype)), const([0]), label_smoothing=0.1)
     assert smoothed.item() == pytest.approx(0.05 * 2e4, rel=1e-6)
 
 
@@ -424,13 +450,11 @@ def test_bce_with_logits_huge_logits(dtype):
     x = al.tensor(np.array([1e4, -1e4, 1e4, -1e4, 40.0], dtype=dtype), requires_grad=True)
     t = al.tensor(np.array([0.0, 1.0, 1.0, 0.0, 1.0], dtype=dtype))
     per = F.binary_cross_entropy_with_logits(x, t, reduction="none")
-    np.testing.assert_allclose(per.detach().numpy(), [1e4, 1e4, 0.0, 0.0, math.exp(-40)], rtol=1e-6,
-                               atol=0)
+    np.testing.assert_allclose(per.detach().numpy(), [1e4, 1e4, 0.0, 0.0, math.exp(-40)], rtol=1e-6, atol=0)
     al.sum(per).backward()
     # sigmoid(x) - t, as torch: at x = 40 it rounds to 0 (the exact value is -4e-18)
     np.testing.assert_allclose(x.grad.numpy(), [1.0, -1.0, 0.0, 0.0, -math.exp(-40)], rtol=1e-6, atol=1e-12)
-    pw = F.binary_cross_entropy_with_logits(x, t, pos_weight=al.tensor(np.full(5, 2.0, dtype)),
-                                            reduction="sum")
+    pw = F.binary_cross_entropy_with_logits(x, t, pos_weight=al.tensor(np.full(5, 2.0, dtype)), reduction="sum")
     assert np.isfinite(pw.item()) and pw.item() == pytest.approx(1e4 + 2e4, rel=1e-6)
 
 
@@ -443,6 +467,7 @@ def test_bce_at_saturated_probabilities_is_finite():
 
 
 # ---- reductions, dtypes, empties -------------------------------------------------------------------
+
 
 def _all_losses():
     rng = np.random.default_rng(6)
@@ -468,8 +493,11 @@ def test_float32_stays_float32(name, loss, x, target, reduction):
     assert out.dtype == np.float32
     al.sum(out).backward()
     assert x32.grad.dtype == np.float32
-    ref = loss(al.tensor(x), al.tensor(target.numpy().astype(np.float64) if target.dtype.kind == "f"
-                                       else target.numpy()), reduction=reduction)
+    ref = loss(
+        al.tensor(x),
+        al.tensor(target.numpy().astype(np.float64) if target.dtype.kind == "f" else target.numpy()),
+        reduction=reduction,
+    )
     np.testing.assert_allclose(value(out), value(ref), rtol=1e-5, atol=1e-6)
     per_sample = name.startswith(("cross_entropy", "nll_loss"))  # the class dim is reduced away
     assert out.shape == (() if reduction != "none" else x.shape[:1] if per_sample else x.shape)
@@ -477,8 +505,11 @@ def test_float32_stays_float32(name, loss, x, target, reduction):
 
 @pytest.mark.parametrize("name,loss,x,target", _all_losses(), ids=[c[0] for c in _all_losses()])
 def test_invalid_reduction(name, loss, x, target):
-    with pytest.raises(ValueError, match=rf"{name.replace('_probs', '')}.*'avg' is not a valid value for "
-                                         "reduction"):
+    with pytest.raises(
+        ValueError,
+        match=rf"{name.replace('_probs', '')}.*'avg' is not a valid value for "
+        "reduction",
+    ):
         loss(al.tensor(x), al.tensor(target), reduction="avg")
 
 
@@ -508,6 +539,7 @@ def test_mean_over_nothing_is_nan_with_zero_gradient():
 
 # ---- errors -------------------------------------------------------------------------------------------
 
+
 def test_cross_entropy_target_errors():
     x = t64(np.zeros((3, 4)))
     with pytest.raises(ValueError, match=r"cross_entropy.*\(3,\).*\(3, 4\).*shape \(3, 5\).*\(3, 4\)"):
@@ -536,26 +568,39 @@ def test_cross_entropy_target_errors():
 def test_nll_loss_errors():
     with pytest.raises(IndexError, match=r"nll_loss: target 3 is out of bounds for 3 classes"):
         F.nll_loss(t64(np.zeros((2, 3))), const([3, 0]))
-    with pytest.raises(ValueError, match=r"nll_loss: expected a target of class indices .*\(2,\); got a target "
-                                         r"of shape \(2, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"nll_loss: expected a target of class indices .*\(2,\); got a target "
+        r"of shape \(2, 3\)",
+    ):
         F.nll_loss(t64(np.zeros((2, 3))), t64(np.zeros((2, 3)), False))
 
 
 def test_binary_losses_errors():
-    with pytest.raises(ValueError, match=r"binary_cross_entropy: all elements of input should be between 0 "
-                                         r"and 1.*found 1.5"):
+    with pytest.raises(
+        ValueError,
+        match=r"binary_cross_entropy: all elements of input should be between 0 "
+        r"and 1.*found 1.5",
+    ):
         F.binary_cross_entropy(t64([0.5, 1.5]), const([1.0, 0.0]))
     with pytest.raises(ValueError, match="binary_cross_entropy: all elements of target should be between 0 and 1"):
         F.binary_cross_entropy(t64([0.5]), const([2.0]))
-    with pytest.raises(ValueError, match=r"binary_cross_entropy: target shape \(2,\) must be the same as the "
-                                         r"input shape \(1,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"binary_cross_entropy: target shape \(2,\) must be the same as the "
+        r"input shape \(1,\)",
+    ):
         F.binary_cross_entropy(t64([0.5]), const([1.0, 0.0]))
     with pytest.raises(ValueError, match=r"binary_cross_entropy_with_logits: target shape \(2, 1\).*\(2,\)"):
         F.binary_cross_entropy_with_logits(t64([0.5, 1.0]), const([[1.0], [0.0]]))
-    with pytest.raises(ValueError, match=r"pos_weight of shape \(3,\) does not broadcast to the input shape "
-                                         r"\(2, 2\)"):
-        F.binary_cross_entropy_with_logits(t64(np.zeros((2, 2))), const(np.zeros((2, 2))),
-                                           pos_weight=const([1.0, 2.0, 3.0]))
+    with pytest.raises(
+        ValueError,
+        match=r"pos_weight of shape \(3,\) does not broadcast to the input shape "
+        r"\(2, 2\)",
+    ):
+        F.binary_cross_entropy_with_logits(
+            t64(np.zeros((2, 2))), const(np.zeros((2, 2))), pos_weight=const([1.0, 2.0, 3.0])
+        )
     with pytest.raises(RuntimeError, match="pos_weight cannot require grad"):
         F.binary_cross_entropy_with_logits(t64([0.0]), const([1.0]), pos_weight=t64([2.0]))
 
@@ -583,6 +628,7 @@ def test_one_hot_errors():
 
 # ---- modules -----------------------------------------------------------------------------------------
 
+
 def test_modules_call_the_functions():
     rng = np.random.default_rng(7)
     x, probs, soft = rng.standard_normal((3, 4)), rng.uniform(0.1, 0.9, (3, 4)), rng.random((3, 4))
@@ -590,12 +636,16 @@ def test_modules_call_the_functions():
     pairs = [
         (nn.MSELoss(reduction="sum")(t64(x), const(soft)), F.mse_loss(t64(x), const(soft), reduction="sum")),
         (nn.L1Loss()(t64(x), const(soft)), F.l1_loss(t64(x), const(soft))),
-        (nn.CrossEntropyLoss(w, ignore_index=3, label_smoothing=0.2)(t64(x), target),
-         F.cross_entropy(t64(x), target, w, ignore_index=3, label_smoothing=0.2)),
+        (
+            nn.CrossEntropyLoss(w, ignore_index=3, label_smoothing=0.2)(t64(x), target),
+            F.cross_entropy(t64(x), target, w, ignore_index=3, label_smoothing=0.2),
+        ),
         (nn.NLLLoss(w, reduction="none")(t64(x), target), F.nll_loss(t64(x), target, w, reduction="none")),
         (nn.BCELoss(w)(t64(probs), const(soft)), F.binary_cross_entropy(t64(probs), const(soft), w)),
-        (nn.BCEWithLogitsLoss(w, pos_weight=pw)(t64(x), const(soft)),
-         F.binary_cross_entropy_with_logits(t64(x), const(soft), w, pos_weight=pw)),
+        (
+            nn.BCEWithLogitsLoss(w, pos_weight=pw)(t64(x), const(soft)),
+            F.binary_cross_entropy_with_logits(t64(x), const(soft), w, pos_weight=pw),
+        ),
     ]
     for module_out, function_out in pairs:
         np.testing.assert_array_equal(module_out.detach().numpy(), function_out.detach().numpy())
@@ -622,9 +672,16 @@ def test_module_buffers_state_dict_and_repr():
         loss(t64([1.0]), const([0.0]))
     import nn.modules.loss as module_file
     import nn._functional.loss as function_file
+
     assert all(getattr(nn, name) is getattr(module_file, name) for name in module_file.__all__)
-    assert set(module_file.__all__) == {"MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-                                        "BCEWithLogitsLoss"}
+    assert set(module_file.__all__) == {
+        "MSELoss",
+        "L1Loss",
+        "CrossEntropyLoss",
+        "NLLLoss",
+        "BCELoss",
+        "BCEWithLogitsLoss",
+    }
     assert all(hasattr(F, name) for name in function_file.__all__)
     assert al.nn.CrossEntropyLoss is nn.CrossEntropyLoss
 
@@ -649,6 +706,7 @@ def test_module_trains_a_softmax_classifier():
 
 
 # ---- Nielsen's costs ------------------------------------------------------------------------------------
+
 
 def _nielsen_batch(seed=9, n=6, n_out=4):
     rng = np.random.default_rng(seed)
@@ -719,12 +777,14 @@ def test_losses_with_zero_classes_and_every_target_ignored_are_zero_or_nan_as_to
 def test_a_mean_over_zero_total_weight_has_nan_gradients_at_kept_targets_and_zero_at_ignored_ones(loss):
     fn = getattr(F, loss)
     x = al.randn(2, 3, requires_grad=True)
-    out = fn(x, al.tensor([0, 0]), weight=al.zeros(3))      # kept targets, total weight 0: torch's 0 / 0
+    out = fn(x, al.tensor([0, 0]), weight=al.zeros(3))  # kept targets, total weight 0: torch's 0 / 0
     out.backward()
     assert np.isnan(out.item())
     grad = x.grad.numpy()
-    assert np.isnan(grad[:, 0]).all() and (np.isnan(grad).all() if loss == "cross_entropy" else (grad[:, 1:] == 0).all())
+    assert np.isnan(grad[:, 0]).all() and (
+        np.isnan(grad).all() if loss == "cross_entropy" else (grad[:, 1:] == 0).all()
+    )
     x = al.randn(2, 3, requires_grad=True)
-    out = fn(x, al.tensor([1, 1]), ignore_index=1)           # every target ignored: no gradient flows
+    out = fn(x, al.tensor([1, 1]), ignore_index=1)  # every target ignored: no gradient flows
     out.backward()
     assert np.isnan(out.item()) and (x.grad.numpy() == 0).all()

@@ -66,7 +66,7 @@ def assert_parity(fn, diff, const=(), second=False):
 
 
 def rng_for(*key):
-    return np.random.default_rng(abs(hash(repr(key))) % 2 ** 32)
+    return np.random.default_rng(abs(hash(repr(key))) % 2**32)
 
 
 # ---- cross_entropy and nll_loss -----------------------------------------------------------------------
@@ -78,26 +78,31 @@ def _class_data(shape, ignore_index, key):
     rng = rng_for(shape, ignore_index, key)
     axis = 0 if len(shape) == 1 else 1
     n_classes = shape[axis]
-    target = rng.integers(0, n_classes, shape[:axis] + shape[axis + 1:])
+    target = rng.integers(0, n_classes, shape[:axis] + shape[axis + 1 :])
     if target.size > 1:
         target.flat[1] = ignore_index  # one ignored position
     return rng.standard_normal(shape) * 2, target, rng.uniform(0.2, 2.0, n_classes)
 
 
-@pytest.mark.parametrize("shape,reduction,weighted,ignore_index,label_smoothing",
-                         list(itertools.product(SHAPES, REDUCTIONS, [False, True], [-100, 1], [0.0, 0.25])))
+@pytest.mark.parametrize(
+    "shape,reduction,weighted,ignore_index,label_smoothing",
+    list(itertools.product(SHAPES, REDUCTIONS, [False, True], [-100, 1], [0.0, 0.25])),
+)
 def test_cross_entropy_class_indices(shape, reduction, weighted, ignore_index, label_smoothing):
     x, target, weight = _class_data(shape, ignore_index, "ce")
 
     def fn(lib, x, target, weight):
-        return functional(lib).cross_entropy(x, target, weight=weight, ignore_index=ignore_index,
-                                             reduction=reduction, label_smoothing=label_smoothing)
+        return functional(lib).cross_entropy(
+            x, target, weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
+        )
 
     assert_parity(fn, [x], [target, weight if weighted else None], second=len(shape) == 2)
 
 
-@pytest.mark.parametrize("shape,reduction,weighted,label_smoothing",
-                         list(itertools.product(SHAPES[:3], REDUCTIONS, [False, True], [0.0, 0.3])))
+@pytest.mark.parametrize(
+    "shape,reduction,weighted,label_smoothing",
+    list(itertools.product(SHAPES[:3], REDUCTIONS, [False, True], [0.0, 0.3])),
+)
 def test_cross_entropy_probability_targets(shape, reduction, weighted, label_smoothing):
     rng = rng_for(shape, "probs")
     axis = 0 if len(shape) == 1 else 1
@@ -107,22 +112,23 @@ def test_cross_entropy_probability_targets(shape, reduction, weighted, label_smo
     weight = rng.uniform(0.2, 2.0, shape[axis]) if weighted else None
 
     def fn(lib, x, target, weight):
-        return functional(lib).cross_entropy(x, target, weight=weight, reduction=reduction,
-                                             label_smoothing=label_smoothing)
+        return functional(lib).cross_entropy(
+            x, target, weight=weight, reduction=reduction, label_smoothing=label_smoothing
+        )
 
     assert_parity(fn, [x, probs], [weight], second=len(shape) == 2)
 
 
-@pytest.mark.parametrize("shape,reduction,weighted,ignore_index",
-                         list(itertools.product(SHAPES, REDUCTIONS, [False, True], [-100, 1])))
+@pytest.mark.parametrize(
+    "shape,reduction,weighted,ignore_index", list(itertools.product(SHAPES, REDUCTIONS, [False, True], [-100, 1]))
+)
 def test_nll_loss(shape, reduction, weighted, ignore_index):
     x, target, weight = _class_data(shape, ignore_index, "nll")
     axis = 0 if len(shape) == 1 else 1
     logp = x - np.log(np.exp(x).sum(axis=axis, keepdims=True))
 
     def fn(lib, logp, target, weight):
-        return functional(lib).nll_loss(logp, target, weight=weight, ignore_index=ignore_index,
-                                        reduction=reduction)
+        return functional(lib).nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
 
     assert_parity(fn, [logp], [target, weight if weighted else None], second=len(shape) == 2)
 
@@ -145,7 +151,8 @@ def test_all_targets_ignored():
     for name in ("cross_entropy", "nll_loss"):
         for kwargs in ({}, {"weight": np.ones(4)}):
             fn = lambda lib, x, t, w=None: getattr(functional(lib), name)(  # noqa: E731
-                x, t, **({"weight": w} if w is not None else {}))
+                x, t, **({"weight": w} if w is not None else {})
+            )
             consts = [target, kwargs.get("weight")]
             ours, theirs = run(al, fn, [x], consts), run(torch, fn, [x], consts)
             assert np.isnan(ours[0]) and np.isnan(theirs[0])
@@ -160,15 +167,16 @@ def test_cross_entropy_minus_inf_logit():
 
 # ---- binary cross-entropy -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("shape,reduction,weight_shape",
-                         [(s, r, w) for s in [(), (5,), (3, 4)] for r in REDUCTIONS
-                          for w in [None, "last", "full"]])
+
+@pytest.mark.parametrize(
+    "shape,reduction,weight_shape",
+    [(s, r, w) for s in [(), (5,), (3, 4)] for r in REDUCTIONS for w in [None, "last", "full"]],
+)
 def test_binary_cross_entropy(shape, reduction, weight_shape):
     rng = rng_for(shape, "bce")
     x = rng.uniform(0.02, 0.98, shape)
     target = rng.random(shape)
-    weight = None if weight_shape is None else rng.uniform(0.5, 2.0, shape[-1:] if weight_shape == "last"
-                                                          else shape)
+    weight = None if weight_shape is None else rng.uniform(0.5, 2.0, shape[-1:] if weight_shape == "last" else shape)
 
     def fn(lib, x, target, weight):
         return functional(lib).binary_cross_entropy(x, target, weight=weight, reduction=reduction)
@@ -185,9 +193,10 @@ def test_binary_cross_entropy_saturated():
         assert_parity(fn, [x], [target])
 
 
-@pytest.mark.parametrize("shape,reduction,weighted,pos_weighted",
-                         list(itertools.product([(5,), (3, 4), (2, 3, 4)], REDUCTIONS, [False, True],
-                                                [False, True])))
+@pytest.mark.parametrize(
+    "shape,reduction,weighted,pos_weighted",
+    list(itertools.product([(5,), (3, 4), (2, 3, 4)], REDUCTIONS, [False, True], [False, True])),
+)
 def test_binary_cross_entropy_with_logits(shape, reduction, weighted, pos_weighted):
     rng = rng_for(shape, "bcel")
     x = rng.standard_normal(shape) * 4
@@ -196,8 +205,9 @@ def test_binary_cross_entropy_with_logits(shape, reduction, weighted, pos_weight
     pos_weight = rng.uniform(0.5, 3.0, shape[-1:]) if pos_weighted else None
 
     def fn(lib, x, target, weight, pos_weight):
-        return functional(lib).binary_cross_entropy_with_logits(x, target, weight=weight, reduction=reduction,
-                                                                pos_weight=pos_weight)
+        return functional(lib).binary_cross_entropy_with_logits(
+            x, target, weight=weight, reduction=reduction, pos_weight=pos_weight
+        )
 
     assert_parity(fn, [x, target], [weight, pos_weight], second=True)
 
@@ -208,15 +218,18 @@ def test_binary_cross_entropy_with_logits_huge_logits(pos_weighted):
     target = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.3, 0.7])
     pos_weight = np.full(7, 2.5) if pos_weighted else None
     fn = lambda lib, x, t, pw: functional(lib).binary_cross_entropy_with_logits(  # noqa: E731
-        x, t, reduction="none", pos_weight=pw)
+        x, t, reduction="none", pos_weight=pw
+    )
     assert_parity(fn, [x, target], [pos_weight])
 
 
 # ---- regression losses ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,shape,reduction,weighted",
-                         list(itertools.product(["mse_loss", "l1_loss"], [(), (5,), (3, 4)], REDUCTIONS,
-                                                [False, True])))
+
+@pytest.mark.parametrize(
+    "name,shape,reduction,weighted",
+    list(itertools.product(["mse_loss", "l1_loss"], [(), (5,), (3, 4)], REDUCTIONS, [False, True])),
+)
 def test_regression_losses(name, shape, reduction, weighted):
     rng = rng_for(name, shape)
     x, target = rng.standard_normal(shape), rng.standard_normal(shape)
@@ -234,8 +247,9 @@ def test_l1_loss_at_equal_values():
     assert_parity(fn, [x], [np.array([1.0, 0.0, 3.0])])
 
 
-@pytest.mark.parametrize("size_average,reduce", [(False, None), (None, False), (True, True), (False, True),
-                                                 (True, None)])
+@pytest.mark.parametrize(
+    "size_average,reduce", [(False, None), (None, False), (True, True), (False, True), (True, None)]
+)
 def test_legacy_size_average_and_reduce(size_average, reduce):
     rng = np.random.default_rng(3)
     x, probs, soft = rng.standard_normal((3, 4)), rng.uniform(0.1, 0.9, (3, 4)), rng.random((3, 4))
@@ -246,8 +260,7 @@ def test_legacy_size_average_and_reduce(size_average, reduce):
         (lambda lib, x, t: functional(lib).cross_entropy(x, t, None, size_average, -100, reduce), x, target),
         (lambda lib, x, t: functional(lib).nll_loss(x, t, None, size_average, -100, reduce), x, target),
         (lambda lib, x, t: functional(lib).binary_cross_entropy(x, t, None, size_average, reduce), probs, soft),
-        (lambda lib, x, t: functional(lib).binary_cross_entropy_with_logits(x, t, None, size_average, reduce),
-         x, soft),
+        (lambda lib, x, t: functional(lib).binary_cross_entropy_with_logits(x, t, None, size_average, reduce), x, soft),
     ]
     for fn, inp, tgt in cases:
         assert_parity(fn, [inp], [tgt])
@@ -263,6 +276,7 @@ def test_one_hot():
 
 # ---- modules --------------------------------------------------------------------------------------------
 
+
 def _module_cases():
     rng = np.random.default_rng(4)
     x, probs, soft = rng.standard_normal((4, 3, 2)), rng.uniform(0.1, 0.9, (4, 3)), rng.random((4, 3))
@@ -272,8 +286,13 @@ def _module_cases():
     return [
         ("MSELoss", {"reduction": "sum"}, {}, probs, soft),
         ("L1Loss", {}, {}, probs, soft),
-        ("CrossEntropyLoss", {"ignore_index": 1, "label_smoothing": 0.2}, {"weight": w}, x,
-         np.where(target < 0, 1, target)),
+        (
+            "CrossEntropyLoss",
+            {"ignore_index": 1, "label_smoothing": 0.2},
+            {"weight": w},
+            x,
+            np.where(target < 0, 1, target),
+        ),
         ("CrossEntropyLoss", {"reduction": "none"}, {}, x, target),
         ("NLLLoss", {"reduction": "mean"}, {"weight": w}, x, target),
         ("BCELoss", {"reduction": "none"}, {"weight": w}, probs, soft),
@@ -282,8 +301,9 @@ def _module_cases():
     ]
 
 
-@pytest.mark.parametrize("name,kwargs,buffers,x,target", _module_cases(),
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(_module_cases())])
+@pytest.mark.parametrize(
+    "name,kwargs,buffers,x,target", _module_cases(), ids=[f"{c[0]}-{i}" for i, c in enumerate(_module_cases())]
+)
 def test_modules(name, kwargs, buffers, x, target):
     def build(lib):
         return getattr(modules(lib), name)(**kwargs, **{k: tensor(lib, v) for k, v in buffers.items()})
@@ -301,8 +321,9 @@ def test_modules(name, kwargs, buffers, x, target):
 
 def test_module_state_dict_round_trip_through_torch():
     """weight/pos_weight buffers load from a torch module's state_dict under the same keys."""
-    src = torch.nn.BCEWithLogitsLoss(weight=torch.rand(3, dtype=torch.float64),
-                                     pos_weight=torch.rand(3, dtype=torch.float64))
+    src = torch.nn.BCEWithLogitsLoss(
+        weight=torch.rand(3, dtype=torch.float64), pos_weight=torch.rand(3, dtype=torch.float64)
+    )
     dst = nn.BCEWithLogitsLoss(weight=al.zeros(3, dtype=al.float64), pos_weight=al.zeros(3, dtype=al.float64))
     dst.load_state_dict(src.state_dict())
     np.testing.assert_array_equal(dst.pos_weight.numpy(), src.pos_weight.numpy())

@@ -67,9 +67,18 @@ class Net(nn.Module):
         return self.head(self.features(x))
 
 
-NET_KEYS = ["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias",
-            "features.2.running_mean", "features.2.running_var", "features.2.num_batches_tracked",
-            "features.3.weight", "features.3.bias", "head.weight"]
+NET_KEYS = [
+    "features.0.weight",
+    "features.0.bias",
+    "features.2.weight",
+    "features.2.bias",
+    "features.2.running_mean",
+    "features.2.running_var",
+    "features.2.num_batches_tracked",
+    "features.3.weight",
+    "features.3.bias",
+    "head.weight",
+]
 
 NET_REPR = """Net(
   (features): Sequential(
@@ -83,6 +92,7 @@ NET_REPR = """Net(
 
 
 # ---- registration ------------------------------------------------------------------------------------
+
 
 def test_attribute_assignment_registers_parameters_modules_and_not_plain_tensors():
     m = nn.Module()
@@ -102,8 +112,7 @@ def test_attribute_assignment_registers_parameters_modules_and_not_plain_tensors
 
 def test_register_buffer_persistent_and_not():
     n = Norm(3)
-    assert [name for name, _ in n.named_buffers()] == ["running_mean", "running_var", "num_batches_tracked",
-                                                       "scratch"]
+    assert [name for name, _ in n.named_buffers()] == ["running_mean", "running_var", "num_batches_tracked", "scratch"]
     assert "scratch" not in n.state_dict()
     assert "running_mean" in n.state_dict()
     assert n.scratch is n._buffers["scratch"]
@@ -191,6 +200,7 @@ def test_missing_attribute_message():
 
 # ---- traversal -------------------------------------------------------------------------------------
 
+
 def test_named_parameters_recursive_in_definition_order():
     net = Net()
     names = [n for n, _ in net.named_parameters()]
@@ -222,10 +232,24 @@ def test_children_modules_named_modules():
     net = Net()
     assert [n for n, _ in net.named_children()] == ["features", "head"]
     assert list(net.children()) == [net.features, net.head]
-    assert [n for n, _ in net.named_modules()] == ["", "features", "features.0", "features.1", "features.2",
-                                                   "features.3", "head"]
-    assert [type(m).__name__ for m in net.modules()] == ["Net", "Sequential", "Affine", "Act", "Norm", "Affine",
-                                                         "Affine"]
+    assert [n for n, _ in net.named_modules()] == [
+        "",
+        "features",
+        "features.0",
+        "features.1",
+        "features.2",
+        "features.3",
+        "head",
+    ]
+    assert [type(m).__name__ for m in net.modules()] == [
+        "Net",
+        "Sequential",
+        "Affine",
+        "Act",
+        "Norm",
+        "Affine",
+        "Affine",
+    ]
     assert net.get_submodule("features.2") is net.features[2]
     assert net.get_submodule("") is net
     with pytest.raises(AttributeError, match="nope"):
@@ -234,12 +258,17 @@ def test_children_modules_named_modules():
 
 def test_buffers_are_recursive():
     net = Net()
-    assert [n for n, _ in net.named_buffers()] == ["features.2.running_mean", "features.2.running_var",
-                                                   "features.2.num_batches_tracked", "features.2.scratch"]
+    assert [n for n, _ in net.named_buffers()] == [
+        "features.2.running_mean",
+        "features.2.running_var",
+        "features.2.num_batches_tracked",
+        "features.2.scratch",
+    ]
     assert len(list(net.buffers())) == 4 and list(net.buffers(recurse=False)) == []
 
 
 # ---- modes and gradients -----------------------------------------------------------------------------
+
 
 def test_train_eval_propagate():
     net = Net()
@@ -319,6 +348,7 @@ def test_to_double():
 
 
 # ---- state_dict ------------------------------------------------------------------------------------
+
 
 def test_state_dict_keys_values_and_memory_sharing():
     net = Net()
@@ -408,6 +438,7 @@ def test_non_persistent_buffer_in_loaded_dict_is_unexpected():
 
 # ---- repr ----------------------------------------------------------------------------------------
 
+
 def test_repr_nested_like_pytorch():
     assert repr(Net()) == NET_REPR
 
@@ -434,11 +465,9 @@ def test_repr_multiline_extra_repr_and_empty_containers():
 
 def test_module_list_repr_compresses_repeats_like_pytorch():
     ml = nn.ModuleList([Act(), Act(), Act(), Affine(1, 2), Act()])
-    assert repr(ml) == ("ModuleList(\n"
-                        "  (0-2): 3 x Act()\n"
-                        "  (3): Affine(in_features=1, out_features=2, bias=True)\n"
-                        "  (4): Act()\n"
-                        ")")
+    assert repr(ml) == (
+        "ModuleList(\n  (0-2): 3 x Act()\n  (3): Affine(in_features=1, out_features=2, bias=True)\n  (4): Act()\n)"
+    )
 
 
 def test_module_dict_and_module_list_repr_nested():
@@ -447,6 +476,7 @@ def test_module_dict_and_module_list_repr_nested():
 
 
 # ---- containers --------------------------------------------------------------------------------------
+
 
 def test_sequential_indexing_slicing_len_iteration_and_forward():
     a, b, c = Affine(2, 3), Act(), Affine(3, 1)
@@ -521,8 +551,7 @@ def test_module_list_operations_and_registration():
             super().__init__()
             self.layers = nn.ModuleList([Affine(2, 2) for _ in range(2)])
 
-    assert list(Holder().state_dict()) == ["layers.0.weight", "layers.0.bias", "layers.1.weight",
-                                           "layers.1.bias"]
+    assert list(Holder().state_dict()) == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
 
 
 def test_module_dict_operations():

@@ -172,11 +172,27 @@ def test_module_list_and_sequential_editing_match_torch():
 
 # ---- nn.init --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("nonlinearity, param", [
-    ("linear", None), ("conv1d", None), ("conv2d", None), ("conv3d", None), ("conv_transpose1d", None),
-    ("conv_transpose2d", None), ("conv_transpose3d", None), ("sigmoid", None), ("tanh", None),
-    ("relu", None), ("leaky_relu", None), ("leaky_relu", 0.2), ("leaky_relu", 0), ("leaky_relu", math.sqrt(5)),
-    ("selu", None)])
+
+@pytest.mark.parametrize(
+    "nonlinearity, param",
+    [
+        ("linear", None),
+        ("conv1d", None),
+        ("conv2d", None),
+        ("conv3d", None),
+        ("conv_transpose1d", None),
+        ("conv_transpose2d", None),
+        ("conv_transpose3d", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("relu", None),
+        ("leaky_relu", None),
+        ("leaky_relu", 0.2),
+        ("leaky_relu", 0),
+        ("leaky_relu", math.sqrt(5)),
+        ("selu", None),
+    ],
+)
 def test_calculate_gain_equals_torch_exactly(nonlinearity, param):
     ours = init.calculate_gain(nonlinearity, param)
     theirs = torch.nn.init.calculate_gain(nonlinearity, param)
@@ -202,10 +218,16 @@ def _torch_kaiming_bound(t, a, mode, nonlinearity):
     return math.sqrt(3.0) * torch.nn.init.calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-@pytest.mark.parametrize("shape, a, mode, nonlinearity", [
-    ((300, 200), 0, "fan_in", "leaky_relu"), ((300, 200), math.sqrt(5), "fan_in", "leaky_relu"),
-    ((300, 200), 0, "fan_out", "relu"), ((64, 16, 3, 3), 0.1, "fan_in", "leaky_relu"),
-    ((64, 16, 3, 3), 0, "fan_out", "tanh")])
+@pytest.mark.parametrize(
+    "shape, a, mode, nonlinearity",
+    [
+        ((300, 200), 0, "fan_in", "leaky_relu"),
+        ((300, 200), math.sqrt(5), "fan_in", "leaky_relu"),
+        ((300, 200), 0, "fan_out", "relu"),
+        ((64, 16, 3, 3), 0.1, "fan_in", "leaky_relu"),
+        ((64, 16, 3, 3), 0, "fan_out", "tanh"),
+    ],
+)
 def test_kaiming_uniform_bounds_and_normal_std_agree_with_torch(shape, a, mode, nonlinearity):
     al.manual_seed(0)
     torch.manual_seed(0)
@@ -251,6 +273,7 @@ def test_init_errors_like_torch():
 
 
 # ---- nn.utils -------------------------------------------------------------------------------------
+
 
 def _grads(seed, scale=1.0):
     rng = np.random.default_rng(seed)
@@ -306,8 +329,7 @@ def test_parameters_to_vector_and_back_match_torch():
         p.data[...] = g
         q.data.copy_(torch.from_numpy(g))
     vec = utils.parameters_to_vector(ours)
-    np.testing.assert_array_equal(vec.detach().numpy(),
-                                  torch.nn.utils.parameters_to_vector(theirs).detach().numpy())
+    np.testing.assert_array_equal(vec.detach().numpy(), torch.nn.utils.parameters_to_vector(theirs).detach().numpy())
     new = np.arange(vec.numel(), dtype=np.float32)
     utils.vector_to_parameters(al.tensor(new), ours)
     torch.nn.utils.vector_to_parameters(torch.from_numpy(new), theirs)

@@ -28,8 +28,10 @@ def geometries(draw, max_side=6, dilation=True, max_kernel=3):
     dil = draw(hs.tuples(hs.integers(1, 2), hs.integers(1, 2))) if dilation else (1, 1)
     pad = draw(hs.tuples(hs.integers(0, kernel[0] // 2), hs.integers(0, kernel[1] // 2)))
     ceil = draw(hs.booleans())
-    hw = tuple(draw(hs.integers(max(1, d * (k - 1) + 1 - 2 * p), max(max_side, d * (k - 1) + 1)))
-               for k, d, p in zip(kernel, dil, pad))
+    hw = tuple(
+        draw(hs.integers(max(1, d * (k - 1) + 1 - 2 * p), max(max_side, d * (k - 1) + 1)))
+        for k, d, p in zip(kernel, dil, pad)
+    )
     lead = draw(hs.sampled_from([(1, 1), (1, 2), (2, 1), (2,)]))  # (2,): unbatched (C, H, W)
     # no window lying entirely in the padding (its -inf output has no finite difference)
     full = (1, 1) + hw
@@ -94,8 +96,9 @@ def test_avg_pool2d_gradgradcheck(data):
     assert gradgradcheck(lambda t: F.avg_pool2d(t, k, s, p, ceil, cip), x)
 
 
-adaptive_sizes = hs.one_of(hs.integers(1, 5), hs.tuples(hs.one_of(hs.none(), hs.integers(1, 5)),
-                                                         hs.one_of(hs.none(), hs.integers(1, 5))))
+adaptive_sizes = hs.one_of(
+    hs.integers(1, 5), hs.tuples(hs.one_of(hs.none(), hs.integers(1, 5)), hs.one_of(hs.none(), hs.integers(1, 5)))
+)
 
 
 @given(st.tensors(shape=st.shapes(min_dims=4, max_dims=4, min_side=1, max_side=6)), adaptive_sizes)
@@ -143,20 +146,16 @@ def test_interpolate_gradgradcheck(data):
 
 # ---- max pooling: torch's tie rule, accumulation, hand-computed values -------------------------------------
 def test_max_pool2d_tie_sends_whole_gradient_to_first_maximum():
-    x = leaf([[[[1.0, 3.0, 2.0, 2.0],
-                [3.0, 3.0, 2.0, 2.0]]]])
+    x = leaf([[[[1.0, 3.0, 2.0, 2.0], [3.0, 3.0, 2.0, 2.0]]]])
     out, idx = F.max_pool2d(x, 2, return_indices=True)
     np.testing.assert_array_equal(out.data, [[[[3.0, 2.0]]]])
     np.testing.assert_array_equal(idx.data, [[[[1, 2]]]])  # first maximum in row-major window order
     out.backward(al.tensor([[[[10.0, 7.0]]]]))
-    np.testing.assert_array_equal(x.grad.data, [[[[0.0, 10.0, 7.0, 0.0],
-                                                  [0.0, 0.0, 0.0, 0.0]]]])
+    np.testing.assert_array_equal(x.grad.data, [[[[0.0, 10.0, 7.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])
 
 
 def test_max_pool2d_overlapping_windows_accumulate():
-    x = leaf([[[[1.0, 2.0, 3.0],
-                [4.0, 9.0, 5.0],
-                [6.0, 7.0, 8.0]]]])
+    x = leaf([[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]])
     out, idx = F.max_pool2d(x, 2, stride=1, return_indices=True)
     np.testing.assert_array_equal(out.data, np.full((1, 1, 2, 2), 9.0))
     np.testing.assert_array_equal(idx.data, np.full((1, 1, 2, 2), 4))
@@ -219,8 +218,9 @@ def test_max_pool2d_unbatched_and_indices():
     batched, bidx = F.max_pool2d(Tensor(x.data[None]), 2, return_indices=True)
     np.testing.assert_array_equal(out.data, batched.data[0])
     np.testing.assert_array_equal(idx.data, bidx.data[0])
-    np.testing.assert_array_equal(np.take_along_axis(x.data.reshape(3, -1), idx.data.reshape(3, -1), 1),
-                                  out.data.reshape(3, -1))
+    np.testing.assert_array_equal(
+        np.take_along_axis(x.data.reshape(3, -1), idx.data.reshape(3, -1), 1), out.data.reshape(3, -1)
+    )
 
 
 def test_max_pool2d_without_grad_gives_the_same_values():
@@ -242,10 +242,16 @@ def test_max_pool2d_nan_wins_the_last_one_as_torch():
     np.testing.assert_array_equal(x.grad.data, [[[[0, 0, 0, 1], [1, 0, 0, 0]]]])
 
 
-@pytest.mark.parametrize("fn", [
-    lambda t: F.max_pool2d(t, 3, 2, 1), lambda t: F.avg_pool2d(t, 3, 2, 1),
-    lambda t: F.adaptive_avg_pool2d(t, (2, 3)), lambda t: F.interpolate(t, size=(7, 4)),
-], ids=["max", "avg", "adaptive", "nearest"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda t: F.max_pool2d(t, 3, 2, 1),
+        lambda t: F.avg_pool2d(t, 3, 2, 1),
+        lambda t: F.adaptive_avg_pool2d(t, (2, 3)),
+        lambda t: F.interpolate(t, size=(7, 4)),
+    ],
+    ids=["max", "avg", "adaptive", "nearest"],
+)
 def test_non_contiguous_input(fn):
     values = np.random.default_rng(4).standard_normal((2, 5, 6, 3))
     x, y = leaf(values), leaf(values.transpose(0, 3, 1, 2).copy())
@@ -276,15 +282,14 @@ def test_avg_pool2d_hand_computed():
 def test_avg_pool2d_padding_divisors():
     ones = leaf(np.ones((1, 1, 3, 3)))
     np.testing.assert_array_equal(F.avg_pool2d(ones, 2, padding=1).data[0, 0], [[0.25, 0.5], [0.5, 1.0]])
-    np.testing.assert_array_equal(F.avg_pool2d(ones, 2, padding=1, count_include_pad=False).data[0, 0],
-                                  np.ones((2, 2)))
-    np.testing.assert_array_equal(F.avg_pool2d(ones, 2, padding=1, divisor_override=3).data[0, 0],
-                                  [[1 / 3, 2 / 3], [2 / 3, 4 / 3]])
+    np.testing.assert_array_equal(F.avg_pool2d(ones, 2, padding=1, count_include_pad=False).data[0, 0], np.ones((2, 2)))
+    np.testing.assert_array_equal(
+        F.avg_pool2d(ones, 2, padding=1, divisor_override=3).data[0, 0], [[1 / 3, 2 / 3], [2 / 3, 4 / 3]]
+    )
     out = F.avg_pool2d(ones, 2, padding=1)
     out.backward(al.ones(out.shape, dtype=al.float64))
     # corner elements are in one window (divisor 4), edge elements in two, the centre in four
-    np.testing.assert_array_equal(ones.grad.data[0, 0], [[0.25, 0.25, 0.25], [0.25, 0.25, 0.25],
-                                                         [0.25, 0.25, 0.25]])
+    np.testing.assert_array_equal(ones.grad.data[0, 0], [[0.25, 0.25, 0.25], [0.25, 0.25, 0.25], [0.25, 0.25, 0.25]])
 
 
 def test_avg_pool2d_ceil_mode_partial_windows_divide_by_what_they_cover():
@@ -312,8 +317,7 @@ def test_adaptive_avg_pool2d_sizes():
     assert F.adaptive_avg_pool2d(x, 11).shape == (2, 3, 11, 11)
     assert F.adaptive_avg_pool2d(x, (0, 2)).shape == (2, 3, 0, 2)  # empty, as torch
     assert F.adaptive_avg_pool2d(Tensor(x.data[0]), (3, 4)).shape == (3, 3, 4)
-    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, (7, 3)).data,
-                               x.data.reshape(2, 3, 7, 3, 3).mean(axis=4))
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, (7, 3)).data, x.data.reshape(2, 3, 7, 3, 3).mean(axis=4))
 
 
 def test_interpolate_nearest_hand_computed():
@@ -325,8 +329,7 @@ def test_interpolate_nearest_hand_computed():
     np.testing.assert_array_equal(F.interpolate(x, scale_factor=2).data, [[[0, 0, 1, 1, 2, 2]]])
     np.testing.assert_array_equal(F.interpolate(x, size=2).data, [[[0.0, 1.0]]])  # floor(1 * 1.5) = 1
     x2 = Tensor(np.arange(4.0).reshape(1, 1, 2, 2))
-    np.testing.assert_array_equal(F.interpolate(x2, scale_factor=(1, 2)).data[0, 0], [[0, 0, 1, 1],
-                                                                                       [2, 2, 3, 3]])
+    np.testing.assert_array_equal(F.interpolate(x2, scale_factor=(1, 2)).data[0, 0], [[0, 0, 1, 1], [2, 2, 3, 3]])
 
 
 def test_interpolate_same_size_is_a_copy():
@@ -337,17 +340,20 @@ def test_interpolate_same_size_is_a_copy():
 
 
 # ---- output shapes ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("hw, k, s, p, d, ceil, out", [
-    ((8, 8), 2, None, 0, 1, False, (4, 4)),
-    ((7, 7), 3, 2, 1, 1, False, (4, 4)),
-    ((6, 6), 3, 2, 0, 1, False, (2, 2)),
-    ((6, 6), 3, 2, 0, 1, True, (3, 3)),
-    ((5, 5), 2, 2, 1, 1, False, (3, 3)),
-    ((5, 5), 2, 2, 1, 1, True, (3, 3)),   # ceil gives 4, but the 4th window would start in the padding
-    ((9, 7), (3, 2), (2, 3), (1, 0), 1, False, (5, 2)),
-    ((9, 9), 3, 1, 0, 2, False, (5, 5)),
-    ((1, 1), 1, 1, 0, 1, False, (1, 1)),
-])
+@pytest.mark.parametrize(
+    "hw, k, s, p, d, ceil, out",
+    [
+        ((8, 8), 2, None, 0, 1, False, (4, 4)),
+        ((7, 7), 3, 2, 1, 1, False, (4, 4)),
+        ((6, 6), 3, 2, 0, 1, False, (2, 2)),
+        ((6, 6), 3, 2, 0, 1, True, (3, 3)),
+        ((5, 5), 2, 2, 1, 1, False, (3, 3)),
+        ((5, 5), 2, 2, 1, 1, True, (3, 3)),  # ceil gives 4, but the 4th window would start in the padding
+        ((9, 7), (3, 2), (2, 3), (1, 0), 1, False, (5, 2)),
+        ((9, 9), 3, 1, 0, 2, False, (5, 5)),
+        ((1, 1), 1, 1, 0, 1, False, (1, 1)),
+    ],
+)
 def test_output_shapes(hw, k, s, p, d, ceil, out):
     x = Tensor(np.zeros((2, 3) + hw))
     assert F.max_pool2d(x, k, s, p, d, ceil).shape == (2, 3) + out
@@ -357,27 +363,33 @@ def test_output_shapes(hw, k, s, p, d, ceil, out):
 
 
 # ---- errors ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("call, match", [
-    (lambda x: F.max_pool2d(x, 5), r"max_pool2d: .*\(3x4x4\).*Output size is too small"),
-    (lambda x: F.avg_pool2d(x, (2, 5)), r"avg_pool2d: .*\(3x4x4\).*Output size is too small"),
-    (lambda x: F.max_pool2d(x, 2, padding=2), r"max_pool2d: pad should be at most half of effective kernel "
-                                              r"size, but got pad=2, kernel_size=2"),
-    (lambda x: F.avg_pool2d(x, 3, padding=(0, 2)), r"avg_pool2d: pad should be at most half"),
-    (lambda x: F.max_pool2d(x, 0), r"max_pool2d: kernel_size should be greater than zero"),
-    (lambda x: F.max_pool2d(x, 2, stride=0), r"max_pool2d: stride should be greater than zero"),
-    (lambda x: F.max_pool2d(x, 2, dilation=0), r"max_pool2d: dilation should be greater than zero"),
-    (lambda x: F.max_pool2d(x, 2, padding=-1), r"max_pool2d: padding should be non-negative"),
-    (lambda x: F.max_pool2d(x[0, 0], 2), r"max_pool2d: .*3D or 4D.*shape \(4, 4\)"),
-    (lambda x: F.avg_pool2d(x[None], 2), r"avg_pool2d: .*3D or 4D.*shape \(1, 2, 3, 4, 4\)"),
-    (lambda x: F.max_pool2d(x[:, :0], 2), r"max_pool2d: non-empty.*shape \(2, 0, 4, 4\)"),
-    (lambda x: F.max_pool2d(x, (2, 2, 2)), r"max_pool2d: kernel_size must either be a single int"),
-    (lambda x: F.avg_pool2d(x, 2, divisor_override=0), r"avg_pool2d: divisor must be not zero"),
-    (lambda x: F.adaptive_avg_pool2d(x, (-1, 2)), r"adaptive_avg_pool2d: .*greater than or equal to 0"),
-    (lambda x: F.adaptive_avg_pool2d(x[0, 0], 2), r"adaptive_avg_pool2d: .*shape \(4, 4\)"),
-    (lambda x: F.adaptive_avg_pool2d(x[:, :, :0], 2), r"adaptive_avg_pool2d: .*shape \(2, 3, 0, 4\)"),
-    (lambda x: F.interpolate(x, scale_factor=0.2), r"interpolate: .*greater than 0.*\(4, 4\)"),
-    (lambda x: F.interpolate(x[0, 0], size=3), r"interpolate: .*shape \(4, 4\)"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda x: F.max_pool2d(x, 5), r"max_pool2d: .*\(3x4x4\).*Output size is too small"),
+        (lambda x: F.avg_pool2d(x, (2, 5)), r"avg_pool2d: .*\(3x4x4\).*Output size is too small"),
+        (
+            lambda x: F.max_pool2d(x, 2, padding=2),
+            r"max_pool2d: pad should be at most half of effective kernel "
+            r"size, but got pad=2, kernel_size=2",
+        ),
+        (lambda x: F.avg_pool2d(x, 3, padding=(0, 2)), r"avg_pool2d: pad should be at most half"),
+        (lambda x: F.max_pool2d(x, 0), r"max_pool2d: kernel_size should be greater than zero"),
+        (lambda x: F.max_pool2d(x, 2, stride=0), r"max_pool2d: stride should be greater than zero"),
+        (lambda x: F.max_pool2d(x, 2, dilation=0), r"max_pool2d: dilation should be greater than zero"),
+        (lambda x: F.max_pool2d(x, 2, padding=-1), r"max_pool2d: padding should be non-negative"),
+        (lambda x: F.max_pool2d(x[0, 0], 2), r"max_pool2d: .*3D or 4D.*shape \(4, 4\)"),
+        (lambda x: F.avg_pool2d(x[None], 2), r"avg_pool2d: .*3D or 4D.*shape \(1, 2, 3, 4, 4\)"),
+        (lambda x: F.max_pool2d(x[:, :0], 2), r"max_pool2d: non-empty.*shape \(2, 0, 4, 4\)"),
+        (lambda x: F.max_pool2d(x, (2, 2, 2)), r"max_pool2d: kernel_size must either be a single int"),
+        (lambda x: F.avg_pool2d(x, 2, divisor_override=0), r"avg_pool2d: divisor must be not zero"),
+        (lambda x: F.adaptive_avg_pool2d(x, (-1, 2)), r"adaptive_avg_pool2d: .*greater than or equal to 0"),
+        (lambda x: F.adaptive_avg_pool2d(x[0, 0], 2), r"adaptive_avg_pool2d: .*shape \(4, 4\)"),
+        (lambda x: F.adaptive_avg_pool2d(x[:, :, :0], 2), r"adaptive_avg_pool2d: .*shape \(2, 3, 0, 4\)"),
+        (lambda x: F.interpolate(x, scale_factor=0.2), r"interpolate: .*greater than 0.*\(4, 4\)"),
+        (lambda x: F.interpolate(x[0, 0], size=3), r"interpolate: .*shape \(4, 4\)"),
+    ],
+)
 def test_errors_name_the_op_and_the_shapes(call, match):
     with pytest.raises(OpError, match=match):
         call(Tensor(np.zeros((2, 3, 4, 4))))
@@ -407,16 +419,20 @@ def test_type_errors():
 
 
 # ---- dtypes, inputs left alone ---------------------------------------------------------------------------
-@pytest.mark.parametrize("fn", [
-    lambda t: F.max_pool2d(t, 3, 2, 1),
-    lambda t: F.max_pool2d(t, 2, 1),
-    lambda t: F.avg_pool2d(t, 3, 2, 1, count_include_pad=False),
-    lambda t: F.adaptive_avg_pool2d(t, 1),
-    lambda t: F.adaptive_avg_pool2d(t, (2, 3)),
-    lambda t: F.adaptive_avg_pool2d(t, (3, 4)),
-    lambda t: F.interpolate(t, scale_factor=2),
-    lambda t: F.interpolate(t, size=(5, 9)),
-], ids=["max", "max-overlap", "avg", "adaptive-1", "adaptive-divides", "adaptive", "nearest-x2", "nearest"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda t: F.max_pool2d(t, 3, 2, 1),
+        lambda t: F.max_pool2d(t, 2, 1),
+        lambda t: F.avg_pool2d(t, 3, 2, 1, count_include_pad=False),
+        lambda t: F.adaptive_avg_pool2d(t, 1),
+        lambda t: F.adaptive_avg_pool2d(t, (2, 3)),
+        lambda t: F.adaptive_avg_pool2d(t, (3, 4)),
+        lambda t: F.interpolate(t, scale_factor=2),
+        lambda t: F.interpolate(t, size=(5, 9)),
+    ],
+    ids=["max", "max-overlap", "avg", "adaptive-1", "adaptive-divides", "adaptive", "nearest-x2", "nearest"],
+)
 def test_float32_stays_float32_and_input_is_untouched(fn):
     values = np.random.default_rng(0).standard_normal((2, 3, 6, 6)).astype(np.float32)
     x = Tensor(values, requires_grad=True)
@@ -434,10 +450,11 @@ def test_float32_stays_float32_and_input_is_untouched(fn):
 
 # ---- modules ---------------------------------------------------------------------------------------------
 def test_module_reprs_and_attributes():
-    assert repr(nn.MaxPool2d(2)) == \
-        "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
-    assert repr(nn.MaxPool2d((2, 3), 1, 1, 2, ceil_mode=True)) == \
-        "MaxPool2d(kernel_size=(2, 3), stride=1, padding=1, dilation=2, ceil_mode=True)"
+    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    assert (
+        repr(nn.MaxPool2d((2, 3), 1, 1, 2, ceil_mode=True))
+        == "MaxPool2d(kernel_size=(2, 3), stride=1, padding=1, dilation=2, ceil_mode=True)"
+    )
     assert repr(nn.AvgPool2d(3, 2, 1)) == "AvgPool2d(kernel_size=3, stride=2, padding=1)"
     assert repr(nn.AdaptiveAvgPool2d((None, 3))) == "AdaptiveAvgPool2d(output_size=(None, 3))"
     assert repr(nn.Upsample(scale_factor=2)) == "Upsample(scale_factor=2.0, mode='nearest')"
@@ -457,14 +474,13 @@ def test_modules_match_the_functions():
     want, widx = F.max_pool2d(x, 3, 2, 1, return_indices=True)
     np.testing.assert_array_equal(out.data, want.data)
     np.testing.assert_array_equal(idx.data, widx.data)
-    np.testing.assert_array_equal(nn.MaxPool2d(2, ceil_mode=True)(x).data,
-                                  F.max_pool2d(x, 2, ceil_mode=True).data)
-    np.testing.assert_array_equal(nn.AvgPool2d(3, 1, 1, False, False)(x).data,
-                                  F.avg_pool2d(x, 3, 1, 1, count_include_pad=False).data)
+    np.testing.assert_array_equal(nn.MaxPool2d(2, ceil_mode=True)(x).data, F.max_pool2d(x, 2, ceil_mode=True).data)
+    np.testing.assert_array_equal(
+        nn.AvgPool2d(3, 1, 1, False, False)(x).data, F.avg_pool2d(x, 3, 1, 1, count_include_pad=False).data
+    )
     np.testing.assert_array_equal(nn.AdaptiveAvgPool2d((3, 5))(x).data, F.adaptive_avg_pool2d(x, (3, 5)).data)
     np.testing.assert_array_equal(nn.Upsample(size=(9, 11))(x).data, F.interpolate(x, size=(9, 11)).data)
-    model = nn.Sequential(nn.MaxPool2d(2), nn.Upsample(scale_factor=2), nn.AvgPool2d(2),
-                          nn.AdaptiveAvgPool2d(1))
+    model = nn.Sequential(nn.MaxPool2d(2), nn.Upsample(scale_factor=2), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1))
     x = leaf(np.random.default_rng(3).standard_normal((2, 3, 8, 8)))
     assert gradcheck(model, x)
     assert model(x).shape == (2, 3, 1, 1)

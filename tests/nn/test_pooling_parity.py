@@ -61,13 +61,13 @@ MAX_CASES = [
     # shape, kernel_size, stride, padding, dilation, ceil_mode
     ((2, 3, 8, 8), 2, None, 0, 1, False),
     ((2, 3, 7, 9), 3, 2, 1, 1, False),
-    ((1, 2, 7, 7), 3, 1, 1, 1, False),          # heavy overlap
+    ((1, 2, 7, 7), 3, 1, 1, 1, False),  # heavy overlap
     ((1, 2, 9, 8), (3, 2), (2, 1), (1, 0), 1, False),
-    ((1, 2, 7, 8), 3, 2, 1, 2, False),          # dilation
-    ((1, 1, 5, 5), 2, 2, 0, 1, True),           # ceil_mode: a partial last window
+    ((1, 2, 7, 8), 3, 2, 1, 2, False),  # dilation
+    ((1, 1, 5, 5), 2, 2, 0, 1, True),  # ceil_mode: a partial last window
     ((2, 2, 6, 7), 3, 2, 1, 1, True),
     ((1, 2, 8, 7), (2, 3), (3, 2), (1, 1), (2, 1), True),
-    ((3, 6, 6), 2, None, 0, 1, False),          # unbatched
+    ((3, 6, 6), 2, None, 0, 1, False),  # unbatched
 ]
 
 
@@ -75,18 +75,27 @@ MAX_CASES = [
 @pytest.mark.parametrize("make", [normal, ties], ids=["distinct", "ties"])
 def test_max_pool2d(make, shape, k, s, p, d, ceil):
     x = make(shape)
-    compare(lambda a: F.max_pool2d(a, k, s, p, d, ceil_mode=ceil, return_indices=True),
-            lambda t: TF.max_pool2d(t, k, s, p, d, ceil_mode=ceil, return_indices=True), x)
+    compare(
+        lambda a: F.max_pool2d(a, k, s, p, d, ceil_mode=ceil, return_indices=True),
+        lambda t: TF.max_pool2d(t, k, s, p, d, ceil_mode=ceil, return_indices=True),
+        x,
+    )
 
 
 def test_max_pool2d_all_equal_and_infinite_values():
     x = np.zeros((1, 1, 4, 4))
-    compare(lambda a: F.max_pool2d(a, 3, 1, 1, return_indices=True),
-            lambda t: TF.max_pool2d(t, 3, 1, 1, return_indices=True), x)
+    compare(
+        lambda a: F.max_pool2d(a, 3, 1, 1, return_indices=True),
+        lambda t: TF.max_pool2d(t, 3, 1, 1, return_indices=True),
+        x,
+    )
     x = np.full((1, 2, 3, 4), -np.inf)
     x[0, 1, 1, 2] = 1.0
-    compare(lambda a: F.max_pool2d(a, 2, 1, 1, return_indices=True),
-            lambda t: TF.max_pool2d(t, 2, 1, 1, return_indices=True), x)
+    compare(
+        lambda a: F.max_pool2d(a, 2, 1, 1, return_indices=True),
+        lambda t: TF.max_pool2d(t, 2, 1, 1, return_indices=True),
+        x,
+    )
 
 
 def test_max_pool2d_window_without_input():
@@ -130,14 +139,19 @@ def test_max_pool2d_random_geometry(data):
     out = TF.max_pool2d(torch.tensor(x), k, s, p, d, ceil_mode=ceil).shape[2:]
     # a window without any input element: torch's gradient spills into the next channel (see above)
     spill = pool.empty_windows(x.shape, out, k, s, p, d) is not None
-    compare(lambda a: F.max_pool2d(a, k, s, p, d, ceil_mode=ceil, return_indices=True),
-            lambda t: TF.max_pool2d(t, k, s, p, d, ceil_mode=ceil, return_indices=True), x,
-            gradient=not spill)
+    compare(
+        lambda a: F.max_pool2d(a, k, s, p, d, ceil_mode=ceil, return_indices=True),
+        lambda t: TF.max_pool2d(t, k, s, p, d, ceil_mode=ceil, return_indices=True),
+        x,
+        gradient=not spill,
+    )
 
 
 def test_max_pool2d_module():
-    ours, theirs = nn.MaxPool2d((2, 3), 1, 1, 2, return_indices=True, ceil_mode=True), \
-        tnn.MaxPool2d((2, 3), 1, 1, 2, return_indices=True, ceil_mode=True)
+    ours, theirs = (
+        nn.MaxPool2d((2, 3), 1, 1, 2, return_indices=True, ceil_mode=True),
+        tnn.MaxPool2d((2, 3), 1, 1, 2, return_indices=True, ceil_mode=True),
+    )
     assert repr(ours) == repr(theirs)
     assert repr(nn.MaxPool2d(2)) == repr(tnn.MaxPool2d(2))
     compare(ours, theirs, ties((2, 3, 7, 8)))
@@ -161,8 +175,11 @@ AVG_CASES = [
 
 @pytest.mark.parametrize("shape, k, s, p, ceil, cip, div", AVG_CASES)
 def test_avg_pool2d(shape, k, s, p, ceil, cip, div):
-    compare(lambda a: F.avg_pool2d(a, k, s, p, ceil, cip, div),
-            lambda t: TF.avg_pool2d(t, k, s, p, ceil, cip, div), normal(shape))
+    compare(
+        lambda a: F.avg_pool2d(a, k, s, p, ceil, cip, div),
+        lambda t: TF.avg_pool2d(t, k, s, p, ceil, cip, div),
+        normal(shape),
+    )
 
 
 @settings(max_examples=40)
@@ -191,16 +208,23 @@ def test_avg_pool2d_module():
 
 
 # ---- adaptive average pooling -----------------------------------------------------------------------------
-@pytest.mark.parametrize("shape, size", [
-    ((2, 3, 7, 9), 1), ((2, 3, 7, 9), (1, 1)), ((2, 3, 8, 6), (4, 3)),    # plain mean, equal windows
-    ((2, 3, 7, 9), (3, 5)), ((2, 3, 5, 5), 3), ((1, 2, 10, 7), (4, 3)),   # sizes that don't divide
-    ((2, 3, 7, 9), (None, 4)), ((2, 3, 7, 9), (2, None)),                 # None keeps the size
-    ((1, 2, 3, 4), (7, 9)),                                               # larger than the input
-    ((3, 7, 9), (3, 5)),                                                  # unbatched
-])
+@pytest.mark.parametrize(
+    "shape, size",
+    [
+        ((2, 3, 7, 9), 1),
+        ((2, 3, 7, 9), (1, 1)),
+        ((2, 3, 8, 6), (4, 3)),  # plain mean, equal windows
+        ((2, 3, 7, 9), (3, 5)),
+        ((2, 3, 5, 5), 3),
+        ((1, 2, 10, 7), (4, 3)),  # sizes that don't divide
+        ((2, 3, 7, 9), (None, 4)),
+        ((2, 3, 7, 9), (2, None)),  # None keeps the size
+        ((1, 2, 3, 4), (7, 9)),  # larger than the input
+        ((3, 7, 9), (3, 5)),  # unbatched
+    ],
+)
 def test_adaptive_avg_pool2d(shape, size):
-    compare(lambda a: F.adaptive_avg_pool2d(a, size), lambda t: TF.adaptive_avg_pool2d(t, size),
-            normal(shape))
+    compare(lambda a: F.adaptive_avg_pool2d(a, size), lambda t: TF.adaptive_avg_pool2d(t, size), normal(shape))
 
 
 def test_adaptive_avg_pool2d_module():
@@ -210,21 +234,24 @@ def test_adaptive_avg_pool2d_module():
 
 
 # ---- nearest interpolation --------------------------------------------------------------------------------
-@pytest.mark.parametrize("shape, kwargs", [
-    ((2, 3, 4, 5), dict(size=(7, 8))),
-    ((2, 3, 4, 5), dict(size=(8, 10))),                # exactly twice
-    ((2, 3, 9, 7), dict(size=(4, 3))),                 # downsampling
-    ((2, 3, 3, 4), dict(size=5)),
-    ((2, 3, 4, 5), dict(size=(4, 5))),                 # same size
-    ((2, 3, 4, 5), dict(scale_factor=2)),
-    ((2, 3, 4, 5), dict(scale_factor=3)),
-    ((2, 3, 5, 7), dict(scale_factor=1.5)),
-    ((2, 3, 5, 7), dict(scale_factor=(1.7, 0.6))),
-    ((2, 3, 9, 7), dict(scale_factor=0.5)),
-    ((2, 3, 5, 7), dict(scale_factor=2.3, recompute_scale_factor=True)),
-    ((2, 3, 5), dict(scale_factor=2.5)),               # (N, C, L)
-    ((1, 2, 3, 4, 5), dict(size=(5, 4, 7))),           # (N, C, D, H, W)
-])
+@pytest.mark.parametrize(
+    "shape, kwargs",
+    [
+        ((2, 3, 4, 5), dict(size=(7, 8))),
+        ((2, 3, 4, 5), dict(size=(8, 10))),  # exactly twice
+        ((2, 3, 9, 7), dict(size=(4, 3))),  # downsampling
+        ((2, 3, 3, 4), dict(size=5)),
+        ((2, 3, 4, 5), dict(size=(4, 5))),  # same size
+        ((2, 3, 4, 5), dict(scale_factor=2)),
+        ((2, 3, 4, 5), dict(scale_factor=3)),
+        ((2, 3, 5, 7), dict(scale_factor=1.5)),
+        ((2, 3, 5, 7), dict(scale_factor=(1.7, 0.6))),
+        ((2, 3, 9, 7), dict(scale_factor=0.5)),
+        ((2, 3, 5, 7), dict(scale_factor=2.3, recompute_scale_factor=True)),
+        ((2, 3, 5), dict(scale_factor=2.5)),  # (N, C, L)
+        ((1, 2, 3, 4, 5), dict(size=(5, 4, 7))),  # (N, C, D, H, W)
+    ],
+)
 def test_interpolate_nearest(shape, kwargs):
     compare(lambda a: F.interpolate(a, **kwargs), lambda t: TF.interpolate(t, **kwargs), normal(shape))
 
@@ -237,20 +264,35 @@ def test_upsample_module():
 
 
 # ---- refused by both --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("call", [
-    lambda F, x: F.max_pool2d(x, 2, padding=2),
-    lambda F, x: F.max_pool2d(x, 5),
-    lambda F, x: F.max_pool2d(x[0, 0], 2),
-    lambda F, x: F.avg_pool2d(x, 3, padding=2),
-    lambda F, x: F.avg_pool2d(x, 2, divisor_override=0),
-    lambda F, x: F.adaptive_avg_pool2d(x, (-1, 2)),
-    lambda F, x: F.interpolate(x),
-    lambda F, x: F.interpolate(x, size=2, scale_factor=2),
-    lambda F, x: F.interpolate(x, size=(2, 3, 4)),
-    lambda F, x: F.interpolate(x, scale_factor=0.1),
-    lambda F, x: F.interpolate(x, size=3, align_corners=True),
-], ids=["max-pad", "max-kernel", "max-ndim", "avg-pad", "avg-divisor", "adaptive-negative", "no-size",
-        "size-and-scale", "size-length", "zero-output", "align-corners"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda F, x: F.max_pool2d(x, 2, padding=2),
+        lambda F, x: F.max_pool2d(x, 5),
+        lambda F, x: F.max_pool2d(x[0, 0], 2),
+        lambda F, x: F.avg_pool2d(x, 3, padding=2),
+        lambda F, x: F.avg_pool2d(x, 2, divisor_override=0),
+        lambda F, x: F.adaptive_avg_pool2d(x, (-1, 2)),
+        lambda F, x: F.interpolate(x),
+        lambda F, x: F.interpolate(x, size=2, scale_factor=2),
+        lambda F, x: F.interpolate(x, size=(2, 3, 4)),
+        lambda F, x: F.interpolate(x, scale_factor=0.1),
+        lambda F, x: F.interpolate(x, size=3, align_corners=True),
+    ],
+    ids=[
+        "max-pad",
+        "max-kernel",
+        "max-ndim",
+        "avg-pad",
+        "avg-divisor",
+        "adaptive-negative",
+        "no-size",
+        "size-and-scale",
+        "size-length",
+        "zero-output",
+        "align-corners",
+    ],
+)
 def test_refused_by_both(call):
     x = normal((1, 1, 4, 4))
     with pytest.raises((RuntimeError, ValueError, IndexError)):

@@ -51,14 +51,20 @@ def _assert_same(a, b):
 
 # ---- round trips ---------------------------------------------------------------------------------
 
+
 def test_round_trip_of_nested_values(tmp_path):
     obj = {
         "model": OrderedDict([("z.weight", al.randn(3, 2)), ("a.bias", al.zeros(3, dtype=al.float64))]),
-        "arrays": [np.arange(6, dtype=np.int64).reshape(2, 3), np.array([True, False]),
-                   np.array(2.5, dtype=np.float32), np.zeros((0, 4), dtype=np.float16),
-                   np.arange(12, dtype=np.float64).reshape(3, 4).T, np.array([1, 2], dtype=np.uint8),
-                   np.array(["ab", "c"])],
-        "numbers": (1, -2.5, True, None, float("inf"), float("nan"), 2 ** 70, "text", "ünïcode"),
+        "arrays": [
+            np.arange(6, dtype=np.int64).reshape(2, 3),
+            np.array([True, False]),
+            np.array(2.5, dtype=np.float32),
+            np.zeros((0, 4), dtype=np.float16),
+            np.arange(12, dtype=np.float64).reshape(3, 4).T,
+            np.array([1, 2], dtype=np.uint8),
+            np.array(["ab", "c"]),
+        ],
+        "numbers": (1, -2.5, True, None, float("inf"), float("nan"), 2**70, "text", "ünïcode"),
         "scalars": [np.float32(1.5), np.int64(-3), np.bool_(True), np.float64(0.1), np.str_("s")],
         7: {0: "int keys", -1: []},
         "empty": {},
@@ -110,11 +116,22 @@ def test_model_state_dict_round_trip(tmp_path):
 
 
 def test_optimizer_state_dict_round_trip(tmp_path):
-    state = {"state": {0: {"momentum_buffer": al.randn(3, 2), "step": al.tensor(4.0)},
-                       1: {"momentum_buffer": None}},
-             "param_groups": [{"lr": 0.1, "momentum": 0.9, "betas": (0.9, 0.999), "nesterov": False,
-                               "weight_decay": 0, "params": [0, 1], "maximize": False, "foreach": None},
-                              {"lr": 1e-3, "params": []}]}
+    state = {
+        "state": {0: {"momentum_buffer": al.randn(3, 2), "step": al.tensor(4.0)}, 1: {"momentum_buffer": None}},
+        "param_groups": [
+            {
+                "lr": 0.1,
+                "momentum": 0.9,
+                "betas": (0.9, 0.999),
+                "nesterov": False,
+                "weight_decay": 0,
+                "params": [0, 1],
+                "maximize": False,
+                "foreach": None,
+            },
+            {"lr": 1e-3, "params": []},
+        ],
+    }
     loaded = _roundtrip(state, tmp_path)
     _assert_same(loaded, state)
     assert list(loaded["state"]) == [0, 1] and isinstance(loaded["param_groups"][0]["betas"], tuple)
@@ -203,8 +220,7 @@ def _kill_mid_save(path, repo):
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 @pytest.mark.parametrize("cleanup", ["load", "save"])
-def test_a_save_killed_midway_keeps_the_old_file_and_the_next_save_or_load_removes_its_temporary(tmp_path,
-                                                                                                cleanup):
+def test_a_save_killed_midway_keeps_the_old_file_and_the_next_save_or_load_removes_its_temporary(tmp_path, cleanup):
     """Regression: each process killed during al.save left its temporary (16 MiB+) next to the checkpoint."""
     repo = pathlib.Path(__file__).resolve().parents[2]
     path = tmp_path / "ckpt.npz"
@@ -258,6 +274,7 @@ def _refuse_creating_files(monkeypatch):
         if flags & os.O_CREAT:
             raise PermissionError(13, "Permission denied", name)
         return real_open(name, flags, *args)
+
     monkeypatch.setattr(serialization.os, "open", fake_open)
 
 
@@ -286,14 +303,18 @@ def test_save_into_a_really_read_only_directory(tmp_path):
 
 # ---- what save refuses -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("obj, where", [
-    ({"a": {"b": [1, object()]}}, "obj['a']['b'][1]"),
-    ({"state": {0: {"buf": {1, 2}}}}, "obj['state'][0]['buf']"),
-    ({"x": np.array([object()], dtype=object)}, "obj['x']"),
-    ({"x": 1j}, "obj['x']"),
-    ({(1, 2): 3}, "obj"),
-    ({"f": lambda: 0}, "obj['f']"),
-])
+
+@pytest.mark.parametrize(
+    "obj, where",
+    [
+        ({"a": {"b": [1, object()]}}, "obj['a']['b'][1]"),
+        ({"state": {0: {"buf": {1, 2}}}}, "obj['state'][0]['buf']"),
+        ({"x": np.array([object()], dtype=object)}, "obj['x']"),
+        ({"x": 1j}, "obj['x']"),
+        ({(1, 2): 3}, "obj"),
+        ({"f": lambda: 0}, "obj['f']"),
+    ],
+)
 def test_unsupported_values_raise_type_error_naming_the_key_path(tmp_path, obj, where):
     path = tmp_path / "x.pt"
     al.save({"old": 1}, path)
@@ -312,6 +333,7 @@ def test_reference_cycles_are_refused(tmp_path):
 
 
 # ---- what load refuses, without executing anything -----------------------------------------------
+
 
 class _Evil:
     """Unpickling this creates the marker file: proof that code ran."""
@@ -374,12 +396,15 @@ def test_load_refuses_a_torch_checkpoint(tmp_path):
     assert str(path) in str(info.value)
 
 
-@pytest.mark.parametrize("content, problem", [
-    (b"", "empty"),
-    (b"hello, this is a text file\n", "text file"),
-    (bytes(np.random.default_rng(0).integers(0, 256, 300, dtype=np.uint8)), "not an autograd_lite checkpoint"),
-    (b"PK\x03\x04" + bytes(200), "truncated or corrupted"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"", "empty"),
+        (b"hello, this is a text file\n", "text file"),
+        (bytes(np.random.default_rng(0).integers(0, 256, 300, dtype=np.uint8)), "not an autograd_lite checkpoint"),
+        (b"PK\x03\x04" + bytes(200), "truncated or corrupted"),
+    ],
+)
 def test_load_refuses_foreign_bytes(tmp_path, content, problem):
     path = tmp_path / "bad.pt"
     path.write_bytes(content)
@@ -401,16 +426,22 @@ def test_load_refuses_foreign_npz_and_npy(tmp_path):
         al.load(tmp_path / "other.zip")
 
 
-@pytest.mark.parametrize("manifest, problem", [
-    (b"not json", "not valid JSON"),
-    (b'{"format": "something else", "version": 1, "root": 1}', "not an autograd_lite manifest"),
-    (b'{"format": "autograd_lite.checkpoint", "version": 99, "root": 1}', "version 99"),
-    (b'{"format": "autograd_lite.checkpoint", "version": 1, "root": {"t": "ndarray", "a": "a7"}}', "'a7'"),
-    (b'{"format": "autograd_lite.checkpoint", "version": 1, "root": {"t": "exec", "v": 1}}', "'exec'"),
-    (b'{"format": "autograd_lite.checkpoint", "version": 1, "root": {"t": "int", "v": "1"}}', "malformed"),
-    (b'{"format": "autograd_lite.checkpoint", "version": 1, "root": {"t": "ndarray", "a": "a0", '
-     b'"dtype": "<f8", "shape": [5]}}', "shape"),
-])
+@pytest.mark.parametrize(
+    "manifest, problem",
+    [
+        (b"not json", "not valid JSON"),
+        (b'{"format": "something else", "version": 1, "root": 1}', "not an autograd_lite manifest"),
+        (b'{"format": "autograd_lite.checkpoint", "version": 99, "root": 1}', "version 99"),
+        (b'{"format": "autograd_lite.checkpoint", "version": 1, "root": {"t": "ndarray", "a": "a7"}}', "'a7'"),
+        (b'{"format": "autograd_lite.checkpoint", "version": 1, "root": {"t": "exec", "v": 1}}', "'exec'"),
+        (b'{"format": "autograd_lite.checkpoint", "version": 1, "root": {"t": "int", "v": "1"}}', "malformed"),
+        (
+            b'{"format": "autograd_lite.checkpoint", "version": 1, "root": {"t": "ndarray", "a": "a0", '
+            b'"dtype": "<f8", "shape": [5]}}',
+            "shape",
+        ),
+    ],
+)
 def test_load_refuses_bad_manifests(tmp_path, manifest, problem):
     path = tmp_path / "m.pt"
     with open(path, "wb") as f:
@@ -464,6 +495,7 @@ def test_checkpoint_error_is_a_value_error():
 
 # ---- atomic writes -------------------------------------------------------------------------------
 
+
 def test_failing_replace_keeps_the_old_checkpoint_and_leaves_no_temp_file(tmp_path, monkeypatch):
     path = tmp_path / "ckpt.pt"
     al.save({"version": 1, "w": al.ones(3)}, path)
@@ -477,7 +509,7 @@ def test_failing_replace_keeps_the_old_checkpoint_and_leaves_no_temp_file(tmp_pa
     with pytest.raises(OSError, match="disk full"):
         al.save({"version": 2, "w": al.zeros(3)}, path)
     monkeypatch.undo()
-    (src, dst), = calls
+    ((src, dst),) = calls
     assert os.path.dirname(src) == os.path.realpath(tmp_path) and dst == os.path.realpath(path)
     assert os.listdir(tmp_path) == ["ckpt.pt"]
     loaded = al.load(path)
@@ -505,8 +537,7 @@ def test_data_is_fsynced_before_the_rename(tmp_path, monkeypatch):
     events = []
     real_fsync, real_replace = os.fsync, os.replace
     monkeypatch.setattr(serialization.os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
-    monkeypatch.setattr(serialization.os, "replace",
-                        lambda a, b: (events.append("replace"), real_replace(a, b))[1])
+    monkeypatch.setattr(serialization.os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b))[1])
     al.save({"x": 1}, tmp_path / "f.pt")
     monkeypatch.undo()
     assert events[:2] == ["fsync", "replace"]

@@ -28,8 +28,8 @@ from autograd_lite import Tensor
 from autograd_lite.testing import gradcheck, gradgradcheck
 from autograd_lite.testing import strategies as st
 
-FULL = (3, 4)    # (max_dims, max_side) of the inputs of gradcheck, the forward and the float32 checks
-SMALL = (2, 3)   # the same for gradgradcheck (its numerical pass is much more expensive)
+FULL = (3, 4)  # (max_dims, max_side) of the inputs of gradcheck, the forward and the float32 checks
+SMALL = (2, 3)  # the same for gradgradcheck (its numerical pass is much more expensive)
 
 # gradgradcheck and the float32 dtype check run fewer examples than the profile's (30 by default).
 FEW = settings(max_examples=max(8, settings.default.max_examples // 3))
@@ -48,8 +48,8 @@ class OpCase:
     fn: Callable
     ref: Callable
     inputs: Callable  # (max_dims, max_side) -> strategy of Draw
-    gradgrad: bool = True         # also run gradgradcheck
-    keeps_float32: bool = True    # float32 inputs -> float32 outputs (False only for explicit casts)
+    gradgrad: bool = True  # also run gradgradcheck
+    keeps_float32: bool = True  # float32 inputs -> float32 outputs (False only for explicit casts)
     tol: dict = field(default_factory=dict)  # extra gradcheck/gradgradcheck keyword arguments
     # the same computation in PyTorch, ``torch_fn(torch, *tensors, **params)``; by default torch's function
     # of the same name for a public function of autograd_lite, or ``fn`` itself for a lambda that uses only
@@ -99,15 +99,19 @@ def unary(params=None, min_dims=0, min_side=0, unique=False, **elements):
 
     ``params(shape)`` is a strategy of the keyword parameters (for example dims valid for that shape).
     """
+
     @functools.lru_cache(maxsize=None)  # one strategy object per size: hypothesis caches its analysis
     def build(max_dims, max_side):
         @hs.composite
         def draw(d):
-            shape = d(st.shapes(min_dims=min_dims, max_dims=max(max_dims, min_dims), min_side=min_side,
-                                max_side=max_side))
+            shape = d(
+                st.shapes(min_dims=min_dims, max_dims=max(max_dims, min_dims), min_side=min_side, max_side=max_side)
+            )
             x = d(cached_tensors(shape, unique=unique, **elements))
             return Draw((x,), d(_params(params, shape)))
+
         return draw()
+
     return build
 
 
@@ -128,18 +132,23 @@ def broadcast(*elements, params=None, tensor_strategies=None):
                 custom = tensor_strategies[i] if tensor_strategies else None
                 xs.append(d(custom(shape) if custom else cached_tensors(shape, **opts)))
             return Draw(tuple(xs), d(_params(params, shapes)))
+
         return draw()
+
     return build
 
 
 def custom(fn):
     """An input strategy written by hand: ``fn(d, max_dims, max_side) -> Draw`` with d = the draw function."""
+
     @functools.lru_cache(maxsize=None)  # one strategy object per size: hypothesis caches its analysis
     def build(max_dims, max_side):
         @hs.composite
         def draw(d):
             return fn(d, max_dims, max_side)
+
         return draw()
+
     return build
 
 
@@ -156,8 +165,7 @@ def dims_over(shape, allow_none=True, allow_tuple=True, nonempty=True):
     if axes:
         options.append(hs.sampled_from(axes + [a - ndim for a in axes]))
         if allow_tuple:
-            options.append(hs.lists(hs.sampled_from(axes), min_size=1, max_size=len(axes), unique=True)
-                           .map(tuple))
+            options.append(hs.lists(hs.sampled_from(axes), min_size=1, max_size=len(axes), unique=True).map(tuple))
     return hs.one_of(*options) if options else hs.nothing()
 
 
@@ -224,8 +232,9 @@ def check_gradgradcheck(case, data):
     for x, p, r in zip(xs, plain, recorded):
         p = np.zeros(x.shape) if p is None else p.data
         r = np.zeros(x.shape) if r is None else r.data
-        np.testing.assert_allclose(r, p, rtol=1e-10, atol=1e-12,
-                                   err_msg=f"{case}: create_graph changes the first-order gradient")
+        np.testing.assert_allclose(
+            r, p, rtol=1e-10, atol=1e-12, err_msg=f"{case}: create_graph changes the first-order gradient"
+        )
     assert gradgradcheck(fn, xs, **case.tol)
 
 
@@ -275,6 +284,7 @@ class _TorchAsAl:
         def call(*args, **kwargs):
             args = [torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args]
             return fn(*args, **kwargs)
+
         return call
 
 
@@ -282,8 +292,9 @@ def _with_al_as(fn, torch):
     """``fn`` with the global name ``al`` meaning torch, for lambdas written over al."""
     if "al" not in fn.__code__.co_names:
         return fn
-    return types.FunctionType(fn.__code__, {**fn.__globals__, "al": _TorchAsAl(torch)}, fn.__name__,
-                              fn.__defaults__, fn.__closure__)
+    return types.FunctionType(
+        fn.__code__, {**fn.__globals__, "al": _TorchAsAl(torch)}, fn.__name__, fn.__defaults__, fn.__closure__
+    )
 
 
 def check_torch(case, data):
@@ -298,23 +309,38 @@ def check_torch(case, data):
     assert len(got) == len(want), f"{case}: {len(got)} outputs, torch gives {len(want)}"
     for g, w in zip(got, want):
         assert g.shape == tuple(w.shape), f"{case}: shape {g.shape}, torch gives {tuple(w.shape)}"
-        np.testing.assert_allclose(g.data, w.detach().numpy(), rtol=1e-10, atol=1e-12, equal_nan=True,
-                                   err_msg=f"{case}: forward differs from torch")
+        np.testing.assert_allclose(
+            g.data,
+            w.detach().numpy(),
+            rtol=1e-10,
+            atol=1e-12,
+            equal_nan=True,
+            err_msg=f"{case}: forward differs from torch",
+        )
     live = [i for i, o in enumerate(got) if o.requires_grad]
     inputs = [i for i, t in enumerate(draw.tensors) if t.requires_grad]
     if not live or not inputs:
         return
     rng = np.random.default_rng(3)
     seeds = [rng.standard_normal(got[i].shape) for i in live]
-    ours = al.grad([got[i] for i in live], [draw.tensors[i] for i in inputs],
-                   grad_outputs=[Tensor(v) for v in seeds], allow_unused=True)
-    theirs = torch.autograd.grad([want[i] for i in live], [xs_torch[i] for i in inputs],
-                                 grad_outputs=[torch.tensor(v) for v in seeds], allow_unused=True)
+    ours = al.grad(
+        [got[i] for i in live],
+        [draw.tensors[i] for i in inputs],
+        grad_outputs=[Tensor(v) for v in seeds],
+        allow_unused=True,
+    )
+    theirs = torch.autograd.grad(
+        [want[i] for i in live],
+        [xs_torch[i] for i in inputs],
+        grad_outputs=[torch.tensor(v) for v in seeds],
+        allow_unused=True,
+    )
     for i, a, b in zip(inputs, ours, theirs):
         a = np.zeros(draw.tensors[i].shape) if a is None else a.data
         b = np.zeros(draw.tensors[i].shape) if b is None else b.numpy()
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True,
-                                   err_msg=f"{case}: the gradient of input {i} differs from torch")
+        np.testing.assert_allclose(
+            a, b, rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=f"{case}: the gradient of input {i} differs from torch"
+        )
 
 
 def check_method_matches_function(method, function, values, *others):
@@ -343,4 +369,3 @@ def check_method_matches_function(method, function, values, *others):
 
 def bool_arrays(shape):
     return hnp.arrays(np.bool_, shape)
-

@@ -12,15 +12,31 @@ from autograd_lite import Tensor
 from autograd_lite.ops.base import OpError
 from autograd_lite.testing import strategies as st
 
-from _op_registry import (FEW, Draw, OpCase, bool_arrays, broadcast, cached_tensors, case_ids,
-                          check_float32, check_forward, check_gradcheck, check_gradgradcheck,
-                          check_method_matches_function, check_torch, custom, leaf, shifted_tensors,
-                          torch_counterpart, unary)
+from _op_registry import (
+    FEW,
+    Draw,
+    OpCase,
+    bool_arrays,
+    broadcast,
+    cached_tensors,
+    case_ids,
+    check_float32,
+    check_forward,
+    check_gradcheck,
+    check_gradgradcheck,
+    check_method_matches_function,
+    check_torch,
+    custom,
+    leaf,
+    shifted_tensors,
+    torch_counterpart,
+    unary,
+)
 
-ANY = {}                                    # elements in [-10, 10]
-POS = {"positive": True}                    # [0.1, 10]: log, sqrt
-NONZERO = {"min_magnitude": 0.5}            # divisors
-KINKED = {"min_magnitude": 0.1}             # abs, relu, leaky_relu: away from the kink at 0
+ANY = {}  # elements in [-10, 10]
+POS = {"positive": True}  # [0.1, 10]: log, sqrt
+NONZERO = {"min_magnitude": 0.5}  # divisors
+KINKED = {"min_magnitude": 0.1}  # abs, relu, leaky_relu: away from the kink at 0
 SEP = {"separated": True, "min_value": -4.0, "max_value": 4.0}  # multiples of 1/8 (clamp)
 # a tensor exponent away from 0: d/da a**b is masked to 0 where b == 0 (as torch), so the first derivative
 # jumps there and the second-order check would see a kink (test_pow_gradient_conventions_at_zero covers b == 0)
@@ -46,6 +62,7 @@ def _clamp_params(which):
         if which == "max":
             return hs.fixed_dictionaries({"max": bound})
         return hs.tuples(bound, hs.integers(1, 32)).map(lambda t: {"min": t[0], "max": t[0] + t[1] / 8})
+
     return params
 
 
@@ -58,6 +75,7 @@ def _where_inputs(other_is_scalar=False):
         if other_is_scalar:
             params["c"] = d(FLOATS)
         return Draw(xs, params)
+
     return custom(fn)
 
 
@@ -86,26 +104,42 @@ ENTRIES = [
     OpCase("mul", al.mul, np.multiply, broadcast(ANY, ANY)),
     OpCase("mul_operator", lambda a, b: a * b, np.multiply, broadcast(ANY, ANY)),
     OpCase("mul_scalar_left", lambda x, c: c * x, lambda x, c: c * x, unary(scalar(FLOATS))),
-    OpCase("mul_int_scalar_right", lambda x, c: x * c, lambda x, c: x * c,
-           unary(scalar(hs.integers(-3, 3)))),
+    OpCase("mul_int_scalar_right", lambda x, c: x * c, lambda x, c: x * c, unary(scalar(hs.integers(-3, 3)))),
     OpCase("div", al.div, np.divide, broadcast(ANY, NONZERO)),
     OpCase("div_operator", lambda a, b: a / b, np.divide, broadcast(ANY, NONZERO)),
     OpCase("div_scalar_right", lambda x, c: x / c, lambda x, c: x / c, unary(scalar(NONZERO_FLOATS))),
     OpCase("div_scalar_left", lambda x, c: c / x, lambda x, c: c / x, unary(scalar(FLOATS), **NONZERO)),
-    OpCase("pow_tensor_tensor", al.pow, np.power,
-           broadcast({"min_value": 0.5, "max_value": 3.0}, EXPONENT)),
-    OpCase("pow_operator_tensor_tensor", lambda a, b: a ** b, np.power,
-           broadcast({"min_value": 0.5, "max_value": 3.0}, EXPONENT)),
-    OpCase("pow_tensor_float", lambda x, c: al.pow(x, c), lambda x, c: x ** c,
-           unary(scalar(hs.sampled_from([0.5, 1.5, -0.5, 2.5, -2.5, 0.0, 1.0])),
-                 min_value=0.5, max_value=4.0)),
-    OpCase("pow_operator_tensor_int", lambda x, c: x ** c, lambda x, c: x ** float(c),
-           unary(scalar(hs.sampled_from([0, 1, 2, 3, -1, -2])), min_value=-3.0, max_value=3.0,
-                 min_magnitude=0.5)),
-    OpCase("pow_scalar_tensor", lambda x, c: al.pow(c, x), lambda x, c: c ** x,
-           unary(scalar(st.elements(0.2, 4.0)), min_value=-3.0, max_value=3.0)),
-    OpCase("pow_operator_scalar_tensor", lambda x, c: c ** x, lambda x, c: c ** x,
-           unary(scalar(st.elements(0.2, 4.0)), min_value=-3.0, max_value=3.0)),
+    OpCase("pow_tensor_tensor", al.pow, np.power, broadcast({"min_value": 0.5, "max_value": 3.0}, EXPONENT)),
+    OpCase(
+        "pow_operator_tensor_tensor",
+        lambda a, b: a**b,
+        np.power,
+        broadcast({"min_value": 0.5, "max_value": 3.0}, EXPONENT),
+    ),
+    OpCase(
+        "pow_tensor_float",
+        lambda x, c: al.pow(x, c),
+        lambda x, c: x**c,
+        unary(scalar(hs.sampled_from([0.5, 1.5, -0.5, 2.5, -2.5, 0.0, 1.0])), min_value=0.5, max_value=4.0),
+    ),
+    OpCase(
+        "pow_operator_tensor_int",
+        lambda x, c: x**c,
+        lambda x, c: x ** float(c),
+        unary(scalar(hs.sampled_from([0, 1, 2, 3, -1, -2])), min_value=-3.0, max_value=3.0, min_magnitude=0.5),
+    ),
+    OpCase(
+        "pow_scalar_tensor",
+        lambda x, c: al.pow(c, x),
+        lambda x, c: c**x,
+        unary(scalar(st.elements(0.2, 4.0)), min_value=-3.0, max_value=3.0),
+    ),
+    OpCase(
+        "pow_operator_scalar_tensor",
+        lambda x, c: c**x,
+        lambda x, c: c**x,
+        unary(scalar(st.elements(0.2, 4.0)), min_value=-3.0, max_value=3.0),
+    ),
     OpCase("neg", al.neg, np.negative, unary()),
     OpCase("neg_operator", lambda x: -x, np.negative, unary()),
     # exp/log family and activations
@@ -122,10 +156,19 @@ ENTRIES = [
     OpCase("tan", al.tan, np.tan, unary(min_value=-1.2, max_value=1.2)),
     OpCase("log1p", al.log1p, np.log1p, unary(min_value=-0.9, max_value=10.0)),
     OpCase("relu", al.relu, lambda x: np.maximum(x, 0.0), unary(**KINKED)),
-    OpCase("leaky_relu", al.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), unary(**KINKED),
-           torch_fn=lambda torch, x: torch.nn.functional.leaky_relu(x)),
-    OpCase("leaky_relu_slope", lambda x, c: al.leaky_relu(x, c), lambda x, c: np.where(x > 0, x, c * x),
-           unary(scalar(hs.sampled_from([0.2, 0.0, 1.5])), **KINKED)),
+    OpCase(
+        "leaky_relu",
+        al.leaky_relu,
+        lambda x: np.where(x > 0, x, 0.01 * x),
+        unary(**KINKED),
+        torch_fn=lambda torch, x: torch.nn.functional.leaky_relu(x),
+    ),
+    OpCase(
+        "leaky_relu_slope",
+        lambda x, c: al.leaky_relu(x, c),
+        lambda x, c: np.where(x > 0, x, c * x),
+        unary(scalar(hs.sampled_from([0.2, 0.0, 1.5])), **KINKED),
+    ),
     # clamp, maximum/minimum, where (inputs kept away from the bounds and from ties)
     OpCase("clamp_both", al.clamp, _np_clamp, unary(_clamp_params("both"), **SEP)),
     OpCase("clamp_min", al.clamp, _np_clamp, unary(_clamp_params("min"), **SEP)),
@@ -133,16 +176,24 @@ ENTRIES = [
     OpCase("clip_method", lambda x, **p: x.clip(**p), _np_clamp, unary(_clamp_params("both"), **SEP)),
     OpCase("maximum", al.maximum, np.maximum, broadcast(*_SEP_TIELESS, tensor_strategies=_SHIFTED)),
     OpCase("minimum", al.minimum, np.minimum, broadcast(*_SEP_TIELESS, tensor_strategies=_SHIFTED)),
-    OpCase("where", lambda a, b, cond: al.where(cond, a, b), lambda a, b, cond: np.where(cond, a, b),
-           _where_inputs()),
-    OpCase("where_scalar_other", lambda a, cond, c: al.where(cond, a, c),
-           lambda a, cond, c: np.where(cond, a, c), _where_inputs(other_is_scalar=True)),
+    OpCase("where", lambda a, b, cond: al.where(cond, a, b), lambda a, b, cond: np.where(cond, a, b), _where_inputs()),
+    OpCase(
+        "where_scalar_other",
+        lambda a, cond, c: al.where(cond, a, c),
+        lambda a, cond, c: np.where(cond, a, c),
+        _where_inputs(other_is_scalar=True),
+    ),
     # copies and casts
     OpCase("clone", al.clone, np.copy, unary()),
-    OpCase("astype_float32_roundtrip", lambda x: al.astype(x, np.float32).double(),
-           lambda x: x.astype(np.float32).astype(np.float64), unary(),
-           keeps_float32=False, tol={"eps": 1e-2, "atol": 1e-3},
-           torch_fn=lambda torch, x: x.to(torch.float32).double()),
+    OpCase(
+        "astype_float32_roundtrip",
+        lambda x: al.astype(x, np.float32).double(),
+        lambda x: x.astype(np.float32).astype(np.float64),
+        unary(),
+        keeps_float32=False,
+        tol={"eps": 1e-2, "atol": 1e-3},
+        torch_fn=lambda torch, x: x.to(torch.float32).double(),
+    ),
 ]
 
 
@@ -183,37 +234,40 @@ def test_matches_torch(case, data):
 # ---- methods and operators against the al.* functions ------------------------------------------------
 
 _RNG = np.random.default_rng(0)
-MIXED = _RNG.uniform(0.2, 2.0, (2, 3)) * np.array([1.0, -1.0, 1.0])   # no zeros (abs, relu kinks)
+MIXED = _RNG.uniform(0.2, 2.0, (2, 3)) * np.array([1.0, -1.0, 1.0])  # no zeros (abs, relu kinks)
 POSITIVE = _RNG.uniform(0.2, 2.0, (2, 3))
-OTHER = _RNG.uniform(0.3, 2.0, (3,))                                  # broadcasts against (2, 3)
+OTHER = _RNG.uniform(0.3, 2.0, (3,))  # broadcasts against (2, 3)
 
 
-@pytest.mark.parametrize("method, function, values, others", [
-    (lambda x, y: x.add(y), al.add, MIXED, (OTHER,)),
-    (lambda x, y: x.sub(y), al.sub, MIXED, (OTHER,)),
-    (lambda x, y: x.mul(y), al.mul, MIXED, (OTHER,)),
-    (lambda x, y: x.div(y), al.div, MIXED, (OTHER,)),
-    (lambda x, y: x.pow(y), al.pow, POSITIVE, (OTHER,)),
-    (lambda x: x.pow(2.5), lambda x: al.pow(x, 2.5), POSITIVE, ()),
-    (lambda x: x ** 3, lambda x: al.mul(al.mul(x, x), x), MIXED, ()),
-    (lambda x: x.neg(), al.neg, MIXED, ()),
-    (lambda x: +x, lambda x: x, MIXED, ()),
-    (lambda x: x.exp(), al.exp, MIXED, ()),
-    (lambda x: x.log(), al.log, POSITIVE, ()),
-    (lambda x: x.sqrt(), al.sqrt, POSITIVE, ()),
-    (lambda x: x.abs(), al.abs, MIXED, ()),
-    (lambda x: x.sin(), al.sin, MIXED, ()),
-    (lambda x: x.cos(), al.cos, MIXED, ()),
-    (lambda x: x.sigmoid(), al.sigmoid, MIXED, ()),
-    (lambda x: x.tanh(), al.tanh, MIXED, ()),
-    (lambda x: x.relu(), al.relu, MIXED, ()),
-    (lambda x: x.leaky_relu(0.2), lambda x: al.leaky_relu(x, negative_slope=0.2), MIXED, ()),
-    (lambda x: x.clamp(-1.0, 1.0), lambda x: al.clip(x, -1.0, 1.0), MIXED, ()),
-    (lambda x, y: x.maximum(y), al.maximum, MIXED, (OTHER,)),
-    (lambda x, y: x.minimum(y), al.minimum, MIXED, (OTHER,)),
-    (lambda x: x.clone(), al.clone, MIXED, ()),
-    (lambda x: x.float().double(), lambda x: al.astype(al.astype(x, al.float32), al.float64), MIXED, ()),
-])
+@pytest.mark.parametrize(
+    "method, function, values, others",
+    [
+        (lambda x, y: x.add(y), al.add, MIXED, (OTHER,)),
+        (lambda x, y: x.sub(y), al.sub, MIXED, (OTHER,)),
+        (lambda x, y: x.mul(y), al.mul, MIXED, (OTHER,)),
+        (lambda x, y: x.div(y), al.div, MIXED, (OTHER,)),
+        (lambda x, y: x.pow(y), al.pow, POSITIVE, (OTHER,)),
+        (lambda x: x.pow(2.5), lambda x: al.pow(x, 2.5), POSITIVE, ()),
+        (lambda x: x**3, lambda x: al.mul(al.mul(x, x), x), MIXED, ()),
+        (lambda x: x.neg(), al.neg, MIXED, ()),
+        (lambda x: +x, lambda x: x, MIXED, ()),
+        (lambda x: x.exp(), al.exp, MIXED, ()),
+        (lambda x: x.log(), al.log, POSITIVE, ()),
+        (lambda x: x.sqrt(), al.sqrt, POSITIVE, ()),
+        (lambda x: x.abs(), al.abs, MIXED, ()),
+        (lambda x: x.sin(), al.sin, MIXED, ()),
+        (lambda x: x.cos(), al.cos, MIXED, ()),
+        (lambda x: x.sigmoid(), al.sigmoid, MIXED, ()),
+        (lambda x: x.tanh(), al.tanh, MIXED, ()),
+        (lambda x: x.relu(), al.relu, MIXED, ()),
+        (lambda x: x.leaky_relu(0.2), lambda x: al.leaky_relu(x, negative_slope=0.2), MIXED, ()),
+        (lambda x: x.clamp(-1.0, 1.0), lambda x: al.clip(x, -1.0, 1.0), MIXED, ()),
+        (lambda x, y: x.maximum(y), al.maximum, MIXED, (OTHER,)),
+        (lambda x, y: x.minimum(y), al.minimum, MIXED, (OTHER,)),
+        (lambda x: x.clone(), al.clone, MIXED, ()),
+        (lambda x: x.float().double(), lambda x: al.astype(al.astype(x, al.float32), al.float64), MIXED, ()),
+    ],
+)
 def test_methods_and_operators_match_functions(method, function, values, others):
     check_method_matches_function(method, function, values, *others)
 
@@ -247,15 +301,17 @@ def test_maximum_tie_split_with_broadcasting():
     np.testing.assert_array_equal(gb, [1.0, 1.5, 2.0])
 
 
-@pytest.mark.parametrize("bounds, expected", [
-    ({"min": 0.0, "max": 1.0}, [0.0, 1.0, 1.0, 1.0, 0.0]),
-    ({"min": 0.0}, [0.0, 1.0, 1.0, 1.0, 1.0]),
-    ({"max": 1.0}, [1.0, 1.0, 1.0, 1.0, 0.0]),
-])
+@pytest.mark.parametrize(
+    "bounds, expected",
+    [
+        ({"min": 0.0, "max": 1.0}, [0.0, 1.0, 1.0, 1.0, 0.0]),
+        ({"min": 0.0}, [0.0, 1.0, 1.0, 1.0, 1.0]),
+        ({"max": 1.0}, [1.0, 1.0, 1.0, 1.0, 0.0]),
+    ],
+)
 def test_clamp_passes_gradient_on_the_closed_interval(bounds, expected):
     out, (g,) = _grads(lambda x: al.clamp(x, **bounds), [-1.0, 0.0, 0.5, 1.0, 2.0])
-    np.testing.assert_array_equal(out.data, np.clip([-1.0, 0.0, 0.5, 1.0, 2.0], bounds.get("min"),
-                                                    bounds.get("max")))
+    np.testing.assert_array_equal(out.data, np.clip([-1.0, 0.0, 0.5, 1.0, 2.0], bounds.get("min"), bounds.get("max")))
     np.testing.assert_array_equal(g, expected)
 
 
@@ -280,7 +336,7 @@ def test_leaky_relu_uses_the_slope_at_zero():
 
 def test_pow_gradient_conventions_at_zero():
     # d/da a**0 is 0 (also at a = 0); d/db a**b is 0 where a == 0 and b >= 0 (as torch)
-    _, (g,) = _grads(lambda x: x ** 0.0, [0.0, 2.0])
+    _, (g,) = _grads(lambda x: x**0.0, [0.0, 2.0])
     np.testing.assert_array_equal(g, [0.0, 0.0])
     _, (ga, gb) = _grads(al.pow, [0.0, 0.0, 2.0], [0.0, 2.0, 0.0])
     np.testing.assert_array_equal(ga, [0.0, 0.0, 0.0])
@@ -288,15 +344,15 @@ def test_pow_gradient_conventions_at_zero():
 
 
 def test_broadcast_gradients_are_summed_back_to_input_shapes():
-    a = leaf([[1.0], [2.0], [3.0]])         # (3, 1)
-    b = leaf([10.0, 20.0, 30.0, 40.0])      # (4,)
+    a = leaf([[1.0], [2.0], [3.0]])  # (3, 1)
+    b = leaf([10.0, 20.0, 30.0, 40.0])  # (4,)
     out = a * b
     assert out.shape == (3, 4)
     out.sum().backward()
     assert a.grad.shape == (3, 1) and b.grad.shape == (4,)
     np.testing.assert_array_equal(a.grad.data, [[100.0], [100.0], [100.0]])
     np.testing.assert_array_equal(b.grad.data, [6.0, 6.0, 6.0, 6.0])
-    c = leaf(5.0)                            # 0-d against (2, 3)
+    c = leaf(5.0)  # 0-d against (2, 3)
     d = leaf(np.arange(6.0).reshape(2, 3))
     (c - d).sum().backward()
     assert c.grad.shape == () and float(c.grad.data) == 6.0
@@ -305,17 +361,25 @@ def test_broadcast_gradients_are_summed_back_to_input_shapes():
 
 def test_scalar_on_either_side_gives_the_right_gradient():
     x = leaf([1.0, 2.0, 4.0])
-    ((2.0 - x) + (3.0 / x) + (2.0 ** x) + (x ** 2) - (x / 4) + (5 * x)).sum().backward()
+    ((2.0 - x) + (3.0 / x) + (2.0**x) + (x**2) - (x / 4) + (5 * x)).sum().backward()
     xs = np.array([1.0, 2.0, 4.0])
-    np.testing.assert_allclose(x.grad.data, -1 - 3 / xs ** 2 + np.log(2) * 2 ** xs + 2 * xs - 0.25 + 5)
+    np.testing.assert_allclose(x.grad.data, -1 - 3 / xs**2 + np.log(2) * 2**xs + 2 * xs - 0.25 + 5)
 
 
-@pytest.mark.parametrize("op, ufunc", [
-    (lambda a, b: a < b, np.less), (lambda a, b: a <= b, np.less_equal),
-    (lambda a, b: a > b, np.greater), (lambda a, b: a >= b, np.greater_equal),
-    (lambda a, b: a == b, np.equal), (lambda a, b: a != b, np.not_equal),
-    (al.lt, np.less), (al.ge, np.greater_equal), (al.eq, np.equal),
-])
+@pytest.mark.parametrize(
+    "op, ufunc",
+    [
+        (lambda a, b: a < b, np.less),
+        (lambda a, b: a <= b, np.less_equal),
+        (lambda a, b: a > b, np.greater),
+        (lambda a, b: a >= b, np.greater_equal),
+        (lambda a, b: a == b, np.equal),
+        (lambda a, b: a != b, np.not_equal),
+        (al.lt, np.less),
+        (al.ge, np.greater_equal),
+        (al.eq, np.equal),
+    ],
+)
 def test_comparisons_return_bool_tensors_without_grad(op, ufunc):
     a = leaf([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])
     b = leaf([2.0, 2.0, 2.0])
@@ -329,8 +393,11 @@ def test_comparisons_return_bool_tensors_without_grad(op, ufunc):
 
 def test_int_tensor_division_gives_float32():
     # torch: true division of integer tensors gives the default float dtype (float32)
-    for a, b in [(al.tensor([1, 2, 3]), al.tensor([2, 2, 2])), (al.tensor([1, 2, 3]), 2),
-                 (al.tensor([3], dtype=np.int32), al.tensor([2], dtype=np.int64))]:
+    for a, b in [
+        (al.tensor([1, 2, 3]), al.tensor([2, 2, 2])),
+        (al.tensor([1, 2, 3]), 2),
+        (al.tensor([3], dtype=np.int32), al.tensor([2], dtype=np.int64)),
+    ]:
         out = a / b
         assert out.dtype == np.float32, (a.dtype, b, out.dtype)
         np.testing.assert_allclose(out.data, np.asarray(a.data) / np.asarray(getattr(b, "data", b)))
@@ -342,8 +409,8 @@ def test_int_tensor_with_float_promotes_to_the_float_dtype():
     assert (i * x32).dtype == np.float32
     assert (i + 0.5).dtype == np.float32
     assert al.exp(i).dtype == np.float32
-    assert (x32 * 2.5).dtype == np.float32 and (x32 ** 2.5).dtype == np.float32
-    assert (2 ** x32).dtype == np.float32
+    assert (x32 * 2.5).dtype == np.float32 and (x32**2.5).dtype == np.float32
+    assert (2**x32).dtype == np.float32
 
 
 def test_astype_between_float_dtypes_is_differentiable():
@@ -358,9 +425,18 @@ def test_astype_between_float_dtypes_is_differentiable():
     assert x.double() is x  # same dtype: no copy, no node (as torch)
 
 
-@pytest.mark.parametrize("fn, name", [(al.add, "add"), (al.mul, "mul"), (al.sub, "sub"),
-                                      (al.div, "div"), (al.maximum, "maximum"),
-                                      (lambda a, b: a + b, "add"), (lambda a, b: a * b, "mul")])
+@pytest.mark.parametrize(
+    "fn, name",
+    [
+        (al.add, "add"),
+        (al.mul, "mul"),
+        (al.sub, "sub"),
+        (al.div, "div"),
+        (al.maximum, "maximum"),
+        (lambda a, b: a + b, "add"),
+        (lambda a, b: a * b, "mul"),
+    ],
+)
 def test_non_broadcastable_shapes_are_reported(fn, name):
     a, b = leaf(np.ones((2, 3))), leaf(np.ones(4))
     with pytest.raises(OpError, match=rf"{name}: shapes \(2, 3\) and \(4,\) are not broadcastable"):

@@ -30,8 +30,15 @@ def _grads(fn, *arrays):
     return out.data, [t.grad.data for t in tensors]
 
 
-conv_cases = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), st.integers(4, 7),
-                       st.integers(1, 3), st.integers(1, 2), st.integers(0, 2))
+conv_cases = st.tuples(
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.integers(4, 7),
+    st.integers(1, 3),
+    st.integers(1, 2),
+    st.integers(0, 2),
+)
 
 
 @given(conv_cases)
@@ -88,13 +95,21 @@ def test_conv_bias_through_the_gemm_equals_a_separate_add():
 
 # ---- max pooling over disjoint tiles ------------------------------------------------------------------------
 
+
 def _general_max_pool(x, k):
     """The general path (torch's index rule), forced through return_indices."""
     return F.max_pool2d(x, k, return_indices=True)[0]
 
 
-pool_cases = st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(2, 7), st.integers(2, 7),
-                       st.sampled_from([(2, 2), (3, 3), (2, 3), (1, 2)]), st.booleans(), st.booleans())
+pool_cases = st.tuples(
+    st.integers(1, 2),
+    st.integers(1, 3),
+    st.integers(2, 7),
+    st.integers(2, 7),
+    st.sampled_from([(2, 2), (3, 3), (2, 3), (1, 2)]),
+    st.booleans(),
+    st.booleans(),
+)
 
 
 @given(pool_cases)
@@ -148,14 +163,15 @@ def test_floor_mode_tiles_leave_the_dropped_rows_with_zero_gradient():
 
 # ---- bias gradients, sigmoid, cross-entropy, linear -----------------------------------------------------------
 
-@given(st.integers(0, 5), st.sampled_from([(0,), (0, 2, 3), (2, 3), (1,), (0, 1, 2, 3), (-4, -1)]),
-       st.booleans())
+
+@given(st.integers(0, 5), st.sampled_from([(0,), (0, 2, 3), (2, 3), (1,), (0, 1, 2, 3), (-4, -1)]), st.booleans())
 def test_gemv_sum_equals_numpy_sum_for_every_layout(seed, axes, keepdims):
     rng = np.random.default_rng(seed)
     a = rng.standard_normal((3, 4, 2, 5))
     for layout in (a, _channels_last(a), np.asfortranarray(a)):
-        np.testing.assert_allclose(base.sum_leading(layout, axes, keepdims), np.sum(a, axis=axes, keepdims=keepdims),
-                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            base.sum_leading(layout, axes, keepdims), np.sum(a, axis=axes, keepdims=keepdims), rtol=1e-12, atol=1e-12
+        )
     m = rng.standard_normal((6, 3))
     np.testing.assert_allclose(base.sum_leading(m, (0,), keepdims), m.sum(0, keepdims=keepdims), rtol=1e-12)
 
@@ -179,8 +195,7 @@ def test_fused_cross_entropy_equals_the_general_path(reduction):
     logits, target = rng.standard_normal((6, 5)) * 3, al.tensor(rng.integers(0, 5, 6))
     fast, (fast_grad,) = _grads(lambda z: F.cross_entropy(z, target, reduction=reduction), logits)
     weight = al.tensor(np.ones(5))  # a weight forces the general path; all ones gives the same loss
-    general, (general_grad,) = _grads(lambda z: F.cross_entropy(z, target, weight=weight, reduction=reduction),
-                                      logits)
+    general, (general_grad,) = _grads(lambda z: F.cross_entropy(z, target, weight=weight, reduction=reduction), logits)
     np.testing.assert_allclose(fast, general, rtol=1e-12)
     np.testing.assert_allclose(fast_grad, general_grad, rtol=1e-12, atol=1e-15)
     z = al.tensor(logits, requires_grad=True)
@@ -191,8 +206,10 @@ def test_fused_cross_entropy_leaves_bad_targets_and_ignore_index_to_the_general_
     logits = al.tensor(np.zeros((2, 3)))
     with pytest.raises(IndexError, match="out of bounds"):
         F.cross_entropy(logits, al.tensor([0, 3]))
-    assert F.cross_entropy(logits, al.tensor([1, 1]), ignore_index=1).item() != F.cross_entropy(
-        logits, al.tensor([1, 1])).item()
+    assert (
+        F.cross_entropy(logits, al.tensor([1, 1]), ignore_index=1).item()
+        != F.cross_entropy(logits, al.tensor([1, 1])).item()
+    )
 
 
 @pytest.mark.parametrize("rows", [5, 64, 97, 200])
@@ -222,8 +239,13 @@ def test_allocator_tuning_applies_on_glibc_and_can_be_switched_off():
         pytest.skip("glibc allocator tuning is Linux-only")
     code = "import autograd_lite as al; print(al.allocator.tuned)"
     on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"AUTOGRAD_LITE_MALLOC_TUNING": "0", "PATH": ""}).stdout.strip()
+    off = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"AUTOGRAD_LITE_MALLOC_TUNING": "0", "PATH": ""},
+    ).stdout.strip()
     assert on == "True" and off == "False"
 
 

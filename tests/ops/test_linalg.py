@@ -12,16 +12,36 @@ import autograd_lite as al
 from autograd_lite.ops.base import OpError
 from autograd_lite.testing import strategies as st
 
-from _op_registry import (FEW, Draw, OpCase, cached_tensors, case_ids, check_float32, check_forward,
-                          check_gradcheck, check_gradgradcheck, check_torch, torch_counterpart, custom, leaf)
+from _op_registry import (
+    FEW,
+    Draw,
+    OpCase,
+    cached_tensors,
+    case_ids,
+    check_float32,
+    check_forward,
+    check_gradcheck,
+    check_gradgradcheck,
+    check_torch,
+    torch_counterpart,
+    custom,
+    leaf,
+)
 
 
 def _matmul_inputs(min_side=0):
     """Operand pairs from st.matmul_shapes; its max_dims counts the batch dims only, so one less than ours."""
+
     def fn(d, max_dims, max_side):
         a_shape, b_shape = d(st.matmul_shapes(max_dims=max_dims - 1, min_side=min_side, max_side=max_side))
-        return Draw((d(cached_tensors(a_shape, min_value=-3.0, max_value=3.0)),
-                     d(cached_tensors(b_shape, min_value=-3.0, max_value=3.0))), {})
+        return Draw(
+            (
+                d(cached_tensors(a_shape, min_value=-3.0, max_value=3.0)),
+                d(cached_tensors(b_shape, min_value=-3.0, max_value=3.0)),
+            ),
+            {},
+        )
+
     return custom(fn)
 
 
@@ -69,15 +89,18 @@ def test_matches_torch(case, data):
 # ---- exact semantics ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("a_shape, b_shape, out_shape", [
-    ((3,), (3,), ()),               # dot product: a 0-d result
-    ((3,), (3, 4), (4,)),           # vector @ matrix: the prepended 1 is removed
-    ((2, 3), (3,), (2,)),           # matrix @ vector: the appended 1 is removed
-    ((5, 2, 3), (3,), (5, 2)),      # batched matrix @ vector
-    ((3,), (5, 3, 4), (5, 4)),      # vector @ batched matrix
-    ((2, 1, 2, 3), (4, 3, 2), (2, 4, 2, 2)),  # broadcast batch dims
-    ((2, 0), (0, 3), (2, 3)),       # empty inner dim: zeros
-])
+@pytest.mark.parametrize(
+    "a_shape, b_shape, out_shape",
+    [
+        ((3,), (3,), ()),  # dot product: a 0-d result
+        ((3,), (3, 4), (4,)),  # vector @ matrix: the prepended 1 is removed
+        ((2, 3), (3,), (2,)),  # matrix @ vector: the appended 1 is removed
+        ((5, 2, 3), (3,), (5, 2)),  # batched matrix @ vector
+        ((3,), (5, 3, 4), (5, 4)),  # vector @ batched matrix
+        ((2, 1, 2, 3), (4, 3, 2), (2, 4, 2, 2)),  # broadcast batch dims
+        ((2, 0), (0, 3), (2, 3)),  # empty inner dim: zeros
+    ],
+)
 def test_matmul_shapes_and_gradient_shapes(a_shape, b_shape, out_shape):
     rng = np.random.default_rng(0)
     a, b = leaf(rng.standard_normal(a_shape)), leaf(rng.standard_normal(b_shape))
@@ -94,8 +117,8 @@ def test_matmul_gradients_by_hand():
     out = a @ v
     np.testing.assert_array_equal(out.data, [17.0, 39.0])
     out.backward(np.array([1.0, 10.0]))
-    np.testing.assert_array_equal(a.grad.data, [[5.0, 6.0], [50.0, 60.0]])   # outer(g, v)
-    np.testing.assert_array_equal(v.grad.data, [31.0, 42.0])                 # a^T g
+    np.testing.assert_array_equal(a.grad.data, [[5.0, 6.0], [50.0, 60.0]])  # outer(g, v)
+    np.testing.assert_array_equal(v.grad.data, [31.0, 42.0])  # a^T g
     x, y = leaf([1.0, 2.0, 3.0]), leaf([4.0, 5.0, 6.0])
     dot = al.matmul(x, y)
     assert dot.shape == () and float(dot.data) == 32.0
@@ -106,21 +129,24 @@ def test_matmul_gradients_by_hand():
 
 def test_batched_matmul_gradient_is_summed_over_broadcast_batch_dims():
     a = leaf(np.ones((3, 2, 2)))
-    b = leaf(np.eye(2))                 # broadcast over the batch of 3
+    b = leaf(np.eye(2))  # broadcast over the batch of 3
     (a @ b).sum().backward()
     assert b.grad.shape == (2, 2)
     np.testing.assert_array_equal(b.grad.data, np.full((2, 2), 6.0))
     np.testing.assert_array_equal(a.grad.data, np.ones((3, 2, 2)))
 
 
-@pytest.mark.parametrize("a_shape, b_shape, pattern", [
-    ((2, 3), (4, 5), "matmul: shapes (2, 3) and (4, 5) cannot be multiplied (inner dimensions 3 and 4 differ)"),
-    ((3,), (4,), "matmul: shapes (3,) and (4,) cannot be multiplied"),
-    ((2, 3), (2,), "matmul: shapes (2, 3) and (2,) cannot be multiplied"),
-    ((), (3,), "matmul: both arguments need at least 1 dimension, got shapes () and (3,)"),
-    ((3, 3), (), "matmul: both arguments need at least 1 dimension, got shapes (3, 3) and ()"),
-    ((2, 2, 3), (3, 3, 4), "matmul: batch dimensions of shapes (2, 2, 3) and (3, 3, 4) are not broadcastable"),
-])
+@pytest.mark.parametrize(
+    "a_shape, b_shape, pattern",
+    [
+        ((2, 3), (4, 5), "matmul: shapes (2, 3) and (4, 5) cannot be multiplied (inner dimensions 3 and 4 differ)"),
+        ((3,), (4,), "matmul: shapes (3,) and (4,) cannot be multiplied"),
+        ((2, 3), (2,), "matmul: shapes (2, 3) and (2,) cannot be multiplied"),
+        ((), (3,), "matmul: both arguments need at least 1 dimension, got shapes () and (3,)"),
+        ((3, 3), (), "matmul: both arguments need at least 1 dimension, got shapes (3, 3) and ()"),
+        ((2, 2, 3), (3, 3, 4), "matmul: batch dimensions of shapes (2, 2, 3) and (3, 3, 4) are not broadcastable"),
+    ],
+)
 def test_matmul_errors_name_the_shapes(a_shape, b_shape, pattern):
     a, b = leaf(np.ones(a_shape)), leaf(np.ones(b_shape))
     with pytest.raises(OpError, match=re.escape(pattern)):
@@ -146,5 +172,7 @@ def test_matmul_with_a_number_is_a_type_error():
 
 @pytest.mark.parametrize("other_dtype", ["float64", "int64"])
 def test_matmul_of_mixed_dtypes_is_refused_as_in_torch(other_dtype):
-    with pytest.raises(RuntimeError, match=r"matmul: both operands must have the same dtype.*float32 \(shape \(2, 3\)\)"):
+    with pytest.raises(
+        RuntimeError, match=r"matmul: both operands must have the same dtype.*float32 \(shape \(2, 3\)\)"
+    ):
         al.ones(2, 3) @ al.ones(3, 2, dtype=other_dtype)

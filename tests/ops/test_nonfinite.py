@@ -21,8 +21,16 @@ TF = torch.nn.functional
 INF, NAN = math.inf, math.nan
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 2.5, -2.5, INF, -INF, NAN]
 POSITIVE_EDGE = [0.0, 1e-30, 0.5, 4.0, INF, -1.0, NAN]
-ROWS = [[1.0, 2.0, 3.0], [INF, 1.0, 2.0], [-INF, 1.0, 2.0], [-INF, -INF, -INF], [NAN, 1.0, 2.0],
-        [2.0, 2.0, 1.0], [INF, INF, 1.0], [-1e4, 0.0, 1e4]]
+ROWS = [
+    [1.0, 2.0, 3.0],
+    [INF, 1.0, 2.0],
+    [-INF, 1.0, 2.0],
+    [-INF, -INF, -INF],
+    [NAN, 1.0, 2.0],
+    [2.0, 2.0, 1.0],
+    [INF, INF, 1.0],
+    [-1e4, 0.0, 1e4],
+]
 
 
 class Lib:
@@ -66,14 +74,14 @@ CASES = [
     case("exp", lambda L, x: L.exp(x)),
     case("sqrt", lambda L, x: L.sqrt(x), POSITIVE_EDGE),
     case("log", lambda L, x: L.log(x), POSITIVE_EDGE),
-    case("pow_0", lambda L, x: x ** 0),
-    case("pow_half", lambda L, x: x ** 0.5, POSITIVE_EDGE),
-    case("pow_2", lambda L, x: x ** 2),
-    case("pow_3", lambda L, x: x ** 3),
-    case("pow_minus_1", lambda L, x: x ** -1),
-    case("pow_minus_half", lambda L, x: x ** -0.5, POSITIVE_EDGE),
-    case("pow_half_negative", lambda L, x: x ** 0.5),  # torch: sqrt and rsqrt (NaN at -inf, -inf at -0)
-    case("pow_minus_half_negative", lambda L, x: x ** -0.5),
+    case("pow_0", lambda L, x: x**0),
+    case("pow_half", lambda L, x: x**0.5, POSITIVE_EDGE),
+    case("pow_2", lambda L, x: x**2),
+    case("pow_3", lambda L, x: x**3),
+    case("pow_minus_1", lambda L, x: x**-1),
+    case("pow_minus_half", lambda L, x: x**-0.5, POSITIVE_EDGE),
+    case("pow_half_negative", lambda L, x: x**0.5),  # torch: sqrt and rsqrt (NaN at -inf, -inf at -0)
+    case("pow_minus_half_negative", lambda L, x: x**-0.5),
     case("silu_inf_gradient", lambda L, x: L.F.silu(x), seed=INF),
     case("silu_minus_inf_gradient", lambda L, x: L.F.silu(x), seed=-INF),
     case("gelu", lambda L, x: L.F.gelu(x), [0.0, -0.0, 1.0, -1.0, 2.5, -2.5, -INF, NAN, 0.3]),
@@ -81,15 +89,27 @@ CASES = [
     case("gelu_tanh", lambda L, x: L.F.gelu(x, approximate="tanh")),
     case("gelu_tanh_inf_gradient", lambda L, x: L.F.gelu(x, approximate="tanh"), seed=-INF),
     # torch's double backward (x^2 - 2xt + t) / ((x + eps)^2 (1 - x + eps)^2) at the clamped ends
-    case("binary_cross_entropy_target_0", lambda L, x: L.F.binary_cross_entropy(
-        x, L.const([0.0] * 6, x), reduction="none"), PROBABILITIES),
-    case("binary_cross_entropy_target_1", lambda L, x: L.F.binary_cross_entropy(
-        x, L.const([1.0] * 6, x), reduction="none"), PROBABILITIES),
-    case("binary_cross_entropy_target_half", lambda L, x: L.F.binary_cross_entropy(
-        x, L.const([0.5] * 6, x), weight=L.const([2.0] * 6, x), reduction="none"), PROBABILITIES),
+    case(
+        "binary_cross_entropy_target_0",
+        lambda L, x: L.F.binary_cross_entropy(x, L.const([0.0] * 6, x), reduction="none"),
+        PROBABILITIES,
+    ),
+    case(
+        "binary_cross_entropy_target_1",
+        lambda L, x: L.F.binary_cross_entropy(x, L.const([1.0] * 6, x), reduction="none"),
+        PROBABILITIES,
+    ),
+    case(
+        "binary_cross_entropy_target_half",
+        lambda L, x: L.F.binary_cross_entropy(x, L.const([0.5] * 6, x), weight=L.const([2.0] * 6, x), reduction="none"),
+        PROBABILITIES,
+    ),
     # second order: torch's where in the first derivative leaks 0 * log(0) = NaN at base 0 (we give 0)
-    case("pow_tensor_exponent", lambda L, x: L.pow(L.const([0.0, 0.0, 2.0, -1.0, 0.5, 0.0, 2.0, 0.5, 1.0], x), x),
-         second=False),
+    case(
+        "pow_tensor_exponent",
+        lambda L, x: L.pow(L.const([0.0, 0.0, 2.0, -1.0, 0.5, 0.0, 2.0, 0.5, 1.0], x), x),
+        second=False,
+    ),
     case("pow_tensor_base", lambda L, x: L.pow(x, L.const([0.0, 0.0, 2.0, -1.0, 0.5, 0.0, 2.0, 0.5, 1.0], x))),
     case("clamp", lambda L, x: L.clamp(x, -1.0, 1.0)),
     case("clamp_min", lambda L, x: x.clamp(min=0.0)),
@@ -99,10 +119,14 @@ CASES = [
     case("sin", lambda L, x: L.sin(x)),
     case("div_by", lambda L, x: L.const([1.0] * 9, x) / x),
     case("mul_self", lambda L, x: x * x),
-    case("l1_loss", lambda L, x: L.F.l1_loss(x, L.const([0.0, 1.0, NAN, -1.0, 2.5, 0.0, 1.0, 1.0, 0.0], x),
-                                             reduction="none")),
-    case("mse_loss", lambda L, x: L.F.mse_loss(x, L.const([0.0, 1.0, NAN, -1.0, 2.5, 0.0, 1.0, 1.0, 0.0], x),
-                                               reduction="none")),
+    case(
+        "l1_loss",
+        lambda L, x: L.F.l1_loss(x, L.const([0.0, 1.0, NAN, -1.0, 2.5, 0.0, 1.0, 1.0, 0.0], x), reduction="none"),
+    ),
+    case(
+        "mse_loss",
+        lambda L, x: L.F.mse_loss(x, L.const([0.0, 1.0, NAN, -1.0, 2.5, 0.0, 1.0, 1.0, 0.0], x), reduction="none"),
+    ),
     case("softmax", lambda L, x: L.softmax(x, 1), ROWS),
     case("log_softmax", lambda L, x: L.log_softmax(x, 1), ROWS),
     case("logsumexp", lambda L, x: L.logsumexp(x, 1), ROWS),
@@ -120,12 +144,20 @@ CASES = [
     case("var_correction_above_count", lambda L, x: L.var(x[:, :1], 1, correction=2), ROWS),
     case("var_correction_at_count", lambda L, x: L.var(x[:, :2], 1, correction=2), ROWS),
     case("std", lambda L, x: L.std(x, 1), [[1.0, 2.0, 3.0], [2.0, 2.0, 2.0], [INF, 1.0, 2.0], [NAN, 0.0, 1.0]]),
-    case("max_pool2d", lambda L, x: L.F.max_pool2d(x.reshape(1, 1, 3, 3), 2, stride=1),
-         [1.0, NAN, 0.0, -INF, 2.0, 2.0, INF, 0.0, -1.0], second=False),
-    case("adaptive_avg_pool2d", lambda L, x: L.F.adaptive_avg_pool2d(x.reshape(1, 1, 3, 3), (2, 2)),
-         [1.0, INF, 0.0, 2.0, 3.0, -INF, 0.0, 1.0, 4.0]),
-    case("cross_entropy", lambda L, x: L.F.cross_entropy(x, L.tensor([0, 1, 2, 0, 1, 2, 0, 1]), reduction="none"),
-         ROWS),
+    case(
+        "max_pool2d",
+        lambda L, x: L.F.max_pool2d(x.reshape(1, 1, 3, 3), 2, stride=1),
+        [1.0, NAN, 0.0, -INF, 2.0, 2.0, INF, 0.0, -1.0],
+        second=False,
+    ),
+    case(
+        "adaptive_avg_pool2d",
+        lambda L, x: L.F.adaptive_avg_pool2d(x.reshape(1, 1, 3, 3), (2, 2)),
+        [1.0, INF, 0.0, 2.0, 3.0, -INF, 0.0, 1.0, 4.0],
+    ),
+    case(
+        "cross_entropy", lambda L, x: L.F.cross_entropy(x, L.tensor([0, 1, 2, 0, 1, 2, 0, 1]), reduction="none"), ROWS
+    ),
 ]
 
 
@@ -139,8 +171,7 @@ def _run(lib, fn, values, dtype, second, seed=1.0):
     gg = None
     if second:
         if g.requires_grad:
-            (gg,) = lib.grad(g, x, grad_outputs=lib.tensor(np.ones(tuple(g.shape), dtype=dtype)),
-                             allow_unused=True)
+            (gg,) = lib.grad(g, x, grad_outputs=lib.tensor(np.ones(tuple(g.shape), dtype=dtype)), allow_unused=True)
         gg = np.zeros(x.shape, dtype=dtype) if gg is None else _numpy(gg)
     return _numpy(y), _numpy(g), gg
 
@@ -157,8 +188,7 @@ def assert_same(what, ours, theirs, dtype):
     ours, theirs = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
     assert ours.shape == theirs.shape, f"{what}: shape {ours.shape} != torch {theirs.shape}"
     nan_ours, nan_theirs = np.isnan(ours), np.isnan(theirs)
-    assert np.array_equal(nan_ours, nan_theirs), (
-        f"{what}: NaN positions differ\n ours  {ours}\n torch {theirs}")
+    assert np.array_equal(nan_ours, nan_theirs), f"{what}: NaN positions differ\n ours  {ours}\n torch {theirs}"
     rtol, atol = (1e-10, 1e-12) if dtype == np.float64 else (2e-5, 1e-6)
     np.testing.assert_allclose(ours[~nan_ours], theirs[~nan_theirs], rtol=rtol, atol=atol, err_msg=what)
 
@@ -244,10 +274,42 @@ def test_leaky_relu_non_positive_side_with_an_inf_gradient(slope):
 # ops where an inf/NaN incoming gradient must give the same result as in torch (cross_entropy too: with a
 # non-finite g its fused op takes torch's two steps, nll then log_softmax's g - softmax * sum(g), so inf - inf
 # is NaN at the target as in torch; ignored targets get exactly 0 in both, tests/ops/test_masked_gradients.py).
-SELECTING = {"cross_entropy", "relu", "hardtanh", "relu6", "clamp", "clamp_min", "maximum", "minimum", "where", "max_dim",
-             "min_dim", "max_full", "min_full", "max_full_ties", "max_pool2d", "adaptive_avg_pool2d", "sum",
-             "mean", "neg", "elu", "leaky_relu", "softmax", "log_softmax", "logsumexp",
-             "sigmoid", "tanh", "exp", "sqrt", "log", "pow_0", "pow_2", "pow_half", "softplus", "sin"}
+SELECTING = {
+    "cross_entropy",
+    "relu",
+    "hardtanh",
+    "relu6",
+    "clamp",
+    "clamp_min",
+    "maximum",
+    "minimum",
+    "where",
+    "max_dim",
+    "min_dim",
+    "max_full",
+    "min_full",
+    "max_full_ties",
+    "max_pool2d",
+    "adaptive_avg_pool2d",
+    "sum",
+    "mean",
+    "neg",
+    "elu",
+    "leaky_relu",
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "sigmoid",
+    "tanh",
+    "exp",
+    "sqrt",
+    "log",
+    "pow_0",
+    "pow_2",
+    "pow_half",
+    "softplus",
+    "sin",
+}
 
 
 def _first_gradient(lib, fn, values, dtype, pattern):
@@ -281,8 +343,9 @@ def test_cross_entropy_with_a_nonfinite_incoming_gradient_as_torch(smoothing, re
     grads = []
     for lib in (AL, TORCH):
         x = lib.tensor(np.asarray(logits), requires_grad=True)
-        loss = lib.F.cross_entropy(x, lib.tensor(targets), reduction=reduction, label_smoothing=smoothing,
-                                   ignore_index=1)
+        loss = lib.F.cross_entropy(
+            x, lib.tensor(targets), reduction=reduction, label_smoothing=smoothing, ignore_index=1
+        )
         (g,) = lib.grad(loss, x, grad_outputs=lib.tensor(np.full(tuple(loss.shape), up)))
         grads.append(_numpy(g))
     assert_same("gradient", grads[0], grads[1], np.float64)

@@ -14,9 +14,25 @@ from autograd_lite import Tensor
 from autograd_lite.ops.base import OpError
 from autograd_lite.testing import strategies as st
 
-from _op_registry import (FEW, Draw, OpCase, bool_arrays, cached_tensors, case_ids, check_float32,
-                          check_forward, check_gradcheck, check_gradgradcheck, check_method_matches_function,
-                          check_torch, custom, dims_over, leaf, torch_counterpart, unary)
+from _op_registry import (
+    FEW,
+    Draw,
+    OpCase,
+    bool_arrays,
+    cached_tensors,
+    case_ids,
+    check_float32,
+    check_forward,
+    check_gradcheck,
+    check_gradgradcheck,
+    check_method_matches_function,
+    check_torch,
+    custom,
+    dims_over,
+    leaf,
+    torch_counterpart,
+    unary,
+)
 
 
 # ---- parameter strategies ---------------------------------------------------------------------------
@@ -40,6 +56,7 @@ def _flatten_params(shape):
 
     def valid(p):
         return p["start_dim"] % ndim <= p["end_dim"] % ndim
+
     dim = hs.integers(-ndim, ndim - 1)
     return hs.fixed_dictionaries({"start_dim": dim, "end_dim": dim}).filter(valid)
 
@@ -52,8 +69,11 @@ def _transpose_params(shape):
 
 def _permutations(shape):
     ndim = len(shape)
-    return hs.permutations(range(ndim)).flatmap(
-        lambda p: hs.tuples(*[hs.sampled_from([d, d - ndim]) for d in p])).map(lambda p: {"dims": p})
+    return (
+        hs.permutations(range(ndim))
+        .flatmap(lambda p: hs.tuples(*[hs.sampled_from([d, d - ndim]) for d in p]))
+        .map(lambda p: {"dims": p})
+    )
 
 
 @hs.composite
@@ -71,10 +91,12 @@ def _resolved(shape, sizes):
 
 def _positive_steps(index):
     """The index with each negative slice step made positive (torch has no negative steps)."""
+
     def fix(part):
         if isinstance(part, slice) and part.step is not None and part.step < 0:
             return slice(None, None, -part.step)
         return part
+
     return tuple(fix(p) for p in index) if isinstance(index, tuple) else fix(index)
 
 
@@ -99,33 +121,41 @@ def _torch_getitem(torch, x, index):
 def _index_params(kind):
     """Indices of one kind for a tensor of ``shape``: basic (slices with positive steps, ints, None,
     Ellipsis; torch refuses negative steps), integer arrays with repeated and negative entries, boolean masks."""
+
     def params(shape):
         ndim = len(shape)
         if kind == "basic":
             index = hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True).map(_positive_steps)
-        elif kind == "int_array":          # along dim 0, repeats allowed; an ndarray, a list or a Tensor
+        elif kind == "int_array":  # along dim 0, repeats allowed; an ndarray, a list or a Tensor
             n = shape[0]
             index = hnp.arrays(np.int64, st.shapes(max_dims=2, max_side=4), elements=hs.integers(-n, n - 1))
             index = hs.tuples(index, hs.sampled_from([np.asarray, np.ndarray.tolist, al.tensor])).map(
-                lambda t: t[1](t[0]))
-        elif kind == "int_arrays":         # one integer array per dim, broadcast together
+                lambda t: t[1](t[0])
+            )
+        elif kind == "int_arrays":  # one integer array per dim, broadcast together
             index = hnp.integer_array_indices(shape, result_shape=st.shapes(max_dims=2, max_side=3))
-        elif kind == "mixed":              # a slice, then an integer array with repeats
+        elif kind == "mixed":  # a slice, then an integer array with repeats
             n = shape[1]
-            index = hs.tuples(hs.sampled_from([slice(None), slice(None, None, 2), slice(1, None)]),
-                              hnp.arrays(np.int64, hs.integers(0, 4), elements=hs.integers(-n, n - 1)))
-        elif kind == "mask":               # a full mask or a mask of the leading dims, array or Tensor
+            index = hs.tuples(
+                hs.sampled_from([slice(None), slice(None, None, 2), slice(1, None)]),
+                hnp.arrays(np.int64, hs.integers(0, 4), elements=hs.integers(-n, n - 1)),
+            )
+        elif kind == "mask":  # a full mask or a mask of the leading dims, array or Tensor
             lead = hs.integers(1, ndim).map(lambda k: shape[:k])
-            index = hs.tuples(lead.flatmap(bool_arrays), hs.booleans()).map(
-                lambda t: Tensor(t[0]) if t[1] else t[0])
+            index = hs.tuples(lead.flatmap(bool_arrays), hs.booleans()).map(lambda t: Tensor(t[0]) if t[1] else t[0])
         return hs.fixed_dictionaries({"index": index})
+
     return params
 
 
 def _getitem(kind, min_dims=0, min_side=0):
-    return OpCase(f"getitem_{kind}", lambda x, index: x[index],
-                  lambda x, index: x[_np_index(index)],
-                  unary(_index_params(kind), min_dims=min_dims, min_side=min_side), torch_fn=_torch_getitem)
+    return OpCase(
+        f"getitem_{kind}",
+        lambda x, index: x[index],
+        lambda x, index: x[_np_index(index)],
+        unary(_index_params(kind), min_dims=min_dims, min_side=min_side),
+        torch_fn=_torch_getitem,
+    )
 
 
 def _np_index(index):
@@ -146,6 +176,7 @@ def _unique_int_index(d, shape):
 
 def _setitem_inputs(kind, scalar_value=False):
     """A non-leaf x = a * 1 gets x[index] = v; v has the indexed shape or one that broadcasts to it."""
+
     def fn(d, max_dims, max_side):
         min_dims = 1 if kind in ("int_array", "mask") else 0
         shape = d(st.shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_dims, max_side=max_side))
@@ -160,8 +191,9 @@ def _setitem_inputs(kind, scalar_value=False):
             return Draw((a,), {"index": index, "value": d(st.elements(-5.0, 5.0))})
         target = np.empty(shape)[index].shape
         keep = d(hs.integers(0, len(target)))
-        v_shape = tuple(n if d(hs.booleans()) else 1 for n in target[len(target) - keep:])
+        v_shape = tuple(n if d(hs.booleans()) else 1 for n in target[len(target) - keep :])
         return Draw((a, d(cached_tensors(v_shape))), {"index": index})
+
     return custom(fn)
 
 
@@ -198,11 +230,13 @@ def _join_inputs(stack):
                 shape[dim] = d(hs.integers(0, max_side))
                 shapes.append(tuple(shape))
         return Draw(tuple(d(cached_tensors(s)) for s in shapes), {"dim": dim})
+
     return custom(fn)
 
 
 def _pad_inputs(mode):
     """pad widths (last dim first, as torch) within each mode's limits; negative widths crop (constant)."""
+
     def fn(d, max_dims, max_side):
         if mode == "constant":
             shape = d(st.shapes(min_dims=1, max_dims=max_dims, max_side=max_side))
@@ -214,7 +248,7 @@ def _pad_inputs(mode):
             padded = d(hs.integers(max(1, len(shape) - 2), min(3, len(shape) - 1)))
         x = d(cached_tensors(shape))
         pad = []
-        for size in reversed(shape[len(shape) - padded:]):
+        for size in reversed(shape[len(shape) - padded :]):
             if mode == "constant":
                 lo = d(hs.integers(-size, 2))
                 hi = d(hs.integers(-(size - max(-lo, 0)), 2))
@@ -226,6 +260,7 @@ def _pad_inputs(mode):
         if mode == "constant" and d(hs.booleans()):
             params["value"] = d(st.elements(-5.0, 5.0))
         return Draw((x,), params)
+
     return custom(fn)
 
 
@@ -257,30 +292,63 @@ def _np_flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return x.reshape(1)
     s, e = start_dim % x.ndim, end_dim % x.ndim
-    return x.reshape(x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:])
+    return x.reshape(x.shape[:s] + (int(np.prod(x.shape[s : e + 1])),) + x.shape[e + 1 :])
 
 
 ENTRIES = [
-    OpCase("reshape", lambda x, shape: al.reshape(x, shape), np.reshape, unary(lambda s: hs.fixed_dictionaries(
-        {"shape": _reshape_targets(s)}))),
-    OpCase("view_method", lambda x, shape: x.view(*shape), np.reshape, unary(lambda s: hs.fixed_dictionaries(
-        {"shape": _reshape_targets(s)}))),
+    OpCase(
+        "reshape",
+        lambda x, shape: al.reshape(x, shape),
+        np.reshape,
+        unary(lambda s: hs.fixed_dictionaries({"shape": _reshape_targets(s)})),
+    ),
+    OpCase(
+        "view_method",
+        lambda x, shape: x.view(*shape),
+        np.reshape,
+        unary(lambda s: hs.fixed_dictionaries({"shape": _reshape_targets(s)})),
+    ),
     OpCase("flatten", al.flatten, _np_flatten, unary(_flatten_params)),
-    OpCase("transpose", al.transpose, lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),
-           unary(_transpose_params, min_dims=1)),
-    OpCase("permute", lambda x, dims: al.permute(x, *dims), lambda x, dims: np.transpose(x, dims),
-           unary(_permutations), torch_fn=lambda torch, x, dims: torch.permute(x, tuple(dims))),
+    OpCase(
+        "transpose",
+        al.transpose,
+        lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),
+        unary(_transpose_params, min_dims=1),
+    ),
+    OpCase(
+        "permute",
+        lambda x, dims: al.permute(x, *dims),
+        lambda x, dims: np.transpose(x, dims),
+        unary(_permutations),
+        torch_fn=lambda torch, x, dims: torch.permute(x, tuple(dims)),
+    ),
     OpCase("T_property", lambda x: x.T, np.transpose, unary()),
-    OpCase("squeeze", al.squeeze, _np_squeeze, unary(lambda s: hs.fixed_dictionaries(
-        {"dim": dims_over(s, nonempty=False)})),
-           torch_fn=lambda torch, x, dim: x.squeeze() if dim is None else x.squeeze(dim)),
-    OpCase("unsqueeze", al.unsqueeze, lambda x, dim: np.expand_dims(x, dim),
-           unary(lambda s: hs.fixed_dictionaries({"dim": hs.integers(-len(s) - 1, len(s))}))),
-    OpCase("expand_method", lambda x, sizes: x.expand(*sizes),
-           lambda x, sizes: np.broadcast_to(x, _resolved(x.shape, sizes)), unary(_expand_sizes),
-           torch_fn=lambda torch, x, sizes: x.expand(sizes)),  # torch's x.expand() of a 0-d x needs ()
-    OpCase("broadcast_to", lambda x, sizes: al.broadcast_to(x, _resolved(x.shape, sizes)),
-           lambda x, sizes: np.broadcast_to(x, _resolved(x.shape, sizes)), unary(_expand_sizes)),
+    OpCase(
+        "squeeze",
+        al.squeeze,
+        _np_squeeze,
+        unary(lambda s: hs.fixed_dictionaries({"dim": dims_over(s, nonempty=False)})),
+        torch_fn=lambda torch, x, dim: x.squeeze() if dim is None else x.squeeze(dim),
+    ),
+    OpCase(
+        "unsqueeze",
+        al.unsqueeze,
+        lambda x, dim: np.expand_dims(x, dim),
+        unary(lambda s: hs.fixed_dictionaries({"dim": hs.integers(-len(s) - 1, len(s))})),
+    ),
+    OpCase(
+        "expand_method",
+        lambda x, sizes: x.expand(*sizes),
+        lambda x, sizes: np.broadcast_to(x, _resolved(x.shape, sizes)),
+        unary(_expand_sizes),
+        torch_fn=lambda torch, x, sizes: x.expand(sizes),
+    ),  # torch's x.expand() of a 0-d x needs ()
+    OpCase(
+        "broadcast_to",
+        lambda x, sizes: al.broadcast_to(x, _resolved(x.shape, sizes)),
+        lambda x, sizes: np.broadcast_to(x, _resolved(x.shape, sizes)),
+        unary(_expand_sizes),
+    ),
     _getitem("basic"),
     _getitem("int_array", min_dims=1, min_side=1),
     _getitem("int_arrays", min_dims=1, min_side=1),
@@ -289,11 +357,25 @@ ENTRIES = [
     OpCase("setitem_basic", _setitem, _np_setitem, torch_fn=_torch_setitem, inputs=_setitem_inputs("basic")),
     OpCase("setitem_int_array", _setitem, _np_setitem, torch_fn=_torch_setitem, inputs=_setitem_inputs("int_array")),
     OpCase("setitem_mask", _setitem, _np_setitem, torch_fn=_torch_setitem, inputs=_setitem_inputs("mask")),
-    OpCase("setitem_number", _setitem, _np_setitem, torch_fn=_torch_setitem, inputs=_setitem_inputs("basic", scalar_value=True)),
-    OpCase("cat", lambda *xs, dim: al.cat(list(xs), dim), lambda *xs, dim: np.concatenate(xs, axis=dim),
-           _join_inputs(stack=False)),
-    OpCase("stack", lambda *xs, dim: al.stack(xs, dim=dim), lambda *xs, dim: np.stack(xs, axis=dim),
-           _join_inputs(stack=True)),
+    OpCase(
+        "setitem_number",
+        _setitem,
+        _np_setitem,
+        torch_fn=_torch_setitem,
+        inputs=_setitem_inputs("basic", scalar_value=True),
+    ),
+    OpCase(
+        "cat",
+        lambda *xs, dim: al.cat(list(xs), dim),
+        lambda *xs, dim: np.concatenate(xs, axis=dim),
+        _join_inputs(stack=False),
+    ),
+    OpCase(
+        "stack",
+        lambda *xs, dim: al.stack(xs, dim=dim),
+        lambda *xs, dim: np.stack(xs, axis=dim),
+        _join_inputs(stack=True),
+    ),
     OpCase("pad_constant", al.pad, _np_pad, _pad_inputs("constant"), torch_fn=_torch_pad),
     OpCase("pad_reflect", al.pad, _np_pad, _pad_inputs("reflect"), torch_fn=_torch_pad),
     OpCase("pad_replicate", al.pad, _np_pad, _pad_inputs("replicate"), torch_fn=_torch_pad),
@@ -340,21 +422,27 @@ def test_matches_torch(case, data):
 VALUES = np.arange(24.0).reshape(2, 3, 4) / 7.0
 
 
-@pytest.mark.parametrize("method, function", [
-    (lambda x: x.reshape(4, 6), lambda x: al.reshape(x, (4, 6))),
-    (lambda x: x.view(-1), lambda x: al.view(x, -1)),
-    (lambda x: x.flatten(1), lambda x: al.flatten(x, start_dim=1)),
-    (lambda x: x.permute(2, 0, 1), lambda x: al.permute(x, (2, 0, 1))),
-    (lambda x: x.transpose(0, 2), lambda x: al.transpose(x, 0, 2)),
-    (lambda x: x.T, lambda x: al.permute(x, 2, 1, 0)),
-    (lambda x: x[0].t(), lambda x: al.t(al.functions.shaping.getitem(x, 0))),
-    (lambda x: x[:, :1].squeeze(1), lambda x: al.squeeze(x[:, :1], 1)),
-    (lambda x: x.unsqueeze(1), lambda x: al.unsqueeze(x, 1)),
-    (lambda x: x[:1].expand(3, -1, -1), lambda x: al.expand(x[:1], 3, 3, 4)),
-    (lambda x: x[0, 0].broadcast_to((2, 4)), lambda x: al.broadcast_to(x[0, 0], (2, 4))),
-    (lambda x: x[0].expand_as(x), lambda x: al.expand(x[0], *x.shape)),
-    (lambda x: x[1, ::2, [0, 0, 3]], lambda x: al.functions.shaping.getitem(x, (1, slice(None, None, 2), [0, 0, 3]))),
-])
+@pytest.mark.parametrize(
+    "method, function",
+    [
+        (lambda x: x.reshape(4, 6), lambda x: al.reshape(x, (4, 6))),
+        (lambda x: x.view(-1), lambda x: al.view(x, -1)),
+        (lambda x: x.flatten(1), lambda x: al.flatten(x, start_dim=1)),
+        (lambda x: x.permute(2, 0, 1), lambda x: al.permute(x, (2, 0, 1))),
+        (lambda x: x.transpose(0, 2), lambda x: al.transpose(x, 0, 2)),
+        (lambda x: x.T, lambda x: al.permute(x, 2, 1, 0)),
+        (lambda x: x[0].t(), lambda x: al.t(al.functions.shaping.getitem(x, 0))),
+        (lambda x: x[:, :1].squeeze(1), lambda x: al.squeeze(x[:, :1], 1)),
+        (lambda x: x.unsqueeze(1), lambda x: al.unsqueeze(x, 1)),
+        (lambda x: x[:1].expand(3, -1, -1), lambda x: al.expand(x[:1], 3, 3, 4)),
+        (lambda x: x[0, 0].broadcast_to((2, 4)), lambda x: al.broadcast_to(x[0, 0], (2, 4))),
+        (lambda x: x[0].expand_as(x), lambda x: al.expand(x[0], *x.shape)),
+        (
+            lambda x: x[1, ::2, [0, 0, 3]],
+            lambda x: al.functions.shaping.getitem(x, (1, slice(None, None, 2), [0, 0, 3])),
+        ),
+    ],
+)
 def test_methods_match_functions(method, function):
     check_method_matches_function(method, function, VALUES)
 
@@ -373,7 +461,7 @@ def test_repeated_indices_accumulate_in_backward(index):
 
 def test_empty_integer_index_list():
     x = leaf([1.0, 2.0, 3.0])
-    out = x[[]]                      # torch: an empty int64 index, not a float array
+    out = x[[]]  # torch: an empty int64 index, not a float array
     assert out.shape == (0,) and out.dtype == np.float64
     (out.sum() + x.sum()).backward()
     np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
@@ -384,12 +472,12 @@ def test_repeated_indices_accumulate_weighted_and_in_2d():
     (x[[0, 0, 2]] * Tensor([1.0, 2.0, 3.0])).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 3.0])
     m = leaf(np.arange(6.0).reshape(2, 3))
-    out = m[[1, 1, 0], [2, 2, 2]]     # pairs (1, 2) twice and (0, 2)
+    out = m[[1, 1, 0], [2, 2, 2]]  # pairs (1, 2) twice and (0, 2)
     np.testing.assert_array_equal(out.data, [5.0, 5.0, 2.0])
     out.sum().backward()
     np.testing.assert_array_equal(m.grad.data, [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]])
     m2 = leaf(np.arange(6.0).reshape(2, 3))
-    m2[:, [0, 0]].sum().backward()    # a slice with a repeated integer array
+    m2[:, [0, 0]].sum().backward()  # a slice with a repeated integer array
     np.testing.assert_array_equal(m2.grad.data, [[2.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
 
 
@@ -406,7 +494,7 @@ def test_boolean_mask_and_basic_indexing_gradients():
     x[x > 0].sum().backward()
     np.testing.assert_array_equal(x.grad.data, [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
     y = leaf(np.arange(12.0).reshape(3, 4))
-    out = y[::2, None, 1:3][..., -1]   # step, None, slice, Ellipsis, negative int
+    out = y[::2, None, 1:3][..., -1]  # step, None, slice, Ellipsis, negative int
     np.testing.assert_array_equal(out.data, np.arange(12.0).reshape(3, 4)[::2, None, 1:3][..., -1])
     out.backward(np.ones(out.shape))
     expected = np.zeros((3, 4))
@@ -421,7 +509,7 @@ def test_setitem_on_a_non_leaf_sends_gradients_to_both_sides():
     x[[1, 3]] = v
     np.testing.assert_array_equal(x.data, [1.0, 10.0, 3.0, 20.0])
     (x * Tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [1.0, 0.0, 3.0, 0.0])   # overwritten places get 0
+    np.testing.assert_array_equal(a.grad.data, [1.0, 0.0, 3.0, 0.0])  # overwritten places get 0
     np.testing.assert_array_equal(v.grad.data, [2.0, 4.0])
 
 
@@ -439,7 +527,7 @@ def test_setitem_broadcast_value_gets_the_summed_gradient():
 def test_setitem_of_a_tensor_saved_for_backward_makes_backward_raise():
     a = leaf([1.0, 2.0, 3.0])
     x = a * 1
-    y = x * x            # saved x, whose memory setitem then overwrites (torch raises too)
+    y = x * x  # saved x, whose memory setitem then overwrites (torch raises too)
     x[0] = 100.0
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         (y.sum() + x.sum()).backward()
@@ -448,7 +536,7 @@ def test_setitem_of_a_tensor_saved_for_backward_makes_backward_raise():
 def test_setitem_after_the_last_use_flows_the_gradient_to_the_value_and_the_rest():
     a, v = leaf([1.0, 2.0, 3.0]), leaf([5.0])
     x = a * 2
-    y = x.exp()          # saves its output, not x
+    y = x.exp()  # saves its output, not x
     x[0:1] = v * 3
     (y.sum() + (x * x).sum()).backward()
     np.testing.assert_allclose(a.grad.data, np.exp([2.0, 4.0, 6.0]) * 2 + [0.0, 16.0, 24.0])
@@ -461,17 +549,20 @@ def test_setitem_on_a_leaf_that_requires_grad_is_refused():
         a[0] = 5.0
 
 
-@pytest.mark.parametrize("mode, pad, expected, grad", [
-    ("reflect", (2, 1), [3.0, 2.0, 1.0, 2.0, 3.0, 2.0], [1.0, 3.0, 2.0]),
-    ("replicate", (2, 1), [1.0, 1.0, 1.0, 2.0, 3.0, 3.0], [3.0, 1.0, 2.0]),
-    ("circular", (2, 1), [2.0, 3.0, 1.0, 2.0, 3.0, 1.0], [2.0, 2.0, 2.0]),
-    ("replicate", (4, 5), [1.0] * 5 + [2.0] + [3.0] * 6, [5.0, 1.0, 6.0]),   # wider than the dim: torch ok
-    ("constant", (-1, 2), [2.0, 3.0, 9.0, 9.0], [0.0, 1.0, 1.0]),
-    ("constant", (2, -3), [9.0, 9.0], [0.0, 0.0, 0.0]),
-    ("constant", (-3, 1), [9.0], [0.0, 0.0, 0.0]),
-])
+@pytest.mark.parametrize(
+    "mode, pad, expected, grad",
+    [
+        ("reflect", (2, 1), [3.0, 2.0, 1.0, 2.0, 3.0, 2.0], [1.0, 3.0, 2.0]),
+        ("replicate", (2, 1), [1.0, 1.0, 1.0, 2.0, 3.0, 3.0], [3.0, 1.0, 2.0]),
+        ("circular", (2, 1), [2.0, 3.0, 1.0, 2.0, 3.0, 1.0], [2.0, 2.0, 2.0]),
+        ("replicate", (4, 5), [1.0] * 5 + [2.0] + [3.0] * 6, [5.0, 1.0, 6.0]),  # wider than the dim: torch ok
+        ("constant", (-1, 2), [2.0, 3.0, 9.0, 9.0], [0.0, 1.0, 1.0]),
+        ("constant", (2, -3), [9.0, 9.0], [0.0, 0.0, 0.0]),
+        ("constant", (-3, 1), [9.0], [0.0, 0.0, 0.0]),
+    ],
+)
 def test_pad_by_hand(mode, pad, expected, grad):
-    x = leaf([[1.0, 2.0, 3.0]])   # (C=1, W=3): torch's non-constant modes need a channel dim
+    x = leaf([[1.0, 2.0, 3.0]])  # (C=1, W=3): torch's non-constant modes need a channel dim
     out = al.pad(x, pad, mode=mode, value=9.0) if mode == "constant" else al.pad(x, pad, mode=mode)
     np.testing.assert_array_equal(out.data, [expected])
     out.sum().backward()
@@ -486,9 +577,8 @@ def test_pad_modes_refuse_the_ranks_torch_refuses(mode):
 
 def test_pad_2d_pads_the_last_dims_first():
     x = leaf(np.arange(6.0).reshape(2, 3))
-    out = al.pad(x, (1, 0, 0, 1), value=-1.0)   # last dim (1 before), then dim 0 (1 after)
-    np.testing.assert_array_equal(out.data, [[-1.0, 0.0, 1.0, 2.0], [-1.0, 3.0, 4.0, 5.0],
-                                             [-1.0, -1.0, -1.0, -1.0]])
+    out = al.pad(x, (1, 0, 0, 1), value=-1.0)  # last dim (1 before), then dim 0 (1 after)
+    np.testing.assert_array_equal(out.data, [[-1.0, 0.0, 1.0, 2.0], [-1.0, 3.0, 4.0, 5.0], [-1.0, -1.0, -1.0, -1.0]])
 
 
 def test_views_and_shape_functions_by_hand():
@@ -500,7 +590,7 @@ def test_views_and_shape_functions_by_hand():
     assert x.T.shape == (4, 3, 2)
     assert x.permute(2, 0, 1).shape == (4, 2, 3)
     assert al.transpose(x, 0, -1).shape == (4, 3, 2)
-    assert al.squeeze(leaf(np.ones((1, 2, 1))), dim=(0, 1)).shape == (2, 1)   # size-2 dim left alone
+    assert al.squeeze(leaf(np.ones((1, 2, 1))), dim=(0, 1)).shape == (2, 1)  # size-2 dim left alone
     assert al.unsqueeze(x, -1).shape == (2, 3, 4, 1)
     assert leaf(np.ones((3, 1))).expand(2, -1, 4).shape == (2, 3, 4)
     assert x.view(-1, 4).shape == (6, 4)
@@ -532,53 +622,92 @@ def _x(*shape):
 
 
 ERRORS = [  # (call, error type, message; "..." stands for any text)
-    (lambda: al.reshape(_x(2, 3), (4,)), OpError,
-     "reshape: cannot view a tensor of shape (2, 3) (6 elements) as shape (4,)"),
+    (
+        lambda: al.reshape(_x(2, 3), (4,)),
+        OpError,
+        "reshape: cannot view a tensor of shape (2, 3) (6 elements) as shape (4,)",
+    ),
     (lambda: _x(2, 3).view(5, -1), OpError, "reshape: cannot view a tensor of shape (2, 3)"),
-    (lambda: al.permute(_x(2, 3), 0, 0), OpError,
-     "permute: (0, 0) is not a permutation of the dims of shape (2, 3)"),
-    (lambda: al.permute(_x(2, 3), 1, 0, 2), OpError,
-     "permute: got 3 dims (1, 0, 2) for a tensor of shape (2, 3)"),
+    (lambda: al.permute(_x(2, 3), 0, 0), OpError, "permute: (0, 0) is not a permutation of the dims of shape (2, 3)"),
+    (lambda: al.permute(_x(2, 3), 1, 0, 2), OpError, "permute: got 3 dims (1, 0, 2) for a tensor of shape (2, 3)"),
     (lambda: al.permute(_x(2, 3), 0, 2), OpError, "permute: dim 2 is out of range for a tensor with 2 dims"),
     (lambda: al.transpose(_x(2, 3), 0, 2), OpError, "transpose: dim 2 is out of range for a tensor with 2 dims"),
     (lambda: al.unsqueeze(_x(2, 3), 3), OpError, "unsqueeze: dim 3 is out of range for a tensor with 3 dims"),
     (lambda: al.flatten(_x(2, 3, 4), 2, 1), OpError, "flatten: start_dim 2 comes after end_dim 1"),
-    (lambda: al.cat([_x(2, 3), _x(2, 4)]), OpError,
-     "cat: tensors of shapes [(2, 3), (2, 4)] cannot be joined along dim 0"),
-    (lambda: al.cat([_x(2, 3), _x(3)]), OpError,
-     "cat: tensors must have the same number of dims, got shapes [(2, 3), (3,)]"),
+    (
+        lambda: al.cat([_x(2, 3), _x(2, 4)]),
+        OpError,
+        "cat: tensors of shapes [(2, 3), (2, 4)] cannot be joined along dim 0",
+    ),
+    (
+        lambda: al.cat([_x(2, 3), _x(3)]),
+        OpError,
+        "cat: tensors must have the same number of dims, got shapes [(2, 3), (3,)]",
+    ),
     (lambda: al.cat([_x(2, 3)], dim=2), OpError, "cat: dim 2 is out of range for a tensor with 2 dims"),
     (lambda: al.cat([leaf(1.0), leaf(2.0)]), OpError, "cat: zero-dimensional tensors cannot be concatenated"),
-    (lambda: al.stack([_x(2, 3), _x(3, 2)]), OpError,
-     "stack: all tensors must have the same shape, got [(2, 3), (3, 2)]"),
-    (lambda: al.stack([_x(2, 3), _x(2, 3)], dim=3), OpError,
-     "stack: dim 3 is out of range for a tensor with 3 dims"),
-    (lambda: _x(3)[5], IndexError,
-     "getitem: index 5 is out of bounds for axis 0 with size 3 (tensor of shape (3,), index 5)"),
-    (lambda: _x(2, 3)[:, [0, 3]], IndexError,
-     "getitem: index 3 is out of bounds for axis 1 with size 3 (tensor of shape (2, 3)"),
+    (
+        lambda: al.stack([_x(2, 3), _x(3, 2)]),
+        OpError,
+        "stack: all tensors must have the same shape, got [(2, 3), (3, 2)]",
+    ),
+    (lambda: al.stack([_x(2, 3), _x(2, 3)], dim=3), OpError, "stack: dim 3 is out of range for a tensor with 3 dims"),
+    (
+        lambda: _x(3)[5],
+        IndexError,
+        "getitem: index 5 is out of bounds for axis 0 with size 3 (tensor of shape (3,), index 5)",
+    ),
+    (
+        lambda: _x(2, 3)[:, [0, 3]],
+        IndexError,
+        "getitem: index 3 is out of bounds for axis 1 with size 3 (tensor of shape (2, 3)",
+    ),
     (lambda: _x(2, 3)[0, 0, 0], IndexError, "getitem: too many indices ... (tensor of shape (2, 3)"),
-    (lambda: _x(2, 3)[np.ones(3, dtype=bool)], IndexError,
-     "getitem: boolean index did not match ... (tensor of shape (2, 3)"),
-    (lambda: al.pad(_x(2, 3), (1,)), OpError,
-     "pad: the padding (1,) must have an even length of at most 2 * ndim = 4 for shape (2, 3)"),
-    (lambda: al.pad(_x(3), (1, 1, 1, 1)), OpError,
-     "pad: the padding (1, 1, 1, 1) must have an even length of at most 2 * ndim = 2 for shape (3,)"),
-    (lambda: al.pad(_x(2, 3), (3, 0), mode="reflect"), OpError,
-     "pad: reflect padding of (3, 0) is too large for a dim of size 3 (at most 2)"),
-    (lambda: al.pad(_x(2, 3), (0, 4), mode="circular"), OpError,
-     "pad: circular padding of (0, 4) wraps around more than once for dim 1 of shape (2, 3) (at most 3)"),
-    (lambda: al.pad(_x(2, 3), (-2, -1), mode="replicate"), OpError,
-     "pad: the padding (-2, -1) is too large a crop for shape (2, 3): the padded dims would have sizes (0,)"),
+    (
+        lambda: _x(2, 3)[np.ones(3, dtype=bool)],
+        IndexError,
+        "getitem: boolean index did not match ... (tensor of shape (2, 3)",
+    ),
+    (
+        lambda: al.pad(_x(2, 3), (1,)),
+        OpError,
+        "pad: the padding (1,) must have an even length of at most 2 * ndim = 4 for shape (2, 3)",
+    ),
+    (
+        lambda: al.pad(_x(3), (1, 1, 1, 1)),
+        OpError,
+        "pad: the padding (1, 1, 1, 1) must have an even length of at most 2 * ndim = 2 for shape (3,)",
+    ),
+    (
+        lambda: al.pad(_x(2, 3), (3, 0), mode="reflect"),
+        OpError,
+        "pad: reflect padding of (3, 0) is too large for a dim of size 3 (at most 2)",
+    ),
+    (
+        lambda: al.pad(_x(2, 3), (0, 4), mode="circular"),
+        OpError,
+        "pad: circular padding of (0, 4) wraps around more than once for dim 1 of shape (2, 3) (at most 3)",
+    ),
+    (
+        lambda: al.pad(_x(2, 3), (-2, -1), mode="replicate"),
+        OpError,
+        "pad: the padding (-2, -1) is too large a crop for shape (2, 3): the padded dims would have sizes (0,)",
+    ),
     (lambda: al.pad(_x(2, 3), (1, 1), mode="wrap"), OpError, "pad: unknown mode 'wrap'"),
     (lambda: al.pad(_x(2, 3), (-2, -2)), OpError, "pad: cropping (-2, -2) is larger than dim 1 of shape (2, 3)"),
     (lambda: al.pad(_x(3), (-4, 2)), OpError, "pad: cropping (-4, 2) is larger than dim 0 of shape (3,)"),
     (lambda: _x(2, 3).expand(4, 3), OpError, "expand: cannot broadcast a tensor of shape (2, 3) to shape (4, 3)"),
-    (lambda: _x(2, 3).expand(3), OpError,
-     "expand: the number of sizes (1) must be at least the number of dims of shape (2, 3)"),
+    (
+        lambda: _x(2, 3).expand(3),
+        OpError,
+        "expand: the number of sizes (1) must be at least the number of dims of shape (2, 3)",
+    ),
     (lambda: _x(3).expand(-1, 3), OpError, "expand: -1 is not allowed for the new leading dims, got (-1, 3)"),
-    (lambda: al.broadcast_to(_x(2, 3), (3, 3)), OpError,
-     "expand: cannot broadcast a tensor of shape (2, 3) to shape (3, 3)"),
+    (
+        lambda: al.broadcast_to(_x(2, 3), (3, 3)),
+        OpError,
+        "expand: cannot broadcast a tensor of shape (2, 3) to shape (3, 3)",
+    ),
 ]
 
 
@@ -598,10 +727,17 @@ def test_op_error_is_both_runtime_and_value_error():
 
 # ---- issue 8, class 6: dtypes of cat/stack, index_put with extra leading dims --------------------------
 @pytest.mark.parametrize("join", ["cat", "stack"])
-@pytest.mark.parametrize("dtypes, expected", [
-    ((np.int64, np.float32), np.float32), ((np.int32, np.float16), np.float16),
-    ((np.float32, np.float64), np.float64), ((np.uint8, np.int8), np.int16), ((np.bool_, np.int32), np.int32),
-    ((np.bool_, np.float32), np.float32)])
+@pytest.mark.parametrize(
+    "dtypes, expected",
+    [
+        ((np.int64, np.float32), np.float32),
+        ((np.int32, np.float16), np.float16),
+        ((np.float32, np.float64), np.float64),
+        ((np.uint8, np.int8), np.int16),
+        ((np.bool_, np.int32), np.int32),
+        ((np.bool_, np.float32), np.float32),
+    ],
+)
 def test_cat_stack_promote_as_torch(join, dtypes, expected):
     tensors = [al.tensor(np.ones(2, dtype=d)) for d in dtypes]
     out = getattr(al, join)(tensors)
@@ -616,8 +752,10 @@ def test_cat_mixed_dtypes_gradient_comes_back_in_the_float_input_dtype():
     assert out.dtype == np.float32 and a.grad.dtype == np.float32
 
 
-@pytest.mark.parametrize("index, value_shape", [(0, (1, 1, 3)), (0, (1, 3)), (slice(0, 1), (1, 1, 1, 3)),
-                                                ((0, 1), (1, 1)), (slice(None), (1, 1, 3))])
+@pytest.mark.parametrize(
+    "index, value_shape",
+    [(0, (1, 1, 3)), (0, (1, 3)), (slice(0, 1), (1, 1, 1, 3)), ((0, 1), (1, 1)), (slice(None), (1, 1, 3))],
+)
 def test_index_put_value_with_extra_leading_unit_dims(index, value_shape):
     x = al.zeros((2, 3), dtype=al.float64, requires_grad=True)
     v = al.tensor(np.arange(1.0, 1.0 + np.prod(value_shape)).reshape(value_shape), requires_grad=True)
@@ -642,13 +780,16 @@ def _summed_to(slot, value_shape):
     return slot.sum(axis=axes, keepdims=True).reshape(value_shape)
 
 
-@pytest.mark.parametrize("shape, index, expected_shape", [
-    ((1, 1, 4), lambda L: (0, slice(-1, 0), L.tensor([1])), (0, 1)),
-    ((2, 3, 4), lambda L: ([0, 1], slice(None), 0), (2, 3)),
-    ((2, 3, 4), lambda L: (1, slice(None), [0, 3]), (3, 2)),
-    ((2, 3, 4), lambda L: (None, 1, Ellipsis, [0, 3]), (1, 3, 2)),
-    ((2, 3, 4), lambda L: (L.tensor([1, 0]), 2, slice(1, 3)), (2, 2)),
-])
+@pytest.mark.parametrize(
+    "shape, index, expected_shape",
+    [
+        ((1, 1, 4), lambda L: (0, slice(-1, 0), L.tensor([1])), (0, 1)),
+        ((2, 3, 4), lambda L: ([0, 1], slice(None), 0), (2, 3)),
+        ((2, 3, 4), lambda L: (1, slice(None), [0, 3]), (3, 2)),
+        ((2, 3, 4), lambda L: (None, 1, Ellipsis, [0, 3]), (1, 3, 2)),
+        ((2, 3, 4), lambda L: (L.tensor([1, 0]), 2, slice(1, 3)), (2, 2)),
+    ],
+)
 def test_ints_mixed_with_index_arrays_apply_first_as_in_torch(shape, index, expected_shape):
     data = np.arange(float(np.prod(shape))).reshape(shape)
     x = leaf(data)
@@ -670,7 +811,7 @@ def test_setitem_with_ints_mixed_with_index_arrays_writes_where_torch_writes():
     x = leaf(np.arange(24.0).reshape(2, 3, 4))
     v = leaf(np.full((3, 2), 7.0))
     y = x * 1
-    y[1, :, al.tensor([0, 3])] = v * 2          # torch's result shape for this index is (3, 2)
+    y[1, :, al.tensor([0, 3])] = v * 2  # torch's result shape for this index is (3, 2)
     (y * y).sum().backward()
     assert y[1].tolist()[0] == [14.0, 13.0, 14.0, 14.0]
     np.testing.assert_array_equal(x.grad.data[1, 0], [0.0, 26.0, 28.0, 0.0])

@@ -28,10 +28,13 @@ def test_max_mode_and_improvement_resets_the_count():
     assert es.best == 0.6 and es.best_epoch == 2
 
 
-@pytest.mark.parametrize("mode, metrics, best", [
-    ("min", [1.0, 0.95, 0.85, 0.8], 0.85),  # 0.95 is not below 1.0 - 0.1, 0.85 is; 0.8 is not below 0.75
-    ("max", [1.0, 1.05, 1.15, 1.2], 1.15),
-])
+@pytest.mark.parametrize(
+    "mode, metrics, best",
+    [
+        ("min", [1.0, 0.95, 0.85, 0.8], 0.85),  # 0.95 is not below 1.0 - 0.1, 0.85 is; 0.8 is not below 0.75
+        ("max", [1.0, 1.05, 1.15, 1.2], 1.15),
+    ],
+)
 def test_min_delta_must_be_exceeded(mode, metrics, best):
     es = EarlyStopping(patience=10, mode=mode, min_delta=0.1)
     _steps(es, metrics)
@@ -165,15 +168,18 @@ def test_load_state_dict_checks_its_input():
         es.load_state_dict(state)
 
 
-@pytest.mark.parametrize("kwargs, name, value", [
-    (dict(patience=0), "patience", "0"),
-    (dict(patience=2.0), "patience", "2.0"),
-    (dict(patience=True), "patience", "True"),
-    (dict(mode="lowest"), "mode", "'lowest'"),
-    (dict(min_delta=-0.1), "min_delta", "-0.1"),
-    (dict(min_delta=float("inf")), "min_delta", "inf"),
-    (dict(restore_best="yes"), "restore_best", "'yes'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name, value",
+    [
+        (dict(patience=0), "patience", "0"),
+        (dict(patience=2.0), "patience", "2.0"),
+        (dict(patience=True), "patience", "True"),
+        (dict(mode="lowest"), "mode", "'lowest'"),
+        (dict(min_delta=-0.1), "min_delta", "-0.1"),
+        (dict(min_delta=float("inf")), "min_delta", "inf"),
+        (dict(restore_best="yes"), "restore_best", "'yes'"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, name, value):
     with pytest.raises(ValueError, match=f"EarlyStopping: {name} must be .*got {value}"):
         EarlyStopping(**kwargs)
@@ -190,4 +196,5 @@ def test_bad_metric_and_model():
 
 def test_public_names():
     import optim.early_stopping as module
+
     assert module.__all__ == ["EarlyStopping"] and optim.EarlyStopping is EarlyStopping

@@ -35,6 +35,7 @@ def _close(a, b, tol=1e-12):
 
 # ---- closed forms -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("step_size, gamma", [(1, 0.5), (3, 0.1), (7, 0.9), (4, 1.5)])
 def test_step_lr_closed_form(step_size, gamma):
     lrs = _lrs(S.StepLR(_sgd(0.1, 0.02), step_size, gamma=gamma), 40)
@@ -53,7 +54,7 @@ def test_multistep_lr_closed_form_with_repeated_and_unsorted_milestones():
     lrs = _lrs(S.MultiStepLR(_sgd(0.1, 0.3), milestones, gamma=0.5), 20)
     for k, got in enumerate(lrs):
         assert _close(got, [lr0 * 0.5 ** bisect_right(sorted(milestones), k) for lr0 in (0.1, 0.3)]), k
-    assert lrs[7][0] == pytest.approx(0.1 * 0.5 ** 3)  # 7 is listed twice: two decays at once
+    assert lrs[7][0] == pytest.approx(0.1 * 0.5**3)  # 7 is listed twice: two decays at once
 
 
 def test_multistep_milestone_zero_decays_on_construction():
@@ -65,7 +66,7 @@ def test_multistep_milestone_zero_decays_on_construction():
 def test_exponential_lr_closed_form(gamma):
     lrs = _lrs(S.ExponentialLR(_sgd(0.1, 0.01), gamma), 50)
     for k, got in enumerate(lrs):
-        assert _close(got, [0.1 * gamma ** k, 0.01 * gamma ** k]), k
+        assert _close(got, [0.1 * gamma**k, 0.01 * gamma**k]), k
 
 
 @pytest.mark.parametrize("T_max, eta_min", [(10, 0.0), (7, 1e-3), (1, 0.0), (25, 0.05)])
@@ -79,15 +80,16 @@ def test_cosine_annealing_closed_form_over_several_periods(T_max, eta_min):
 
 
 def test_lambda_lr_one_function_per_group_and_one_for_all():
-    fns = [lambda e: 0.9 ** e, lambda e: 1.0 / (e + 1), lambda e: (e // 3) + 1]
+    fns = [lambda e: 0.9**e, lambda e: 1.0 / (e + 1), lambda e: (e // 3) + 1]
     lrs = _lrs(S.LambdaLR(_sgd(0.1, 0.2, 0.3), fns), 12)
     for k, got in enumerate(lrs):
         assert got == [b * f(k) for b, f in zip((0.1, 0.2, 0.3), fns)]
-    shared = _lrs(S.LambdaLR(_sgd(0.1, 0.2), lambda e: 0.5 ** e), 5)
-    assert shared[4] == [0.1 * 0.5 ** 4, 0.2 * 0.5 ** 4]
+    shared = _lrs(S.LambdaLR(_sgd(0.1, 0.2), lambda e: 0.5**e), 5)
+    assert shared[4] == [0.1 * 0.5**4, 0.2 * 0.5**4]
 
 
 # ---- base-class behaviour ------------------------------------------------------------------------------
+
 
 def test_initial_step_and_initial_lr():
     opt = _sgd(0.1, 0.05)
@@ -116,7 +118,7 @@ def test_resume_with_last_epoch_continues_the_chain():
         first.step()
     resumed = S.StepLR(opt, 2, gamma=0.5, last_epoch=first.last_epoch)  # takes the step to epoch 6
     assert resumed.last_epoch == 6 and resumed.base_lrs == [0.1]
-    assert resumed.get_last_lr() == [pytest.approx(0.1 * 0.5 ** 3)]
+    assert resumed.get_last_lr() == [pytest.approx(0.1 * 0.5**3)]
 
 
 def test_get_last_lr_is_a_copy():
@@ -144,7 +146,7 @@ EPOCH_SCHEDULERS = [
     (S.MultiStepLR, dict(milestones=[2, 5, 5, 9], gamma=0.3)),
     (S.ExponentialLR, dict(gamma=0.9)),
     (S.CosineAnnealingLR, dict(T_max=6, eta_min=0.001)),
-    (S.LambdaLR, dict(lr_lambda=[lambda e: 0.95 ** e, lambda e: 1 / (1 + e)])),
+    (S.LambdaLR, dict(lr_lambda=[lambda e: 0.95**e, lambda e: 1 / (1 + e)])),
 ]
 
 
@@ -207,6 +209,7 @@ def test_load_state_dict_rejects_non_dicts():
 
 # ---- ReduceLROnPlateau ---------------------------------------------------------------------------------
 
+
 def _plateau_lrs(scheduler, metrics):
     out = []
     for m in metrics:
@@ -237,19 +240,23 @@ def test_plateau_cooldown_ignores_bad_epochs():
     assert scheduler.cooldown_counter == 2 and scheduler.in_cooldown
 
 
-@pytest.mark.parametrize("mode, threshold_mode, metrics, reduced", [
-    ("min", "rel", [10.0, 9.9995], True),    # 9.9995 >= 10 * (1 - 1e-3): not better
-    ("min", "rel", [10.0, 9.98], False),
-    ("min", "abs", [10.0, 9.9995], True),    # needs < 10 - 1e-3
-    ("min", "abs", [10.0, 9.998], False),
-    ("max", "rel", [10.0, 10.005], True),    # needs > 10 * (1 + 1e-3)
-    ("max", "rel", [10.0, 10.02], False),
-    ("max", "abs", [10.0, 10.0005], True),
-    ("max", "abs", [10.0, 10.002], False),
-])
+@pytest.mark.parametrize(
+    "mode, threshold_mode, metrics, reduced",
+    [
+        ("min", "rel", [10.0, 9.9995], True),  # 9.9995 >= 10 * (1 - 1e-3): not better
+        ("min", "rel", [10.0, 9.98], False),
+        ("min", "abs", [10.0, 9.9995], True),  # needs < 10 - 1e-3
+        ("min", "abs", [10.0, 9.998], False),
+        ("max", "rel", [10.0, 10.005], True),  # needs > 10 * (1 + 1e-3)
+        ("max", "rel", [10.0, 10.02], False),
+        ("max", "abs", [10.0, 10.0005], True),
+        ("max", "abs", [10.0, 10.002], False),
+    ],
+)
 def test_plateau_threshold_modes(mode, threshold_mode, metrics, reduced):
-    scheduler = S.ReduceLROnPlateau(_sgd(1.0), mode=mode, patience=0, threshold=1e-3,
-                                    threshold_mode=threshold_mode, factor=0.5)
+    scheduler = S.ReduceLROnPlateau(
+        _sgd(1.0), mode=mode, patience=0, threshold=1e-3, threshold_mode=threshold_mode, factor=0.5
+    )
     lrs = _plateau_lrs(scheduler, metrics)
     assert (lrs[-1][0] == 0.5) is reduced
 
@@ -304,6 +311,7 @@ def test_plateau_extends_a_scalar_min_lr_to_new_groups():
 
 
 # ---- HalveOnNoImprovement (Nielsen, ch. 3) --------------------------------------------------------------
+
 
 def test_halve_on_no_improvement_halves_and_stops_at_one_128th():
     scheduler = S.HalveOnNoImprovement(_sgd(0.5, 0.1), patience=3)
@@ -374,42 +382,54 @@ def test_halve_on_no_improvement_docstring_cites_the_book():
 
 # ---- errors --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make, name, value", [
-    (lambda o: S.StepLR(o, 0), "step_size", "0"),
-    (lambda o: S.StepLR(o, 2.5), "step_size", "2.5"),
-    (lambda o: S.StepLR(o, 2, gamma=-0.1), "gamma", "-0.1"),
-    (lambda o: S.StepLR(o, 2, gamma=float("nan")), "gamma", "nan"),
-    (lambda o: S.StepLR(o, 2, last_epoch=-2), "last_epoch", "-2"),
-    (lambda o: S.MultiStepLR(o, [2, -1]), "milestones", r"\[2, -1\]"),
-    (lambda o: S.MultiStepLR(o, 3), "milestones", "3"),
-    (lambda o: S.ExponentialLR(o, 0.0), "gamma", "0.0"),
-    (lambda o: S.CosineAnnealingLR(o, 0), "T_max", "0"),
-    (lambda o: S.CosineAnnealingLR(o, 10, eta_min=-1.0), "eta_min", "-1.0"),
-    (lambda o: S.LambdaLR(o, [lambda e: 1.0] * 3), "lr_lambda", ""),
-    (lambda o: S.ReduceLROnPlateau(o, mode="up"), "mode", "'up'"),
-    (lambda o: S.ReduceLROnPlateau(o, factor=1.0), "factor", "1.0"),
-    (lambda o: S.ReduceLROnPlateau(o, patience=-1), "patience", "-1"),
-    (lambda o: S.ReduceLROnPlateau(o, threshold=-1e-4), "threshold", "-0.0001"),
-    (lambda o: S.ReduceLROnPlateau(o, threshold_mode="relative"), "threshold_mode", "'relative'"),
-    (lambda o: S.ReduceLROnPlateau(o, cooldown=1.5), "cooldown", "1.5"),
-    (lambda o: S.ReduceLROnPlateau(o, min_lr=[0.1]), "min_lr", r"\[0.1\]"),
-    (lambda o: S.ReduceLROnPlateau(o, min_lr=-0.1), "min_lr", "-0.1"),
-    (lambda o: S.ReduceLROnPlateau(o, eps=-1.0), "eps", "-1.0"),
-    (lambda o: S.HalveOnNoImprovement(o, patience=0), "patience", "0"),
-    (lambda o: S.HalveOnNoImprovement(o, mode="best"), "mode", "'best'"),
-    (lambda o: S.HalveOnNoImprovement(o, min_delta=-0.1), "min_delta", "-0.1"),
-    (lambda o: S.HalveOnNoImprovement(o, factor=1.0), "factor", "1.0"),
-    (lambda o: S.HalveOnNoImprovement(o, stop_fraction=0.0), "stop_fraction", "0.0"),
-])
+
+@pytest.mark.parametrize(
+    "make, name, value",
+    [
+        (lambda o: S.StepLR(o, 0), "step_size", "0"),
+        (lambda o: S.StepLR(o, 2.5), "step_size", "2.5"),
+        (lambda o: S.StepLR(o, 2, gamma=-0.1), "gamma", "-0.1"),
+        (lambda o: S.StepLR(o, 2, gamma=float("nan")), "gamma", "nan"),
+        (lambda o: S.StepLR(o, 2, last_epoch=-2), "last_epoch", "-2"),
+        (lambda o: S.MultiStepLR(o, [2, -1]), "milestones", r"\[2, -1\]"),
+        (lambda o: S.MultiStepLR(o, 3), "milestones", "3"),
+        (lambda o: S.ExponentialLR(o, 0.0), "gamma", "0.0"),
+        (lambda o: S.CosineAnnealingLR(o, 0), "T_max", "0"),
+        (lambda o: S.CosineAnnealingLR(o, 10, eta_min=-1.0), "eta_min", "-1.0"),
+        (lambda o: S.LambdaLR(o, [lambda e: 1.0] * 3), "lr_lambda", ""),
+        (lambda o: S.ReduceLROnPlateau(o, mode="up"), "mode", "'up'"),
+        (lambda o: S.ReduceLROnPlateau(o, factor=1.0), "factor", "1.0"),
+        (lambda o: S.ReduceLROnPlateau(o, patience=-1), "patience", "-1"),
+        (lambda o: S.ReduceLROnPlateau(o, threshold=-1e-4), "threshold", "-0.0001"),
+        (lambda o: S.ReduceLROnPlateau(o, threshold_mode="relative"), "threshold_mode", "'relative'"),
+        (lambda o: S.ReduceLROnPlateau(o, cooldown=1.5), "cooldown", "1.5"),
+        (lambda o: S.ReduceLROnPlateau(o, min_lr=[0.1]), "min_lr", r"\[0.1\]"),
+        (lambda o: S.ReduceLROnPlateau(o, min_lr=-0.1), "min_lr", "-0.1"),
+        (lambda o: S.ReduceLROnPlateau(o, eps=-1.0), "eps", "-1.0"),
+        (lambda o: S.HalveOnNoImprovement(o, patience=0), "patience", "0"),
+        (lambda o: S.HalveOnNoImprovement(o, mode="best"), "mode", "'best'"),
+        (lambda o: S.HalveOnNoImprovement(o, min_delta=-0.1), "min_delta", "-0.1"),
+        (lambda o: S.HalveOnNoImprovement(o, factor=1.0), "factor", "1.0"),
+        (lambda o: S.HalveOnNoImprovement(o, stop_fraction=0.0), "stop_fraction", "0.0"),
+    ],
+)
 def test_bad_hyper_parameters_are_named(make, name, value):
     with pytest.raises(ValueError, match=rf"{name} must be .*got {value}"):
         make(_sgd(0.1, 0.2))
 
 
-@pytest.mark.parametrize("cls, args", [
-    (S.StepLR, (2,)), (S.MultiStepLR, ([2],)), (S.ExponentialLR, (0.5,)), (S.CosineAnnealingLR, (5,)),
-    (S.LambdaLR, (lambda e: 1.0,)), (S.ReduceLROnPlateau, ()), (S.HalveOnNoImprovement, ()),
-])
+@pytest.mark.parametrize(
+    "cls, args",
+    [
+        (S.StepLR, (2,)),
+        (S.MultiStepLR, ([2],)),
+        (S.ExponentialLR, (0.5,)),
+        (S.CosineAnnealingLR, (5,)),
+        (S.LambdaLR, (lambda e: 1.0,)),
+        (S.ReduceLROnPlateau, ()),
+        (S.HalveOnNoImprovement, ()),
+    ],
+)
 def test_non_optimizers_are_rejected_by_name(cls, args):
     with pytest.raises(TypeError, match=rf"{cls.__name__}: expected an optimizer .*got list"):
         cls([{"params": [], "lr": 0.1}], *args)
@@ -421,6 +441,14 @@ def test_lambda_lr_needs_callables():
 
 
 def test_public_names():
-    assert set(S.__all__) == {"LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-                              "LambdaLR", "ReduceLROnPlateau", "HalveOnNoImprovement"}
+    assert set(S.__all__) == {
+        "LRScheduler",
+        "StepLR",
+        "MultiStepLR",
+        "ExponentialLR",
+        "CosineAnnealingLR",
+        "LambdaLR",
+        "ReduceLROnPlateau",
+        "HalveOnNoImprovement",
+    }
     assert al.optim.lr_scheduler.StepLR is S.StepLR

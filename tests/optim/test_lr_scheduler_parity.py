@@ -40,8 +40,7 @@ def _run(scheduler, epochs=EPOCHS):
 
 
 def _assert_same(ours, theirs):
-    np.testing.assert_allclose(np.array(ours, dtype=np.float64), np.array(theirs, dtype=np.float64),
-                               rtol=1e-12, atol=0)
+    np.testing.assert_allclose(np.array(ours, dtype=np.float64), np.array(theirs, dtype=np.float64), rtol=1e-12, atol=0)
     assert ours == theirs  # the same recurrences, so bit-identical, not only close
 
 
@@ -58,7 +57,7 @@ CASES = [
     ("CosineAnnealingLR", dict(T_max=10, eta_min=0.001)),
     ("CosineAnnealingLR", dict(T_max=3, eta_min=0.05)),
     ("CosineAnnealingLR", dict(T_max=1)),
-    ("LambdaLR", dict(lr_lambda=lambda e: 0.97 ** e)),
+    ("LambdaLR", dict(lr_lambda=lambda e: 0.97**e)),
     ("LambdaLR", dict(lr_lambda=[lambda e: 1.0 / (1 + e), lambda e: min(1.0, (e + 1) / 5)])),
 ]
 
@@ -81,6 +80,7 @@ def test_initial_lr_written_like_torch(name, kwargs):
 
 # ---- resuming ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name, kwargs", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
 @pytest.mark.parametrize("last_epoch", [0, 4, 9])
 def test_resume_with_last_epoch_matches_torch(name, kwargs, last_epoch):
@@ -91,8 +91,10 @@ def test_resume_with_last_epoch_matches_torch(name, kwargs, last_epoch):
     ours2, theirs2 = _ours((0.5, 0.5)), _theirs((0.5, 0.5))
     ours2.load_state_dict(ours.state_dict())
     theirs2.load_state_dict(theirs.state_dict())
-    _assert_same(_run(getattr(S, name)(ours2, last_epoch=last_epoch, **kwargs), 20),
-                 _run(getattr(T, name)(theirs2, last_epoch=last_epoch, **kwargs), 20))
+    _assert_same(
+        _run(getattr(S, name)(ours2, last_epoch=last_epoch, **kwargs), 20),
+        _run(getattr(T, name)(theirs2, last_epoch=last_epoch, **kwargs), 20),
+    )
 
 
 @pytest.mark.parametrize("name, kwargs", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
@@ -101,8 +103,10 @@ def test_resume_on_a_fresh_optimizer_with_initial_lr_matches_torch(name, kwargs)
     for opt in (ours, theirs):
         for group, initial in zip(opt.param_groups, LRS):
             group["initial_lr"] = initial
-    _assert_same(_run(getattr(S, name)(ours, last_epoch=6, **kwargs), 30),
-                 _run(getattr(T, name)(theirs, last_epoch=6, **kwargs), 30))
+    _assert_same(
+        _run(getattr(S, name)(ours, last_epoch=6, **kwargs), 30),
+        _run(getattr(T, name)(theirs, last_epoch=6, **kwargs), 30),
+    )
 
 
 def test_resume_without_initial_lr_is_a_key_error_in_both():
@@ -113,6 +117,7 @@ def test_resume_without_initial_lr_is_a_key_error_in_both():
 
 
 # ---- state dicts ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name, kwargs", CASES[:-2], ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES[:-2])])
 def test_torch_state_dict_loads_into_ours_and_back(name, kwargs):
@@ -135,6 +140,7 @@ def test_torch_state_dict_loads_into_ours_and_back(name, kwargs):
 
 # ---- ReduceLROnPlateau ---------------------------------------------------------------------------------
 
+
 def _plateau_pair(**kwargs):
     return S.ReduceLROnPlateau(_ours(), **kwargs), T.ReduceLROnPlateau(_theirs(), **kwargs)
 
@@ -144,8 +150,15 @@ def _drive(scheduler, metrics):
     for m in metrics:
         scheduler.optimizer.step()
         scheduler.step(m)
-        seen.append((scheduler.get_last_lr(), scheduler.best, scheduler.num_bad_epochs,
-                     scheduler.cooldown_counter, scheduler.last_epoch))
+        seen.append(
+            (
+                scheduler.get_last_lr(),
+                scheduler.best,
+                scheduler.num_bad_epochs,
+                scheduler.cooldown_counter,
+                scheduler.last_epoch,
+            )
+        )
     return seen
 
 
@@ -202,14 +215,26 @@ def test_plateau_with_nan_and_explicit_plateaus_matches_torch():
     _assert_plateau_same(*_plateau_pair(patience=1, cooldown=1, factor=0.5), metrics)
 
 
-@given(metrics=hst.lists(hst.sampled_from([1.0, 0.99995, 0.9, 0.5, 2.0, 0.0, -1.0]), min_size=1, max_size=40),
-       mode=hst.sampled_from(["min", "max"]), threshold_mode=hst.sampled_from(["rel", "abs"]),
-       threshold=hst.sampled_from([0.0, 1e-4, 0.1]), patience=hst.integers(0, 4), cooldown=hst.integers(0, 3),
-       factor=hst.sampled_from([0.0, 0.1, 0.5, 0.9]), min_lr=hst.sampled_from([0.0, 1e-3, [0.05, 0.0]]))
-def test_plateau_matches_torch_property(metrics, mode, threshold_mode, threshold, patience, cooldown, factor,
-                                        min_lr):
-    kwargs = dict(mode=mode, threshold_mode=threshold_mode, threshold=threshold, patience=patience,
-                  cooldown=cooldown, factor=factor, min_lr=min_lr)
+@given(
+    metrics=hst.lists(hst.sampled_from([1.0, 0.99995, 0.9, 0.5, 2.0, 0.0, -1.0]), min_size=1, max_size=40),
+    mode=hst.sampled_from(["min", "max"]),
+    threshold_mode=hst.sampled_from(["rel", "abs"]),
+    threshold=hst.sampled_from([0.0, 1e-4, 0.1]),
+    patience=hst.integers(0, 4),
+    cooldown=hst.integers(0, 3),
+    factor=hst.sampled_from([0.0, 0.1, 0.5, 0.9]),
+    min_lr=hst.sampled_from([0.0, 1e-3, [0.05, 0.0]]),
+)
+def test_plateau_matches_torch_property(metrics, mode, threshold_mode, threshold, patience, cooldown, factor, min_lr):
+    kwargs = dict(
+        mode=mode,
+        threshold_mode=threshold_mode,
+        threshold=threshold,
+        patience=patience,
+        cooldown=cooldown,
+        factor=factor,
+        min_lr=min_lr,
+    )
     _assert_plateau_same(*_plateau_pair(**kwargs), metrics)
 
 

@@ -24,6 +24,7 @@ def _set_grad(p, values):
 
 # ---- closed forms ------------------------------------------------------------------------------------------
 
+
 def test_sgd_plain_step_is_w_minus_lr_g():
     p = _param([1.0, -2.0, 3.0])
     opt = optim.SGD([p], lr=0.5)
@@ -51,7 +52,7 @@ def test_sgd_nesterov_and_weight_decay_closed_form():
     opt = optim.SGD([p], lr=0.1, momentum=0.5, nesterov=True, weight_decay=0.25)
     _set_grad(p, [1.0])
     opt.step()
-    g1 = 1.0 + 0.25 * 2.0                # 1.5; buffer = 1.5; step = g + μ·buf = 2.25
+    g1 = 1.0 + 0.25 * 2.0  # 1.5; buffer = 1.5; step = g + μ·buf = 2.25
     w1 = 2.0 - 0.1 * (g1 + 0.5 * g1)
     assert p.data[0] == pytest.approx(w1, abs=1e-15)
     opt.step()
@@ -95,7 +96,7 @@ def test_adam_second_step_closed_form_with_bias_correction_and_eps():
         opt.step()
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
-        w -= lr / (1 - b1 ** t) * m / (math.sqrt(v) / math.sqrt(1 - b2 ** t) + eps)
+        w -= lr / (1 - b1**t) * m / (math.sqrt(v) / math.sqrt(1 - b2**t) + eps)
         assert p.data[0] == pytest.approx(w, abs=1e-14)
 
 
@@ -160,8 +161,13 @@ def test_torch_defaults():
     p = _param([1.0])
     assert optim.SGD([p]).defaults["lr"] == 1e-3
     adam = optim.Adam([p]).defaults
-    assert (adam["lr"], adam["betas"], adam["eps"], adam["weight_decay"], adam["amsgrad"]) == \
-        (1e-3, (0.9, 0.999), 1e-8, 0.0, False)
+    assert (adam["lr"], adam["betas"], adam["eps"], adam["weight_decay"], adam["amsgrad"]) == (
+        1e-3,
+        (0.9, 0.999),
+        1e-8,
+        0.0,
+        False,
+    )
     assert optim.AdamW([p]).defaults["weight_decay"] == 1e-2
     rms = optim.RMSprop([p]).defaults
     assert (rms["lr"], rms["alpha"], rms["eps"], rms["momentum"], rms["centered"]) == (1e-2, 0.99, 1e-8, 0.0, False)
@@ -170,6 +176,7 @@ def test_torch_defaults():
 
 
 # ---- L1 against L2 -----------------------------------------------------------------------------------------
+
 
 def _train_regression(**sgd_options):
     """Least squares on 8 inputs of which 6 are always zero (like MNIST's blank border pixels): the weights of
@@ -222,24 +229,28 @@ def test_l2_without_gradient_signal_decays_geometrically_and_never_reaches_zero(
 
 # ---- validation --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: optim.SGD([p], lr=-0.1), "lr"),
-    (lambda p: optim.SGD([p], lr=float("nan")), "lr"),
-    (lambda p: optim.SGD([p], lr=0.1, momentum=1.0), "momentum"),
-    (lambda p: optim.SGD([p], lr=0.1, momentum=-0.5), "momentum"),
-    (lambda p: optim.SGD([p], lr=0.1, nesterov=True), "nesterov"),
-    (lambda p: optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "nesterov"),
-    (lambda p: optim.SGD([p], lr=0.1, weight_decay=-1), "weight_decay"),
-    (lambda p: optim.SGD([p], lr=0.1, l1_decay=-1), "l1_decay"),
-    (lambda p: optim.Adam([p], betas=(1.0, 0.999)), r"betas\[0\]"),
-    (lambda p: optim.Adam([p], betas=(0.9, -0.1)), r"betas\[1\]"),
-    (lambda p: optim.Adam([p], betas=0.9), "betas"),
-    (lambda p: optim.AdamW([p], eps=-1e-8), "eps"),
-    (lambda p: optim.RMSprop([p], alpha=1.5), "alpha"),
-    (lambda p: optim.RMSprop([p], momentum=1.0), "momentum"),
-    (lambda p: optim.Adagrad([p], lr_decay=-0.1), "lr_decay"),
-    (lambda p: optim.SGD([{"params": [p], "momentum": 2.0}], lr=0.1), "momentum"),
-])
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: optim.SGD([p], lr=-0.1), "lr"),
+        (lambda p: optim.SGD([p], lr=float("nan")), "lr"),
+        (lambda p: optim.SGD([p], lr=0.1, momentum=1.0), "momentum"),
+        (lambda p: optim.SGD([p], lr=0.1, momentum=-0.5), "momentum"),
+        (lambda p: optim.SGD([p], lr=0.1, nesterov=True), "nesterov"),
+        (lambda p: optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "nesterov"),
+        (lambda p: optim.SGD([p], lr=0.1, weight_decay=-1), "weight_decay"),
+        (lambda p: optim.SGD([p], lr=0.1, l1_decay=-1), "l1_decay"),
+        (lambda p: optim.Adam([p], betas=(1.0, 0.999)), r"betas\[0\]"),
+        (lambda p: optim.Adam([p], betas=(0.9, -0.1)), r"betas\[1\]"),
+        (lambda p: optim.Adam([p], betas=0.9), "betas"),
+        (lambda p: optim.AdamW([p], eps=-1e-8), "eps"),
+        (lambda p: optim.RMSprop([p], alpha=1.5), "alpha"),
+        (lambda p: optim.RMSprop([p], momentum=1.0), "momentum"),
+        (lambda p: optim.Adagrad([p], lr_decay=-0.1), "lr_decay"),
+        (lambda p: optim.SGD([{"params": [p], "momentum": 2.0}], lr=0.1), "momentum"),
+    ],
+)
 def test_bad_hyper_parameters_raise_value_error_naming_them(make, message):
     with pytest.raises(ValueError, match=message) as info:
         make(_param([1.0]))
@@ -265,6 +276,7 @@ def test_bad_params_arguments():
 
 
 # ---- groups, skipping, zero_grad, closures, versions -------------------------------------------------------
+
 
 def test_param_groups_use_their_own_hyper_parameters_and_defaults_for_the_rest():
     a, b = _param([1.0]), _param([1.0])
@@ -332,13 +344,16 @@ def test_step_bumps_the_version_so_a_stale_graph_refuses_to_backpropagate():
         y.backward()
 
 
-@pytest.mark.parametrize("make", [
-    lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3, l1_decay=1e-4),
-    lambda ps: optim.Adam(ps, amsgrad=True, weight_decay=1e-3),
-    lambda ps: optim.AdamW(ps),
-    lambda ps: optim.RMSprop(ps, centered=True, momentum=0.9),
-    lambda ps: optim.Adagrad(ps, lr_decay=0.01),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3, l1_decay=1e-4),
+        lambda ps: optim.Adam(ps, amsgrad=True, weight_decay=1e-3),
+        lambda ps: optim.AdamW(ps),
+        lambda ps: optim.RMSprop(ps, centered=True, momentum=0.9),
+        lambda ps: optim.Adagrad(ps, lr_decay=0.01),
+    ],
+)
 def test_float32_parameters_and_state_stay_float32(make):
     model = nn.Linear(4, 3)
     opt = make(model.parameters())
@@ -381,8 +396,13 @@ def _train(model, opt, batches):
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_state_dict_round_trip_through_a_checkpoint_resumes_bit_for_bit(name, tmp_path):
     rng = np.random.default_rng(1)
-    batches = [(al.tensor(rng.standard_normal((16, 5)).astype(np.float32)),
-                al.tensor(rng.standard_normal((16, 2)).astype(np.float32))) for _ in range(20)]
+    batches = [
+        (
+            al.tensor(rng.standard_normal((16, 5)).astype(np.float32)),
+            al.tensor(rng.standard_normal((16, 2)).astype(np.float32)),
+        )
+        for _ in range(20)
+    ]
     model = _model(0)
     opt = OPTIMIZERS[name](model.parameters())
     _train(model, opt, batches[:10])
@@ -404,8 +424,13 @@ COPIERS = {"deepcopy": copy.deepcopy, "pickle": lambda obj: pickle.loads(pickle.
 
 def _batches(n, seed=1):
     rng = np.random.default_rng(seed)
-    return [(al.tensor(rng.standard_normal((16, 5)).astype(np.float32)),
-             al.tensor(rng.standard_normal((16, 2)).astype(np.float32))) for _ in range(n)]
+    return [
+        (
+            al.tensor(rng.standard_normal((16, 5)).astype(np.float32)),
+            al.tensor(rng.standard_normal((16, 2)).astype(np.float32)),
+        )
+        for _ in range(n)
+    ]
 
 
 @pytest.mark.parametrize("copier", sorted(COPIERS))

@@ -20,19 +20,38 @@ def _grid(**axes):
     return [dict(zip(names, values)) for values in itertools.product(*axes.values())]
 
 
-SGD_OPTIONS = [o for o in _grid(momentum=[0.0, 0.9], dampening=[0.0, 0.3], nesterov=[False, True],
-                                weight_decay=[0.0, 0.01], maximize=[False, True])
-               if not o["nesterov"] or (o["momentum"] > 0 and o["dampening"] == 0)]
-ADAM_OPTIONS = _grid(amsgrad=[False, True], weight_decay=[0.0, 0.1], maximize=[False, True],
-                     betas=[(0.9, 0.999), (0.5, 0.8)])
-RMSPROP_OPTIONS = _grid(centered=[False, True], momentum=[0.0, 0.5], weight_decay=[0.0, 0.01], alpha=[0.99, 0.5],
-                        maximize=[False, True])
-ADAGRAD_OPTIONS = _grid(lr_decay=[0.0, 0.1], weight_decay=[0.0, 0.01], initial_accumulator_value=[0.0, 0.5],
-                        eps=[1e-10, 1e-3], maximize=[False, True])
+SGD_OPTIONS = [
+    o
+    for o in _grid(
+        momentum=[0.0, 0.9],
+        dampening=[0.0, 0.3],
+        nesterov=[False, True],
+        weight_decay=[0.0, 0.01],
+        maximize=[False, True],
+    )
+    if not o["nesterov"] or (o["momentum"] > 0 and o["dampening"] == 0)
+]
+ADAM_OPTIONS = _grid(
+    amsgrad=[False, True], weight_decay=[0.0, 0.1], maximize=[False, True], betas=[(0.9, 0.999), (0.5, 0.8)]
+)
+RMSPROP_OPTIONS = _grid(
+    centered=[False, True], momentum=[0.0, 0.5], weight_decay=[0.0, 0.01], alpha=[0.99, 0.5], maximize=[False, True]
+)
+ADAGRAD_OPTIONS = _grid(
+    lr_decay=[0.0, 0.1],
+    weight_decay=[0.0, 0.01],
+    initial_accumulator_value=[0.0, 0.5],
+    eps=[1e-10, 1e-3],
+    maximize=[False, True],
+)
 
-CASES = ([("SGD", 0.05, o) for o in SGD_OPTIONS] + [("Adam", 0.01, o) for o in ADAM_OPTIONS]
-         + [("AdamW", 0.01, o) for o in ADAM_OPTIONS] + [("RMSprop", 0.005, o) for o in RMSPROP_OPTIONS]
-         + [("Adagrad", 0.05, o) for o in ADAGRAD_OPTIONS])
+CASES = (
+    [("SGD", 0.05, o) for o in SGD_OPTIONS]
+    + [("Adam", 0.01, o) for o in ADAM_OPTIONS]
+    + [("AdamW", 0.01, o) for o in ADAM_OPTIONS]
+    + [("RMSprop", 0.005, o) for o in RMSPROP_OPTIONS]
+    + [("Adagrad", 0.05, o) for o in ADAGRAD_OPTIONS]
+)
 
 
 def _case_id(case):
@@ -42,8 +61,13 @@ def _case_id(case):
 
 def _problem(seed=0):
     rng = np.random.default_rng(seed)
-    weights = [rng.standard_normal((6, 4)) * 0.5, rng.standard_normal(6) * 0.1,
-               rng.standard_normal((2, 6)) * 0.5, rng.standard_normal(2) * 0.1, rng.standard_normal(3)]
+    weights = [
+        rng.standard_normal((6, 4)) * 0.5,
+        rng.standard_normal(6) * 0.1,
+        rng.standard_normal((2, 6)) * 0.5,
+        rng.standard_normal(2) * 0.1,
+        rng.standard_normal(3),
+    ]
     data = [(rng.standard_normal((8, 4)), rng.standard_normal((8, 2))) for _ in range(STEPS)]
     return weights, data
 

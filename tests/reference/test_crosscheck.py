@@ -19,8 +19,15 @@ import autograd_lite as al
 import nn
 import optim
 from autograd_lite.reference import network as ref
-from autograd_lite.reference.crosscheck import (COSTS, HIDDEN, activation_class, default_output, main,
-                                                random_batch, random_network)
+from autograd_lite.reference.crosscheck import (
+    COSTS,
+    HIDDEN,
+    activation_class,
+    default_output,
+    main,
+    random_batch,
+    random_network,
+)
 from autograd_lite.testing import crosscheck, crosscheck_training
 from autograd_lite.testing.reference_check import CrosscheckResult, _at_rest, _mini_batches, _train_hand
 
@@ -30,13 +37,13 @@ SUMMARY = re.compile(r"^crosscheck: max relative difference (\S+) \(tolerance (\
 
 def build(sizes, cost="quadratic", activation="sigmoid", output=None, seed=0, network_class=ref.Network):
     """A random network and a random batch of 5 columns for it."""
-    net = random_network(sizes, cost, activation, output or default_output(cost, activation), seed,
-                         network_class)
+    net = random_network(sizes, cost, activation, output or default_output(cost, activation), seed, network_class)
     x, y = random_batch(sizes, cost, 5, seed)
     return net, x, y
 
 
 # ---- agreement on random networks ---------------------------------------------------------------------------
+
 
 @st.composite
 def configurations(draw):
@@ -44,14 +51,17 @@ def configurations(draw):
     sizes = draw(st.lists(st.integers(1, 8), min_size=2, max_size=7))
     cost = draw(st.sampled_from(sorted(COSTS)))
     activation = draw(st.sampled_from(HIDDEN))
-    outputs = {"quadratic": ["sigmoid", "tanh", "relu", "linear"], "cross-entropy": ["sigmoid"],
-               "log-likelihood": ["softmax"]}[cost]
+    outputs = {
+        "quadratic": ["sigmoid", "tanh", "relu", "linear"],
+        "cross-entropy": ["sigmoid"],
+        "log-likelihood": ["softmax"],
+    }[cost]
     output = draw(st.sampled_from(outputs))
     batch = draw(st.integers(1, 12))
     regularization = draw(st.sampled_from(["L2", "L1"]))
     lmbda = draw(st.one_of(st.just(0.0), st.floats(1e-3, 10.0)))
     n = draw(st.one_of(st.none(), st.integers(1, 1000)))
-    seed = draw(st.integers(0, 2 ** 32 - 1))
+    seed = draw(st.integers(0, 2**32 - 1))
     return sizes, cost, activation, output, batch, regularization, lmbda, n, seed
 
 
@@ -90,16 +100,19 @@ def test_a_nan_is_never_ok():
     assert not crosscheck(net, x, y, verbose=False).ok
 
 
-@pytest.mark.parametrize("call, error, words", [
-    (lambda net, x, y: crosscheck("net", x, y), TypeError, "expected a reference Network or an nn.Sequential"),
-    (lambda net, x, y: crosscheck(net, x.T, y), ValueError, "x must have shape (3, m)"),
-    (lambda net, x, y: crosscheck(net, x, y[:, :2]), ValueError, "y must have shape (2, 5)"),
-    (lambda net, x, y: crosscheck(net, x, y, regularization="L3"), ValueError, "'L2' or 'L1'"),
-    (lambda net, x, y: crosscheck(net, x, y, lmbda=-1.0), ValueError, "lmbda must be a finite number >= 0"),
-    (lambda net, x, y: crosscheck(net, x, y, n=0), ValueError, "n must be an int >= 1"),
-    (lambda net, x, y: crosscheck(net, x, y, cost=ref.CrossEntropyCost), ValueError, "differs from the net"),
-    (lambda net, x, y: crosscheck_training(net, x, y, 0.1, mini_batch_size=0), ValueError, "mini_batch_size"),
-])
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda net, x, y: crosscheck("net", x, y), TypeError, "expected a reference Network or an nn.Sequential"),
+        (lambda net, x, y: crosscheck(net, x.T, y), ValueError, "x must have shape (3, m)"),
+        (lambda net, x, y: crosscheck(net, x, y[:, :2]), ValueError, "y must have shape (2, 5)"),
+        (lambda net, x, y: crosscheck(net, x, y, regularization="L3"), ValueError, "'L2' or 'L1'"),
+        (lambda net, x, y: crosscheck(net, x, y, lmbda=-1.0), ValueError, "lmbda must be a finite number >= 0"),
+        (lambda net, x, y: crosscheck(net, x, y, n=0), ValueError, "n must be an int >= 1"),
+        (lambda net, x, y: crosscheck(net, x, y, cost=ref.CrossEntropyCost), ValueError, "differs from the net"),
+        (lambda net, x, y: crosscheck_training(net, x, y, 0.1, mini_batch_size=0), ValueError, "mini_batch_size"),
+    ],
+)
 def test_unsupported_inputs_are_refused_with_what_was_expected(call, error, words):
     net, x, y = build([3, 4, 2])
     with pytest.raises(error, match=re.escape(words)):
@@ -120,6 +133,7 @@ def test_float32_parameters_are_refused():
 
 
 # ---- mutation tests: one equation broken must be caught ----------------------------------------------------
+
 
 class Mutant(ref.Network):
     """The reference network with backprop and the regulariser rewritten here from the public attributes;
@@ -148,8 +162,7 @@ class Mutant(ref.Network):
             if l < len(self.weights) - 1:
                 delta = self.bp2(self.weights[l + 1], delta, zs[l])
             nabla_b[l] = self.bp3(delta) + self.bias_decay * self.biases[l]
-            nabla_w[l] = delta @ (activations[l + 1] if self.broken == "bp4-wrong-activation"
-                                  else activations[l]).T
+            nabla_w[l] = delta @ (activations[l + 1] if self.broken == "bp4-wrong-activation" else activations[l]).T
         return nabla_b, nabla_w
 
     def bp2(self, w, delta, z):
@@ -225,6 +238,7 @@ def test_regularised_biases_are_caught():
 
 # ---- training: the book's update rules against optim.SGD ---------------------------------------------------
 
+
 def training_data(cost="cross-entropy", m=60, sizes=(6, 5, 3), seed=0):
     """A random network and ``m`` random samples for it."""
     net = random_network(list(sizes), cost, "sigmoid", default_output(cost, "sigmoid"), seed)
@@ -259,8 +273,9 @@ def test_the_mini_batches_are_those_of_the_reference_sgd():
 
 def test_several_epochs_with_momentum_and_a_short_last_batch():
     net, x, y = training_data(m=57)
-    assert crosscheck_training(net, x, y, eta=0.3, lmbda=1.0, momentum=0.5, mini_batch_size=10, epochs=3,
-                               seed=7) <= 1e-10
+    assert (
+        crosscheck_training(net, x, y, eta=0.3, lmbda=1.0, momentum=0.5, mini_batch_size=10, epochs=3, seed=7) <= 1e-10
+    )
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
@@ -273,8 +288,9 @@ def test_optim_sgd_l1_stopping_at_zero_is_the_only_difference_from_the_book(mome
     model = net.to_module()
     weights = [m.weight for m in model if isinstance(m, nn.Linear)]
     stopping = optim.SGD(weights, lr=1.0, l1_decay=0.5)
-    book = optim.SGD([w.detach().clone().requires_grad_() for w in weights], lr=1.0, l1_decay=0.5,
-                     l1_stop_at_zero=False)
+    book = optim.SGD(
+        [w.detach().clone().requires_grad_() for w in weights], lr=1.0, l1_decay=0.5, l1_stop_at_zero=False
+    )
     for opt in (stopping, book):
         for p in opt.param_groups[0]["params"]:
             p.data[...] = 0.25
@@ -309,10 +325,16 @@ def test_a_broken_update_rule_is_caught(broken):
 
 # ---- the command line --------------------------------------------------------------------------------------
 
+
 def command(*args):
     """Run ``python -m autograd_lite.reference.crosscheck`` with ``args``; (exit status, stdout lines)."""
-    proc = subprocess.run([sys.executable, "-m", "autograd_lite.reference.crosscheck", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograd_lite.reference.crosscheck", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return proc.returncode, proc.stdout.strip().splitlines()
 
 
@@ -331,14 +353,32 @@ def test_command_fails_with_status_1_when_round_off_exceeds_the_tolerance():
 
 
 def test_command_single_configuration(capsys):
-    assert main(["--sizes", "2,3,3,2", "--cost", "log-likelihood", "--activation", "relu", "--lmbda", "0.5",
-                 "--regularization", "L1", "--batch", "4"]) == 0
+    assert (
+        main(
+            [
+                "--sizes",
+                "2,3,3,2",
+                "--cost",
+                "log-likelihood",
+                "--activation",
+                "relu",
+                "--lmbda",
+                "0.5",
+                "--regularization",
+                "L1",
+                "--batch",
+                "4",
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert SUMMARY.match(lines[-1]).group(3) == "ok" and len(lines) == 6
 
 
-@pytest.mark.parametrize("argv", [["--sizes", "4"], ["--sizes", "4,x"], ["--batch", "0"],
-                                  ["--cost", "cross-entropy", "--output", "linear"]])
+@pytest.mark.parametrize(
+    "argv", [["--sizes", "4"], ["--sizes", "4,x"], ["--batch", "0"], ["--cost", "cross-entropy", "--output", "linear"]]
+)
 def test_command_refuses_bad_arguments(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)

@@ -13,14 +13,29 @@ from hypothesis import given, settings, strategies as st
 import autograd_lite as al
 from autograd_lite import nn
 from autograd_lite.reference import (
-    CrossEntropyCost, Identity, Linear, LogLikelihoodCost, Network, QuadraticCost, ReLU, Sigmoid, Softmax, Tanh,
-    from_module, load, to_module, vectorized_result)
+    CrossEntropyCost,
+    Identity,
+    Linear,
+    LogLikelihoodCost,
+    Network,
+    QuadraticCost,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    from_module,
+    load,
+    to_module,
+    vectorized_result,
+)
 
 HIDDEN = [Sigmoid, Tanh, ReLU]
 # every (cost, hidden activation, output activation) the Network accepts, the linear output included
-COMBOS = ([(QuadraticCost, h, o) for h in HIDDEN for o in (Sigmoid, Tanh, ReLU, Linear)]
-          + [(CrossEntropyCost, h, Sigmoid) for h in HIDDEN]
-          + [(LogLikelihoodCost, h, Softmax) for h in HIDDEN])
+COMBOS = (
+    [(QuadraticCost, h, o) for h in HIDDEN for o in (Sigmoid, Tanh, ReLU, Linear)]
+    + [(CrossEntropyCost, h, Sigmoid) for h in HIDDEN]
+    + [(LogLikelihoodCost, h, Softmax) for h in HIDDEN]
+)
 
 
 def _combo_id(combo):
@@ -83,7 +98,7 @@ def test_backprop_of_a_batch_is_the_sum_over_its_samples():
     net = Network([4, 6, 5, 3], seed=0)
     x = rng.standard_normal((4, 7))
     labels = rng.integers(0, 3, 7)
-    nabla_b, nabla_w = net.backprop(x, labels)           # int labels are one-hot targets
+    nabla_b, nabla_w = net.backprop(x, labels)  # int labels are one-hot targets
     per_sample = [net.backprop(x[:, [i]], vectorized_result(int(labels[i]), 3)) for i in range(7)]
     for l in range(3):
         np.testing.assert_allclose(nabla_b[l], sum(s[0][l] for s in per_sample), rtol=1e-12, atol=1e-14)
@@ -109,7 +124,7 @@ def test_total_cost_is_the_books():
     x = np.random.default_rng(2).standard_normal((3, 6))
     y = np.random.default_rng(3).standard_normal((2, 6))
     a = net.feedforward(x)
-    l2 = sum(float(np.sum(w ** 2)) for w in net.weights)
+    l2 = sum(float(np.sum(w**2)) for w in net.weights)
     l1 = sum(float(np.sum(np.abs(w))) for w in net.weights)
     base = 0.5 * np.sum((a - y) ** 2) / 6
     assert net.total_cost(x, y) == pytest.approx(base, rel=1e-12)
@@ -125,11 +140,12 @@ def test_regularization_gradient():
     for w, g2, g1 in zip(net.weights, l2, l1):
         np.testing.assert_array_equal(g2, 0.25 * w)
         np.testing.assert_array_equal(g1, 0.25 * np.sign(w))
-    assert l1[0][0, 0] == 0.0   # sgn(0) = 0
-    assert len(l2) == len(net.weights)   # weights only: biases are not regularised
+    assert l1[0][0, 0] == 0.0  # sgn(0) = 0
+    assert len(l2) == len(net.weights)  # weights only: biases are not regularised
 
 
 # ---- the book's update rules, one step computed by hand ----------------------------------------------------
+
 
 def _tiny(w, b=0.1):
     """Network([2, 1]) with a linear output and the quadratic cost: a = w x + b, so ∂C/∂w = (a − y) xᵀ."""
@@ -139,7 +155,7 @@ def _tiny(w, b=0.1):
     return net
 
 
-X = np.array([[1.0, 0.0], [2.0, 1.0]])   # two samples, (1, 2) and (0, 1)
+X = np.array([[1.0, 0.0], [2.0, 1.0]])  # two samples, (1, 2) and (0, 1)
 Y = np.array([[1.0, 0.0]])
 # with w = [0.5, -0.2], b = 0.1: a = [0.2, -0.1], δ = a − y = [-0.8, -0.1],
 # Σ∂C/∂w = δ xᵀ = [-0.8, -1.7], Σ∂C/∂b = -0.9; m = 2
@@ -162,8 +178,7 @@ def test_l1_step_by_hand_with_sgn_0_equal_0():
     np.testing.assert_allclose(net.biases[0], [[0.325]], rtol=1e-14)
     # a zero weight whose input is always 0 has ∂C/∂w = 0: with sgn(0) = 0 it stays exactly 0
     net = _tiny([0.5, 0.0])
-    net.update_mini_batch(np.array([[1.0, 0.0], [0.0, 0.0]]), Y, eta=0.5, lmbda=1.0, n=10,
-                          regularization="L1")
+    net.update_mini_batch(np.array([[1.0, 0.0], [0.0, 0.0]]), Y, eta=0.5, lmbda=1.0, n=10, regularization="L1")
     assert net.weights[0][0, 1] == 0.0
     # w₁: a = [0.6, 0.1], δ = [-0.4, 0.1], Σ∂C/∂w₁ = -0.4: 0.5 − 0.05 + 0.1
     assert net.weights[0][0, 0] == pytest.approx(0.55, rel=1e-14)
@@ -231,7 +246,7 @@ def test_constructor_refusals_and_defaults():
     with pytest.raises(ValueError, match="CrossEntropyCost needs a sigmoid"):
         Network([2, 2], cost=CrossEntropyCost, output_activation=Linear)
     with pytest.raises(ValueError, match="CrossEntropyCost needs a sigmoid"):
-        Network([2, 3, 2], activation=Tanh)   # the output takes the hidden activation
+        Network([2, 3, 2], activation=Tanh)  # the output takes the hidden activation
     with pytest.raises(ValueError, match="softmax"):
         Network([2, 2], cost=QuadraticCost, output_activation=Softmax)
     with pytest.raises(ValueError, match="softmax"):
@@ -278,6 +293,7 @@ def test_float32_network_computes_in_float32():
 
 # ---- SGD --------------------------------------------------------------------------------------------------
 
+
 def _blobs(seed, n=200):
     """Two Gaussian blobs in 2-D, well apart: x (2, n), labels (n,)."""
     rng = np.random.default_rng(seed)
@@ -290,14 +306,23 @@ def _blobs(seed, n=200):
 def test_sgd_monitoring_lists_have_one_entry_per_epoch():
     x, labels = _blobs(0, 40)
     net = Network([2, 3, 2], seed=0)
-    ec, ea, tc, ta = net.SGD((x, vectorized_result(labels, 2)), 3, 8, 0.5, lmbda=0.1,
-                             evaluation_data=(x, labels), monitor_evaluation_cost=True,
-                             monitor_evaluation_accuracy=True, monitor_training_cost=True,
-                             monitor_training_accuracy=True, seed=0)
+    ec, ea, tc, ta = net.SGD(
+        (x, vectorized_result(labels, 2)),
+        3,
+        8,
+        0.5,
+        lmbda=0.1,
+        evaluation_data=(x, labels),
+        monitor_evaluation_cost=True,
+        monitor_evaluation_accuracy=True,
+        monitor_training_cost=True,
+        monitor_training_accuracy=True,
+        seed=0,
+    )
     assert len(ec) == len(ea) == len(tc) == len(ta) == 3
     assert all(isinstance(a, int) and 0 <= a <= 40 for a in ea + ta)
-    assert ec == pytest.approx(tc) and ea == ta   # the same data both ways
-    assert tc[-1] == pytest.approx(net.total_cost(x, labels, 0.1))   # the regularised cost after the last epoch
+    assert ec == pytest.approx(tc) and ea == ta  # the same data both ways
+    assert tc[-1] == pytest.approx(net.total_cost(x, labels, 0.1))  # the regularised cost after the last epoch
     assert ta[-1] == net.accuracy(x, labels)
 
 
@@ -322,7 +347,7 @@ def test_sgd_shuffles_as_the_contract_says():
     for _ in range(3):
         order = rng.permutation(23)
         for k in range(0, 23, 5):
-            by_hand.update_mini_batch(x[:, order[k:k + 5]], y[:, order[k:k + 5]], 0.4, 0.2, 23, "L1", 0.3)
+            by_hand.update_mini_batch(x[:, order[k : k + 5]], y[:, order[k : k + 5]], 0.4, 0.2, 23, "L1", 0.3)
     for a, b in zip(net.weights + net.biases, by_hand.weights + by_hand.biases):
         np.testing.assert_array_equal(a, b)
 
@@ -340,10 +365,18 @@ def test_sgd_learns_a_separable_problem(cost):
     x, labels = _blobs(1)
     test_x, test_labels = _blobs(2)
     net = Network([2, 8, 2], cost=cost, seed=0)
-    _, accuracy, _, _ = net.SGD((x, vectorized_result(labels, 2)), 20, 10, 2.0 if cost is QuadraticCost else 0.5,
-                                lmbda=0.1, evaluation_data=(test_x, test_labels),
-                                monitor_evaluation_accuracy=True, momentum=0.5, seed=0)
-    assert accuracy[-1] >= 190   # of 200
+    _, accuracy, _, _ = net.SGD(
+        (x, vectorized_result(labels, 2)),
+        20,
+        10,
+        2.0 if cost is QuadraticCost else 0.5,
+        lmbda=0.1,
+        evaluation_data=(test_x, test_labels),
+        monitor_evaluation_accuracy=True,
+        momentum=0.5,
+        seed=0,
+    )
+    assert accuracy[-1] >= 190  # of 200
     assert net.accuracy(x, labels) >= 190
 
 
@@ -359,25 +392,39 @@ def test_early_stopping_stops_after_n_epochs_without_improvement():
     net = Network([2, 3, 2], seed=0)
     calls = []
     # eta = 0: nothing changes, so only epoch 0 improves on the best accuracy
-    _, accuracy, _, _ = net.SGD((x, labels), 50, 10, 0.0, evaluation_data=(x, labels),
-                                monitor_evaluation_accuracy=True, early_stopping_n=4,
-                                callback=lambda epoch, n: calls.append(epoch))
+    _, accuracy, _, _ = net.SGD(
+        (x, labels),
+        50,
+        10,
+        0.0,
+        evaluation_data=(x, labels),
+        monitor_evaluation_accuracy=True,
+        early_stopping_n=4,
+        callback=lambda epoch, n: calls.append(epoch),
+    )
     assert len(accuracy) == 1 + 4 and calls == [0, 1, 2, 3, 4]
-    _, accuracy, _, _ = net.SGD((x, labels), 12, 10, 0.0, evaluation_data=(x, labels),
-                                monitor_evaluation_accuracy=True)
-    assert len(accuracy) == 12   # without it, every epoch runs
+    _, accuracy, _, _ = net.SGD((x, labels), 12, 10, 0.0, evaluation_data=(x, labels), monitor_evaluation_accuracy=True)
+    assert len(accuracy) == 12  # without it, every epoch runs
 
 
 def test_early_stopping_does_not_stop_while_accuracy_improves():
     x, labels = _blobs(6)
     net = Network([2, 8, 2], seed=0)
-    net.weights = [np.zeros_like(w) for w in net.weights]   # start at chance level
+    net.weights = [np.zeros_like(w) for w in net.weights]  # start at chance level
     net.biases = [np.zeros_like(b) for b in net.biases]
     net.weights[0] = np.random.default_rng(0).standard_normal(net.weights[0].shape) * 0.01
-    _, accuracy, _, _ = net.SGD((x, labels), 6, 10, 0.5, evaluation_data=(x, labels),
-                                monitor_evaluation_accuracy=True, early_stopping_n=1, seed=0)
+    _, accuracy, _, _ = net.SGD(
+        (x, labels),
+        6,
+        10,
+        0.5,
+        evaluation_data=(x, labels),
+        monitor_evaluation_accuracy=True,
+        early_stopping_n=1,
+        seed=0,
+    )
     assert len(accuracy) >= 2
-    assert all(b > a for a, b in zip(accuracy[:-2], accuracy[1:-1]))   # stopped only at the first non-improvement
+    assert all(b > a for a, b in zip(accuracy[:-2], accuracy[1:-1]))  # stopped only at the first non-improvement
     if len(accuracy) < 6:
         assert accuracy[-1] <= max(accuracy[:-1])
 
@@ -385,16 +432,24 @@ def test_early_stopping_does_not_stop_while_accuracy_improves():
 def test_halve_eta_on_plateau_stops_at_1_128_of_eta():
     x, labels = _blobs(7, 30)
     net = Network([2, 3, 2], seed=0)
-    _, accuracy, _, _ = net.SGD((x, labels), 100, 10, 1e-12, evaluation_data=(x, labels),
-                                monitor_evaluation_accuracy=True, halve_eta_on_plateau=2)
+    _, accuracy, _, _ = net.SGD(
+        (x, labels),
+        100,
+        10,
+        1e-12,
+        evaluation_data=(x, labels),
+        monitor_evaluation_accuracy=True,
+        halve_eta_on_plateau=2,
+    )
     # epoch 0 improves; then every 2 epochs without improvement halve eta; the 7th halving (1/128) stops
     assert len(accuracy) == 1 + 2 * 7
     assert net.eta == pytest.approx(1e-12 / 128)
     net.SGD((x, labels), 10, 10, 1e-12, evaluation_data=(x, labels), halve_eta_on_plateau=2)
-    assert net.eta == pytest.approx(1e-12 / 16)   # after epochs 2, 4, 6, 8: four halvings in 10 epochs
+    assert net.eta == pytest.approx(1e-12 / 16)  # after epochs 2, 4, 6, 8: four halvings in 10 epochs
 
 
 # ---- save and load ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("combo", [COMBOS[3], COMBOS[-4], COMBOS[-1]], ids=_combo_id)
 def test_save_load_round_trip(tmp_path, combo):
@@ -402,9 +457,9 @@ def test_save_load_round_trip(tmp_path, combo):
     net = Network([3, 4, 2], cost=cost, activation=hidden, output_activation=output, seed=0)
     path = tmp_path / "net.json"
     net.save(path)
-    assert os.listdir(tmp_path) == ["net.json"]   # atomic: no temporary left behind
+    assert os.listdir(tmp_path) == ["net.json"]  # atomic: no temporary left behind
     (tmp_path / "plain").write_text("")
-    assert os.stat(path).st_mode == os.stat(tmp_path / "plain").st_mode   # the permissions of any new file
+    assert os.stat(path).st_mode == os.stat(tmp_path / "plain").st_mode  # the permissions of any new file
     back = load(path)
     assert back.sizes == net.sizes and back.cost is cost
     assert back.activation is hidden and back.output_activation is output
@@ -412,15 +467,29 @@ def test_save_load_round_trip(tmp_path, combo):
         np.testing.assert_array_equal(a, b)
     x = np.random.default_rng(0).standard_normal((3, 5))
     np.testing.assert_array_equal(back.feedforward(x), net.feedforward(x))
-    assert set(json.loads(path.read_text())) == {"sizes", "weights", "biases", "cost", "activation",
-                                                 "output_activation"}
+    assert set(json.loads(path.read_text())) == {
+        "sizes",
+        "weights",
+        "biases",
+        "cost",
+        "activation",
+        "output_activation",
+    }
 
 
 def test_load_reads_network2_files(tmp_path):
     net = Network([2, 3, 2], seed=0)
     path = tmp_path / "book.json"
-    path.write_text(json.dumps({"sizes": net.sizes, "weights": [w.tolist() for w in net.weights],
-                                "biases": [b.tolist() for b in net.biases], "cost": "QuadraticCost"}))
+    path.write_text(
+        json.dumps(
+            {
+                "sizes": net.sizes,
+                "weights": [w.tolist() for w in net.weights],
+                "biases": [b.tolist() for b in net.biases],
+                "cost": "QuadraticCost",
+            }
+        )
+    )
     back = load(str(path))
     assert back.cost is QuadraticCost and back.activation is Sigmoid and back.output_activation is Sigmoid
 
@@ -442,8 +511,12 @@ def test_failed_save_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkey
 
 def _good_document():
     net = Network([2, 3, 2], seed=0)
-    return {"sizes": net.sizes, "weights": [w.tolist() for w in net.weights],
-            "biases": [b.tolist() for b in net.biases], "cost": "CrossEntropyCost"}
+    return {
+        "sizes": net.sizes,
+        "weights": [w.tolist() for w in net.weights],
+        "biases": [b.tolist() for b in net.biases],
+        "cost": "CrossEntropyCost",
+    }
 
 
 def _edit(doc, **changes):
@@ -456,23 +529,26 @@ def _edit(doc, **changes):
     return json.dumps(doc)
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"\x80\x81 not text", "not JSON"),
-    (b"{sizes: [2, 2]", "not JSON"),
-    (b"", "not JSON"),
-    (b"[1, 2, 3]", "JSON object"),
-    (_edit(_good_document(), weights=None).encode(), "missing key.*weights"),
-    (_edit(_good_document(), sizes=None).encode(), "missing key.*sizes"),
-    (_edit(_good_document(), cost=None).encode(), "missing key.*cost"),
-    (_edit(_good_document(), cost="HingeCost").encode(), "unknown cost 'HingeCost'"),
-    (_edit(_good_document(), cost=["QuadraticCost"]).encode(), "unknown cost"),
-    (_edit(_good_document(), sizes=[2, 4, 2]).encode(), r"weights\[0\] has shape \(3, 2\), expected \(4, 2\)"),
-    (_edit(_good_document(), biases=[[[0.0]], [[0.0]]]).encode(), r"biases\[0\] has shape"),
-    (_edit(_good_document(), weights=[[[1.0, 2.0]]]).encode(), "weights must be a list of 2"),
-    (_edit(_good_document(), weights=[[["a", "b"]], []]).encode(), r"weights\[0\] is not an array"),
-    (_edit(_good_document(), sizes=[2]).encode(), "sizes"),
-    (_edit(_good_document(), activation="softsign").encode(), "unknown activation"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\x80\x81 not text", "not JSON"),
+        (b"{sizes: [2, 2]", "not JSON"),
+        (b"", "not JSON"),
+        (b"[1, 2, 3]", "JSON object"),
+        (_edit(_good_document(), weights=None).encode(), "missing key.*weights"),
+        (_edit(_good_document(), sizes=None).encode(), "missing key.*sizes"),
+        (_edit(_good_document(), cost=None).encode(), "missing key.*cost"),
+        (_edit(_good_document(), cost="HingeCost").encode(), "unknown cost 'HingeCost'"),
+        (_edit(_good_document(), cost=["QuadraticCost"]).encode(), "unknown cost"),
+        (_edit(_good_document(), sizes=[2, 4, 2]).encode(), r"weights\[0\] has shape \(3, 2\), expected \(4, 2\)"),
+        (_edit(_good_document(), biases=[[[0.0]], [[0.0]]]).encode(), r"biases\[0\] has shape"),
+        (_edit(_good_document(), weights=[[[1.0, 2.0]]]).encode(), "weights must be a list of 2"),
+        (_edit(_good_document(), weights=[[["a", "b"]], []]).encode(), r"weights\[0\] is not an array"),
+        (_edit(_good_document(), sizes=[2]).encode(), "sizes"),
+        (_edit(_good_document(), activation="softsign").encode(), "unknown activation"),
+    ],
+)
 def test_load_refusals_name_the_file(tmp_path, content, message):
     path = tmp_path / "bad-network.json"
     path.write_bytes(content)
@@ -488,6 +564,7 @@ def test_load_of_a_missing_file_names_it(tmp_path):
 
 # ---- to and from nn -----------------------------------------------------------------------------------------
 
+
 def _rows_softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
@@ -501,7 +578,7 @@ def test_to_module_computes_feedforward(combo):
     x = rng.standard_normal((4, 6))
     module = net.to_module()
     assert [type(m).__name__ for m in module][::2] == ["Linear"] * 3
-    assert isinstance(module[-1], nn.Linear) == (output in (Linear, Softmax))   # the loss applies log_softmax
+    assert isinstance(module[-1], nn.Linear) == (output in (Linear, Softmax))  # the loss applies log_softmax
     with al.no_grad():
         out = module(al.tensor(x.T)).numpy()
     if output is Softmax:
@@ -510,7 +587,7 @@ def test_to_module_computes_feedforward(combo):
     assert module[0].weight.dtype == np.float64
     np.testing.assert_array_equal(module[0].weight.detach().numpy(), net.weights[0])
     np.testing.assert_array_equal(module[0].bias.detach().numpy(), net.biases[0][:, 0])
-    module[0].weight.data[...] = 0   # a copy: the network's weights stay
+    module[0].weight.data[...] = 0  # a copy: the network's weights stay
     assert np.any(net.weights[0] != 0)
 
 
@@ -533,7 +610,7 @@ def test_from_module_round_trip(combo):
     assert back.activation is hidden and back.output_activation is output
     for a, b in zip(back.weights + back.biases, net.weights + net.biases):
         np.testing.assert_array_equal(a, b)
-    if cost is not LogLikelihoodCost:   # a bare last Linear means a linear output unless told otherwise
+    if cost is not LogLikelihoodCost:  # a bare last Linear means a linear output unless told otherwise
         again = from_module(net.to_module())
         assert again.output_activation is output
 
@@ -556,31 +633,41 @@ def test_from_module_of_a_hand_built_model():
     assert single.sizes == [2, 3] and single.output_activation is Linear
 
 
-@pytest.mark.parametrize("model, cost, message", [
-    (lambda: nn.Conv2d(1, 1, 3), None, "expected an nn.Sequential"),
-    (lambda: "not a model", None, "expected an nn.Sequential"),
-    (lambda: nn.Sequential(), None, "empty"),
-    (lambda: nn.Sequential(nn.Linear(2, 3, bias=False), nn.Sigmoid()), None, "without bias"),
-    (lambda: nn.Sequential(nn.Linear(2, 3), nn.Dropout(), nn.Linear(3, 2)), None, "Dropout is not supported"),
-    (lambda: nn.Sequential(nn.Linear(2, 3), nn.LeakyReLU(), nn.Linear(3, 2)), None,
-     "LeakyReLU is not supported"),
-    (lambda: nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 2)), None, "two Linear layers in a row"),
-    (lambda: nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Sigmoid()), None, "must follow a Linear"),
-    (lambda: nn.Sequential(nn.Sigmoid(), nn.Linear(2, 3)), None, "must follow a Linear"),
-    (lambda: nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(4, 2)), None,
-     "4 inputs after one with 3 outputs"),
-    (lambda: nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 2)), None,
-     "different activations"),
-    (lambda: nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=1), nn.Linear(3, 2)), None, "only as the output"),
-    (lambda: nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=0)), None, "dim=0"),
-    (lambda: nn.Sequential(nn.Sequential(nn.Linear(2, 3)), nn.Sigmoid()), None, "Sequential is not supported"),
-    (lambda: nn.Sequential(nn.Linear(2, 3), nn.Tanh()), CrossEntropyCost, "CrossEntropyCost needs a sigmoid"),
-    (lambda: nn.Sequential(nn.Linear(2, 3), nn.Sigmoid()), LogLikelihoodCost,
-     "softmax output layer goes with LogLikelihoodCost"),
-    (lambda: nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=1)), QuadraticCost,
-     "softmax output layer goes with LogLikelihoodCost"),
-    (lambda: nn.Sequential(nn.Linear(2, 3)), "HingeCost", "unknown cost"),
-])
+@pytest.mark.parametrize(
+    "model, cost, message",
+    [
+        (lambda: nn.Conv2d(1, 1, 3), None, "expected an nn.Sequential"),
+        (lambda: "not a model", None, "expected an nn.Sequential"),
+        (lambda: nn.Sequential(), None, "empty"),
+        (lambda: nn.Sequential(nn.Linear(2, 3, bias=False), nn.Sigmoid()), None, "without bias"),
+        (lambda: nn.Sequential(nn.Linear(2, 3), nn.Dropout(), nn.Linear(3, 2)), None, "Dropout is not supported"),
+        (lambda: nn.Sequential(nn.Linear(2, 3), nn.LeakyReLU(), nn.Linear(3, 2)), None, "LeakyReLU is not supported"),
+        (lambda: nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 2)), None, "two Linear layers in a row"),
+        (lambda: nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Sigmoid()), None, "must follow a Linear"),
+        (lambda: nn.Sequential(nn.Sigmoid(), nn.Linear(2, 3)), None, "must follow a Linear"),
+        (lambda: nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(4, 2)), None, "4 inputs after one with 3 outputs"),
+        (
+            lambda: nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 2)),
+            None,
+            "different activations",
+        ),
+        (lambda: nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=1), nn.Linear(3, 2)), None, "only as the output"),
+        (lambda: nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=0)), None, "dim=0"),
+        (lambda: nn.Sequential(nn.Sequential(nn.Linear(2, 3)), nn.Sigmoid()), None, "Sequential is not supported"),
+        (lambda: nn.Sequential(nn.Linear(2, 3), nn.Tanh()), CrossEntropyCost, "CrossEntropyCost needs a sigmoid"),
+        (
+            lambda: nn.Sequential(nn.Linear(2, 3), nn.Sigmoid()),
+            LogLikelihoodCost,
+            "softmax output layer goes with LogLikelihoodCost",
+        ),
+        (
+            lambda: nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=1)),
+            QuadraticCost,
+            "softmax output layer goes with LogLikelihoodCost",
+        ),
+        (lambda: nn.Sequential(nn.Linear(2, 3)), "HingeCost", "unknown cost"),
+    ],
+)
 def test_from_module_refuses_unsupported_models(model, cost, message):
     with pytest.raises(ValueError, match=message) as info:
         Network.from_module(model(), cost=cost)

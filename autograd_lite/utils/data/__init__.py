@@ -5,13 +5,26 @@ Batches are stacked once per batch, not once per sample: a dataset that offers `
 ``default_collate`` turns into Tensors without touching the samples one by one.
 """
 
-from .dataset import (Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, StackedSamples,
-                      random_split)
-from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler,
-                      BatchSampler)
+from .dataset import Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, StackedSamples, random_split
+from .sampler import Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler
 from .dataloader import DataLoader, default_collate, default_convert, get_worker_info
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "StackedSamples",
-           "random_split", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler", "DataLoader", "default_collate", "default_convert",
-           "get_worker_info"]
+__all__ = [
+    "Dataset",
+    "IterableDataset",
+    "TensorDataset",
+    "Subset",
+    "ConcatDataset",
+    "StackedSamples",
+    "random_split",
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "BatchSampler",
+    "DataLoader",
+    "default_collate",
+    "default_convert",
+    "get_worker_info",
+]

@@ -29,8 +29,10 @@ def default_collate(batch):
         return stack(list(batch), 0)
     if isinstance(elem, np.ndarray) or isinstance(elem, (np.number, np.bool_)):
         if np.asarray(elem).dtype.kind in "USO":
-            raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
-                            f"lists; found arrays of dtype {np.asarray(elem).dtype}")
+            raise TypeError(
+                f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
+                f"lists; found arrays of dtype {np.asarray(elem).dtype}"
+            )
         return Tensor._wrap(np.stack([np.asarray(b) for b in batch]))
     if isinstance(elem, bool) or isinstance(elem, numbers.Integral):
         return Tensor._wrap(np.asarray(batch, dtype=np.bool_ if isinstance(elem, bool) else np.int64))
@@ -48,11 +50,15 @@ def default_collate(batch):
         return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         if len({len(sample) for sample in batch}) != 1:
-            raise RuntimeError("default_collate: each element in list of batch should be of equal size, got "
-                               f"sizes {[len(sample) for sample in batch]}")
+            raise RuntimeError(
+                "default_collate: each element in list of batch should be of equal size, got "
+                f"sizes {[len(sample) for sample in batch]}"
+            )
         return [default_collate(list(field)) for field in zip(*batch)]
-    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
-                    f"found {type(elem).__module__}.{type(elem).__qualname__}")
+    raise TypeError(
+        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+        f"found {type(elem).__module__}.{type(elem).__qualname__}"
+    )
 
 
 def default_convert(data):
@@ -83,10 +89,27 @@ class DataLoader:
     the calling process: ``num_workers``, ``pin_memory`` and the other worker options are accepted for
     compatibility and change nothing."""
 
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
-                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
-                 multiprocessing_context=None, generator=None, *, prefetch_factor=None,
-                 persistent_workers=False, pin_memory_device="", in_order=True):
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=None,
+        sampler=None,
+        batch_sampler=None,
+        num_workers=0,
+        collate_fn=None,
+        pin_memory=False,
+        drop_last=False,
+        timeout=0,
+        worker_init_fn=None,
+        multiprocessing_context=None,
+        generator=None,
+        *,
+        prefetch_factor=None,
+        persistent_workers=False,
+        pin_memory_device="",
+        in_order=True,
+    ):
         _check_worker_options(num_workers, timeout)
         if generator is not None:
             numpy_generator(generator, "DataLoader")
@@ -100,13 +123,16 @@ class DataLoader:
             _check_map_dataset(dataset)
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("DataLoader: batch_sampler option is mutually exclusive with batch_size, "
-                                 "shuffle, sampler, and drop_last")
+                raise ValueError(
+                    "DataLoader: batch_sampler option is mutually exclusive with batch_size, "
+                    "shuffle, sampler, and drop_last"
+                )
             batch_size, drop_last = None, False
         elif batch_size is None:
             if drop_last:
-                raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually "
-                                 "exclusive with drop_last")
+                raise ValueError(
+                    "DataLoader: batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
+                )
         else:
             _positive_int("DataLoader", "batch_size", batch_size)
             if not isinstance(drop_last, bool):
@@ -117,11 +143,16 @@ class DataLoader:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
         if batch_size is not None and batch_sampler is None and not self._iterable:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
-        self.batch_size, self.drop_last, self.sampler, self.batch_sampler = batch_size, drop_last, sampler, \
-            batch_sampler
+        self.batch_size, self.drop_last, self.sampler, self.batch_sampler = (
+            batch_size,
+            drop_last,
+            sampler,
+            batch_sampler,
+        )
         self._auto_collation = batch_sampler is not None or (self._iterable and batch_size is not None)
-        self.collate_fn = collate_fn if collate_fn is not None else \
-            default_collate if self._auto_collation else default_convert
+        self.collate_fn = (
+            collate_fn if collate_fn is not None else default_collate if self._auto_collation else default_convert
+        )
 
     def __iter__(self):
         if self._iterable:
@@ -155,8 +186,10 @@ class DataLoader:
             try:
                 n = len(self.dataset)
             except TypeError:
-                raise TypeError(f"DataLoader: the IterableDataset {type(self.dataset).__name__} has no "
-                                "__len__, so neither has its loader") from None
+                raise TypeError(
+                    f"DataLoader: the IterableDataset {type(self.dataset).__name__} has no "
+                    "__len__, so neither has its loader"
+                ) from None
             if self.batch_size is None:
                 return n
             return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
@@ -165,8 +198,10 @@ class DataLoader:
 
 def _check_worker_options(num_workers, timeout):
     if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
-        raise ValueError("DataLoader: num_workers option should be non-negative; use num_workers=0 to disable "
-                         f"multiprocessing (got {num_workers!r})")
+        raise ValueError(
+            "DataLoader: num_workers option should be non-negative; use num_workers=0 to disable "
+            f"multiprocessing (got {num_workers!r})"
+        )
     if timeout < 0:
         raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout!r}")
 
@@ -174,13 +209,16 @@ def _check_worker_options(num_workers, timeout):
 def _check_iterable_options(shuffle, sampler, batch_sampler):
     for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
         if value not in (None, False):
-            raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
-                             f"{name}={value!r}")
+            raise ValueError(
+                f"DataLoader with IterableDataset: expected unspecified {name} option, but got {name}={value!r}"
+            )
 
 
 def _check_map_dataset(dataset):
     if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
-        raise TypeError(f"DataLoader: the dataset must have __getitem__ and __len__ (a map-style Dataset) or be "
-                        f"an IterableDataset; got {type(dataset).__name__}")
+        raise TypeError(
+            f"DataLoader: the dataset must have __getitem__ and __len__ (a map-style Dataset) or be "
+            f"an IterableDataset; got {type(dataset).__name__}"
+        )
     if len(dataset) == 0:
         raise ValueError(f"DataLoader: the dataset ({type(dataset).__name__}) is empty; there is nothing to load")

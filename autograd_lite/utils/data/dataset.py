@@ -78,8 +78,10 @@ class TensorDataset(Dataset):
             raise ValueError("TensorDataset: needs at least one tensor")
         for t in tensors:
             if not isinstance(t, (Tensor, np.ndarray)) or not np.ndim(t.data if isinstance(t, Tensor) else t):
-                raise TypeError(f"TensorDataset: every argument must be a Tensor of at least one dim, got "
-                                f"{type(t).__name__} of shape {getattr(t, 'shape', None)}")
+                raise TypeError(
+                    f"TensorDataset: every argument must be a Tensor of at least one dim, got "
+                    f"{type(t).__name__} of shape {getattr(t, 'shape', None)}"
+                )
         sizes = [int(t.shape[0]) for t in tensors]
         if len(set(sizes)) != 1:
             raise ValueError(f"TensorDataset: size mismatch between tensors: first dims {sizes}")
@@ -163,8 +165,7 @@ def random_split(dataset, lengths, generator=None):
     length, or fractions that sum to 1, the remainder dealt one by one from the first, as torch does)."""
     n = len(dataset)
     lengths = list(lengths)
-    if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0) and \
-            sum(lengths) <= 1:
+    if lengths and all(isinstance(x, float) for x in lengths) and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1:
         if any(x < 0 or x > 1 for x in lengths):
             raise ValueError(f"random_split: fractions must lie in [0, 1], got {lengths}")
         counts = [int(math.floor(n * frac)) for frac in lengths]
@@ -172,11 +173,9 @@ def random_split(dataset, lengths, generator=None):
             counts[i % len(counts)] += 1
         lengths = counts
     if any(isinstance(x, (bool, float)) or operator.index(x) < 0 for x in lengths):
-        raise ValueError(f"random_split: lengths must be non-negative ints or fractions summing to 1, got "
-                         f"{lengths}")
+        raise ValueError(f"random_split: lengths must be non-negative ints or fractions summing to 1, got {lengths}")
     if sum(lengths) != n:
-        raise ValueError(f"random_split: the lengths {lengths} sum to {sum(lengths)}, not to the dataset's "
-                         f"length {n}")
+        raise ValueError(f"random_split: the lengths {lengths} sum to {sum(lengths)}, not to the dataset's length {n}")
     order = numpy_generator(generator, "random_split").permutation(n)
     bounds = np.cumsum([0] + lengths)
     return [Subset(dataset, order[a:b].tolist()) for a, b in zip(bounds[:-1], bounds[1:])]

@@ -65,7 +65,7 @@ class RandomSampler(Sampler):
         if self.replacement:
             return rng.integers(0, n, size=self.num_samples, dtype=np.int64)
         rounds = -(-self.num_samples // n)
-        return np.concatenate([rng.permutation(n) for _ in range(rounds)])[:self.num_samples].astype(np.int64)
+        return np.concatenate([rng.permutation(n) for _ in range(rounds)])[: self.num_samples].astype(np.int64)
 
     def __iter__(self):
         return iter(self.order().tolist())
@@ -98,17 +98,21 @@ class WeightedRandomSampler(Sampler):
         self.num_samples = _positive_int("WeightedRandomSampler", "num_samples", num_samples)
         w = np.asarray(weights.data if hasattr(weights, "data") else weights, dtype=np.float64).reshape(-1)
         if w.size == 0 or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-            raise ValueError("WeightedRandomSampler: weights must be finite, non-negative and not all zero, "
-                             f"got {w.size} weights")
+            raise ValueError(
+                f"WeightedRandomSampler: weights must be finite, non-negative and not all zero, got {w.size} weights"
+            )
         if not replacement and num_samples > np.count_nonzero(w):
-            raise ValueError(f"WeightedRandomSampler: cannot draw {num_samples} samples without replacement "
-                             f"from {np.count_nonzero(w)} non-zero weights")
+            raise ValueError(
+                f"WeightedRandomSampler: cannot draw {num_samples} samples without replacement "
+                f"from {np.count_nonzero(w)} non-zero weights"
+            )
         self.weights, self.replacement, self.generator = w / w.sum(), replacement, generator
 
     def order(self):
         rng = numpy_generator(self.generator, "WeightedRandomSampler")
-        return rng.choice(self.weights.size, size=self.num_samples, replace=self.replacement,
-                          p=self.weights).astype(np.int64)
+        return rng.choice(self.weights.size, size=self.num_samples, replace=self.replacement, p=self.weights).astype(
+            np.int64
+        )
 
     def __iter__(self):
         return iter(self.order().tolist())
@@ -128,10 +132,13 @@ class BatchSampler(Sampler):
 
     def batches(self):
         """One epoch's batches as int64 arrays (slices of one drawn order)."""
-        order = self.sampler.order() if isinstance(self.sampler, Sampler) else \
-            np.fromiter(iter(self.sampler), dtype=np.int64)
+        order = (
+            self.sampler.order()
+            if isinstance(self.sampler, Sampler)
+            else np.fromiter(iter(self.sampler), dtype=np.int64)
+        )
         stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
-        return [order[i:i + self.batch_size] for i in range(0, stop, self.batch_size)]
+        return [order[i : i + self.batch_size] for i in range(0, stop, self.batch_size)]
 
     def __iter__(self):
         return (batch.tolist() for batch in self.batches())
