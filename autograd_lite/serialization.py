@@ -43,7 +43,7 @@ import numpy as np
 try:
     import fcntl
 except ImportError:  # Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 from .tensor import Tensor
 

@@ -11,7 +11,9 @@ after the view's history was recorded, the view's ``grad_fn`` is rebuilt from th
 on next use, so gradients follow the new values, as in torch.
 """
 
+import builtins
 import weakref
+from typing import Any, Optional, Tuple, Union
 
 
 import numpy as np
@@ -87,7 +89,7 @@ class Tensor(TensorOps):
 
     # ---- autograd attributes -------------------------------------------------------------------
     @property
-    def grad(self):
+    def grad(self) -> "Optional[Tensor]":
         """The gradient accumulated by backward (None until then), a tensor of this tensor's shape and dtype."""
         return self._grad
 
@@ -109,14 +111,14 @@ class Tensor(TensorOps):
         self._grad = value
 
     @property
-    def grad_fn(self):
+    def grad_fn(self) -> Optional[Node]:
         """The node that produced this tensor (None for leaves); a view's is rebuilt after an in-place change."""
         if self._view is not None:
             _refresh(self)
         return self._fn
 
     @property
-    def requires_grad(self):
+    def requires_grad(self) -> builtins.bool:
         if self._view is not None:
             _refresh(self)
         return self._rg
@@ -133,16 +135,16 @@ class Tensor(TensorOps):
             _check_grad_dtype(self.data.dtype)
         self._rg = flag
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> "Tensor":
         """Set requires_grad in place and return self (like torch)."""
         self.requires_grad = requires_grad
         return self
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> builtins.bool:
         return self.grad_fn is None
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         """Keep .grad on this non-leaf tensor after backward (leaves always keep it)."""
         if not self._rg:
             raise RuntimeError("retain_grad: cannot retain the gradient of a tensor that does not require grad")
@@ -153,13 +155,13 @@ class Tensor(TensorOps):
     def retains_grad(self):
         return self.grad_fn is not None and self.grad_fn.retained is not None
 
-    def detach(self):
+    def detach(self) -> "Tensor":
         """A tensor sharing this memory (and version counter) but outside the graph."""
         t = Tensor._wrap(self.data)
         _link_view(t, self, None, None, tracks=False)
         return t
 
-    def detach_(self):
+    def detach_(self) -> "Tensor":
         """Cut this tensor from the graph in place (it becomes a leaf that does not require grad)."""
         if self._view is not None:
             self._view.root, self._view.chain = None, ()
@@ -167,7 +169,7 @@ class Tensor(TensorOps):
         self._rg = False
         return self
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    def backward(self, gradient=None, retain_graph=None, create_graph: builtins.bool = False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's .grad (see autograd_lite.autograd.backward)."""
         from .autograd import backward
 
@@ -175,31 +177,31 @@ class Tensor(TensorOps):
 
     # ---- array attributes and conversion --------------------------------------------------------
     @property
-    def shape(self):
+    def shape(self) -> Tuple[builtins.int, ...]:
         return self.data.shape
 
     @property
-    def ndim(self):
+    def ndim(self) -> builtins.int:
         return self.data.ndim
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return self.data.dtype
 
     @property
-    def device(self):
+    def device(self) -> str:
         return "cpu"
 
     def size(self, dim=None):
         return self.data.shape if dim is None else self.data.shape[dim]
 
-    def dim(self):
+    def dim(self) -> builtins.int:
         return self.data.ndim
 
-    def numel(self):
+    def numel(self) -> builtins.int:
         return self.data.size
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied, in row-major layout); refused on tensors that require
         grad, as in torch."""
         if self._rg:
@@ -209,7 +211,7 @@ class Tensor(TensorOps):
         relayout(self)  # torch's layout now, so that the array stays this tensor's memory from here on
         return self.data
 
-    def item(self):
+    def item(self) -> Union[builtins.float, builtins.int, builtins.bool]:
         if self.data.size != 1:
             raise ValueError(
                 f"item(): only a tensor with one element can be converted to a Python "
@@ -217,7 +219,7 @@ class Tensor(TensorOps):
             )
         return self.data.item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
@@ -399,7 +401,8 @@ def _refresh(view):
     view._fn, view._rg = current._fn, True
 
 
-_pinned_roots = weakref.WeakSet()  # tensors made by from_numpy: their memory (and its layout) is the user's
+# tensors made by from_numpy: their memory (and its layout) is the user's
+_pinned_roots: "weakref.WeakSet[Tensor]" = weakref.WeakSet()
 
 
 def _chain_array(array, chain):

@@ -6,18 +6,20 @@ import Tensor, so they are bound here once the package has made them (``bind``, 
 ``autograd_lite.functions``); a test checks that these methods and the op registry's ``methods`` agree.
 """
 
-from typing import TYPE_CHECKING
+import builtins
+from typing import TYPE_CHECKING, Tuple, Union, cast
 
 import numpy as np
 
 if TYPE_CHECKING:
     from . import functions as F
     from .functions import inplace
+    from .tensor import Tensor
 else:
     F = inplace = None
 
 
-def bind(functions, inplace_module):
+def bind(functions, inplace_module) -> None:
     """Point the methods at the public functions and the in-place machinery (once, at import)."""
     global F, inplace
     F, inplace = functions, inplace_module
@@ -27,311 +29,318 @@ class TensorOps:
     """Arithmetic, comparison, math, reduction and shape methods of Tensor, each one public function."""
 
     __slots__ = ()
+    if TYPE_CHECKING:  # defined by Tensor
+
+        @property
+        def shape(self) -> Tuple[builtins.int, ...]: ...
+
+        @property
+        def dtype(self) -> np.dtype: ...
 
     # ---- arithmetic operators --------------------------------------------------------------------
-    def __add__(self, other):
+    def __add__(self, other) -> "Tensor":
         return F.add(self, other)
 
-    def __radd__(self, other):
+    def __radd__(self, other) -> "Tensor":
         return F.add(other, self)
 
-    def __sub__(self, other):
+    def __sub__(self, other) -> "Tensor":
         return F.sub(self, other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other) -> "Tensor":
         return F.sub(other, self)
 
-    def __mul__(self, other):
+    def __mul__(self, other) -> "Tensor":
         return F.mul(self, other)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other) -> "Tensor":
         return F.mul(other, self)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other) -> "Tensor":
         return F.div(self, other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other) -> "Tensor":
         return F.div(other, self)
 
-    def __pow__(self, other):
+    def __pow__(self, other) -> "Tensor":
         return F.pow(self, other)
 
-    def __rpow__(self, other):
+    def __rpow__(self, other) -> "Tensor":
         return F.pow(other, self)
 
-    def __matmul__(self, other):
+    def __matmul__(self, other) -> "Tensor":
         return F.matmul(self, other)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other) -> "Tensor":
         return F.matmul(other, self)
 
-    def __neg__(self):
-        return F.neg(self)
+    def __neg__(self) -> "Tensor":
+        return F.plain.neg(self)
 
-    def __pos__(self):
-        return self
+    def __pos__(self) -> "Tensor":
+        return cast("Tensor", self)
 
-    def __abs__(self):
-        return F.abs(self)
+    def __abs__(self) -> "Tensor":
+        return F.plain.abs(self)
 
     # ---- in-place arithmetic (recorded in a graph, refused on leaves that require grad) ---------------
-    def __iadd__(self, other):
+    def __iadd__(self, other) -> "Tensor":
         return inplace.update("add_", F.add, self, other)
 
-    def __isub__(self, other):
+    def __isub__(self, other) -> "Tensor":
         return inplace.update("sub_", F.sub, self, other)
 
-    def __imul__(self, other):
+    def __imul__(self, other) -> "Tensor":
         return inplace.update("mul_", F.mul, self, other)
 
-    def __itruediv__(self, other):
+    def __itruediv__(self, other) -> "Tensor":
         return inplace.update("truediv_", F.div, self, other)
 
-    def __ipow__(self, other):
+    def __ipow__(self, other) -> "Tensor":
         return inplace.update("pow_", F.pow, self, other)
 
-    def add_(self, other):
+    def add_(self, other) -> "Tensor":
         """self += other."""
         return inplace.update("add_", F.add, self, other)
 
-    def sub_(self, other):
+    def sub_(self, other) -> "Tensor":
         """self -= other."""
         return inplace.update("sub_", F.sub, self, other)
 
-    def mul_(self, other):
+    def mul_(self, other) -> "Tensor":
         """self *= other."""
         return inplace.update("mul_", F.mul, self, other)
 
-    def div_(self, other):
+    def div_(self, other) -> "Tensor":
         """self /= other."""
         return inplace.update("div_", F.div, self, other)
 
-    def pow_(self, other):
+    def pow_(self, other) -> "Tensor":
         """self **= other."""
         return inplace.update("pow_", F.pow, self, other)
 
-    def clamp_(self, min=None, max=None):
+    def clamp_(self, min=None, max=None) -> "Tensor":
         """Limit self to [min, max] in place."""
         return inplace.update_unary("clamp_", lambda a: F.clamp(a, min, max), self)
 
-    def exp_(self):
-        return inplace.update_unary("exp_", F.exp, self)
+    def exp_(self) -> "Tensor":
+        return inplace.update_unary("exp_", F.plain.exp, self)
 
-    def log_(self):
-        return inplace.update_unary("log_", F.log, self)
+    def log_(self) -> "Tensor":
+        return inplace.update_unary("log_", F.plain.log, self)
 
-    def sqrt_(self):
-        return inplace.update_unary("sqrt_", F.sqrt, self)
+    def sqrt_(self) -> "Tensor":
+        return inplace.update_unary("sqrt_", F.plain.sqrt, self)
 
-    def abs_(self):
-        return inplace.update_unary("abs_", F.abs, self)
+    def abs_(self) -> "Tensor":
+        return inplace.update_unary("abs_", F.plain.abs, self)
 
-    def neg_(self):
-        return inplace.update_unary("neg_", F.neg, self)
+    def neg_(self) -> "Tensor":
+        return inplace.update_unary("neg_", F.plain.neg, self)
 
-    def sin_(self):
-        return inplace.update_unary("sin_", F.sin, self)
+    def sin_(self) -> "Tensor":
+        return inplace.update_unary("sin_", F.plain.sin, self)
 
-    def cos_(self):
-        return inplace.update_unary("cos_", F.cos, self)
+    def cos_(self) -> "Tensor":
+        return inplace.update_unary("cos_", F.plain.cos, self)
 
-    def tan_(self):
-        return inplace.update_unary("tan_", F.tan, self)
+    def tan_(self) -> "Tensor":
+        return inplace.update_unary("tan_", F.plain.tan, self)
 
-    def log1p_(self):
-        return inplace.update_unary("log1p_", F.log1p, self)
+    def log1p_(self) -> "Tensor":
+        return inplace.update_unary("log1p_", F.plain.log1p, self)
 
-    def sigmoid_(self):
-        return inplace.update_unary("sigmoid_", F.sigmoid, self)
+    def sigmoid_(self) -> "Tensor":
+        return inplace.update_unary("sigmoid_", F.plain.sigmoid, self)
 
-    def tanh_(self):
-        return inplace.update_unary("tanh_", F.tanh, self)
+    def tanh_(self) -> "Tensor":
+        return inplace.update_unary("tanh_", F.plain.tanh, self)
 
-    def relu_(self):
-        return inplace.update_unary("relu_", F.relu, self)
+    def relu_(self) -> "Tensor":
+        return inplace.update_unary("relu_", F.plain.relu, self)
 
-    def sign_(self):
-        return inplace.update_unary("sign_", F.sign, self)
+    def sign_(self) -> "Tensor":
+        return inplace.update_unary("sign_", F.plain.sign, self)
 
-    def zero_(self):
+    def zero_(self) -> "Tensor":
         """Fill with zeros in place."""
         return inplace.fill_(self, 0)
 
-    def fill_(self, value):
+    def fill_(self, value) -> "Tensor":
         """Fill with ``value`` in place."""
         return inplace.fill_(self, value)
 
-    def copy_(self, src):
+    def copy_(self, src) -> "Tensor":
         """Overwrite with ``src`` (broadcast) in place; in a graph the gradient flows to ``src`` only."""
         return inplace.copy_(self, src)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index) -> "Tensor":
         return F.shaping.getitem(self, index)
 
-    def __setitem__(self, index, value):
+    def __setitem__(self, index, value) -> None:
         inplace.setitem(self, index, value)
 
     # ---- comparisons and logic (bool results, no gradient) ------------------------------------------
-    def __eq__(self, other):
+    def __eq__(self, other) -> "Tensor":  # type: ignore[override]  # elementwise, as torch
         return F.eq(self, other)
 
-    def __ne__(self, other):
+    def __ne__(self, other) -> "Tensor":  # type: ignore[override]  # elementwise, as torch
         return F.ne(self, other)
 
-    def __lt__(self, other):
+    def __lt__(self, other) -> "Tensor":
         return F.lt(self, other)
 
-    def __le__(self, other):
+    def __le__(self, other) -> "Tensor":
         return F.le(self, other)
 
-    def __gt__(self, other):
+    def __gt__(self, other) -> "Tensor":
         return F.gt(self, other)
 
-    def __ge__(self, other):
+    def __ge__(self, other) -> "Tensor":
         return F.ge(self, other)
 
-    def eq(self, other):
+    def eq(self, other) -> "Tensor":
         return F.eq(self, other)
 
-    def ne(self, other):
+    def ne(self, other) -> "Tensor":
         return F.ne(self, other)
 
-    def lt(self, other):
+    def lt(self, other) -> "Tensor":
         return F.lt(self, other)
 
-    def le(self, other):
+    def le(self, other) -> "Tensor":
         return F.le(self, other)
 
-    def gt(self, other):
+    def gt(self, other) -> "Tensor":
         return F.gt(self, other)
 
-    def ge(self, other):
+    def ge(self, other) -> "Tensor":
         return F.ge(self, other)
 
-    def __and__(self, other):
+    def __and__(self, other) -> "Tensor":
         return F.logical_and(self, other)
 
-    def __rand__(self, other):
+    def __rand__(self, other) -> "Tensor":
         return F.logical_and(other, self)
 
-    def __or__(self, other):
+    def __or__(self, other) -> "Tensor":
         return F.logical_or(self, other)
 
-    def __ror__(self, other):
+    def __ror__(self, other) -> "Tensor":
         return F.logical_or(other, self)
 
-    def __xor__(self, other):
+    def __xor__(self, other) -> "Tensor":
         return F.logical_xor(self, other)
 
-    def __rxor__(self, other):
+    def __rxor__(self, other) -> "Tensor":
         return F.logical_xor(other, self)
 
-    def __invert__(self):
+    def __invert__(self) -> "Tensor":
         return F.logical_not(self)
 
     # ---- elementwise math --------------------------------------------------------------------------
-    def add(self, other):
+    def add(self, other) -> "Tensor":
         return F.add(self, other)
 
-    def sub(self, other):
+    def sub(self, other) -> "Tensor":
         return F.sub(self, other)
 
-    def mul(self, other):
+    def mul(self, other) -> "Tensor":
         return F.mul(self, other)
 
-    def div(self, other):
+    def div(self, other) -> "Tensor":
         return F.div(self, other)
 
-    def pow(self, exponent):
+    def pow(self, exponent) -> "Tensor":
         return F.pow(self, exponent)
 
-    def neg(self):
-        return F.neg(self)
+    def neg(self) -> "Tensor":
+        return F.plain.neg(self)
 
-    def exp(self):
-        return F.exp(self)
+    def exp(self) -> "Tensor":
+        return F.plain.exp(self)
 
-    def log(self):
-        return F.log(self)
+    def log(self) -> "Tensor":
+        return F.plain.log(self)
 
-    def sqrt(self):
-        return F.sqrt(self)
+    def sqrt(self) -> "Tensor":
+        return F.plain.sqrt(self)
 
-    def abs(self):
-        return F.abs(self)
+    def abs(self) -> "Tensor":
+        return F.plain.abs(self)
 
-    def sin(self):
-        return F.sin(self)
+    def sin(self) -> "Tensor":
+        return F.plain.sin(self)
 
-    def cos(self):
-        return F.cos(self)
+    def cos(self) -> "Tensor":
+        return F.plain.cos(self)
 
-    def tan(self):
-        return F.tan(self)
+    def tan(self) -> "Tensor":
+        return F.plain.tan(self)
 
-    def log1p(self):
-        return F.log1p(self)
+    def log1p(self) -> "Tensor":
+        return F.plain.log1p(self)
 
-    def sigmoid(self):
-        return F.sigmoid(self)
+    def sigmoid(self) -> "Tensor":
+        return F.plain.sigmoid(self)
 
-    def tanh(self):
-        return F.tanh(self)
+    def tanh(self) -> "Tensor":
+        return F.plain.tanh(self)
 
-    def relu(self):
-        return F.relu(self)
+    def relu(self) -> "Tensor":
+        return F.plain.relu(self)
 
-    def sign(self):
-        return F.sign(self)
+    def sign(self) -> "Tensor":
+        return F.plain.sign(self)
 
-    def leaky_relu(self, negative_slope=0.01):
+    def leaky_relu(self, negative_slope=0.01) -> "Tensor":
         return F.leaky_relu(self, negative_slope)
 
-    def clamp(self, min=None, max=None):
+    def clamp(self, min=None, max=None) -> "Tensor":
         return F.clamp(self, min, max)
 
-    def clip(self, min=None, max=None):
+    def clip(self, min=None, max=None) -> "Tensor":
         return F.clamp(self, min, max)
 
-    def maximum(self, other):
+    def maximum(self, other) -> "Tensor":
         return F.maximum(self, other)
 
-    def minimum(self, other):
+    def minimum(self, other) -> "Tensor":
         return F.minimum(self, other)
 
-    def matmul(self, other):
+    def matmul(self, other) -> "Tensor":
         return F.matmul(self, other)
 
-    def clone(self):
-        return F.clone(self)
+    def clone(self) -> "Tensor":
+        return F.plain.clone(self)
 
     # ---- dtype conversion ---------------------------------------------------------------------------
-    def astype(self, dtype):
+    def astype(self, dtype) -> "Tensor":
         return F.astype(self, dtype)
 
-    def float(self):
+    def float(self) -> "Tensor":
         return F.astype(self, np.float32)
 
-    def double(self):
+    def double(self) -> "Tensor":
         return F.astype(self, np.float64)
 
-    def half(self):
+    def half(self) -> "Tensor":
         return F.astype(self, np.float16)
 
-    def long(self):
+    def long(self) -> "Tensor":
         return F.astype(self, np.int64)
 
-    def int(self):
+    def int(self) -> "Tensor":
         return F.astype(self, np.int32)
 
-    def bool(self):
+    def bool(self) -> "Tensor":
         return F.astype(self, np.bool_)
 
-    def type(self, dtype=None):
+    def type(self, dtype=None) -> Union[str, "Tensor"]:
         """The dtype's name without an argument, else the tensor converted to ``dtype``."""
         return str(self.dtype) if dtype is None else F.astype(self, dtype)
 
-    def to(self, *args, dtype=None, **kwargs):
+    def to(self, *args, dtype=None, **kwargs) -> "Tensor":
         """``.to(dtype)`` or ``.to(other)`` converts; ``.to('cpu')`` (the only device) returns self."""
         for a in args:
             if isinstance(a, str):
@@ -341,101 +350,101 @@ class TensorOps:
                 dtype = a.dtype
             else:
                 dtype = a
-        return self if dtype is None else F.astype(self, dtype)
+        return cast("Tensor", self) if dtype is None else F.astype(self, dtype)
 
-    def cpu(self):
-        return self
+    def cpu(self) -> "Tensor":
+        return cast("Tensor", self)
 
     # ---- reductions ---------------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False):
+    def sum(self, dim=None, keepdim=False) -> "Tensor":
         return F.sum(self, dim, keepdim)
 
-    def mean(self, dim=None, keepdim=False):
+    def mean(self, dim=None, keepdim=False) -> "Tensor":
         return F.mean(self, dim, keepdim)
 
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
         return F.var(self, dim, unbiased, keepdim, correction=correction)
 
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> "Tensor":
         return F.std(self, dim, unbiased, keepdim, correction=correction)
 
-    def max(self, dim=None, keepdim=False):
+    def max(self, dim=None, keepdim=False) -> "Tensor":
         return F.max(self, dim, keepdim)
 
-    def min(self, dim=None, keepdim=False):
+    def min(self, dim=None, keepdim=False) -> "Tensor":
         return F.min(self, dim, keepdim)
 
-    def amax(self, dim=None, keepdim=False):
+    def amax(self, dim=None, keepdim=False) -> "Tensor":
         return F.amax(self, dim, keepdim)
 
-    def amin(self, dim=None, keepdim=False):
+    def amin(self, dim=None, keepdim=False) -> "Tensor":
         return F.amin(self, dim, keepdim)
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, dim=None, keepdim=False) -> "Tensor":
         return F.argmax(self, dim, keepdim)
 
-    def argmin(self, dim=None, keepdim=False):
+    def argmin(self, dim=None, keepdim=False) -> "Tensor":
         return F.argmin(self, dim, keepdim)
 
-    def logsumexp(self, dim=None, keepdim=False):
+    def logsumexp(self, dim=None, keepdim=False) -> "Tensor":
         return F.logsumexp(self, dim, keepdim)
 
-    def softmax(self, dim):
+    def softmax(self, dim) -> "Tensor":
         return F.softmax(self, dim)
 
-    def log_softmax(self, dim):
+    def log_softmax(self, dim) -> "Tensor":
         return F.log_softmax(self, dim)
 
     # ---- shape ---------------------------------------------------------------------------------------
-    def reshape(self, *shape):
+    def reshape(self, *shape) -> "Tensor":
         return F.reshape(self, *shape)
 
-    def view(self, *shape):
+    def view(self, *shape) -> "Tensor":
         return F.view(self, *shape)
 
-    def view_as(self, other):
+    def view_as(self, other) -> "Tensor":
         return F.view(self, other.shape)
 
-    def reshape_as(self, other):
+    def reshape_as(self, other) -> "Tensor":
         return F.reshape(self, other.shape)
 
-    def flatten(self, start_dim=0, end_dim=-1):
+    def flatten(self, start_dim=0, end_dim=-1) -> "Tensor":
         return F.flatten(self, start_dim, end_dim)
 
-    def unflatten(self, dim, sizes):
+    def unflatten(self, dim, sizes) -> "Tensor":
         return F.unflatten(self, dim, sizes)
 
-    def permute(self, *dims):
+    def permute(self, *dims) -> "Tensor":
         return F.permute(self, *dims)
 
-    def transpose(self, dim0, dim1):
+    def transpose(self, dim0, dim1) -> "Tensor":
         return F.transpose(self, dim0, dim1)
 
-    def t(self):
+    def t(self) -> "Tensor":
         return F.t(self)
 
     @property
-    def T(self):
+    def T(self) -> "Tensor":
         """All dims reversed (a 2-D tensor's transpose)."""
         return F.shaping.T(self)
 
-    def squeeze(self, dim=None):
+    def squeeze(self, dim=None) -> "Tensor":
         return F.squeeze(self, dim)
 
-    def unsqueeze(self, dim):
+    def unsqueeze(self, dim) -> "Tensor":
         return F.unsqueeze(self, dim)
 
-    def expand(self, *sizes):
+    def expand(self, *sizes) -> "Tensor":
         return F.expand(self, *sizes)
 
-    def expand_as(self, other):
+    def expand_as(self, other) -> "Tensor":
         return F.expand_as(self, other)
 
-    def broadcast_to(self, shape):
+    def broadcast_to(self, shape) -> "Tensor":
         return F.broadcast_to(self, shape)
 
-    def contiguous(self):
+    def contiguous(self) -> "Tensor":
         return F.contiguous(self)
 
-    def is_contiguous(self):
+    def is_contiguous(self) -> builtins.bool:
         return F.is_contiguous(self)

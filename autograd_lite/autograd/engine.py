@@ -7,13 +7,15 @@ Backward runs in topological order with an explicit work list (no recursion), ac
 and frees saved buffers unless ``retain_graph`` is set.
 """
 
+from typing import Any, Dict
+
 import numpy as np
 
 from .grad_mode import _state
 
 # The differentiable Tensor namespace used by vjps under create_graph, and the Tensor class; installed by
 # autograd_lite.functions.namespace so that the engine never imports upward.
-_graph_ns = {}
+_graph_ns: Dict[str, Any] = {}
 
 
 class Node:

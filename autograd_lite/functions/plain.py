@@ -7,7 +7,7 @@ public function checks or converts arguments have it written by hand in ``math``
 """
 
 import inspect
-from typing import Any, Callable
+import typing
 
 from ..ops import registry
 from ..tensor import apply
@@ -34,6 +34,6 @@ globals().update(_FUNCTIONS)
 __all__ = sorted(_FUNCTIONS)
 
 
-def __getattr__(name: str) -> Callable[..., Any]:
+def __getattr__(name: str) -> typing.Any:
     """Names made above (for type checkers, which cannot see them); anything else is an AttributeError."""
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

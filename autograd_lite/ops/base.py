@@ -12,6 +12,7 @@ included): vjps select with ``masked(xp, g, mask)``, never multiply a 0/1 mask i
 """
 
 import operator
+from typing import Callable, Optional, Tuple
 
 import numpy as np
 
@@ -25,16 +26,17 @@ class Op:
     derives the plain public functions, the vjp namespaces and the API consistency tests from them.
     """
 
-    name = "op"
-    saves_x = True  # the vjp reads ctx.x
-    saves_y = False  # the vjp reads ctx.y
-    view = False  # the output may share memory (and so the version counter) with input 0
-    reads = None  # reads(needs) -> which inputs' values the vjp reads (None: all); the others may change
+    name: str = "op"
+    saves_x: bool = True  # the vjp reads ctx.x
+    saves_y: bool = False  # the vjp reads ctx.y
+    view: bool = False  # the output may share memory (and so the version counter) with input 0
+    # reads(needs) -> which inputs' values the vjp reads (None: all); the others may change
+    reads: Optional[Callable[[Tuple[bool, ...]], Tuple[bool, ...]]] = None
 
-    function = None  # its public function: "exp" is al.exp, "nn.functional.gelu" is F.gelu; None: internal
-    aliases = ()  # other public names of that function (al.multiply for al.mul)
-    methods = ()  # the Tensor methods and operators it backs, in-place variants included
-    xp = None  # its name in the vjp array namespaces (xp.exp(x)): numpy's, or recorded under create_graph
+    function: Optional[str] = None  # its public function: "exp" is al.exp, "nn.functional.gelu" is F.gelu
+    aliases: Tuple[str, ...] = ()  # other public names of that function (al.multiply for al.mul)
+    methods: Tuple[str, ...] = ()  # the Tensor methods and operators it backs, in-place variants included
+    xp: Optional[str] = None  # its name in the vjp array namespaces (xp.exp(x)), numpy's or recorded
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

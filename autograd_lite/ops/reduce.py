@@ -213,7 +213,13 @@ def _even_share_vjp(ctx, g, nan_shares=False):
     return (masked(xp, share, hit),)
 
 
+def _extreme_vjp(ctx, g):
+    """amax/amin's vjp: a NaN extreme gives the whole slice NaN, as torch's amax."""
+    return _even_share_vjp(ctx, g)
+
+
 def _max_share_vjp(ctx, g):
+    """max()/min()'s vjp: the NaNs share a NaN extreme's gradient, as torch's max()."""
     return _even_share_vjp(ctx, g, nan_shares=True)
 
 
@@ -227,7 +233,7 @@ class Amax(Op):
     def forward(x, axis=None, keepdims=False):
         return _extreme_forward("amax", np.max, x, axis, keepdims)
 
-    vjp = staticmethod(_even_share_vjp)
+    vjp = staticmethod(_extreme_vjp)
 
 
 class Amin(Op):
@@ -240,7 +246,7 @@ class Amin(Op):
     def forward(x, axis=None, keepdims=False):
         return _extreme_forward("amin", np.min, x, axis, keepdims)
 
-    vjp = staticmethod(_even_share_vjp)
+    vjp = staticmethod(_extreme_vjp)
 
 
 class MaxAll(Amax):

@@ -7,7 +7,9 @@ public functions of plain ops, the op entries of both vjp namespaces and the con
 from this registry; nothing else lists the ops.
 """
 
-OPS = {}  # "module.ClassName" -> Op subclass, in definition order
+from typing import Any, Dict
+
+OPS: Dict[str, Any] = {}  # "module.ClassName" -> Op subclass, in definition order
 
 
 def register(op):
