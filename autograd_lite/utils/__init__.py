@@ -1,3 +1,5 @@
 """Utilities with ``torch.utils``' names: ``autograd_lite.utils.data`` (datasets, samplers, DataLoader)."""
 
-from . import data  # noqa: F401
+from . import data
+
+__all__ = ["data"]
