@@ -15,12 +15,14 @@ from . import allocator
 from .dtypes import (
     float16,
     half,
+    float,
     float32,
     float64,
     double,
     int8,
     int16,
     short,
+    int,
     int32,
     int64,
     long,
@@ -30,7 +32,8 @@ from .dtypes import (
     set_default_dtype,
     is_floating,
 )
-from .tensor import Tensor
+from .devices import device, cuda, accelerator, DeviceError
+from .tensor import Tensor, Size
 from .functions import *  # noqa: F401,F403
 from .functions import __all__ as _functions_all
 from .creation import (
@@ -73,6 +76,7 @@ _LAZY = {
     "utils": "autograd_lite.utils",
     "datasets": "autograd_lite.datasets",
     "transforms": "autograd_lite.transforms",
+    "linalg": "autograd_lite.linalg",
 }
 
 
@@ -86,6 +90,13 @@ def numel(input):
 
 __all__ = [
     "Tensor",
+    "Size",
+    "device",
+    "cuda",
+    "accelerator",
+    "DeviceError",
+    "float",
+    "int",
     "tensor",
     "as_tensor",
     "from_numpy",

@@ -18,7 +18,9 @@ from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
+from . import devices
 from . import dtypes
+from .ops.base import DimError
 from .autograd.engine import Node
 from .autograd.grad_mode import _state
 from .tensor_ops import TensorOps
@@ -45,6 +47,21 @@ def _to_array(data, dtype, copy, where="tensor"):
             f"{where}(): unsupported dtype {arr.dtype}; expected a float, int or bool number, list or array"
         )
     return arr
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints, as torch.Size (``numel()`` gives the number of elements)."""
+
+    __slots__ = ()
+
+    def numel(self):
+        n = 1
+        for side in self:
+            n *= side
+        return n
+
+    def __repr__(self):
+        return f"Size({list(self)})"
 
 
 def _check_grad_dtype(dtype, where="requires_grad"):
@@ -178,6 +195,7 @@ class Tensor(TensorOps):
     # ---- array attributes and conversion --------------------------------------------------------
     @property
     def shape(self) -> Tuple[builtins.int, ...]:
+        """The shape, a tuple (``size()`` gives it as torch's ``Size``, a tuple with ``numel()``)."""
         return self.data.shape
 
     @property
@@ -189,11 +207,29 @@ class Tensor(TensorOps):
         return self.data.dtype
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> "devices.device":
+        """Always the CPU: ``device(type='cpu')``."""
+        return devices.CPU
+
+    @property
+    def is_cuda(self) -> builtins.bool:
+        return False
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        """The shape, as torch's ``Size`` (a tuple), or the size of one dim."""
+        if dim is None:
+            return Size(self.data.shape)
+        try:
+            return self.data.shape[dim]
+        except (IndexError, TypeError):
+            raise DimError(
+                f"size: dim {dim!r} is out of range for a tensor of shape {self.data.shape} "
+                f"(expected an int in [{-self.data.ndim}, {self.data.ndim - 1}])"
+            ) from None
+
+    def nelement(self) -> builtins.int:
+        """The number of elements (torch's alias of numel)."""
+        return self.data.size
 
     def dim(self) -> builtins.int:
         return self.data.ndim
@@ -239,6 +275,12 @@ class Tensor(TensorOps):
         if self.data.size != 1:
             raise RuntimeError(f"bool(): the truth value of a tensor of shape {self.shape} is ambiguous")
         return bool(self.data)
+
+    def __format__(self, spec):
+        """``f"{loss:.3f}"`` formats a one-element tensor as its number (as torch); other tensors as repr."""
+        if spec and self.data.size == 1:
+            return format(self.data.item(), spec)
+        return format(repr(self), spec)
 
     def __float__(self):
         return float(self.item())

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Tuple, Union, cast
 
 import numpy as np
 
+from . import devices
+from .devices import check_device
+
 if TYPE_CHECKING:
     from . import functions as F
     from .functions import inplace
@@ -340,12 +343,13 @@ class TensorOps:
         """The dtype's name without an argument, else the tensor converted to ``dtype``."""
         return str(self.dtype) if dtype is None else F.astype(self, dtype)
 
-    def to(self, *args, dtype=None, **kwargs) -> "Tensor":
-        """``.to(dtype)`` or ``.to(other)`` converts; ``.to('cpu')`` (the only device) returns self."""
+    def to(self, *args, dtype=None, device=None, **kwargs) -> "Tensor":
+        """``.to(dtype)``, ``.to(other)`` and ``.to(device, dtype)`` as torch's; the device must be the CPU
+        (``"cpu"`` or ``al.device("cpu")``: the only one), so only a dtype changes anything."""
+        check_device("to", device)
         for a in args:
-            if isinstance(a, str):
-                if a != "cpu":
-                    raise ValueError(f"to: autograd_lite runs on the CPU only, got device {a!r}")
+            if isinstance(a, (str, devices.device)):
+                check_device("to", a)
             elif isinstance(a, TensorOps):
                 dtype = a.dtype
             else:
