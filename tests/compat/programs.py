@@ -1,0 +1,112 @@
+"""Short programs written as a PyTorch user writes them, run once with torch and once with autograd_lite.
+
+Each program is a function of the libraries it uses, ``program(torch, nn, F, optim, data)``: the very same
+code runs with ``torch, torch.nn, torch.nn.functional, torch.optim, torch.utils.data`` and with
+``autograd_lite, nn, nn.functional, optim, autograd_lite.utils.data``. Weights and data come from numpy
+(the two frameworks' random generators differ), copied in with ``p.copy_`` under ``no_grad``; each program
+returns the numbers it would print, which must agree.
+"""
+
+import numpy as np
+
+
+def set_weights(torch, model, seed, scale=0.5):
+    """Every parameter of ``model`` from a seeded numpy generator (the same values in both frameworks)."""
+    rng = np.random.default_rng(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.tensor(rng.standard_normal(tuple(p.shape)) * scale, dtype=p.dtype))
+
+
+def mlp_training_loop(torch, nn, F, optim, data):
+    """The canonical loop: a device, a DataLoader over a TensorDataset, SGD with momentum, MSE."""
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    rng = np.random.default_rng(0)
+    X = torch.tensor(rng.standard_normal((64, 5)), dtype=torch.float64)
+    y = torch.tensor(rng.standard_normal((64, 1)), dtype=torch.float64)
+    loader = data.DataLoader(data.TensorDataset(X, y), batch_size=16, shuffle=False)
+    model = nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 1)).double().to(device)
+    set_weights(torch, model, seed=1)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for epoch in range(3):
+        for xb, yb in loader:
+            xb, yb = xb.to(device), yb.to(device)
+            opt.zero_grad()
+            loss = F.mse_loss(model(xb), yb)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+    return losses
+
+
+def vae_loss(torch, nn, F, optim, data):
+    """The VAE example's loss: reconstruction BCE (sum) plus the KL divergence of N(mu, sigma) from N(0, 1)."""
+    rng = np.random.default_rng(2)
+    logits = torch.tensor(rng.standard_normal((4, 6)), requires_grad=True)
+    x = torch.tensor(rng.uniform(size=(4, 6)))
+    mu = torch.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    logvar = torch.tensor(rng.standard_normal((4, 3)) * 0.3, requires_grad=True)
+    eps = torch.tensor(rng.standard_normal((4, 3)))
+    z = mu + eps * torch.exp(0.5 * logvar)  # the reparameterisation trick, with a fixed eps
+    recon = torch.sigmoid(logits)
+    bce = F.binary_cross_entropy(recon, x, reduction="sum")
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    loss = bce + kld + (z**2).sum() * 1e-3
+    loss.backward()
+    return [bce.item(), kld.item(), loss.item()] + [g for t in (logits, mu, logvar) for g in t.grad.flatten().tolist()]
+
+
+class _Net:
+    """The official MNIST example's network, made for either framework."""
+
+    @staticmethod
+    def build(nn, F):
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(1, 4, 3, 1)
+                self.conv2 = nn.Conv2d(4, 8, 3, 1)
+                self.dropout1 = nn.Dropout(0.25)
+                self.fc1 = nn.Linear(8 * 2 * 2, 16)
+                self.fc2 = nn.Linear(16, 10)
+
+            def forward(self, x):
+                x = F.relu(self.conv1(x))
+                x = F.relu(self.conv2(x))
+                x = F.max_pool2d(x, 2)
+                x = self.dropout1(x)
+                x = x.flatten(1)
+                x = F.relu(self.fc1(x))
+                return F.log_softmax(self.fc2(x), dim=1)
+
+        return Net()
+
+
+def mnist_style_cnn(torch, nn, F, optim, data):
+    """The official MNIST example's train and test steps (eval mode: dropout off), Adam and StepLR."""
+    rng = np.random.default_rng(3)
+    images = torch.tensor(rng.uniform(size=(8, 1, 8, 8)), dtype=torch.float64)
+    labels = torch.tensor(rng.integers(0, 10, 8))
+    model = _Net.build(nn, F).double()
+    set_weights(torch, model, seed=4, scale=0.3)
+    model.eval()  # dropout is random in training mode: the two frameworks would draw different masks
+    opt = optim.Adam(model.parameters(), lr=1e-2)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    out = []
+    for step in range(4):
+        opt.zero_grad()
+        loss = F.nll_loss(model(images), labels)
+        loss.backward()
+        opt.step()
+        sched.step()
+        out.append(loss.item())
+    with torch.no_grad():
+        output = model(images)
+        test_loss = F.nll_loss(output, labels, reduction="sum").item()
+        pred = output.argmax(dim=1, keepdim=True)
+        correct = pred.eq(labels.view_as(pred)).sum().item()
+    return out + [test_loss, correct, sched.get_last_lr()[0]]
+
+
+PROGRAMS = [mlp_training_loop, vae_loss, mnist_style_cnn]
