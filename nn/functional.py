@@ -12,6 +12,7 @@ from ._functional import (
     loss as _loss,
     normalization as _normalization,
     pooling as _pooling,
+    sparse as _sparse,
 )
 from ._functional.linear import *  # noqa: F401,F403
 from ._functional.conv import *  # noqa: F401,F403
@@ -20,6 +21,7 @@ from ._functional.activation import *  # noqa: F401,F403
 from ._functional.dropout import *  # noqa: F401,F403
 from ._functional.normalization import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
+from ._functional.sparse import *  # noqa: F401,F403
 
 __all__ = [
     "relu",
@@ -31,7 +33,7 @@ __all__ = [
     "pad",
     *(
         name
-        for family in (_linear, _conv, _pooling, _activation, _dropout, _normalization, _loss)
+        for family in (_linear, _conv, _pooling, _activation, _dropout, _normalization, _loss, _sparse)
         for name in family.__all__
     ),
 ]

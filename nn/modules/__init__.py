@@ -1,6 +1,19 @@
 """Layers, one file per family; each is a thin Module over nn.functional."""
 
-from . import activation, batchnorm, container, conv, dropout, flatten, linear, loss, module, pooling, upsampling
+from . import (
+    activation,
+    batchnorm,
+    container,
+    conv,
+    dropout,
+    flatten,
+    linear,
+    loss,
+    module,
+    pooling,
+    sparse,
+    upsampling,
+)
 from .module import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
@@ -12,9 +25,23 @@ from .batchnorm import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403
 
 __all__ = [
     name
-    for family in (module, container, linear, conv, pooling, activation, dropout, batchnorm, upsampling, flatten, loss)
+    for family in (
+        module,
+        container,
+        linear,
+        conv,
+        pooling,
+        activation,
+        dropout,
+        batchnorm,
+        upsampling,
+        flatten,
+        loss,
+        sparse,
+    )
     for name in family.__all__
 ]

@@ -5,6 +5,7 @@ train/eval behaviour and repr."""
 import numpy as np
 
 from autograd_lite._internal import wrap
+from autograd_lite.devices import check_device
 from autograd_lite.ops.base import OpError
 
 from .. import _checks, init
@@ -36,9 +37,8 @@ class _BatchNorm(Module):
         bias=True,
     ):
         super().__init__()
-        if device is not None and str(device) != "cpu":
-            raise ValueError(f"autograd_lite runs on the CPU only, got device {device!r}")
         name = type(self).__name__
+        check_device(name, device)
         dtype = _checks.float_dtype(name, dtype)
         num_features = _checks.size(name, "num_features", num_features)
         _checks.real(name, "eps", eps)

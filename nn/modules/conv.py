@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from autograd_lite.devices import check_device
+
 from .. import _checks, init
 from .._functional import conv as F
 from ..parameter import Parameter
@@ -12,11 +14,6 @@ from .module import Module
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _check_device(name, device):
-    if device is not None and str(device) != "cpu":
-        raise ValueError(f"{name}: autograd_lite runs on the CPU only, got device {device!r}")
 
 
 class _ConvNd(Module):
@@ -44,7 +41,7 @@ class _ConvNd(Module):
             raise NotImplementedError(f"{name}: groups={groups} is not implemented in autograd_lite (only groups=1)")
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
-        _check_device(name, device)
+        check_device(name, device)
         in_channels = self.in_channels = _checks.size(name, "in_channels", in_channels)
         out_channels = self.out_channels = _checks.size(name, "out_channels", out_channels)
         self.kernel_size = _checks.pair(name, "kernel_size", kernel_size, 1)

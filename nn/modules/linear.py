@@ -4,17 +4,14 @@ import math
 
 import numpy as np
 
+from autograd_lite.devices import check_device
+
 from .. import _checks, init
 from .._functional.linear import linear
 from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["Identity", "Linear"]
-
-
-def _check_device(device):
-    if device is not None and str(device) != "cpu":
-        raise ValueError(f"autograd_lite runs on the CPU only, got device {device!r}")
 
 
 class Identity(Module):
@@ -38,7 +35,7 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        _check_device(device)
+        check_device("Linear", device)
         dtype = _checks.float_dtype("Linear", dtype)
         in_features = _checks.size("Linear", "in_features", in_features)
         out_features = _checks.size("Linear", "out_features", out_features)
