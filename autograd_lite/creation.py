@@ -9,6 +9,8 @@ import operator
 import numpy as np
 
 from . import dtypes
+from .autograd.grad_mode import is_grad_enabled
+from .devices import DeviceError, check_device
 from .ops.base import OpError
 from .tensor import Tensor, _check_grad_dtype, _to_array
 
@@ -157,16 +159,32 @@ def _number(name, arg, value):
     return value
 
 
-def tensor(data, requires_grad=False, dtype=None):
+def _placement(name, device=None, layout=None, pin_memory=False):
+    """torch's keyword-only placement arguments, checked: ``device`` must be the CPU (None, "cpu", "cpu:0" or
+    ``al.device("cpu")``), ``layout`` the default strided one, ``pin_memory`` False (there is nothing to pin
+    memory for without an accelerator)."""
+    check_device(name, device)
+    if layout is not None and str(layout) not in ("strided", "torch.strided"):
+        raise ValueError(f"{name}: autograd_lite supports only the strided (dense) layout; got layout={layout!r}")
+    if pin_memory is not False and pin_memory is not None and pin_memory != 0:
+        raise DeviceError(
+            f"{name}: pin_memory=True needs an accelerator to copy to; autograd_lite runs on the CPU only "
+            "(leave pin_memory=False)"
+        )
+
+
+def tensor(data, requires_grad=False, dtype=None, *, device=None, pin_memory=False):
     """A new tensor copying ``data``: Python floats become the default dtype (float32), Python ints int64,
     numpy arrays keep their dtype."""
+    _placement("tensor", device, None, pin_memory)
     dtype = _dtype("tensor", dtype)
     array = _to_array(data, dtype, copy=True)
     return _finish(array, requires_grad)
 
 
-def as_tensor(data, dtype=None):
+def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but without copying a numpy array of the right dtype."""
+    _placement("as_tensor", device)
     dtype = _dtype("as_tensor", dtype)
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
@@ -180,20 +198,24 @@ def from_numpy(array):
     return Tensor._wrap(_to_array(array, None, copy=False, where="from_numpy"))
 
 
-def zeros(*size, dtype=None, requires_grad=False):
+def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False):
+    _placement("zeros", device, layout)
     return _finish(np.zeros(_shape("zeros", size), dtype=_float_dtype(dtype, "zeros")), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
+def ones(*size, dtype=None, layout=None, device=None, requires_grad=False):
+    _placement("ones", device, layout)
     return _finish(np.ones(_shape("ones", size), dtype=_float_dtype(dtype, "ones")), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False):
+def empty(*size, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    _placement("empty", device, layout, pin_memory)
     return _finish(np.empty(_shape("empty", size), dtype=_float_dtype(dtype, "empty")), requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, requires_grad=False, *, layout=None, device=None):
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value, as torch)."""
+    _placement("full", device, layout)
     fill_value = _number("full", "fill_value", fill_value)
     if dtype is None:
         dtype = (
@@ -209,30 +231,37 @@ def full(size, fill_value, dtype=None, requires_grad=False):
 
 
 def _like(input, dtype, name="zeros_like"):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
     return input.dtype if dtype is None else _dtype(name, dtype)
 
 
-def zeros_like(input, dtype=None, requires_grad=False):
+def zeros_like(input, dtype=None, requires_grad=False, *, layout=None, device=None):
+    _placement("zeros_like", device, layout)
     return _finish(np.zeros(input.shape, dtype=_like(input, dtype)), requires_grad)
 
 
-def ones_like(input, dtype=None, requires_grad=False):
+def ones_like(input, dtype=None, requires_grad=False, *, layout=None, device=None):
+    _placement("ones_like", device, layout)
     return _finish(np.ones(input.shape, dtype=_like(input, dtype, "ones_like")), requires_grad)
 
 
-def empty_like(input, dtype=None, requires_grad=False):
+def empty_like(input, dtype=None, requires_grad=False, *, layout=None, device=None):
+    _placement("empty_like", device, layout)
     return _finish(np.empty(input.shape, dtype=_like(input, dtype, "empty_like")), requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, requires_grad=False):
+def full_like(input, fill_value, dtype=None, requires_grad=False, *, layout=None, device=None):
+    _placement("full_like", device, layout)
     fill_value = _number("full_like", "fill_value", fill_value)
     dtype = _like(input, dtype, "full_like")
     dtypes.check_fits("full_like", fill_value, dtype)
     return _finish(np.full(input.shape, fill_value, dtype=dtype), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, *, layout=None, device=None):
     """Values from start (inclusive) to end (exclusive); int64 for int arguments, else the default float."""
+    _placement("arange", device, layout)
     if end is None:
         start, end = 0, start
     args = {"start": start, "end": end, "step": step}
@@ -253,49 +282,306 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
+def linspace(start, end, steps, dtype=None, requires_grad=False, *, layout=None, device=None):
     """``steps`` evenly spaced values from start to end, both included."""
+    _placement("linspace", device, layout)
     start, end = _number("linspace", "start", start), _number("linspace", "end", end)
     steps = _count("linspace", "steps", steps)
     return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype, "linspace")), requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def eye(n, m=None, dtype=None, requires_grad=False, *, layout=None, device=None):
     """An n x m (default n x n) matrix with ones on the diagonal."""
+    _placement("eye", device, layout)
     n = _count("eye", "n", n)
     m = n if m is None else _count("eye", "m", m)
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype, "eye")), requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False):
-    """Uniform samples in [0, 1) from the framework's generator."""
+# ---- random draws ----------------------------------------------------------------------------------------
+
+
+def rand(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """Uniform samples in [0, 1) from ``generator`` or the framework's generator."""
+    _placement("rand", device, layout, pin_memory)
     dtype = _random_dtype("rand", dtype)
-    return _finish(_generator[0].random(_shape("rand", size)).astype(dtype), requires_grad)
+    rng = numpy_generator(generator, "rand")
+    return _finish(rng.random(_shape("rand", size)).astype(dtype), requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad=False):
-    """Standard normal samples from the framework's generator."""
+def randn(*size, generator=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """Standard normal samples from ``generator`` or the framework's generator."""
+    _placement("randn", device, layout, pin_memory)
     dtype = _random_dtype("randn", dtype)
-    return _finish(_generator[0].standard_normal(_shape("randn", size)).astype(dtype), requires_grad)
+    rng = numpy_generator(generator, "randn")
+    return _finish(rng.standard_normal(_shape("randn", size)).astype(dtype), requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None):
+def _int_bounds(name, low, high):
+    for arg, value in (("low", low), ("high", high)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name}: {arg} must be an int, got {value!r} ({type(value).__name__})")
+    if high <= low:
+        raise OpError(f"{name}: high ({high}) must be greater than low ({low})")
+    return int(low), int(high)
+
+
+def randint(low, high=None, size=(), *, generator=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Integers uniformly in [low, high) (int64 unless a dtype is given); ``randint(high, size)`` too."""
+    _placement("randint", device, layout)
     if isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    for arg, value in (("low", low), ("high", high)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"randint: {arg} must be an int, got {value!r} ({type(value).__name__})")
-    if high <= low:
-        raise OpError(f"randint: high ({high}) must be greater than low ({low})")
+    low, high = _int_bounds("randint", low, high)
     dtype = np.int64 if dtype is None else _dtype("randint", dtype)
-    return Tensor._wrap(_generator[0].integers(low, high, size=_shape("randint", (size,))).astype(dtype))
+    rng = numpy_generator(generator, "randint")
+    return _finish(rng.integers(low, high, size=_shape("randint", (size,))).astype(dtype), requires_grad)
 
 
-def randperm(n, dtype=None):
+def randperm(n, dtype=None, *, generator=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A random permutation of 0..n-1 (int64)."""
+    _placement("randperm", device, layout, pin_memory)
     n = _count("randperm", "n", n)
     dtype = np.int64 if dtype is None else _dtype("randperm", dtype)
-    return Tensor._wrap(_generator[0].permutation(n).astype(dtype))
+    return _finish(numpy_generator(generator, "randperm").permutation(n).astype(dtype), requires_grad)
+
+
+def _random_like(name, input, dtype):
+    dtype = _like(input, dtype, name)
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: dtype must be a floating point dtype, got {dtype} (use randint_like for integers)")
+    return dtype
+
+
+def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1) with ``input``'s shape (and dtype unless one is given)."""
+    _placement("rand_like", device, layout)
+    dtype = _random_like("rand_like", input, dtype)
+    return _finish(numpy_generator(generator, "rand_like").random(input.shape).astype(dtype), requires_grad)
+
+
+def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Standard normal samples with ``input``'s shape (and dtype unless one is given)."""
+    _placement("randn_like", device, layout)
+    dtype = _random_like("randn_like", input, dtype)
+    rng = numpy_generator(generator, "randn_like")
+    return _finish(rng.standard_normal(input.shape).astype(dtype), requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Integers uniformly in [low, high) with ``input``'s shape and dtype: ``randint_like(x, high)`` or
+    ``randint_like(x, low, high)``, as torch."""
+    _placement("randint_like", device, layout)
+    if high is None:
+        low, high = 0, low
+    low, high = _int_bounds("randint_like", low, high)
+    dtype = _like(input, dtype, "randint_like")
+    rng = numpy_generator(generator, "randint_like")
+    return _finish(rng.integers(low, high, size=input.shape).astype(dtype), requires_grad)
+
+
+def _float_array(name, arg, value):
+    """A Tensor's float array (or a number as a 0-d float64 array) for a probability or a moment."""
+    if isinstance(value, Tensor):
+        if value.dtype.kind != "f":
+            raise TypeError(f"{name}: {arg} must be a floating point tensor, got dtype {value.dtype}")
+        return value.data
+    return np.asarray(float(_number(name, arg, value)))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Indices drawn from the categories of each row of ``input`` (1-D or 2-D non-negative weights, not
+    necessarily summing to 1): ``num_samples`` per row, without replacement unless ``replacement=True``.
+    Returns int64 indices of shape ``(num_samples,)`` or ``(rows, num_samples)``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"multinomial: input must be a floating point tensor of weights, got dtype {input.dtype}")
+    if input.ndim not in (1, 2):
+        raise OpError(f"multinomial: prob_dist must be 1 or 2 dim, got {input.ndim} dims (shape {input.shape})")
+    num_samples = _count("multinomial", "num_samples", num_samples)
+    if num_samples == 0:
+        raise OpError("multinomial: cannot sample n_sample <= 0 samples")
+    weights = np.asarray(input.data, dtype=np.float64).reshape(-1, input.shape[-1])
+    categories = weights.shape[1]
+    if categories == 0:
+        raise OpError("multinomial: the input has no categories (its last dim is 0)")
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise OpError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
+    totals = weights.sum(axis=1)
+    if (totals <= 0).any():
+        raise OpError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
+    rng = numpy_generator(generator, "multinomial")
+    if replacement:
+        cdf = np.cumsum(weights / totals[:, None], axis=1)
+        cdf[:, -1] = 1.0
+        u = rng.random((weights.shape[0], num_samples))
+        out = np.stack([np.searchsorted(row, draws, side="right") for row, draws in zip(cdf, u)])
+        out = np.minimum(out, categories - 1)
+    else:
+        if num_samples > categories:
+            raise OpError(
+                f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+                f"(num_samples={num_samples}, categories={categories})"
+            )
+        # the Gumbel-top-k trick: the k largest log(w) + Gumbel noise are a draw without replacement; as
+        # torch, categories of weight 0 come last, in a random order, once the others are exhausted
+        with np.errstate(divide="ignore"):
+            keys = np.log(weights) - np.log(-np.log1p(-rng.random(weights.shape)))
+        ties = rng.random(weights.shape)
+        out = np.lexsort((ties, -keys), axis=-1)[:, :num_samples]
+    out = out.astype(np.int64)
+    return Tensor._wrap(out.reshape(num_samples) if input.ndim == 1 else out)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """Zeros and ones, each one with probability ``input`` (element-wise), or ``p`` (a number) for every element
+    of ``input``'s shape; the result has ``input``'s dtype."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bernoulli: input must be a Tensor, got {type(input).__name__}")
+    probs = input.data if p is None else _float_array("bernoulli", "p", p)
+    if p is None and input.dtype.kind != "f":
+        raise TypeError(f"bernoulli: input must be a floating point tensor of probabilities, got dtype {input.dtype}")
+    _check_probabilities("bernoulli", probs)
+    draws = numpy_generator(generator, "bernoulli").random(input.shape) < probs
+    return Tensor._wrap(draws.astype(input.dtype))
+
+
+def _check_probabilities(name, probs):
+    probs = np.asarray(probs)
+    if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+        bad = probs[~((probs >= 0) & (probs <= 1))].reshape(-1)[0]
+        raise OpError(f"{name}: expects p to be in [0, 1], but got p={bad}")
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """Normal samples, torch's forms: ``normal(mean_tensor, std_tensor)`` (broadcast), ``normal(mean_tensor,
+    std=1.0)``, ``normal(mean, std_tensor)`` and ``normal(mean, std, size)`` for numbers (the default dtype).
+    The result does not require grad (no gradient flows to mean or std, as torch)."""
+    _placement("normal", device, layout)
+    tensors = [x for x in (mean, std) if isinstance(x, Tensor)]
+    m, s = _float_array("normal", "mean", mean), _float_array("normal", "std", std)
+    if s.size and (s < 0).any():
+        raise OpError(f"normal: expects std >= 0.0, but found std {s[s < 0].reshape(-1)[0]}")
+    if tensors:
+        if size is not None:
+            raise TypeError("normal: size is only given when mean and std are both numbers")
+        shape = np.broadcast_shapes(m.shape, s.shape)
+        out_dtype = np.result_type(*(t.dtype for t in tensors)) if dtype is None else _dtype("normal", dtype)
+    else:
+        if size is None:
+            raise TypeError(
+                "normal: with a number for both mean and std, give a size (normal(mean, std, size)); or "
+                "pass tensors for mean or std"
+            )
+        shape = _shape("normal", (size,))
+        out_dtype = _random_dtype("normal", dtype)
+    rng = numpy_generator(generator, "normal")
+    return _finish((m + s * rng.standard_normal(shape)).astype(out_dtype), requires_grad)
+
+
+# ---- in-place random fills (the Tensor methods normal_, uniform_... and nn.init build on these) -----------
+
+
+def _fill(name, tensor, sample):
+    """Write ``sample`` into ``tensor`` in place, as torch does: a leaf that requires grad is refused with grad
+    mode on; a tensor in a graph records the write (no gradient flows to its old value); anything else is
+    written directly and its version bumped."""
+    from ._internal import bump_version
+
+    if is_grad_enabled() and tensor.requires_grad:
+        if tensor.is_leaf:
+            raise RuntimeError(
+                f"{name}: a leaf tensor that requires grad (shape {tensor.shape}) cannot be changed in place "
+                "while grad mode is on; wrap the update in `with autograd_lite.no_grad():` (as nn.init does)"
+            )
+        return tensor.copy_(Tensor._wrap(np.asarray(sample, dtype=tensor.dtype)))
+    if tensor.data.size and not tensor.data.flags.writeable:
+        raise RuntimeError(
+            f"{name}: this tensor's memory is read-only (an expand/broadcast view whose elements share memory); "
+            "call .clone() first"
+        )
+    tensor.data[...] = sample
+    bump_version(tensor)
+    return tensor
+
+
+def _float_target(name, tensor):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(tensor).__name__}")
+    if tensor.dtype.kind != "f":
+        raise TypeError(f"{name}: expects a floating point tensor, got dtype {tensor.dtype}")
+
+
+def normal_(tensor, mean=0.0, std=1.0, *, generator=None):
+    """Fill ``tensor`` in place with samples of N(mean, std²) (``m.weight.data.normal_(0.0, 0.02)``)."""
+    _float_target("normal_", tensor)
+    mean, std = float(_number("normal_", "mean", mean)), float(_number("normal_", "std", std))
+    if not std >= 0:
+        raise OpError(f"normal_: expects std >= 0.0, but found std {std}")
+    rng = numpy_generator(generator, "normal_")
+    return _fill("normal_", tensor, mean + std * rng.standard_normal(tensor.shape))
+
+
+def uniform_(tensor, a=0.0, b=1.0, *, generator=None):
+    """Fill ``tensor`` in place with samples uniform in [a, b)."""
+    _float_target("uniform_", tensor)
+    a, b = float(_number("uniform_", "a", a)), float(_number("uniform_", "b", b))
+    if not a <= b:
+        raise OpError(f"uniform_: expects to return a [from, to) range, but found from={a} > to={b}")
+    rng = numpy_generator(generator, "uniform_")
+    return _fill("uniform_", tensor, rng.uniform(a, b, tensor.shape))
+
+
+def bernoulli_(tensor, p=0.5, *, generator=None):
+    """Fill ``tensor`` in place with ones (probability ``p``: a number, or a tensor broadcast to its shape)
+    and zeros."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"bernoulli_: expected a Tensor, got {type(tensor).__name__}")
+    probs = _float_array("bernoulli_", "p", p)
+    _check_probabilities("bernoulli_", probs)
+    draws = numpy_generator(generator, "bernoulli_").random(tensor.shape) < probs
+    return _fill("bernoulli_", tensor, draws)
+
+
+def exponential_(tensor, lambd=1.0, *, generator=None):
+    """Fill ``tensor`` in place with samples of the exponential distribution of rate ``lambd``."""
+    _float_target("exponential_", tensor)
+    lambd = float(_number("exponential_", "lambd", lambd))
+    if not lambd > 0:
+        raise OpError(f"exponential_: expects lambda > 0.0, but found lambda={lambd}")
+    rng = numpy_generator(generator, "exponential_")
+    return _fill("exponential_", tensor, rng.exponential(1.0 / lambd, tensor.shape))
+
+
+def _random_range(dtype):
+    """``random_()``'s default range [0, top]: the largest int that the dtype represents exactly."""
+    if dtype.kind == "f":
+        return 2 ** (np.finfo(dtype).nmant + 1)
+    if dtype.kind == "b":
+        return 1
+    return int(np.iinfo(dtype).max)
+
+
+def random_(tensor, *args, generator=None, **kwargs):
+    """Fill ``tensor`` in place with random integers, torch's forms: ``random_()`` (0 to the largest integer
+    the dtype holds exactly), ``random_(to)`` ([0, to)) and ``random_(from, to)`` ([from, to); ``to=None``
+    for the largest)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"random_: expected a Tensor, got {type(tensor).__name__}")
+    unknown = set(kwargs) - {"from", "to"}
+    if unknown or len(args) > 2:
+        raise TypeError(f"random_: takes random_(), random_(to) or random_(from, to); got {args!r}, {kwargs!r}")
+    if len(args) == 2:
+        low, high = args
+    elif len(args) == 1:
+        low, high = (args[0], kwargs["to"]) if "to" in kwargs else (kwargs.get("from", 0), args[0])
+    else:
+        low, high = kwargs.get("from", 0), kwargs.get("to")
+    if high is None:
+        low, high = _int_bounds("random_", low, _random_range(tensor.dtype) + 1)
+    else:
+        low, high = _int_bounds("random_", low, high)
+    rng = numpy_generator(generator, "random_")
+    return _fill("random_", tensor, rng.integers(low, high, size=tensor.shape, dtype=np.int64))
