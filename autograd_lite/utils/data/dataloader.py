@@ -85,9 +85,14 @@ def get_worker_info():
 class DataLoader:
     """Batches of ``dataset``, one epoch per iteration, with torch's arguments: ``batch_size`` (``None`` for
     single samples), ``shuffle`` (a new order each epoch from ``generator`` or ``al.manual_seed``'s
-    generator), ``sampler`` / ``batch_sampler``, ``drop_last`` and ``collate_fn``. Batches are loaded in
-    the calling process: ``num_workers``, ``pin_memory`` and the other worker options are accepted for
-    compatibility and change nothing."""
+    generator), ``sampler`` / ``batch_sampler``, ``drop_last`` and ``collate_fn``.
+
+    The signature is torch's, keyword for keyword. Batches are loaded in the calling process, so the worker
+    and memory options are accepted (and checked as torch checks them) but change nothing: ``num_workers``
+    (any count; no processes are started), ``worker_init_fn`` (never called: there are no workers),
+    ``timeout`` (nothing to wait for), ``multiprocessing_context``, ``prefetch_factor`` and
+    ``persistent_workers`` (as in torch, only with ``num_workers > 0``), ``pin_memory`` and
+    ``pin_memory_device`` (no accelerator to pin memory for), ``in_order`` (batches always come in order)."""
 
     def __init__(
         self,
@@ -111,11 +116,15 @@ class DataLoader:
         in_order=True,
     ):
         _check_worker_options(num_workers, timeout)
+        prefetch_factor = _check_multiprocessing_options(
+            num_workers, prefetch_factor, persistent_workers, multiprocessing_context
+        )
         if generator is not None:
             numpy_generator(generator, "DataLoader")
         self.dataset, self.num_workers, self.pin_memory, self.timeout = dataset, num_workers, pin_memory, timeout
         self.generator, self.worker_init_fn, self.prefetch_factor = generator, worker_init_fn, prefetch_factor
-        self.persistent_workers = persistent_workers
+        self.persistent_workers, self.multiprocessing_context = persistent_workers, multiprocessing_context
+        self.pin_memory_device, self.in_order = pin_memory_device, in_order
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
             _check_iterable_options(shuffle, sampler, batch_sampler)
@@ -204,6 +213,30 @@ def _check_worker_options(num_workers, timeout):
         )
     if timeout < 0:
         raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout!r}")
+
+
+def _check_multiprocessing_options(num_workers, prefetch_factor, persistent_workers, multiprocessing_context):
+    """torch's checks of the multi-process options (which only apply with ``num_workers > 0``); returns the
+    prefetch factor as torch stores it (2 by default with workers)."""
+    if num_workers == 0:
+        if prefetch_factor is not None:
+            raise ValueError(
+                "DataLoader: prefetch_factor option could only be specified in multiprocessing; let "
+                "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None"
+            )
+        if persistent_workers:
+            raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
+        if multiprocessing_context is not None:
+            raise ValueError(
+                "DataLoader: multiprocessing_context can only be used with multi-process loading "
+                "(num_workers > 0), but got num_workers=0"
+            )
+        return None
+    if prefetch_factor is None:
+        return 2
+    if isinstance(prefetch_factor, bool) or not isinstance(prefetch_factor, (int, np.integer)) or prefetch_factor < 0:
+        raise ValueError(f"DataLoader: prefetch_factor option should be non-negative, got {prefetch_factor!r}")
+    return prefetch_factor
 
 
 def _check_iterable_options(shuffle, sampler, batch_sampler):
