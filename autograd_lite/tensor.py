@@ -168,6 +168,24 @@ class Tensor(TensorOps):
         if self.grad_fn is not None:
             self.grad_fn.retained = weakref.ref(self)
 
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with this tensor's gradient during every backward (and autograd_lite.grad);
+        a Tensor it returns replaces the gradient: before it is accumulated into a leaf's ``.grad``, before
+        it flows on from a non-leaf. Returns a handle whose ``remove()`` takes the hook out, as torch."""
+        from .autograd.hooks import HookDict, add_hook, add_leaf_hook
+
+        if not self._rg:
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that does not require grad "
+                "(call .requires_grad_() on the leaf first)"
+            )
+        node = self.grad_fn
+        if node is None:
+            return add_leaf_hook(self, hook)
+        if node.hooks is None:
+            node.hooks = HookDict()
+        return add_hook(node.hooks, hook)
+
     @property
     def retains_grad(self):
         return self.grad_fn is not None and self.grad_fn.retained is not None

@@ -15,6 +15,9 @@ __all__ = [
     "SavedTensorModifiedError",
     "VJPError",
     "functional",
+    "Function",
+    "FunctionCtx",
+    "once_differentiable",
 ]
 
 
@@ -129,4 +132,8 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(f"{__name__}.functional")
+    if name in ("Function", "FunctionCtx", "once_differentiable"):  # lazily: it builds on the ops package
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.function"), name)
     raise AttributeError(f"module 'autograd_lite.autograd' has no attribute {name!r}")

@@ -12,6 +12,7 @@ from typing import Any, Dict
 import numpy as np
 
 from .grad_mode import _state
+from .hooks import LEAF_HOOKS, call_tensor_hooks, leaf_hooks
 
 # The differentiable Tensor namespace used by vjps under create_graph, and the Tensor class; installed by
 # autograd_lite.functions.namespace so that the engine never imports upward.
@@ -41,6 +42,7 @@ class Node:
         "x_vcs",
         "freed",
         "retained",
+        "hooks",
         "__weakref__",
     )
 
@@ -50,7 +52,7 @@ class Node:
         self.op, self.p, self.saved = op, params, saved
         self.edges, self.shapes, self.dtypes = edges, shapes, dtypes
         self.needs = tuple([edge is not None for edge in edges])
-        self.freed, self.retained = False, None
+        self.freed, self.retained, self.hooks = False, None, None
         self.x = self.x_vcs = self.y = self.y_vc = None
         self.checks = []
 
@@ -69,8 +71,39 @@ class Node:
     def name(self):
         return self.op.name
 
+    @property
+    def next_functions(self):
+        """(the node, or an ``AccumulateGrad`` for a leaf, or None; the output index) per input, as torch."""
+        return tuple(_next_function(edge) for edge in self.edges)
+
     def __repr__(self):
         return f"<{self.op.__name__}Backward>"
+
+
+class AccumulateGrad:
+    """What ``next_functions`` shows for a leaf (as torch): ``variable`` is the leaf tensor."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
+
+
+def _next_function(edge):
+    if edge is None:
+        return (None, 0)
+    if type(edge) is not Node:
+        return (AccumulateGrad(edge), 0)
+    if getattr(edge.op, "selects_output", False):  # one output of a multi-output node (a custom Function)
+        return (edge.edges[0], edge.p["index"])
+    return (edge, 0)
 
 
 class GraphCtx:
@@ -257,10 +290,11 @@ class _Pass:
     """The state of one backward pass: the gradient waiting at each node, how many consumers each node
     still waits for, the nodes ready to run, and where leaf gradients go (``.grad`` or ``capture``)."""
 
-    __slots__ = ("grads", "deps", "ready", "borrowed", "capture", "create_graph", "retain_graph", "xp")
+    __slots__ = ("grads", "deps", "ready", "borrowed", "capture", "create_graph", "retain_graph", "xp", "hooked")
 
     def __init__(self, retain_graph, create_graph, capture):
         self.grads, self.deps, self.ready, self.borrowed = {}, {}, [], set()
+        self.hooked = None  # id(leaf) -> [leaf, consumers left, gradient so far], for leaves with hooks
         self.capture, self.create_graph, self.retain_graph = capture, create_graph, retain_graph
         self.xp = _graph_ns["xp"] if create_graph else Node.xp
 
@@ -271,7 +305,8 @@ class _Pass:
             self.borrowed.add(id(seed))
             node = t.grad_fn
             if node is None:
-                self.to_leaf(t, seed)
+                hooks = leaf_hooks(t) if LEAF_HOOKS else None
+                self.to_leaf(t, seed if hooks is None else self.call_hooks(hooks, seed, "a leaf tensor"))
             elif node in self.grads:
                 self.grads[node] = self.grads[node] + seed
             else:
@@ -285,6 +320,41 @@ class _Pass:
             _accumulate_leaf(leaf, g, self.borrowed, self.create_graph)
         else:
             _store(leaf, g, self.capture)
+
+    def call_hooks(self, hooks, g, where):
+        """Pass a tensor's gradient through its hooks (``Tensor.register_hook``). A hook may keep the
+        gradient it is given, or return one the caller holds: neither may be accumulated into in place."""
+        self.borrowed.add(id(g))
+        g = call_tensor_hooks(hooks, g, where, _graph_ns["Tensor"])
+        self.borrowed.add(id(g))
+        return g
+
+    def count_hooked_leaves(self, nodes):
+        """Count the consumers of every leaf with hooks among ``nodes``' inputs (captured ones only, for
+        autograd_lite.grad), so that its hooks run once, on the sum of its gradients, as torch's do."""
+        hooked = {}
+        for node in nodes:
+            for edge in node.edges:
+                if edge is None or type(edge) is Node:
+                    continue
+                entry = hooked.get(id(edge))
+                if entry is not None:
+                    entry[1] += 1
+                elif leaf_hooks(edge) is not None and (self.capture is None or edge in self.capture):
+                    hooked[id(edge)] = [edge, 1, None]
+        self.hooked = hooked or None
+
+    def arrive(self, leaf, g):
+        """A gradient (or None) from one consumer of a leaf with hooks; after the last one, the sum goes
+        through the hooks and on to the leaf."""
+        entry = self.hooked[id(leaf)]
+        if g is not None:
+            entry[2] = g if entry[2] is None else entry[2] + g
+        entry[1] -= 1
+        if entry[1] == 0 and entry[2] is not None and (self.capture is not None or leaf._rg):
+            hooks = leaf_hooks(leaf)
+            total = entry[2] if hooks is None else self.call_hooks(hooks, entry[2], "a leaf tensor")
+            self.to_leaf(leaf, total)
 
     def release(self, edge):
         """One consumer of ``edge`` is done; it is ready once all are."""
@@ -322,6 +392,8 @@ class _Pass:
                     prev = self.grads.get(edge)
                     self.grads[edge] = ge if prev is None else prev + ge
                 self.release(edge)
+            elif self.hooked is not None and id(edge) in self.hooked:
+                self.arrive(edge, ge)
             elif ge is not None and (self.capture is not None or edge._rg):
                 self.to_leaf(edge, ge)
         if not self.retain_graph:
@@ -336,10 +408,14 @@ def _run(roots, seeds, retain_graph, create_graph, capture):
     # autograd_lite.grad runs only the nodes between the outputs and the inputs (as torch): the history
     # behind a non-leaf input is neither computed nor freed
     needed = _needed_nodes(root_nodes, run.deps, capture) if capture is not None else None
+    if LEAF_HOOKS:
+        run.count_hooked_leaves(set(root_nodes).union(run.deps))
     run.ready = [n for n in root_nodes if run.deps.get(n, 0) == 0]
     while run.ready:
         node = run.ready.pop()
         g = run.grads.pop(node, None)
+        if node.hooks is not None and g is not None:  # Tensor.register_hook on the node's output
+            g = run.call_hooks(node.hooks, g, f"the output of {node.op.name}")
         if needed is not None and node not in needed:
             run.skip(node, g)
         else:
