@@ -96,3 +96,126 @@ def _vjp_numpy(x, w, g, mean, invstd, training, needs):
         else:
             gx = g * scale
     return gx, gw, gb
+
+
+def _group_stats(xr, eps):
+    """Mean and 1/sqrt(biased var + eps) over the last axis of the grouped array ``xr`` (keepdims), two-pass."""
+    count = xr.shape[-1]
+    mean = np.sum(xr, axis=-1, keepdims=True) / xr.dtype.type(max(count, 1))
+    centered = np.subtract(xr, mean)
+    var = np.einsum("...k,...k->...", centered, centered)[..., None] / xr.dtype.type(max(count, 1))
+    invstd = (1.0 / np.sqrt(var + eps)).astype(xr.dtype, copy=False)
+    return mean, invstd, centered
+
+
+def _graph_stats(xp, xr, eps):
+    """The same statistics as recorded functions of ``xr`` (create_graph), with the normalised ``xhat``."""
+    count = max(int(xp.data(xr).shape[-1]), 1)
+    mean = xp.sum(xr, axis=-1, keepdims=True) / count
+    centered = xr - mean
+    var = xp.sum(centered * centered, axis=-1, keepdims=True) / count
+    invstd = 1.0 / xp.sqrt(var + eps)
+    return centered * invstd, invstd
+
+
+def _normalized_input_grad(xp, gxhat, xhat, invstd):
+    """d/dx of xhat = (x - mean) * invstd over the last axis: invstd * (gxhat - mean(gxhat) -
+    xhat * mean(gxhat * xhat)); one formula for arrays and recorded tensors."""
+    count = max(int(xp.data(gxhat).shape[-1]), 1)
+    return (
+        gxhat
+        - xp.sum(gxhat, axis=-1, keepdims=True) / count
+        - xhat * (xp.sum(gxhat * xhat, axis=-1, keepdims=True) / count)
+    ) * invstd
+
+
+class _GroupedNorm(Op):
+    """Shared forward and vjp of layer and group normalisation: the input is viewed as ``grouped(shape)``
+    (rows normalised over their last axis), then scaled and shifted elementwise by the weight and bias
+    reshaped by ``affine_shape(shape, params)`` (they broadcast against the input)."""
+
+    @staticmethod
+    def grouped(shape, p):
+        raise NotImplementedError
+
+    @staticmethod
+    def affine_shape(shape, p):
+        raise NotImplementedError
+
+    @staticmethod
+    def affine_axes(shape, p):
+        """The axes of the input that the weight's and bias's gradients are summed over."""
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, x, w, b, **p):
+        mean, invstd, centered = _group_stats(x.reshape(cls.grouped(x.shape, p)), p["eps"])
+        out = np.multiply(centered, invstd, out=centered).reshape(x.shape)
+        ashape = cls.affine_shape(x.shape, p)
+        if w is not None:
+            out *= w.reshape(ashape)
+        if b is not None:
+            out += b.reshape(ashape)
+        return out, (mean, invstd)
+
+    @classmethod
+    def vjp(cls, ctx, g):
+        x, w, _ = ctx.x
+        xp, p = ctx.xp, ctx.p
+        shape = xp.data(x).shape
+        gshape, ashape, axes = cls.grouped(shape, p), cls.affine_shape(shape, p), cls.affine_axes(shape, p)
+        if xp is numpy_namespace and type(g) is np.ndarray:
+            mean, invstd = ctx.saved
+            xhat = np.subtract(x.reshape(gshape), mean)
+            xhat *= invstd
+        else:  # create_graph: the statistics as recorded functions of x, so that the gradient is too
+            xhat, invstd = _graph_stats(xp, xp.reshape(x, gshape), p["eps"])
+        xhat_full = xp.reshape(xhat, shape)
+        gw = xp.reshape(xp.sum(g * xhat_full, axis=axes), xp.data(w).shape) if ctx.needs[1] else None
+        gb = xp.reshape(xp.sum(g, axis=axes), xp.data(ctx.x[2]).shape) if ctx.needs[2] else None
+        gx = None
+        if ctx.needs[0]:
+            gxhat = g if w is None else g * xp.reshape(w, ashape)
+            gx = xp.reshape(_normalized_input_grad(xp, xp.reshape(gxhat, gshape), xhat, invstd), shape)
+        return gx, gw, gb
+
+
+class LayerNorm(_GroupedNorm):
+    """Layer normalisation over the last ``ndim`` dims (``normalized_shape``): ``(x - mean) / sqrt(var + eps)``
+    with the biased variance, times ``weight`` plus ``bias`` (both of shape normalized_shape, or None)."""
+
+    name = "layer_norm"
+    function = "nn.functional.layer_norm"
+
+    @staticmethod
+    def grouped(shape, p):
+        lead = shape[: len(shape) - p["ndim"]]
+        return (*lead, int(np.prod(shape[len(lead) :], dtype=np.int64)))
+
+    @staticmethod
+    def affine_shape(shape, p):
+        return shape[len(shape) - p["ndim"] :]
+
+    @staticmethod
+    def affine_axes(shape, p):
+        return tuple(range(len(shape) - p["ndim"]))
+
+
+class GroupNorm(_GroupedNorm):
+    """Group normalisation of an (N, C, *) input: the C channels split into ``groups`` groups, each sample's
+    group normalised over its channels and spatial positions, then a per-channel ``weight`` and ``bias``."""
+
+    name = "group_norm"
+    function = "nn.functional.group_norm"
+
+    @staticmethod
+    def grouped(shape, p):
+        return (shape[0], p["groups"], int(np.prod(shape[1:], dtype=np.int64)) // p["groups"] if p["groups"] else 0)
+
+    @staticmethod
+    def affine_shape(shape, p):
+        return (1, shape[1]) + (1,) * (len(shape) - 2)
+
+    @staticmethod
+    def affine_axes(shape, p):
+        return (0,) + tuple(range(2, len(shape)))

@@ -1,4 +1,10 @@
-"""nn.functional: normalization family -- ``batch_norm`` with torch's semantics.
+"""nn.functional: normalization family -- ``batch_norm``, ``layer_norm`` and ``group_norm`` with torch's
+semantics.
+
+layer_norm normalises over the trailing ``normalized_shape`` dims of each sample, group_norm over each group
+of channels (and the spatial dims) of each sample; both with the biased variance, then an elementwise affine
+(per element of normalized_shape, or per channel). Each is one op (ops/normalization.py) whose vjp is the
+closed form, exact under create_graph too.
 
 Per channel (dim 1 of an (N, C), (N, C, L) or (N, C, H, W) input) the input is normalised,
 ``(x - mean) / sqrt(var + eps) * weight + bias``. In training the batch mean and the biased batch variance
@@ -15,11 +21,11 @@ import numpy as np
 
 from autograd_lite._internal import bump_version
 from autograd_lite.ops.base import OpError
-from autograd_lite.ops.normalization import BatchNorm, batch_stats, channel_layout
+from autograd_lite.ops.normalization import BatchNorm, GroupNorm, LayerNorm, batch_stats, channel_layout
 from autograd_lite import Tensor
 from autograd_lite._internal import apply
 
-__all__ = ["batch_norm"]
+__all__ = ["batch_norm", "layer_norm", "group_norm"]
 
 
 def _array(name, t, channels, shape):
@@ -106,3 +112,74 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         var = running_var.data.reshape(bshape).astype(input.dtype)
     invstd = (1.0 / np.sqrt(var + eps)).astype(input.dtype, copy=False)
     return apply(BatchNorm, input, weight, bias, mean=mean, invstd=invstd, eps=float(eps), training=bool(training))
+
+
+def _affine(where, name, t, shape, dtype):
+    if t is None:
+        return None
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{where}: {name} must be a Tensor or None, got {type(t).__name__}")
+    if tuple(t.shape) != tuple(shape):
+        raise RuntimeError(f"{where}: expected {name} of shape {list(shape)}, but got {name} of shape {list(t.shape)}")
+    if t.dtype != dtype:
+        raise RuntimeError(f"{where}: expected {name} of dtype {dtype} (the input's), got {t.dtype}")
+    return t
+
+
+def _input(where, input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{where}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise OpError(f"{where}: expected a floating point input, got dtype {input.dtype}")
+
+
+def _eps(where, eps):
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{where}: eps must be a number, got {eps!r} ({type(eps).__name__})")
+    return float(eps)
+
+
+def normalized_shape_tuple(normalized_shape):
+    """An int or a sequence of ints as a tuple (torch's LayerNorm and layer_norm accept both)."""
+    if isinstance(normalized_shape, (int, np.integer)) and not isinstance(normalized_shape, bool):
+        return (int(normalized_shape),)
+    return tuple(int(n) for n in normalized_shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """torch.nn.functional.layer_norm: normalise over the last len(normalized_shape) dims (whose sizes must be
+    normalized_shape), with the biased variance; then ``* weight + bias`` (both of shape normalized_shape)."""
+    _input("layer_norm", input)
+    shape = normalized_shape_tuple(normalized_shape)
+    n = len(shape)
+    if n == 0 or input.ndim < n or tuple(input.shape[input.ndim - n :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*, {', '.join(map(str, shape))}], "
+            f"but got input of size{list(input.shape)}"
+        )
+    weight = _affine("layer_norm", "weight", weight, shape, input.dtype)
+    bias = _affine("layer_norm", "bias", bias, shape, input.dtype)
+    return apply(LayerNorm, input, weight, bias, ndim=n, eps=_eps("layer_norm", eps))
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """torch.nn.functional.group_norm: split the C channels of an (N, C, *) input into num_groups groups and
+    normalise each sample's group (its channels and positions, biased variance); then a per-channel
+    ``* weight + bias`` (both of shape (C,))."""
+    _input("group_norm", input)
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"Expected at least 2 dimensions for input tensor but received {input.ndim} (group_norm, input of "
+            f"shape {list(input.shape)})"
+        )
+    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)) or num_groups <= 0:
+        raise ValueError(f"group_norm: num_groups must be a positive int, got {num_groups!r}")
+    channels = input.shape[1]
+    if channels % num_groups:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input of shape "
+            f"{list(input.shape)} and num_groups={num_groups}"
+        )
+    weight = _affine("group_norm", "weight", weight, (channels,), input.dtype)
+    bias = _affine("group_norm", "bias", bias, (channels,), input.dtype)
+    return apply(GroupNorm, input, weight, bias, groups=int(num_groups), eps=_eps("group_norm", eps))

@@ -10,6 +10,7 @@ from . import (
     linear,
     loss,
     module,
+    normalization,
     pooling,
     sparse,
     upsampling,
@@ -22,6 +23,7 @@ from .pooling import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
@@ -38,6 +40,7 @@ __all__ = [
         activation,
         dropout,
         batchnorm,
+        normalization,
         upsampling,
         flatten,
         loss,

@@ -13,6 +13,8 @@ LAYERS = [
     ("BatchNorm1d", lambda device: nn.BatchNorm1d(3, device=device)),
     ("BatchNorm2d", lambda device: nn.BatchNorm2d(3, device=device)),
     ("Embedding", lambda device: nn.Embedding(4, 3, device=device)),
+    ("LayerNorm", lambda device: nn.LayerNorm(3, device=device)),
+    ("GroupNorm", lambda device: nn.GroupNorm(1, 3, device=device)),
 ]
 
 
