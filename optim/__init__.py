@@ -3,16 +3,22 @@
 Also reachable as ``autograd_lite.optim`` (the same module object).
 """
 
-from . import adagrad, adam, early_stopping, lr_scheduler, optimizer, rmsprop, sgd
+from . import adadelta, adagrad, adam, early_stopping, lr_scheduler, nadam, optimizer, rmsprop, sgd
 from .optimizer import *  # noqa: F401,F403
 from .sgd import *  # noqa: F401,F403
 from .adam import *  # noqa: F401,F403
 from .rmsprop import *  # noqa: F401,F403
 from .adagrad import *  # noqa: F401,F403
+from .adadelta import *  # noqa: F401,F403
+from .nadam import *  # noqa: F401,F403
 from .early_stopping import *  # noqa: F401,F403
 
 __all__ = [
-    *(name for family in (optimizer, sgd, adam, rmsprop, adagrad, early_stopping) for name in family.__all__),
+    *(
+        name
+        for family in (optimizer, sgd, adam, rmsprop, adagrad, adadelta, nadam, early_stopping)
+        for name in family.__all__
+    ),
     "lr_scheduler",
 ]
 

@@ -248,6 +248,10 @@ def test_l2_without_gradient_signal_decays_geometrically_and_never_reaches_zero(
         (lambda p: optim.RMSprop([p], alpha=1.5), "alpha"),
         (lambda p: optim.RMSprop([p], momentum=1.0), "momentum"),
         (lambda p: optim.Adagrad([p], lr_decay=-0.1), "lr_decay"),
+        (lambda p: optim.Adadelta([p], rho=1.5), "rho"),
+        (lambda p: optim.Adadelta([p], lr=-1.0), "lr"),
+        (lambda p: optim.NAdam([p], momentum_decay=-0.1), "momentum_decay"),
+        (lambda p: optim.NAdam([p], betas=(0.9, 1.0)), r"betas\[1\]"),
         (lambda p: optim.SGD([{"params": [p], "momentum": 2.0}], lr=0.1), "momentum"),
     ],
 )
@@ -352,6 +356,8 @@ def test_step_bumps_the_version_so_a_stale_graph_refuses_to_backpropagate():
         lambda ps: optim.AdamW(ps),
         lambda ps: optim.RMSprop(ps, centered=True, momentum=0.9),
         lambda ps: optim.Adagrad(ps, lr_decay=0.01),
+        lambda ps: optim.Adadelta(ps, weight_decay=1e-3),
+        lambda ps: optim.NAdam(ps, weight_decay=1e-3, decoupled_weight_decay=True),
     ],
 )
 def test_float32_parameters_and_state_stay_float32(make):
@@ -378,6 +384,9 @@ OPTIMIZERS = {
     "adamw": lambda ps: optim.AdamW(ps, lr=0.01),
     "rmsprop": lambda ps: optim.RMSprop(ps, lr=0.01, centered=True, momentum=0.5),
     "adagrad": lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
+    "adadelta": lambda ps: optim.Adadelta(ps, lr=0.5, rho=0.8, weight_decay=1e-3),
+    "nadam": lambda ps: optim.NAdam(ps, lr=0.01, weight_decay=1e-2, momentum_decay=0.01),
+    "nadamw": lambda ps: optim.NAdam(ps, lr=0.01, weight_decay=1e-2, decoupled_weight_decay=True),
 }
 
 

@@ -44,6 +44,14 @@ ADAGRAD_OPTIONS = _grid(
     eps=[1e-10, 1e-3],
     maximize=[False, True],
 )
+ADADELTA_OPTIONS = _grid(rho=[0.9, 0.5], eps=[1e-6, 1e-3], weight_decay=[0.0, 0.01], maximize=[False, True])
+NADAM_OPTIONS = _grid(
+    betas=[(0.9, 0.999), (0.5, 0.8)],
+    weight_decay=[0.0, 0.1],
+    momentum_decay=[4e-3, 0.1],
+    decoupled_weight_decay=[False, True],
+    maximize=[False, True],
+)
 
 CASES = (
     [("SGD", 0.05, o) for o in SGD_OPTIONS]
@@ -51,6 +59,8 @@ CASES = (
     + [("AdamW", 0.01, o) for o in ADAM_OPTIONS]
     + [("RMSprop", 0.005, o) for o in RMSPROP_OPTIONS]
     + [("Adagrad", 0.05, o) for o in ADAGRAD_OPTIONS]
+    + [("Adadelta", 0.5, o) for o in ADADELTA_OPTIONS]
+    + [("NAdam", 0.01, o) for o in NADAM_OPTIONS]
 )
 
 
@@ -111,7 +121,7 @@ def test_fifty_step_trajectory_matches_torch_optim(case):
     assert not np.allclose(ours[-1][0], weights[0])
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "NAdam"])
 def test_defaults_match_torch(name):
     ours = getattr(optim, name)([al.tensor([1.0], requires_grad=True)]).defaults
     theirs = getattr(torch.optim, name)([torch.tensor([1.0], requires_grad=True)]).defaults
