@@ -7,6 +7,7 @@ from autograd_lite import pad  # noqa: F401
 from ._functional import (
     activation as _activation,
     conv as _conv,
+    distance as _distance,
     dropout as _dropout,
     linear as _linear,
     loss as _loss,
@@ -22,6 +23,7 @@ from ._functional.dropout import *  # noqa: F401,F403
 from ._functional.normalization import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
 from ._functional.sparse import *  # noqa: F401,F403
+from ._functional.distance import *  # noqa: F401,F403
 
 __all__ = [
     "relu",
@@ -33,7 +35,7 @@ __all__ = [
     "pad",
     *(
         name
-        for family in (_linear, _conv, _pooling, _activation, _dropout, _normalization, _loss, _sparse)
+        for family in (_linear, _conv, _pooling, _activation, _dropout, _normalization, _loss, _sparse, _distance)
         for name in family.__all__
     ),
 ]

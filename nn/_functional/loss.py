@@ -39,6 +39,9 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "one_hot",
+    "smooth_l1_loss",
+    "huber_loss",
+    "kl_div",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -441,3 +444,111 @@ def one_hot(tensor, num_classes=-1):
     out = np.zeros(t.shape + (int(num_classes),), dtype=np.int64)
     np.put_along_axis(out, np.expand_dims(t.astype(np.intp), -1), 1, axis=-1)
     return wrap(out)
+
+
+# ---- robust regression and divergence losses ----------------------------------------------------------
+
+
+def _same_shape(name, input, target):
+    input = _floating_input(name, input)
+    target = _floating_input(name, target, "target")
+    if input.shape != target.shape:
+        raise ValueError(
+            f"{name}: input shape {input.shape} and target shape {target.shape} differ; "
+            "torch would broadcast them (with a warning), which is almost always a bug. "
+            "Reshape one of them (e.g. target.view_as(input))"
+        )
+    return input, target
+
+
+def _number(name, what, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: {what} must be a number, got {value!r} ({type(value).__name__})")
+    return float(value)
+
+
+def _quadratic_then_linear(d, threshold, quadratic_scale, linear_scale):
+    """``quadratic_scale * 0.5 * d^2`` where |d| < threshold, ``linear_scale * (|d| - 0.5 * threshold)``
+    elsewhere (a select: the branch not taken gets exactly no gradient)."""
+    ad = al.abs(d)
+    inside = wrap(ad.data < threshold)
+    quad = al.mul(al.mul(d, d), 0.5 * quadratic_scale)
+    lin = al.sub(ad, 0.5 * threshold)
+    if linear_scale != 1.0:
+        lin = al.mul(lin, linear_scale)
+    return al.where(inside, quad, lin)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 * d^2 / beta where |d| < beta, |d| - 0.5 * beta elsewhere (d = input - target); beta = 0 is the
+    L1 loss. Input and target must have the same shape."""
+    name = "smooth_l1_loss"
+    reduction = _reduction(name, size_average, reduce, reduction)
+    beta = _number(name, "beta", beta)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    input, target = _same_shape(name, input, target)
+    d = al.sub(input, target)
+    loss = al.abs(d) if beta == 0.0 else _quadratic_then_linear(d, beta, 1.0 / beta, 1.0)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 * d^2 where |d| < delta, delta * (|d| - 0.5 * delta) elsewhere (d = input - target).
+
+    ``weight`` (torch 2.x): per-element weights of the input's shape multiplying the loss; the mean then
+    divides by the number of elements (torch's huber_loss, unlike its weighted mse_loss)."""
+    name = "huber_loss"
+    reduction = check_reduction(name, reduction)
+    delta = _number(name, "delta", delta)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    input, target = _same_shape(name, input, target)
+    loss = _quadratic_then_linear(al.sub(input, target), delta, 1.0, delta)
+    if weight is not None:
+        weight = _tensor(name, "weight", weight)
+        if weight.shape != input.shape:
+            raise ValueError("Weights and input must have the same size.")
+        loss = al.mul(loss, weight)
+    return _reduce(loss, reduction)
+
+
+def _xlogx(t):
+    """t * log(t), 0 where t == 0 (torch's xlogy(t, t)); the log only ever sees positive values."""
+    positive = wrap(t.data > 0)
+    safe = al.where(positive, t, 1.0)
+    return al.where(positive, al.mul(t, al.log(safe)), 0.0)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Pointwise KL divergence of ``target`` from log-probabilities ``input``:
+    ``target * (log(target) - input)`` (0 where target == 0), or with ``log_target`` (target given as
+    log-probabilities) ``exp(target) * (target - input)``.
+
+    reduction: 'mean' (the mean over every element, with torch's warning that it is not the true KL
+    divergence), 'batchmean' (the sum divided by input.size(0): the KL divergence per sample), 'sum', 'none'.
+
+    Deliberate difference: where target == 0 the gradient with respect to the target is finite here
+    (``-input``: the t * log(t) term contributes 0) where torch's is NaN (from log(0)); the values agree.
+    """
+    name = "kl_div"
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce, emit_warning=True)
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
+    if reduction != "batchmean":
+        reduction = check_reduction(name, reduction)
+    input, target = _same_shape(name, input, target)
+    if log_target:
+        loss = al.mul(al.exp(target), al.sub(target, input))
+    else:
+        loss = al.sub(_xlogx(target), al.mul(target, input))
+    if reduction == "batchmean":
+        total = al.sum(loss)
+        return al.div(total, input.shape[0]) if input.ndim != 0 else total
+    return _reduce(loss, reduction)

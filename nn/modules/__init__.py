@@ -5,6 +5,7 @@ from . import (
     batchnorm,
     container,
     conv,
+    distance,
     dropout,
     flatten,
     linear,
@@ -27,6 +28,7 @@ from .normalization import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
         upsampling,
         flatten,
         loss,
+        distance,
         sparse,
     )
     for name in family.__all__
