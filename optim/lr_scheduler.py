@@ -6,6 +6,7 @@ the ones PyTorch uses (chainable forms where it uses them), so the learning rate
 the last bit, not just mathematically.
 """
 
+import bisect
 import copy
 import math
 import numbers
@@ -21,6 +22,9 @@ __all__ = [
     "ExponentialLR",
     "CosineAnnealingLR",
     "LambdaLR",
+    "LinearLR",
+    "OneCycleLR",
+    "SequentialLR",
     "ReduceLROnPlateau",
     "HalveOnNoImprovement",
 ]
@@ -146,6 +150,16 @@ class LRScheduler:
             group["lr"] = lr
         self._last_lr = _group_lrs(self.optimizer)
 
+    def _update_lr(self, epoch):
+        """Jump to ``epoch`` (torch's internal ``_update_lr(epoch)``, which SequentialLR uses at a milestone):
+        the closed form of the schedule where it has one, else ``get_lr``."""
+        self.last_epoch = epoch
+        closed_form = getattr(self, "_get_closed_form_lr", None)
+        lrs = closed_form() if closed_form is not None else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        self._last_lr = _group_lrs(self.optimizer)
+
     def get_last_lr(self):
         """The learning rates set by the latest step, one per param group."""
         return list(self._last_lr)
@@ -179,6 +193,9 @@ class StepLR(LRScheduler):
             return _group_lrs(self.optimizer)
         return [lr * self.gamma for lr in _group_lrs(self.optimizer)]
 
+    def _get_closed_form_lr(self):
+        return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """Multiply every group's lr by ``gamma`` at each milestone epoch (a milestone listed n times: gamma**n)."""
@@ -206,6 +223,10 @@ class MultiStepLR(LRScheduler):
         factor = self.gamma ** self.milestones[self.last_epoch]
         return [lr * factor for lr in _group_lrs(self.optimizer)]
 
+    def _get_closed_form_lr(self):
+        milestones = sorted(self.milestones.elements())
+        return [base_lr * self.gamma ** bisect.bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
+
     def load_state_dict(self, state_dict):
         """As the base, turning ``milestones`` (a plain dict after a save/load round trip) back into a Counter."""
         super().load_state_dict(state_dict)
@@ -225,6 +246,9 @@ class ExponentialLR(LRScheduler):
             return _group_lrs(self.optimizer)
         return [lr * self.gamma for lr in _group_lrs(self.optimizer)]
 
+    def _get_closed_form_lr(self):
+        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
+
 
 class CosineAnnealingLR(LRScheduler):
     """Anneal each lr from its base to ``eta_min`` along half a cosine over ``T_max`` epochs (SGDR without
@@ -243,6 +267,12 @@ class CosineAnnealingLR(LRScheduler):
         if (self.last_epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
             return self._leave_minimum()
         return self._cosine_ratio_step()
+
+    def _get_closed_form_lr(self):
+        return [
+            self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+            for base_lr in self.base_lrs
+        ]
 
     def _leave_minimum(self):
         """The step just after a minimum, where the ratio below would divide by zero."""
@@ -295,6 +325,268 @@ class LambdaLR(LRScheduler):
         for fn, saved in zip(self.lr_lambdas, saved_fns):
             if saved is not None:
                 fn.__dict__.update(copy.deepcopy(saved))
+
+
+class LinearLR(LRScheduler):
+    """Scale each group's lr by a factor moving linearly from ``start_factor`` to ``end_factor`` over
+    ``total_iters`` epochs (a warm-up with the defaults), then keep it: torch's chainable recurrence."""
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+        owner = "LinearLR"
+        _require(
+            owner,
+            "start_factor",
+            start_factor,
+            _is_finite(start_factor) and 0 < start_factor <= 1,
+            "greater than 0 and less or equal to 1",
+        )
+        _require(owner, "end_factor", end_factor, _is_finite(end_factor) and 0 <= end_factor <= 1, "in [0, 1]")
+        _require(owner, "total_iters", total_iters, _is_int(total_iters) and total_iters >= 0, "an int >= 0")
+        self.start_factor = start_factor
+        self.end_factor = end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        lrs = _group_lrs(self.optimizer)
+        if self.last_epoch == 0:
+            return [lr * self.start_factor for lr in lrs]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return lrs
+        change = self.end_factor - self.start_factor
+        factor = 1.0 + change / (self.total_iters * self.start_factor + (self.last_epoch - 1) * change)
+        return [lr * factor for lr in lrs]
+
+    def _get_closed_form_lr(self):
+        return [
+            base_lr
+            * (
+                self.start_factor
+                + (self.end_factor - self.start_factor) * min(self.total_iters, self.last_epoch) / self.total_iters
+            )
+            for base_lr in self.base_lrs
+        ]
+
+
+class SequentialLR(LRScheduler):
+    """Run ``schedulers`` one after another, switching to the next at each epoch of ``milestones`` (one fewer
+    than the schedulers); each starts from its own epoch 0 at its milestone, as in torch."""
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        owner = "SequentialLR"
+        _check_optimizer(owner, optimizer)
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError(f"{owner}: expects at least one scheduler, but got no scheduler")
+        for i, scheduler in enumerate(schedulers):
+            if not hasattr(scheduler, "optimizer"):
+                raise TypeError(f"{owner}: the scheduler at index {i} should have `optimizer` as its attribute")
+            if isinstance(scheduler, (ReduceLROnPlateau, HalveOnNoImprovement)):
+                raise ValueError(
+                    f"{owner}: does not support {type(scheduler).__name__} (at index {i}): it needs a metric "
+                    "in step(metric)"
+                )
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(
+                    f"{owner}: expects all schedulers to belong to the same optimizer, but the scheduler "
+                    f"{type(scheduler).__name__} at index {i} has another optimizer"
+                )
+        milestones = list(milestones)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                f"{owner}: expects one more scheduler than milestones, but got {len(schedulers)} schedulers "
+                f"and {len(milestones)} milestones"
+            )
+        _require(owner, "last_epoch", last_epoch, _is_int(last_epoch) and last_epoch >= -1, "an int >= -1")
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        for scheduler in schedulers:  # undo the first step each took on construction
+            _undo_step(scheduler)
+        first = schedulers[bisect.bisect_right(milestones, 0)]
+        first._initial_step()
+        self._last_lr = first.get_last_lr()
+
+    def step(self, epoch=None):
+        """Advance one epoch: the scheduler whose span this is steps (or starts, at its milestone)."""
+        if epoch is not None:
+            raise TypeError("SequentialLR.step(): the epoch argument is not supported; call step() once per epoch")
+        self.last_epoch += 1
+        idx = bisect.bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def get_lr(self):
+        raise NotImplementedError("SequentialLR delegates to its schedulers; use get_last_lr()")
+
+    def state_dict(self):
+        """Every attribute but the optimizer, with each scheduler's own state dict."""
+        state = {
+            key: copy.deepcopy(value) for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")
+        }
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Restore this scheduler's attributes and each of its schedulers' state."""
+        _check_state_dict(self, state_dict)
+        state = dict(state_dict)
+        saved = state.pop("_schedulers", None)
+        if saved is None or len(saved) != len(self._schedulers):
+            raise ValueError(
+                f"SequentialLR.load_state_dict: expected the states of {len(self._schedulers)} schedulers, got "
+                f"{None if saved is None else len(saved)}"
+            )
+        self.__dict__.update(copy.deepcopy(state))
+        for scheduler, scheduler_state in zip(self._schedulers, saved):
+            scheduler.load_state_dict(scheduler_state)
+
+
+def _undo_step(scheduler):
+    """Take back the epoch counted by a scheduler's construction (recursively into a SequentialLR's)."""
+    if hasattr(scheduler, "_schedulers"):
+        for inner in scheduler._schedulers:
+            _undo_step(inner)
+    elif hasattr(scheduler, "last_epoch"):
+        scheduler.last_epoch -= 1
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith & Topin), stepped once per batch: lr rises from ``max_lr / div_factor`` to
+    ``max_lr`` over the first ``pct_start`` of ``total_steps`` (or ``epochs * steps_per_epoch``), then anneals
+    (``anneal_strategy`` 'cos' or 'linear') to ``initial_lr / final_div_factor``; ``three_phase`` comes back
+    down to the initial lr symmetrically before the final annealing. With ``cycle_momentum`` the momentum
+    (SGD's ``momentum``, or beta1 of ``betas`` for Adam-like optimizers) moves inversely between
+    ``max_momentum`` and ``base_momentum``. Stepping past ``total_steps`` raises a ValueError, as in torch."""
+
+    def __init__(
+        self,
+        optimizer,
+        max_lr,
+        total_steps=None,
+        epochs=None,
+        steps_per_epoch=None,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        cycle_momentum=True,
+        base_momentum=0.85,
+        max_momentum=0.95,
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+        last_epoch=-1,
+    ):
+        owner = "OneCycleLR"
+        _check_optimizer(owner, optimizer)
+        self.optimizer = optimizer
+        if total_steps is not None:
+            _require(owner, "total_steps", total_steps, _is_int(total_steps) and total_steps > 0, "a positive int")
+            self.total_steps = total_steps
+        elif epochs is not None and steps_per_epoch is not None:
+            _require(owner, "epochs", epochs, _is_int(epochs) and epochs > 0, "a positive int")
+            _require(
+                owner,
+                "steps_per_epoch",
+                steps_per_epoch,
+                _is_int(steps_per_epoch) and steps_per_epoch > 0,
+                "a positive int",
+            )
+            self.total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError(f"{owner}: you must define either total_steps OR (epochs AND steps_per_epoch)")
+        _require(
+            owner,
+            "pct_start",
+            pct_start,
+            isinstance(pct_start, float) and 0 <= pct_start <= 1,
+            "a float between 0 and 1",
+        )
+        _require(owner, "anneal_strategy", anneal_strategy, anneal_strategy in ("cos", "linear"), "'cos' or 'linear'")
+        _check_positive(owner, "div_factor", div_factor)
+        _check_positive(owner, "final_div_factor", final_div_factor)
+        self._schedule_phases = self._phases(pct_start, three_phase)
+        self._anneal_func_type = anneal_strategy
+        groups = optimizer.param_groups
+        max_lrs = _per_group(owner, "max_lr", max_lr, len(groups))
+        if last_epoch == -1:
+            for lr, group in zip(max_lrs, groups):
+                group["initial_lr"] = lr / div_factor
+                group["max_lr"] = lr
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            defaults = getattr(optimizer, "defaults", {})
+            if "momentum" not in defaults and "betas" not in defaults:
+                raise ValueError(
+                    f"{owner}: optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+                )
+            self.use_beta1 = "betas" in defaults
+            max_momentums = _per_group(owner, "max_momentum", max_momentum, len(groups))
+            base_momentums = _per_group(owner, "base_momentum", base_momentum, len(groups))
+            if last_epoch == -1:
+                for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, groups):
+                    if self.use_beta1:
+                        group["betas"] = (m_momentum, *group["betas"][1:])
+                    else:
+                        group["momentum"] = m_momentum
+                    group["max_momentum"] = m_momentum
+                    group["base_momentum"] = b_momentum
+        super().__init__(optimizer, last_epoch)
+
+    def _phases(self, pct_start, three_phase):
+        if three_phase:
+            return [
+                dict(end_step=float(pct_start * self.total_steps) - 1, start_lr="initial_lr", end_lr="max_lr",
+                     start_momentum="max_momentum", end_momentum="base_momentum"),
+                dict(end_step=float(2 * pct_start * self.total_steps) - 2, start_lr="max_lr", end_lr="initial_lr",
+                     start_momentum="base_momentum", end_momentum="max_momentum"),
+                dict(end_step=self.total_steps - 1, start_lr="initial_lr", end_lr="min_lr",
+                     start_momentum="max_momentum", end_momentum="max_momentum"),
+            ]  # fmt: skip
+        return [
+            dict(end_step=float(pct_start * self.total_steps) - 1, start_lr="initial_lr", end_lr="max_lr",
+                 start_momentum="max_momentum", end_momentum="base_momentum"),
+            dict(end_step=self.total_steps - 1, start_lr="max_lr", end_lr="min_lr",
+                 start_momentum="base_momentum", end_momentum="max_momentum"),
+        ]  # fmt: skip
+
+    def _anneal_func(self, start, end, pct):
+        if self._anneal_func_type == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def get_lr(self):
+        step_num = self.last_epoch
+        if step_num > self.total_steps:
+            raise ValueError(
+                f"OneCycleLR: tried to step {step_num} times; the specified number of total steps is {self.total_steps}"
+            )
+        lrs = []
+        for group in self.optimizer.param_groups:
+            start_step = 0.0
+            for i, phase in enumerate(self._schedule_phases):
+                end_step = phase["end_step"]
+                if step_num <= end_step or i == len(self._schedule_phases) - 1:
+                    pct = (step_num - start_step) / (end_step - start_step)
+                    lr = self._anneal_func(group[phase["start_lr"]], group[phase["end_lr"]], pct)
+                    if self.cycle_momentum:
+                        momentum = self._anneal_func(group[phase["start_momentum"]], group[phase["end_momentum"]], pct)
+                    break
+                start_step = phase["end_step"]
+            lrs.append(lr)
+            if self.cycle_momentum:
+                if self.use_beta1:
+                    group["betas"] = (momentum, *group["betas"][1:])
+                else:
+                    group["momentum"] = momentum
+        return lrs
 
 
 # ---- metric-driven schedulers --------------------------------------------------------------------------

@@ -448,6 +448,9 @@ def test_public_names():
         "ExponentialLR",
         "CosineAnnealingLR",
         "LambdaLR",
+        "LinearLR",
+        "OneCycleLR",
+        "SequentialLR",
         "ReduceLROnPlateau",
         "HalveOnNoImprovement",
     }

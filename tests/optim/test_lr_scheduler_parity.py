@@ -57,6 +57,10 @@ CASES = [
     ("CosineAnnealingLR", dict(T_max=10, eta_min=0.001)),
     ("CosineAnnealingLR", dict(T_max=3, eta_min=0.05)),
     ("CosineAnnealingLR", dict(T_max=1)),
+    ("LinearLR", dict()),
+    ("LinearLR", dict(start_factor=0.1, total_iters=20)),
+    ("LinearLR", dict(start_factor=1.0, end_factor=0.05, total_iters=30)),
+    ("LinearLR", dict(start_factor=0.5, end_factor=0.0, total_iters=7)),
     ("LambdaLR", dict(lr_lambda=lambda e: 0.97**e)),
     ("LambdaLR", dict(lr_lambda=[lambda e: 1.0 / (1 + e), lambda e: min(1.0, (e + 1) / 5)])),
 ]
