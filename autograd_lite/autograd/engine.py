@@ -366,15 +366,32 @@ class _Pass:
     def skip(self, node, g):
         """A node outside the part of the graph autograd_lite.grad needs: hand on its gradient if captured."""
         if g is not None:
+            if node.hooks is not None:
+                g = self.call_hooks(node.hooks, g, f"the output of {node.op.name}")
             _store(node, g, self.capture)
         for edge in node.edges:
             if type(edge) is Node:
                 self.release(edge)
 
+    def process(self, node, g):
+        """Run one node's vjp, after handing its incoming gradient to capture (as torch: before the
+        tensor's hooks), its hooks (``Tensor.register_hook``) and retain_grad."""
+        capture = self.capture
+        if capture is not None:
+            _store(node, g, capture)
+        if node.hooks is not None:
+            g = self.call_hooks(node.hooks, g, f"the output of {node.op.name}")
+        if capture is None and node.retained is not None:
+            t = node.retained()
+            if t is not None:
+                _accumulate_leaf(t, g, self.borrowed, self.create_graph)
+        self.borrowed.add(id(g))
+        return _call_vjp(node, g, self.create_graph)
+
     def step(self, node, g):
         """Run the node's vjp on its gradient and send each input's part to its edge; free the node."""
         if g is not None:
-            parent_grads = _process(node, g, self.capture, self.create_graph, self.borrowed)
+            parent_grads = self.process(node, g)
             if type(parent_grads) not in (tuple, list) or len(parent_grads) != len(node.edges):
                 raise _vjp_arity_error(node, parent_grads)
         else:
@@ -414,24 +431,10 @@ def _run(roots, seeds, retain_graph, create_graph, capture):
     while run.ready:
         node = run.ready.pop()
         g = run.grads.pop(node, None)
-        if node.hooks is not None and g is not None:  # Tensor.register_hook on the node's output
-            g = run.call_hooks(node.hooks, g, f"the output of {node.op.name}")
         if needed is not None and node not in needed:
             run.skip(node, g)
         else:
             run.step(node, g)
-
-
-def _process(node, g, capture, create_graph, borrowed):
-    """Run one node's vjp, after handing its incoming gradient to retain_grad/capture listeners."""
-    if capture is not None:
-        _store(node, g, capture)
-    elif node.retained is not None:
-        t = node.retained()
-        if t is not None:
-            _accumulate_leaf(t, g, borrowed, create_graph)
-    borrowed.add(id(g))
-    return _call_vjp(node, g, create_graph)
 
 
 def _needed_nodes(root_nodes, deps, capture):

@@ -15,6 +15,10 @@ from autograd_lite.serialization import state_array
 from autograd_lite import Tensor
 from autograd_lite._internal import clear_grads
 
+from autograd_lite.autograd.function import Function
+from autograd_lite.autograd.grad_mode import is_grad_enabled
+from autograd_lite.autograd.hooks import HookDict, add_hook
+
 from .. import _checks
 from ..parameter import Parameter
 
@@ -42,8 +46,46 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define it in the subclass")
 
+    _hooks = None  # a _ModuleHooks once a hook is registered: a module without hooks pays one check per call
+
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if self._hooks is None:
+            return self.forward(*args, **kwargs)
+        return _call_with_hooks(self, self._hooks, args, kwargs)
+
+    # ---- hooks --------------------------------------------------------------------------------------
+    def _hook_table(self, kind):
+        if self._hooks is None:
+            object.__setattr__(self, "_hooks", _ModuleHooks())
+        return getattr(self._hooks, kind)
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call ``hook(module, args)`` before every forward (``hook(module, args, kwargs)`` with
+        ``with_kwargs``); a non-None result replaces the args (a tuple, or a single value; with
+        ``with_kwargs`` an ``(args, kwargs)`` pair). Returns a handle whose ``remove()`` undoes it."""
+        handle = add_hook(self._hook_table("forward_pre"), hook, prepend)
+        if with_kwargs:
+            self._hooks.with_kwargs.add(handle.id)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call ``hook(module, args, output)`` after every forward (``hook(module, args, kwargs, output)``
+        with ``with_kwargs``); a non-None result replaces the output. Returns a removable handle."""
+        handle = add_hook(self._hook_table("forward"), hook, prepend)
+        if with_kwargs:
+            self._hooks.with_kwargs.add(handle.id)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Call ``hook(module, grad_output)`` when the gradients of the module's outputs are known; a
+        non-None result (a tuple) replaces grad_output. Returns a removable handle."""
+        return add_hook(self._hook_table("backward_pre"), hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients of the module's tensor inputs
+        are computed (None for inputs that need none); a non-None result (a tuple) replaces grad_input.
+        Returns a removable handle."""
+        return add_hook(self._hook_table("backward"), hook, prepend)
 
     # ---- registration ----------------------------------------------------------------------------
     def _registry(self, kind):
@@ -347,3 +389,144 @@ class Module:
         if not extra_lines and not children:
             return f"{self._get_name()}()"
         return self._get_name() + "(\n  " + "\n  ".join(extra_lines + children) + "\n)"
+
+
+class _ModuleHooks:
+    """A module's hooks, each table an ordered {handle id: hook}; ``with_kwargs`` lists the ids of the
+    forward (pre) hooks that take the keyword arguments too."""
+
+    def __init__(self):
+        self.forward_pre, self.forward = HookDict(), HookDict()
+        self.backward_pre, self.backward = HookDict(), HookDict()
+        self.with_kwargs = set()
+
+
+def _call_with_hooks(module, hooks, args, kwargs):
+    """``module(*args, **kwargs)`` with its hooks, in torch's order: forward pre hooks, the backward hooks'
+    wrapping of the inputs, forward, forward hooks, the wrapping of the outputs."""
+    for key, hook in list(hooks.forward_pre.items()):
+        if key in hooks.with_kwargs:
+            result = hook(module, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        "a forward pre-hook registered with with_kwargs=True must return None or an (args, kwargs) "
+                        f"pair, got {type(result).__name__}"
+                    )
+                args, kwargs = result
+        else:
+            result = hook(module, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+    state = None
+    if (hooks.backward or hooks.backward_pre) and is_grad_enabled():
+        state = _BackwardHookState(module, hooks)
+        args = state.wrap_inputs(args)
+    output = module.forward(*args, **kwargs)
+    for key, hook in list(hooks.forward.items()):
+        result = hook(module, args, kwargs, output) if key in hooks.with_kwargs else hook(module, args, output)
+        if result is not None:
+            output = result
+    if state is not None:
+        output = state.wrap_outputs(output)
+    return output
+
+
+class _BackwardHookState:
+    """One call's full backward hooks: identity Functions around the tensor inputs and outputs catch the
+    output gradients (backward pre hooks) and then the input gradients (backward hooks)."""
+
+    def __init__(self, module, hooks):
+        self.module, self.hooks = module, hooks
+        self.n_inputs = 0
+        self.inputs_wrapped = False
+        self.grad_outputs = None
+
+    def wrap_inputs(self, args):
+        positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        self.n_inputs = len(positions)
+        if not any(args[i].requires_grad for i in positions):
+            return args
+        self.inputs_wrapped = True
+        wrapped = _InputHook.apply(self, *[args[i] for i in positions])
+        args = list(args)
+        for i, t in zip(positions, wrapped):
+            args[i] = t
+        return tuple(args)
+
+    def wrap_outputs(self, output):
+        single = isinstance(output, Tensor)
+        items = [output] if single else list(output) if isinstance(output, (tuple, list)) else None
+        if items is None:
+            return output
+        positions = [i for i, o in enumerate(items) if isinstance(o, Tensor)]
+        if not any(items[i].requires_grad for i in positions):
+            return output
+        wrapped = _OutputHook.apply(self, *[items[i] for i in positions])
+        for i, t in zip(positions, wrapped):
+            items[i] = t
+        if single:
+            return items[0]
+        return type(output)(items)
+
+    def output_grads_ready(self, grad_outputs):
+        """Run the backward pre hooks; with no input needing a gradient, the backward hooks run now."""
+        for hook in list(self.hooks.backward_pre.values()):
+            result = hook(self.module, grad_outputs)
+            if result is not None:
+                grad_outputs = _checked_grads("backward pre-hook", result, len(grad_outputs))
+        self.grad_outputs = grad_outputs
+        if not self.inputs_wrapped:
+            for hook in list(self.hooks.backward.values()):
+                if hook(self.module, (None,) * self.n_inputs, grad_outputs) is not None:
+                    raise RuntimeError(
+                        "a full backward hook returned gradients for the inputs of a module whose inputs need "
+                        "no gradient: return None"
+                    )
+        return grad_outputs
+
+    def input_grads_ready(self, grad_inputs):
+        for hook in list(self.hooks.backward.values()):
+            result = hook(self.module, grad_inputs, self.grad_outputs)
+            if result is not None:
+                grad_inputs = _checked_grads("full backward hook", result, len(grad_inputs))
+        return grad_inputs
+
+
+def _checked_grads(where, result, n):
+    result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+    if len(result) != n:
+        raise RuntimeError(f"a {where} returned {len(result)} gradient(s); expected {n}")
+    return result
+
+
+class _InputHook(Function):
+    """Identity on a module's tensor inputs; its backward sees their gradients (backward hooks)."""
+
+    @staticmethod
+    def forward(ctx, state, *tensors):
+        ctx.state = state
+        ctx.set_materialize_grads(False)
+        ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
+        return tensors
+
+    @staticmethod
+    def backward(ctx, *grads):
+        needs = ctx.needs_input_grad[1:]
+        grads = tuple(g if need else None for g, need in zip(grads, needs))
+        return (None, *ctx.state.input_grads_ready(grads))
+
+
+class _OutputHook(Function):
+    """Identity on a module's tensor outputs; its backward sees their gradients (backward pre hooks)."""
+
+    @staticmethod
+    def forward(ctx, state, *tensors):
+        ctx.state = state
+        ctx.set_materialize_grads(False)
+        ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
+        return tensors
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, *ctx.state.output_grads_ready(grads))

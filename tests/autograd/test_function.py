@@ -11,7 +11,7 @@ from autograd_lite.testing import gradcheck, gradgradcheck
 try:
     import torch
 except ImportError:  # the parity tests skip; the others run
-    torch = None
+    torch = None  # type: ignore[assignment]
 
 needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
 LIBS = ["al", pytest.param("torch", marks=needs_torch)]
