@@ -77,6 +77,24 @@ class TensorOps:
     def __rmatmul__(self, other) -> "Tensor":
         return F.matmul(other, self)
 
+    def __mod__(self, other) -> "Tensor":
+        return F.remainder(self, other)
+
+    def __rmod__(self, other) -> "Tensor":
+        return F.remainder(other, self)
+
+    def __imod__(self, other) -> "Tensor":
+        return inplace.update("remainder_", F.remainder, self, other)
+
+    def __floordiv__(self, other) -> "Tensor":
+        return F.floor_divide(self, other)
+
+    def __rfloordiv__(self, other) -> "Tensor":
+        return F.floor_divide(other, self)
+
+    def __ifloordiv__(self, other) -> "Tensor":
+        return inplace.update("floor_divide_", F.floor_divide, self, other)
+
     def __neg__(self) -> "Tensor":
         return F.plain.neg(self)
 
@@ -164,6 +182,40 @@ class TensorOps:
 
     def sign_(self) -> "Tensor":
         return inplace.update_unary("sign_", F.plain.sign, self)
+
+    def expm1_(self) -> "Tensor":
+        return inplace.update_unary("expm1_", F.plain.expm1, self)
+
+    def erf_(self) -> "Tensor":
+        return inplace.update_unary("erf_", F.plain.erf, self)
+
+    def floor_(self) -> "Tensor":
+        return inplace.update_unary("floor_", F.plain.floor, self)
+
+    def ceil_(self) -> "Tensor":
+        return inplace.update_unary("ceil_", F.plain.ceil, self)
+
+    def trunc_(self) -> "Tensor":
+        return inplace.update_unary("trunc_", F.plain.trunc, self)
+
+    def fix_(self) -> "Tensor":
+        return inplace.update_unary("fix_", F.plain.trunc, self)
+
+    def round_(self, *, decimals=0) -> "Tensor":
+        return inplace.update_unary("round_", lambda a: F.round(a, decimals=decimals), self)
+
+    def remainder_(self, other) -> "Tensor":
+        return inplace.update("remainder_", F.remainder, self, other)
+
+    def floor_divide_(self, other) -> "Tensor":
+        return inplace.update("floor_divide_", F.floor_divide, self, other)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None) -> "Tensor":
+        return inplace.update_unary("nan_to_num_", lambda a: F.nan_to_num(a, nan, posinf, neginf), self)
+
+    def masked_fill_(self, mask, value) -> "Tensor":
+        """self[mask] = value (mask broadcast to self's shape)."""
+        return inplace.update_unary("masked_fill_", lambda a: F.masked_fill(a, mask, value), self)
 
     def zero_(self) -> "Tensor":
         """Fill with zeros in place."""
@@ -296,6 +348,48 @@ class TensorOps:
     def sign(self) -> "Tensor":
         return F.plain.sign(self)
 
+    def expm1(self) -> "Tensor":
+        return F.plain.expm1(self)
+
+    def erf(self) -> "Tensor":
+        return F.plain.erf(self)
+
+    def floor(self) -> "Tensor":
+        return F.plain.floor(self)
+
+    def ceil(self) -> "Tensor":
+        return F.plain.ceil(self)
+
+    def trunc(self) -> "Tensor":
+        return F.plain.trunc(self)
+
+    def fix(self) -> "Tensor":
+        return F.plain.trunc(self)
+
+    def round(self, *, decimals=0) -> "Tensor":
+        return F.round(self, decimals=decimals)
+
+    def remainder(self, other) -> "Tensor":
+        return F.remainder(self, other)
+
+    def floor_divide(self, other) -> "Tensor":
+        return F.floor_divide(self, other)
+
+    def isinf(self) -> "Tensor":
+        return F.isinf(self)
+
+    def isnan(self) -> "Tensor":
+        return F.isnan(self)
+
+    def isfinite(self) -> "Tensor":
+        return F.isfinite(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None) -> "Tensor":
+        return F.nan_to_num(self, nan, posinf, neginf)
+
+    def masked_fill(self, mask, value) -> "Tensor":
+        return F.masked_fill(self, mask, value)
+
     def leaky_relu(self, negative_slope=0.01) -> "Tensor":
         return F.leaky_relu(self, negative_slope)
 
@@ -313,6 +407,24 @@ class TensorOps:
 
     def matmul(self, other) -> "Tensor":
         return F.matmul(self, other)
+
+    def mm(self, mat2) -> "Tensor":
+        return F.mm(self, mat2)
+
+    def bmm(self, mat2) -> "Tensor":
+        return F.bmm(self, mat2)
+
+    def mv(self, vec) -> "Tensor":
+        return F.mv(self, vec)
+
+    def dot(self, other) -> "Tensor":
+        return F.dot(self, other)
+
+    def outer(self, vec2) -> "Tensor":
+        return F.outer(self, vec2)
+
+    def ger(self, vec2) -> "Tensor":
+        return F.outer(self, vec2)
 
     def clone(self) -> "Tensor":
         return F.plain.clone(self)
@@ -390,6 +502,9 @@ class TensorOps:
     def argmin(self, dim=None, keepdim=False) -> "Tensor":
         return F.argmin(self, dim, keepdim)
 
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None) -> "Tensor":
+        return F.norm(self, p, dim, keepdim, dtype)
+
     def logsumexp(self, dim=None, keepdim=False) -> "Tensor":
         return F.logsumexp(self, dim, keepdim)
 
@@ -446,6 +561,57 @@ class TensorOps:
 
     def broadcast_to(self, shape) -> "Tensor":
         return F.broadcast_to(self, shape)
+
+    def tril(self, diagonal=0) -> "Tensor":
+        return F.tril(self, diagonal)
+
+    def triu(self, diagonal=0) -> "Tensor":
+        return F.triu(self, diagonal)
+
+    def tril_(self, diagonal=0) -> "Tensor":
+        return inplace.update_unary("tril_", lambda a: F.tril(a, diagonal), self)
+
+    def triu_(self, diagonal=0) -> "Tensor":
+        return inplace.update_unary("triu_", lambda a: F.triu(a, diagonal), self)
+
+    def flip(self, *dims) -> "Tensor":
+        return F.flip(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], builtins.int) else dims)
+
+    def roll(self, shifts, dims=None) -> "Tensor":
+        return F.roll(self, shifts, dims)
+
+    def gather(self, dim, index) -> "Tensor":
+        return F.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None) -> "Tensor":
+        return F.scatter(self, dim, index, src, value=value)
+
+    def scatter_(self, dim, index, src=None, *, value=None) -> "Tensor":
+        return inplace.update_unary("scatter_", lambda a: F.scatter(a, dim, index, src, value=value), self)
+
+    def scatter_add(self, dim, index, src) -> "Tensor":
+        return F.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src) -> "Tensor":
+        return inplace.update_unary("scatter_add_", lambda a: F.scatter_add(a, dim, index, src), self)
+
+    def index_select(self, dim, index) -> "Tensor":
+        return F.index_select(self, dim, index)
+
+    def repeat(self, *sizes) -> "Tensor":
+        return F.shaping.repeat(self, *sizes)
+
+    def tile(self, *dims) -> "Tensor":
+        return F.tile(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], builtins.int) else dims)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None) -> "Tensor":
+        return F.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def split(self, split_size, dim=0) -> Tuple["Tensor", ...]:
+        return F.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0) -> Tuple["Tensor", ...]:
+        return F.chunk(self, chunks, dim)
 
     def contiguous(self) -> "Tensor":
         return F.contiguous(self)

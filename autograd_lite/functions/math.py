@@ -5,6 +5,7 @@ import numpy as np
 from .. import dtypes
 from ..ops import elementwise as ew
 from ..ops.base import OpError
+from ..ops import linalg as la
 from ..ops.linalg import MatMul
 from ..tensor import Tensor, apply
 
@@ -26,6 +27,13 @@ __all__ = [
     "clip",
     "where",
     "matmul",
+    "mm",
+    "bmm",
+    "mv",
+    "dot",
+    "inner",
+    "outer",
+    "ger",
     "astype",
     "eq",
     "ne",
@@ -44,6 +52,12 @@ __all__ = [
     "logical_not",
     "isnan",
     "isfinite",
+    "isinf",
+    "round",
+    "remainder",
+    "floor_divide",
+    "nan_to_num",
+    "masked_fill",
     "allclose",
 ]
 
@@ -224,6 +238,96 @@ def matmul(input, other):
     return apply(MatMul, a, b)
 
 
+def _matrix_operands(name, input, other, ranks, what):
+    """Both operands as tensors of the ranks torch's ``name`` needs, with one dtype (no promotion, as torch)."""
+    for t in (input, other):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: both operands must be tensors, got {type(t).__name__}")
+    if (input.data.ndim, other.data.ndim) != ranks:
+        raise OpError(
+            f"{name}: expected {what}, got a {input.data.ndim}-D tensor of shape {tuple(input.shape)} and a "
+            f"{other.data.ndim}-D tensor of shape {tuple(other.shape)}"
+        )
+    if input.data.dtype != other.data.dtype:
+        raise OpError(
+            f"{name}: both operands must have the same dtype (as in torch), got {input.data.dtype} "
+            f"(shape {tuple(input.shape)}) and {other.data.dtype} (shape {tuple(other.shape)}); "
+            "convert one with .to(dtype)"
+        )
+    return input, other
+
+
+def _size_mismatch(name, input, other, detail):
+    return OpError(f"{name}: shapes {tuple(input.shape)} and {tuple(other.shape)} cannot be multiplied ({detail})")
+
+
+def mm(input, mat2):
+    """Matrix product of two 2-D tensors, (n, m) @ (m, p) -> (n, p); no broadcasting (see matmul)."""
+    a, b = _matrix_operands("mm", input, mat2, (2, 2), "two 2-D tensors (matrices)")
+    if a.shape[1] != b.shape[0]:
+        raise _size_mismatch("mm", a, b, f"inner dimensions {a.shape[1]} and {b.shape[0]} differ")
+    return apply(la.Mm, a, b)
+
+
+def bmm(input, mat2):
+    """Batched matrix product of two 3-D tensors, (b, n, m) @ (b, m, p) -> (b, n, p); the batch sizes must
+    be equal (no broadcasting, as torch.bmm)."""
+    a, b = _matrix_operands("bmm", input, mat2, (3, 3), "two 3-D tensors (batches of matrices)")
+    if a.shape[0] != b.shape[0]:
+        raise _size_mismatch("bmm", a, b, f"batch sizes {a.shape[0]} and {b.shape[0]} differ")
+    if a.shape[2] != b.shape[1]:
+        raise _size_mismatch("bmm", a, b, f"inner dimensions {a.shape[2]} and {b.shape[1]} differ")
+    return apply(la.Bmm, a, b)
+
+
+def mv(input, vec):
+    """Matrix-vector product, (n, m) @ (m,) -> (n,)."""
+    a, b = _matrix_operands("mv", input, vec, (2, 1), "a 2-D tensor (matrix) and a 1-D tensor (vector)")
+    if a.shape[1] != b.shape[0]:
+        raise _size_mismatch("mv", a, b, f"the matrix has {a.shape[1]} columns, the vector {b.shape[0]} elements")
+    return apply(la.Mv, a, b)
+
+
+def dot(input, tensor):
+    """Dot product of two 1-D tensors of the same size: a 0-d tensor."""
+    a, b = _matrix_operands("dot", input, tensor, (1, 1), "two 1-D tensors")
+    if a.shape[0] != b.shape[0]:
+        raise _size_mismatch("dot", a, b, f"{a.shape[0]} and {b.shape[0]} elements: expected the same number")
+    return apply(la.Dot, a, b)
+
+
+def inner(input, other):
+    """Inner product over the last dims (torch.inner): dot for 1-D tensors, a product with a number for 0-d
+    ones, else ``matmul(input, other.mT)`` with the leading dims of both kept."""
+    a, b = _promote(input, other)
+    if a.data.ndim == 0 or b.data.ndim == 0:
+        return mul(a, b)
+    if a.shape[-1] != b.shape[-1]:
+        raise _size_mismatch("inner", a, b, f"last dimensions {a.shape[-1]} and {b.shape[-1]} differ")
+    if b.data.ndim == 1:
+        return matmul(a, b)
+    flat = b.reshape(-1, b.shape[-1])
+    out = matmul(a, flat.transpose(0, 1))
+    return out.reshape(*a.shape[:-1], *b.shape[:-1])
+
+
+def outer(input, vec2):
+    """Outer product of two 1-D tensors, (n,) x (m,) -> (n, m); dtypes are promoted (as torch.outer)."""
+    for t in (input, vec2):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"outer: both operands must be tensors, got {type(t).__name__}")
+    if input.data.ndim != 1 or vec2.data.ndim != 1:
+        raise OpError(f"outer: expected two 1-D tensors, got shapes {tuple(input.shape)} and {tuple(vec2.shape)}")
+    a, b = _promote(input, vec2)
+    if a.data.dtype != b.data.dtype:
+        dtype = np.result_type(a.data.dtype, b.data.dtype)
+        a, b = astype(a, dtype), astype(b, dtype)
+    return apply(la.Outer, a, b)
+
+
+ger = outer
+
+
 def astype(input, dtype):
     """The tensor in another dtype; differentiable between floating dtypes."""
     dtype = dtypes.check_dtype("astype", dtype)
@@ -294,3 +398,60 @@ def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
     a = input.data if isinstance(input, Tensor) else np.asarray(input)
     b = other.data if isinstance(other, Tensor) else np.asarray(other)
     return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isinf(input):
+    """True where the element is +inf or -inf: a bool tensor without gradient."""
+    return Tensor._wrap(np.isinf(input.data))
+
+
+def round(input, *, decimals=0):
+    """Round half to even, to ``decimals`` decimal places (negative: to tens, hundreds...); gradient 0."""
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise TypeError(f"round: decimals must be an int, got {decimals!r} ({type(decimals).__name__})")
+    if decimals != 0 and input.data.dtype.kind != "f":
+        raise OpError(f"round: decimals={decimals} needs a floating point tensor, got dtype {input.data.dtype}")
+    return apply(ew.Round, input, decimals=int(decimals))
+
+
+remainder = _binary(ew.Remainder)
+remainder.__doc__ = """a - b * floor(a / b) with broadcasting: the sign of the divisor, as Python's % (torch.remainder);
+the gradient is 1 for ``input`` and -floor(input / other) for ``other``."""
+
+
+def floor_divide(input, other):
+    """floor(input / other) with broadcasting and torch's promotion (Python's // semantics); no gradient
+    (torch has no derivative for it either). Integer division by zero is an error, as torch's."""
+    if _is_int(other) or _is_int(input):
+        input, other = _fit_ints("floor_divide", input, other)
+    a, b = _promote(input, other)
+    a_data = a.data if isinstance(a, Tensor) else a
+    b_data = b.data if isinstance(b, Tensor) else b
+    return Tensor._wrap(ew.floor_divide_values(a_data, b_data))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (defaults: 0 and the dtype's largest and
+    lowest finite values); the gradient flows at the finite elements only."""
+    for name, v in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))):
+            raise TypeError(f"nan_to_num: {name} must be a number or None, got {v!r} ({type(v).__name__})")
+    return apply(ew.NanToNum, input, nan=float(nan), posinf=posinf, neginf=neginf)
+
+
+def masked_fill(input, mask, value):
+    """``input`` with ``value`` where the bool ``mask`` is True (mask and input broadcast); ``value`` is a
+    number or a 0-d tensor (its gradient is the sum of the incoming gradient over the mask)."""
+    mask_data = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if mask_data.dtype != np.bool_:
+        raise OpError(f"masked_fill: only boolean masks are supported, got a mask of dtype {mask_data.dtype}")
+    if isinstance(value, Tensor):
+        if value.data.ndim != 0:
+            raise OpError(
+                f"masked_fill: the value must be a number or a 0-dimensional tensor, got shape {tuple(value.shape)}"
+            )
+    elif isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        value = Tensor._wrap(np.asarray(value))
+    else:
+        raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
+    return apply(ew.MaskedFill, input, value, mask=np.array(mask_data, copy=True))

@@ -5,6 +5,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..ops import linalg as la
 from ..ops import reduce as red
 from ..ops.base import DimError, OpError
 from ..ops.elementwise import Clone
@@ -25,6 +26,7 @@ __all__ = [
     "logsumexp",
     "softmax",
     "log_softmax",
+    "norm",
 ]
 
 
@@ -226,3 +228,47 @@ def log_softmax(input, dim):
         raise OpError("log_softmax: dim must be given (as in torch), e.g. log_softmax(x, dim=-1)")
     _floating("log_softmax", input)
     return apply(red.LogSoftmax, input, axis=_single_dim("log_softmax", input, dim))
+
+
+def _ord(name, ord):
+    if isinstance(ord, (bool, np.bool_)) or not isinstance(ord, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: the order must be a number (or inf), got {ord!r} ({type(ord).__name__})")
+    return float(ord)
+
+
+def vector_norm(name, input, ord=2, dim=None, keepdim=False, dtype=None):
+    """torch.linalg.vector_norm's computation, its errors naming ``name``: (sum |x|^ord)^(1/ord) over
+    ``dim`` (None: every element, as one flattened vector)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+    ord = _ord(name, ord)
+    if dtype is not None:
+        from .math import astype
+
+        input = astype(input, dtype)
+    if input.data.dtype.kind != "f":
+        raise OpError(
+            f"{name}: expected a floating point tensor as input, got dtype {input.data.dtype} "
+            "(convert with .float() first)"
+        )
+    axes = _dims(name, input, dim)
+    if input.data.size == 0 and (ord < 0 or ord == np.inf):
+        reduced = range(input.data.ndim) if axes is None else axes
+        if axes is None or any(input.data.shape[a] == 0 for a in reduced):
+            raise OpError(
+                f"{name}: cannot compute the {ord:g} norm of an empty tensor (shape {tuple(input.shape)}, "
+                f"dim {dim}): the operation has no identity"
+            )
+    return apply(la.VectorNorm, input, ord=ord, axis=axes, keepdims=bool(keepdim))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """torch.norm: the vector norm of order ``p`` (a number, inf or -inf) over ``dim`` (None: all elements),
+    or ``p='fro'``, the Frobenius norm (the 2-norm over ``dim``, at most 2 dims). 'nuc' is not supported."""
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, (int, np.integer)) or len(dim) <= 2):
+            return vector_norm("norm", input, 2, dim, keepdim, dtype)
+        raise OpError(
+            f"norm: p={p!r} with dim={dim!r} is not supported (expected p='fro' over at most 2 dims, or a number)"
+        )
+    return vector_norm("norm", input, 2 if p is None else p, dim, keepdim, dtype)

@@ -30,6 +30,18 @@ __all__ = [
     "concatenate",
     "stack",
     "pad",
+    "tril",
+    "triu",
+    "flip",
+    "roll",
+    "gather",
+    "scatter",
+    "scatter_add",
+    "index_select",
+    "tile",
+    "repeat_interleave",
+    "split",
+    "chunk",
 ]
 
 
@@ -379,3 +391,273 @@ def _pad_source(mode, size, lo, hi, d, pad, shape):
     if kept <= 0 and size + lo + hi > 0:
         raise OpError(f"pad: circular padding {pad} crops all of dim {d} of shape {shape}")
     return start + (np.arange(size + lo + hi) - max(lo, 0)) % kept
+
+
+# ---- triangles, flip, roll, gather/scatter, repeats, split/chunk (issue 13) -------------------------------
+
+
+def _triangle(name, op, input, diagonal):
+    if input.data.ndim < 2:
+        raise OpError(f"{name}: the input must have at least 2 dimensions, got shape {tuple(input.shape)}")
+    if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
+        raise TypeError(f"{name}: diagonal must be an int, got {diagonal!r}")
+    return apply(op, input, diagonal=int(diagonal))
+
+
+def tril(input, diagonal=0):
+    """The lower triangle of the last two dims (entries on and below the ``diagonal``-th diagonal)."""
+    return _triangle("tril", sh.Tril, input, diagonal)
+
+
+def triu(input, diagonal=0):
+    """The upper triangle of the last two dims (entries on and above the ``diagonal``-th diagonal)."""
+    return _triangle("triu", sh.Triu, input, diagonal)
+
+
+def _dim_list(name, dims, ndim):
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    if ndim == 0 and dims:
+        raise DimError(f"{name}: dim {dims[0]} specified, but the tensor has no dimensions (shape ())")
+    axes = tuple(_axis(name, _int_arg(name, "dims", d), ndim) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise OpError(f"{name}: dim {dims} appears multiple times in the list of dims")
+    return axes
+
+
+def _int_arg(name, what, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: {what} must be ints, got {value!r} ({type(value).__name__})")
+    return int(value)
+
+
+def flip(input, dims):
+    """Reverse the order of the entries along ``dims`` (an int or a sequence); a copy, as torch's."""
+    axes = _dim_list("flip", dims, input.data.ndim)
+    if input.data.ndim == 0:
+        return apply(Clone, input)
+    index = tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(input.data.ndim))
+    return apply(sh.Flip, input, index=index)
+
+
+def roll(input, shifts, dims=None):
+    """Shift the entries cyclically by ``shifts`` along ``dims`` (None: over the flattened tensor, shape kept)."""
+    if dims is None:
+        if not isinstance(shifts, (int, np.integer)) and len(tuple(shifts)) != 1:
+            raise OpError(f"roll: without dims, shifts must be one int, got {shifts!r}")
+        shift = _int_arg("roll", "shifts", shifts if isinstance(shifts, (int, np.integer)) else tuple(shifts)[0])
+        return apply(sh.Roll, input, shifts=shift, dims=None)
+    shift_list = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    dim_list = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    if len(shift_list) != len(dim_list):
+        raise OpError(f"roll: shifts and dims must have the same length, got shifts={shifts!r} and dims={dims!r}")
+    axes = _dim_list("roll", dim_list, input.data.ndim) if len(set(dim_list)) == len(dim_list) else ()
+    if len(axes) != len(dim_list):
+        raise OpError(f"roll: dims must be distinct, got {dims!r}")
+    shift_ints = tuple(_int_arg("roll", "shifts", s) for s in shift_list)
+    if input.data.ndim == 0:
+        return apply(Clone, input)
+    return apply(sh.Roll, input, shifts=shift_ints, dims=axes)
+
+
+def _index_array(name, index, what="index"):
+    data = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if data.dtype != np.int64:
+        raise OpError(f"{name}: expected dtype int64 for {what}, got {data.dtype}")
+    return data
+
+
+def _scatter_positions(name, input, dim, index, src_shape=None):
+    """The integer-array index of the positions ``index`` names along ``dim`` (torch's gather/scatter
+    rule: out[i][j][k] <-> input[i][index[i][j][k]][k] for dim 1), every check torch makes done first."""
+    data = _index_array(name, index)
+    ndim = input.data.ndim
+    axis = _axis(name, _int_arg(name, "dim", dim), max(ndim, 1))
+    if data.ndim != ndim and not (data.ndim <= 1 and ndim <= 1):
+        raise OpError(
+            f"{name}: the index must have as many dims as the input, got index shape {data.shape} and "
+            f"input shape {tuple(input.shape)}"
+        )
+    if ndim == 0:
+        data = data.reshape(())
+    for d in range(ndim):
+        if d != axis and data.shape[d] > input.data.shape[d]:
+            raise OpError(
+                f"{name}: the index of shape {data.shape} is larger than the input of shape {tuple(input.shape)} "
+                f"in dim {d} (expected index.size(d) <= input.size(d) for every d != dim {axis})"
+            )
+        if src_shape is not None and data.shape[d] > src_shape[d]:
+            raise OpError(
+                f"{name}: the index of shape {data.shape} is larger than src of shape {src_shape} in dim {d} "
+                "(expected index.size(d) <= src.size(d))"
+            )
+    size = input.data.shape[axis] if ndim else 1
+    if data.size and (data.min() < 0 or data.max() >= size):
+        bad = data.min() if data.min() < 0 else data.max()
+        raise IndexError(f"{name}: index {bad} is out of bounds for dim {axis} with size {size}")
+    if ndim == 0:
+        return ()
+    grids = list(np.meshgrid(*[np.arange(n) for n in data.shape], indexing="ij", sparse=True))
+    grids[axis] = data
+    return tuple(grids)
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """out[i][j][k] = input[i][index[i][j][k]][k] for dim = 1 (likewise for other dims); the index has the
+    input's number of dims and is no larger except along ``dim``. The gradient is scatter-added."""
+    positions = _scatter_positions("gather", input, dim, index)
+    if positions == ():
+        return apply(Clone, input)
+    return apply(sh.Gather, input, index=positions)
+
+
+def _src_block(src, index_shape):
+    """src cut to the index's extent (torch reads only that part of a larger src; the rest gets 0 gradient)."""
+    if tuple(src.shape) == tuple(index_shape):
+        return src
+    return getitem(src, tuple(slice(0, n) for n in index_shape))
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """input with input[i][index[i][j][k]][k] = src[i][j][k] for dim 1 (or ``value``, a number); repeated
+    positions keep one of the values, as torch's (unspecified which). ``reduce`` is not supported."""
+    if reduce is not None:
+        raise OpError(f"scatter: reduce={reduce!r} is not supported (use scatter_add for 'add')")
+    if isinstance(src, (bool, int, float, np.integer, np.floating)) and value is None:
+        src, value = None, src
+    if (src is None) == (value is None):
+        raise TypeError("scatter: give exactly one of src (a tensor) and value (a number)")
+    data = _index_array("scatter", index)
+    if src is not None:
+        positions = _scatter_positions("scatter", input, dim, index, tuple(src.shape))
+        src = _src_block(src, data.shape)
+    else:
+        positions = _scatter_positions("scatter", input, dim, index)
+        src = Tensor._wrap(np.full(data.shape, value, dtype=input.data.dtype))
+    if positions == ():
+        return apply(sh.Scatter, input, src.reshape(()), index=())
+    return apply(sh.Scatter, input, src, index=positions)
+
+
+def scatter_add(input, dim, index, src):
+    """input with src[i][j][k] added at input[i][index[i][j][k]][k] for dim 1; repeated positions add up."""
+    positions = _scatter_positions("scatter_add", input, dim, index, tuple(src.shape))
+    src = _src_block(src, _index_array("scatter_add", index).shape)
+    if positions == ():
+        return apply(sh.ScatterAdd, input, src.reshape(()), index=())
+    return apply(sh.ScatterAdd, input, src, index=positions)
+
+
+def index_select(input, dim, index):
+    """The entries ``index`` (a 1-D or 0-d int64 tensor; repeats allowed) along ``dim``."""
+    data = _index_array("index_select", index)
+    if data.ndim > 1:
+        raise OpError(f"index_select: the index must be 1-D or 0-d, got shape {data.shape}")
+    ndim = input.data.ndim
+    axis = _axis("index_select", _int_arg("index_select", "dim", dim), max(ndim, 1))
+    size = input.data.shape[axis] if ndim else 1
+    if data.size and (data.min() < 0 or data.max() >= size):
+        bad = data.min() if data.min() < 0 else data.max()
+        raise IndexError(f"index_select: index {bad} is out of range for dim {axis} with size {size}")
+    if ndim == 0:
+        if data.size != 1:
+            raise OpError(f"index_select: the index of a 0-d tensor can have only 1 value, got {data.size}")
+        return apply(sh.IndexSelect, input, index=(Ellipsis,))
+    return apply(sh.IndexSelect, input, index=(slice(None),) * axis + (data.reshape(-1),))
+
+
+def _repeats(name, sizes):
+    sizes = _size_args(name, sizes)
+    if any(n < 0 for n in sizes):
+        raise OpError(f"{name}: repeats must be non-negative, got {list(sizes)}")
+    return sizes
+
+
+def repeat(input, *sizes):
+    """Tensor.repeat: tile the tensor ``sizes`` times per dim; ``sizes`` may have more dims than the
+    tensor (new leading dims), not fewer."""
+    sizes = _repeats("repeat", sizes)
+    if len(sizes) < input.data.ndim:
+        raise OpError(
+            f"repeat: the number of repeat dims ({len(sizes)}) can not be smaller than the number of tensor "
+            f"dims ({input.data.ndim}, shape {tuple(input.shape)})"
+        )
+    return apply(sh.Repeat, input, reps=sizes)
+
+
+def tile(input, dims):
+    """torch.tile: like Tensor.repeat, but fewer ``dims`` than the tensor's are padded with leading 1s."""
+    sizes = _repeats("tile", (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims))
+    sizes = (1,) * (input.data.ndim - len(sizes)) + sizes
+    return apply(sh.Repeat, input, reps=sizes)
+
+
+def repeat_interleave(input, repeats, dim=None, *, output_size=None):
+    """Each entry repeated ``repeats`` times (an int, or one count per entry as a tensor/list) along ``dim``
+    (None: over the flattened tensor)."""
+    if dim is None:
+        input = reshape(input, -1)
+        axis = 0
+    else:
+        axis = _axis("repeat_interleave", _int_arg("repeat_interleave", "dim", dim), max(input.data.ndim, 1))
+        if input.data.ndim == 0:
+            input = reshape(input, 1)
+    n = input.data.shape[axis]
+    counts = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if counts.dtype.kind not in "iu":
+        raise OpError(f"repeat_interleave: repeats must be integers, got dtype {counts.dtype}")
+    if counts.ndim > 1 or (counts.ndim == 1 and counts.size not in (1, n)):
+        raise OpError(
+            f"repeat_interleave: repeats must be an int or have one count per entry ({n} along dim {axis}), "
+            f"got shape {counts.shape}"
+        )
+    if np.any(counts < 0):
+        raise OpError("repeat_interleave: repeats can not be negative")
+    source = np.repeat(np.arange(n), counts.reshape(-1) if counts.ndim else int(counts))
+    if output_size is not None and output_size != source.size:
+        raise OpError(f"repeat_interleave: output_size={output_size}, but the repeats give {source.size} entries")
+    return apply(sh.RepeatInterleave, input, index=(slice(None),) * axis + (source,))
+
+
+def _pieces(input, axis, sizes):
+    out, start = [], 0
+    for n in sizes:
+        index = (slice(None),) * axis + (slice(start, start + n),)
+        out.append(apply(sh.Split, input, index=index))
+        start += n
+    return tuple(out)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Views of consecutive pieces along ``dim``: of ``split_size`` entries each (the last may be smaller),
+    or of the listed sizes (which must add up to the dim's size)."""
+    if tensor.data.ndim == 0:
+        raise OpError("split: cannot split a 0-dimensional tensor (expected at least 1 dimension)")
+    axis = _axis("split", _int_arg("split", "dim", dim), tensor.data.ndim)
+    n = tensor.data.shape[axis]
+    if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(split_size_or_sections, bool):
+        size = int(split_size_or_sections)
+        if size < 0 or (size == 0 and n != 0):
+            raise OpError(f"split: split_size must be positive, got {size} for a dim of size {n}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+        return _pieces(tensor, axis, sizes or [0])
+    sizes = [_int_arg("split", "split sizes", s) for s in split_size_or_sections]
+    if any(s < 0 for s in sizes) or sum(sizes) != n:
+        raise OpError(
+            f"split: split sizes must be non-negative and add up to {n} (the size of dim {axis}, shape "
+            f"{tuple(tensor.shape)}), got {sizes}"
+        )
+    return _pieces(tensor, axis, sizes)
+
+
+def chunk(input, chunks, dim=0):
+    """At most ``chunks`` views along ``dim``, of ceil(size / chunks) entries each (the last may be smaller,
+    and there may be fewer pieces, as torch's)."""
+    chunks = _int_arg("chunk", "chunks", chunks)
+    if chunks <= 0:
+        raise OpError(f"chunk: chunks must be greater than 0, got {chunks}")
+    if input.data.ndim == 0:
+        raise OpError("chunk: cannot chunk a 0-dimensional tensor (expected at least 1 dimension)")
+    axis = _axis("chunk", _int_arg("chunk", "dim", dim), input.data.ndim)
+    n = input.data.shape[axis]
+    size = -(-n // chunks)
+    return split(input, size if size else 0, axis) if n else _pieces(input, axis, [0] * chunks)

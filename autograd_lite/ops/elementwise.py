@@ -272,6 +272,7 @@ class Abs(Op):
     name = "abs"
     function = "abs"
     methods = ("abs", "abs_", "__abs__")
+    xp = "abs"
 
     @staticmethod
     def forward(a):
@@ -309,6 +310,7 @@ class Sign(Op):
     name = "sign"
     function = "sign"
     methods = ("sign", "sign_")
+    xp = "sign"
     saves_x = False
 
     @staticmethod
@@ -692,6 +694,8 @@ class Erf(Op):
     """The error function (computed with math.erf per element); d/dx erf(x) = 2/sqrt(pi) exp(-x^2)."""
 
     name = "erf"
+    function = "erf"
+    methods = ("erf", "erf_")
 
     @staticmethod
     def forward(x):
@@ -798,3 +802,185 @@ class SmoothActivationBackward(Op):
         gg = xp.apply(SmoothActivationBackward, u, x, kind=kind) if ctx.needs[0] else None
         gx = u * g * _SLOPES[kind](xp, x, 2) if ctx.needs[1] else None
         return gg, gx
+
+
+# ---- more elementwise math (issue 13) ------------------------------------------------------------------------
+
+
+class Expm1(Op):
+    """exp(x) - 1, accurate for small x; its derivative exp(x) = y + 1 reuses the output."""
+
+    name = "expm1"
+    function = "expm1"
+    methods = ("expm1", "expm1_")
+    saves_x = False
+    saves_y = True
+
+    @staticmethod
+    def forward(a):
+        return np.expm1(as_floating(a)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g * (ctx.y + 1.0),)
+
+
+def _no_gradient(xp, g):
+    """A gradient that is exactly 0 everywhere (piecewise constant functions), whatever ``g`` holds."""
+    return masked(xp, g, np.zeros((), dtype=bool))
+
+
+class _Rounding(Op):
+    """A piecewise constant function: integer inputs come back unchanged (a copy), the gradient is exactly 0."""
+
+    saves_x = False
+    ufunc = staticmethod(np.floor)
+
+    @classmethod
+    def forward(cls, a):
+        a = np.asarray(a)
+        return (a.copy() if a.dtype.kind in "biu" else cls.ufunc(a)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (_no_gradient(ctx.xp, g),)
+
+
+class Floor(_Rounding):
+    """The largest integer <= x, elementwise; gradient 0."""
+
+    name = "floor"
+    function = "floor"
+    methods = ("floor", "floor_")
+    ufunc = staticmethod(np.floor)
+
+
+class Ceil(_Rounding):
+    """The smallest integer >= x, elementwise; gradient 0."""
+
+    name = "ceil"
+    function = "ceil"
+    methods = ("ceil", "ceil_")
+    ufunc = staticmethod(np.ceil)
+
+
+class Trunc(_Rounding):
+    """x rounded towards zero, elementwise; gradient 0."""
+
+    name = "trunc"
+    function = "trunc"
+    aliases = ("fix",)
+    methods = ("trunc", "trunc_", "fix", "fix_")
+    ufunc = staticmethod(np.trunc)
+
+
+class Round(Op):
+    """x rounded to ``decimals`` decimal places, halves to even (as torch: x * 10^d rounded, then divided);
+    gradient 0."""
+
+    name = "round"
+    function = "round"
+    methods = ("round", "round_")
+    saves_x = False
+
+    @staticmethod
+    def forward(a, decimals=0):
+        a = np.asarray(a)
+        if a.dtype.kind in "biu":
+            return a.copy(), None
+        if decimals == 0:
+            return np.rint(a), None
+        scale = a.dtype.type(10.0 ** abs(decimals))
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.rint(a * scale) / scale if decimals > 0 else np.rint(a / scale) * scale
+        return out, None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (_no_gradient(ctx.xp, g),)
+
+
+def _check_zero_division(name, a, b):
+    if np.asarray(b).dtype.kind in "biu" and np.asarray(a).dtype.kind in "biu" and np.any(np.asarray(b) == 0):
+        raise OpError(f"{name}: integer division by zero (ZeroDivisionError in torch); divisor of shape {_shape(b)}")
+
+
+class Remainder(Op):
+    """a - b * floor(a / b): the remainder with the sign of the divisor (Python's %, torch.remainder). The
+    gradient is 1 for ``a`` and -floor(a / b) for ``b`` (torch's)."""
+
+    name = "remainder"
+    function = "remainder"
+    methods = ("remainder", "remainder_", "__mod__", "__rmod__", "__imod__")
+
+    @staticmethod
+    def forward(a, b):
+        _check_zero_division("remainder", a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _binary("remainder", np.remainder, a, b), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        a, b = ctx.x
+        gb = None
+        if ctx.needs[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                quotient = np.floor_divide(data_of(a), data_of(b))
+            gb = -(g * quotient)
+        return (g if ctx.needs[0] else None), gb
+
+
+def floor_divide_values(a, b):
+    """floor(a / b) elementwise as torch (Python's //: integers floor, floats the floor of the true quotient
+    as Python computes it); no gradient."""
+    _check_zero_division("floor_divide", a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(_binary("floor_divide", np.floor_divide, a, b))
+
+
+class NanToNum(Op):
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf``, ``neginf`` (by default 0 and the dtype's largest
+    and lowest finite values); the gradient passes at the finite elements only (torch's)."""
+
+    name = "nan_to_num"
+    function = "nan_to_num"
+    methods = ("nan_to_num", "nan_to_num_")
+
+    @staticmethod
+    def forward(a, nan=0.0, posinf=None, neginf=None):
+        a = np.asarray(a)
+        if a.dtype.kind != "f":
+            return a.copy(), None
+        return np.nan_to_num(a, copy=True, nan=nan, posinf=posinf, neginf=neginf), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (a,) = ctx.x
+        return (masked(ctx.xp, g, np.isfinite(data_of(a))),)
+
+
+class MaskedFill(Op):
+    """``x`` with ``value`` (a 0-d tensor, the number's is a constant) where the bool ``mask`` is True;
+    ``x`` and ``mask`` broadcast. x's gradient is selected off the mask, value's is the sum over the mask."""
+
+    name = "masked_fill"
+    function = "masked_fill"
+    methods = ("masked_fill", "masked_fill_")
+    saves_x = False
+
+    @staticmethod
+    def forward(x, value, mask):
+        try:
+            shape = np.broadcast_shapes(x.shape, mask.shape)
+        except ValueError:
+            raise OpError(
+                f"masked_fill: the mask of shape {mask.shape} and the input of shape {x.shape} are not broadcastable"
+            ) from None
+        return np.where(mask, np.asarray(value).astype(x.dtype), np.broadcast_to(x, shape)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        mask = ctx.p["mask"]
+        gx = masked(ctx.xp, g, ~mask) if ctx.needs[0] else None
+        gv = masked(ctx.xp, g, mask) if ctx.needs[1] else None
+        return gx, gv

@@ -2,10 +2,11 @@
 and the fused linear layer x @ w.T + b."""
 
 import math
+from typing import Optional, Tuple
 
 import numpy as np
 
-from .base import Op, OpError
+from .base import Op, OpError, data_of, masked
 
 
 def _check_matmul(a, b):
@@ -23,8 +24,8 @@ def _check_matmul(a, b):
 class MatMul(Op):
     name = "matmul"
     function = "matmul"
-    methods = ("matmul", "__matmul__", "__rmatmul__")
-    xp = "matmul"
+    methods: Tuple[str, ...] = ("matmul", "__matmul__", "__rmatmul__")
+    xp: Optional[str] = "matmul"
     reads = staticmethod(lambda needs: (needs[1], needs[0]))  # each gradient reads the other factor
 
     @staticmethod
@@ -92,3 +93,134 @@ class Linear(Op):
         gw = g2.T @ x2 if needs[1] else None
         gb = ctx.xp.sum(g2, (0,)) if needs[2] else None
         return gx, gw, gb
+
+
+class Mm(MatMul):
+    """torch.mm: (n, m) @ (m, p), both 2-D (checked by the function); matmul's forward and vjp."""
+
+    name = "mm"
+    function = "mm"
+    aliases = ()
+    methods = ("mm",)
+    xp = None
+
+
+class Bmm(MatMul):
+    """torch.bmm: (b, n, m) @ (b, m, p), both 3-D with the same batch size (no broadcasting)."""
+
+    name = "bmm"
+    function = "bmm"
+    aliases = ()
+    methods = ("bmm",)
+    xp = None
+
+
+class Mv(MatMul):
+    """torch.mv: (n, m) @ (m,)."""
+
+    name = "mv"
+    function = "mv"
+    aliases = ()
+    methods = ("mv",)
+    xp = None
+
+
+class Dot(MatMul):
+    """torch.dot (alias inner for 1-D): the 0-d sum of products of two 1-D tensors of one size."""
+
+    name = "dot"
+    function = "dot"
+    aliases = ()
+    methods = ("dot",)
+    xp = None
+
+
+class Outer(Op):
+    """torch.outer (alias ger): a[:, None] * b[None, :] of two 1-D tensors."""
+
+    name = "outer"
+    function = "outer"
+    aliases = ("ger",)
+    methods = ("outer", "ger")
+    reads = staticmethod(lambda needs: (needs[1], needs[0]))
+
+    @staticmethod
+    def forward(a, b):
+        return np.multiply.outer(a, b), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        a, b = ctx.x
+        return (g @ b if ctx.needs[0] else None), (a @ g if ctx.needs[1] else None)
+
+
+def _norm_axes(axis, ndim):
+    return tuple(range(ndim)) if axis is None else axis
+
+
+def _keep_reduced(xp, y, axis, keepdims, ndim):
+    """A reduced result with the reduced dims put back as size 1 (to broadcast against the input)."""
+    if keepdims:
+        return y
+    axes = _norm_axes(axis, ndim)
+    return xp.expand_dims(y, axes) if axes else y
+
+
+class VectorNorm(Op):
+    """torch.linalg.vector_norm: (sum |x|^ord)^(1/ord) over ``axis`` (None: all), ord in R or +-inf; ord=0
+    counts the non-zeros. The gradient is torch's ``norm_backward``: 0 where the norm is 0 (ord >= 1),
+    shared evenly among the tied extremes for +-inf, 0 for ord=0."""
+
+    name = "vector_norm"
+    function = "norm"  # al.norm; al.linalg.vector_norm / norm / matrix_norm are written over it
+    methods = ("norm",)
+    saves_y = True
+
+    @staticmethod
+    def forward(x, ord=2.0, axis=None, keepdims=False):
+        a = np.abs(x)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            if ord == 2:
+                out = np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
+            elif ord == 1:
+                out = np.sum(a, axis=axis, keepdims=keepdims)
+            elif ord == np.inf:
+                out = np.max(a, axis=axis, keepdims=keepdims, initial=0.0)
+            elif ord == -np.inf:
+                out = np.min(a, axis=axis, keepdims=keepdims)
+            elif ord == 0:
+                out = np.sum(a != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
+            else:
+                out = np.sum(a**ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+        return np.asarray(out, dtype=x.dtype), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        xp, p = ctx.xp, ctx.p
+        ord, axis, keepdims = p["ord"], p["axis"], p["keepdims"]
+        ndim = len(x.shape)
+        y = _keep_reduced(xp, ctx.y, axis, keepdims, ndim)
+        g = _keep_reduced(xp, g, axis, keepdims, ndim)
+        x_data, y_data = data_of(x), data_of(y)
+        if ord == 0:
+            return (masked(xp, xp.broadcast_to(g, x.shape), np.zeros((), dtype=bool)),)
+        sign = xp.sign(x)
+        if ord == 1:
+            return (sign * g,)
+        if ord in (np.inf, -np.inf):
+            hit = (np.abs(x_data) == y_data) | np.isnan(x_data)
+            count = np.sum(hit, axis=_norm_axes(axis, ndim), keepdims=True).astype(x_data.dtype)
+            share = masked(xp, xp.broadcast_to(g / np.maximum(count, 1), x.shape), hit)
+            return (sign * share,)
+        zero = y_data == 0
+        safe_y = xp.where(zero, 1.0, y) if np.any(zero) else y
+        if ord == 2:
+            return (x * masked(xp, g / safe_y, ~zero),)
+        if ord < 1:
+            scaled = sign * masked(xp, xp.abs(x) ** (ord - 1), x_data != 0)
+            return (scaled * (g * safe_y ** (1 - ord)),)
+        scale = masked(xp, g / safe_y ** (ord - 1), ~zero)
+        if ord < 2:
+            return (sign * xp.abs(x) ** (ord - 1) * scale,)
+        return (x * xp.abs(x) ** (ord - 2) * scale,)

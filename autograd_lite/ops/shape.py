@@ -5,6 +5,8 @@ Integer-array indexing may repeat an index; its gradient is scatter-added (``np.
 indices accumulate. Reshape, permute, expand and basic indexing return numpy views, as torch returns views.
 """
 
+from typing import Tuple
+
 import numpy as np
 
 from .base import Op, OpError, masked
@@ -100,7 +102,7 @@ def _index_error(name, shape, index, err):
 
 class GetItem(Op):
     name = "getitem"
-    methods = ("__getitem__",)
+    methods: Tuple[str, ...] = ("__getitem__",)
     view = True
     saves_x = False
 
@@ -151,7 +153,7 @@ class IndexPut(Op):
     """x with x[index] = value (out of place): ``x[index] = v`` on a tensor in a graph."""
 
     name = "index_put"
-    methods = ("__setitem__",)
+    methods: Tuple[str, ...] = ("__setitem__",)
     saves_x = False
 
     @staticmethod
@@ -303,3 +305,162 @@ class ViewWrite(Op):
             for op, params in ctx.p["chain"]:
                 g_view = xp.apply(op, g_view, **params)
         return g_base, g_view
+
+
+# ---- more shape and indexing ops (issue 13) ------------------------------------------------------------------
+# gather, index_select, repeat_interleave and split are indexing (GetItem's forward, and its vjp: a
+# scatter-add, which accumulates repeated indices); scatter is an index_put and scatter_add its additive twin.
+
+
+class Gather(GetItem):
+    """torch.gather: out[i][j][k] = x[i][index[i][j][k]][k] (dim 1), as an integer-array index."""
+
+    name = "gather"
+    function = "gather"
+    methods = ("gather",)
+    view = False
+
+
+class IndexSelect(GetItem):
+    """torch.index_select: the entries ``index`` (1-D, repeats allowed) along one dim."""
+
+    name = "index_select"
+    function = "index_select"
+    methods = ("index_select",)
+    view = False
+
+
+class RepeatInterleave(GetItem):
+    """torch.repeat_interleave: each entry along a dim repeated, as an integer-array index."""
+
+    name = "repeat_interleave"
+    function = "repeat_interleave"
+    methods = ("repeat_interleave",)
+    view = False
+
+
+class Split(GetItem):
+    """One piece of torch.split / torch.chunk: a slice along a dim (a view, as torch's)."""
+
+    name = "split"
+    function = "split"
+    aliases = ("chunk",)
+    methods = ("split", "chunk")
+
+
+class Flip(GetItem):
+    """torch.flip: reversed along ``dims``; a copy, as torch's (not a view)."""
+
+    name = "flip"
+    function = "flip"
+    methods = ("flip",)
+    view = False
+
+    @staticmethod
+    def forward(x, index):
+        return x[index].copy(), x.shape
+
+
+class Scatter(IndexPut):
+    """torch.scatter: x with x[index positions] = src (or a number); x's gradient is 0 at the written
+    positions, src's is the gradient gathered from them."""
+
+    name = "scatter"
+    function = "scatter"
+    methods = ("scatter", "scatter_")
+
+
+class ScatterAdd(Op):
+    """torch.scatter_add: x with src added at the index positions (repeats accumulate); x's gradient
+    passes unchanged, src's is gathered from the positions."""
+
+    name = "scatter_add"
+    function = "scatter_add"
+    methods = ("scatter_add", "scatter_add_")
+    saves_x = False
+
+    @staticmethod
+    def forward(x, src, index):
+        out = np.array(x, dtype=np.result_type(x, src), copy=True)
+        np.add.at(out, index, src)
+        return out, None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (g if ctx.needs[0] else None), (ctx.xp.getitem(g, ctx.p["index"]) if ctx.needs[1] else None)
+
+
+class Roll(Op):
+    """torch.roll: entries shifted cyclically by ``shifts`` along ``dims`` (None: the flattened tensor)."""
+
+    name = "roll"
+    function = "roll"
+    methods = ("roll",)
+    saves_x = False
+
+    @staticmethod
+    def forward(x, shifts, dims):
+        return np.roll(x, shifts, axis=dims), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        shifts = ctx.p["shifts"]
+        back = tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
+        return (ctx.xp.apply(Roll, g, shifts=back, dims=ctx.p["dims"]),)
+
+
+class Tril(Op):
+    """torch.tril: the lower triangle (on and below the ``diagonal``-th diagonal) of the last two dims,
+    zeros elsewhere; the gradient is selected the same way."""
+
+    name = "tril"
+    function = "tril"
+    methods = ("tril", "tril_")
+    saves_x = False
+    upper = False
+
+    @classmethod
+    def forward(cls, x, diagonal=0):
+        keep = _triangle(x.shape, diagonal, cls.upper)
+        return np.where(keep, x, x.dtype.type(0)), keep
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (masked(ctx.xp, g, ctx.saved),)
+
+
+class Triu(Tril):
+    """torch.triu: the upper triangle (on and above the ``diagonal``-th diagonal) of the last two dims."""
+
+    name = "triu"
+    function = "triu"
+    methods = ("triu", "triu_")
+    upper = True
+
+
+def _triangle(shape, diagonal, upper):
+    rows, cols = shape[-2:]
+    ones = np.ones((rows, cols), dtype=bool)
+    return np.triu(ones, diagonal) if upper else np.tril(ones, diagonal)
+
+
+class Repeat(Op):
+    """Tensor.repeat / torch.tile: x (with leading size-1 dims added to match) tiled ``reps`` times per dim;
+    the gradient sums the tiles back."""
+
+    name = "repeat"
+    function = "tile"
+    methods = ("repeat", "tile")
+    saves_x = False
+
+    @staticmethod
+    def forward(x, reps):
+        x = np.reshape(x, (1,) * (len(reps) - x.ndim) + x.shape)
+        return np.tile(x, reps), x.shape
+
+    @staticmethod
+    def vjp(ctx, g):
+        xp, reps, shape = ctx.xp, ctx.p["reps"], ctx.saved
+        split = tuple(n for pair in zip(reps, shape) for n in pair)  # (r0, s0, r1, s1, ...)
+        gx = xp.sum(xp.reshape(g, split), tuple(range(0, 2 * len(reps), 2)))
+        return (gx,)

@@ -91,6 +91,41 @@ _SEP_TIELESS = [{"separated": True}, None]
 _SHIFTED = [None, lambda s: shifted_tensors(s, 1 / 16, separated=True)]
 
 
+def _off_the_steps(params=None):
+    """One tensor of multiples of 1/8 shifted by 1/16: never an integer nor a half, so floor, ceil, round
+    and trunc are locally constant around every element (finite differences see their 0 gradient)."""
+
+    def fn(d, max_dims, max_side):
+        shape = d(st.shapes(max_dims=max_dims, max_side=max_side))
+        x = d(shifted_tensors(shape, 1 / 16, separated=True, min_value=-4.0, max_value=4.0))
+        return Draw((x,), d(params) if params is not None else {})
+
+    return custom(fn)
+
+
+def _masked_fill_inputs(value_tensor=False):
+    def fn(d, max_dims, max_side):
+        x_shape, mask_shape = d(st.broadcastable_shapes(2, max_dims=max_dims, max_side=max_side))
+        x_shape = np.broadcast_shapes(x_shape, mask_shape)  # the input is the larger shape (in place fills it)
+        x = d(cached_tensors(x_shape))
+        params = {"mask": d(bool_arrays(mask_shape))}
+        if value_tensor:
+            return Draw((x, d(cached_tensors(()))), params)
+        params["value"] = d(hs.sampled_from([0.0, -1.5, 2, -np.inf]))
+        return Draw((x,), params)
+
+    return custom(fn)
+
+
+def _np_round(x, decimals=0):
+    scale = 10.0 ** abs(decimals)
+    return np.rint(x * scale) / scale if decimals >= 0 else np.rint(x / scale) * scale
+
+
+def _torch_masked_fill(torch, x, value=None, *, mask):
+    return torch.masked_fill(x, torch.from_numpy(mask), value)
+
+
 ENTRIES = [
     # arithmetic: functions, operators, a Python number on either side
     OpCase("add", al.add, np.add, broadcast(ANY, ANY)),
@@ -182,6 +217,69 @@ ENTRIES = [
         lambda a, cond, c: al.where(cond, a, c),
         lambda a, cond, c: np.where(cond, a, c),
         _where_inputs(other_is_scalar=True),
+    ),
+    # rounding (gradient exactly 0), remainder, nan_to_num, masked_fill, expm1, erf
+    OpCase("expm1", al.expm1, np.expm1, unary(min_value=-5.0, max_value=5.0)),
+    OpCase("expm1_method", lambda x: x.expm1(), np.expm1, unary(min_value=-5.0, max_value=5.0)),
+    OpCase(
+        "erf",
+        al.erf,
+        lambda x: np.vectorize(__import__("math").erf, otypes=[x.dtype])(x),
+        unary(min_value=-3.0, max_value=3.0),
+    ),
+    OpCase("floor", al.floor, np.floor, _off_the_steps()),
+    OpCase("ceil", al.ceil, np.ceil, _off_the_steps()),
+    OpCase("trunc", al.trunc, np.trunc, _off_the_steps()),
+    OpCase("trunc_fix_method", lambda x: x.fix(), np.trunc, _off_the_steps()),
+    OpCase(
+        "round", al.round, _np_round, _off_the_steps(hs.fixed_dictionaries({"decimals": hs.sampled_from([0, 1, -1])}))
+    ),
+    OpCase("round_method", lambda x: x.round(), np.rint, _off_the_steps()),
+    OpCase(
+        "remainder",
+        al.remainder,
+        np.remainder,
+        broadcast({}, {"separated": True, "min_magnitude": 0.5}, tensor_strategies=_SHIFTED[::-1]),
+    ),
+    OpCase(
+        "remainder_operator",
+        lambda a, b: a % b,
+        np.remainder,
+        broadcast({}, {"separated": True, "min_magnitude": 0.5}, tensor_strategies=_SHIFTED[::-1]),
+    ),
+    OpCase(
+        "remainder_scalar_right",
+        lambda x, c: x % c,
+        lambda x, c: np.remainder(x, c),
+        _off_the_steps(hs.fixed_dictionaries({"c": hs.sampled_from([1, -1, 0.5, -2.0])})),
+    ),
+    OpCase(
+        "remainder_scalar_left",
+        lambda x, c: c % x,
+        lambda x, c: np.remainder(c, x),
+        unary(scalar(hs.sampled_from([3.0625, -2.5625])), separated=True, min_magnitude=0.5),
+        # torch's number % tensor has no derivative ("not implemented"): compare with its tensor % tensor
+        torch_fn=lambda torch, x, c: torch.remainder(torch.full_like(x, c), x),
+    ),
+    OpCase(
+        "nan_to_num",
+        al.nan_to_num,
+        np.nan_to_num,
+        unary(lambda _s: hs.fixed_dictionaries({"nan": hs.sampled_from([0.0, 1.5])}, optional={"posinf": FLOATS})),
+    ),
+    OpCase(
+        "masked_fill",
+        al.masked_fill,
+        lambda x, mask, value: np.where(mask, np.asarray(value, dtype=x.dtype), x),
+        _masked_fill_inputs(),
+        torch_fn=_torch_masked_fill,
+    ),
+    OpCase(
+        "masked_fill_tensor_value_method",
+        lambda x, v, mask: x.masked_fill(mask, v),
+        lambda x, v, mask: np.where(mask, v, x),
+        _masked_fill_inputs(value_tensor=True),
+        torch_fn=lambda torch, x, v, mask: x.masked_fill(torch.from_numpy(mask), v),
     ),
     # copies and casts
     OpCase("clone", al.clone, np.copy, unary()),
@@ -449,3 +547,93 @@ def test_where_non_broadcastable_and_non_bool_condition():
         al.where(np.ones((2, 3), dtype=bool), a, b)
     with pytest.raises(OpError, match="where: condition must be a bool tensor, got dtype float64"):
         al.where(np.ones((2, 3)), a, a)
+
+
+# ---- rounding, remainder, floor_divide, nan_to_num, masked_fill: torch's exact semantics -------------------
+
+
+def test_floor_divide_and_remainder_follow_torch_on_signs_ints_and_floats():
+    torch = pytest.importorskip("torch")
+    ints = np.array([-7, -6, -1, 0, 1, 6, 7])
+    floats = np.array([-7.5, -0.25, 0.0, 0.25, 7.5, 1e-300, -3.0])
+    for values in (ints, floats):
+        for divisor in (3, -3, 2.5, -0.5):
+            if isinstance(divisor, float) and values.dtype.kind == "i":
+                continue
+            x, t = al.tensor(values), torch.tensor(values)
+            for got, want in [
+                (x // divisor, t // divisor),
+                (al.floor_divide(x, divisor), torch.floor_divide(t, divisor)),
+                (x % divisor, t % divisor),
+                (divisor % al.tensor(values[values != 0]), divisor % t[t != 0]),
+                (al.remainder(x, al.tensor(np.full(values.shape, divisor))), torch.remainder(t, divisor)),
+            ]:
+                assert got.dtype == np.dtype(str(want.dtype).replace("torch.", ""))
+                np.testing.assert_array_equal(got.data, want.numpy())
+    assert not (al.tensor([1.5], requires_grad=True) // 2).requires_grad
+
+
+def test_integer_division_by_zero_is_an_error_as_torch():
+    with pytest.raises(OpError, match="floor_divide: integer division by zero"):
+        al.tensor([1, 2]) // 0
+    with pytest.raises(OpError, match="remainder: integer division by zero"):
+        al.tensor([1, 2]) % al.tensor([1, 0])
+    np.testing.assert_array_equal((al.tensor([1.0, -1.0]) // 0).data, [np.inf, -np.inf])
+
+
+def test_rounding_gradients_are_exactly_zero_even_for_inf_incoming_gradients():
+    for fn in (al.floor, al.ceil, al.trunc, al.round, lambda x: x.round(decimals=2)):
+        x = leaf([0.3, -1.7, 2.5])
+        fn(x).backward(np.array([np.inf, np.nan, 1.0]))
+        np.testing.assert_array_equal(x.grad.data, np.zeros(3))
+
+
+def test_round_halves_to_even_and_decimals_as_torch():
+    torch = pytest.importorskip("torch")
+    values = np.array([0.5, 1.5, 2.5, -0.5, -2.5, 1.2345, 15.0, 25.0, 1234.5678])
+    for decimals in (0, 1, 2, -1, -2):
+        got = al.round(al.tensor(values), decimals=decimals)
+        want = torch.round(torch.tensor(values), decimals=decimals)
+        np.testing.assert_array_equal(got.data, want.numpy())
+    ints = al.tensor([1, -2])
+    for fn in (al.floor, al.ceil, al.trunc, al.round):
+        assert fn(ints).dtype == np.int64
+    with pytest.raises(OpError, match="round: decimals=1 needs a floating point tensor, got dtype int64"):
+        al.round(ints, decimals=1)
+
+
+def test_nan_to_num_defaults_and_gradient_only_at_finite_elements():
+    torch = pytest.importorskip("torch")
+    values = np.array([np.nan, np.inf, -np.inf, 1.5], dtype=np.float32)
+    for kwargs in ({}, {"nan": 2.0}, {"posinf": 1.0, "neginf": -1.0}):
+        got = al.nan_to_num(al.tensor(values), **kwargs)
+        want = torch.nan_to_num(torch.tensor(values), **kwargs)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got.data, want.numpy())
+    x = leaf(values)
+    x.nan_to_num().backward(np.array([5.0, 5.0, np.inf, 5.0]))
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0, 5.0])
+    y = al.tensor(values.copy())
+    y.nan_to_num_(nan=7.0)
+    assert y.data[0] == 7.0 and al.isinf(al.tensor(values)).data.tolist() == [False, True, True, False]
+
+
+def test_masked_fill_gradients_errors_and_in_place():
+    x, v = leaf([1.0, 2.0, 3.0]), leaf(5.0)
+    mask = al.tensor([True, False, True])
+    y = x.masked_fill(mask, v)
+    np.testing.assert_array_equal(y.data, [5.0, 2.0, 5.0])
+    y.backward(np.array([np.inf, 1.0, 2.0]))
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0])
+    assert float(v.grad.data) == np.inf
+    assert al.ones(3).masked_fill(al.ones(2, 3, dtype="bool"), 0).shape == (2, 3)
+    z = al.zeros(2, 3)
+    assert z.masked_fill_(al.tensor([True, False, True]), -1.0) is z
+    np.testing.assert_array_equal(z.data, [[-1, 0, -1], [-1, 0, -1]])
+    np.testing.assert_array_equal(al.tensor([1, 2]).masked_fill(al.tensor([True, False]), 2.7).data, [2, 2])
+    with pytest.raises(OpError, match="masked_fill: only boolean masks are supported, got a mask of dtype float32"):
+        al.ones(3).masked_fill(al.ones(3), 0)
+    with pytest.raises(OpError, match=r"masked_fill: the value must be a number or a 0-dimensional tensor"):
+        al.ones(3).masked_fill(al.ones(3, dtype="bool"), al.ones(2))
+    with pytest.raises(OpError, match=r"masked_fill: the mask of shape \(2,\) and the input of shape \(3,\)"):
+        al.ones(3).masked_fill(al.ones(2, dtype="bool"), 0)

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as hs
 
 import autograd_lite as al
@@ -25,7 +25,9 @@ from _op_registry import (
     check_torch,
     torch_counterpart,
     custom,
+    dims_over,
     leaf,
+    unary,
 )
 
 
@@ -45,7 +47,124 @@ def _matmul_inputs(min_side=0):
     return custom(fn)
 
 
+def _sized(*dims_of):
+    """Operands whose shapes are made of named sizes: ``_sized("nm", "mp")`` draws n, m, p in [0, max_side]
+    and gives tensors of shapes (n, m) and (m, p)."""
+
+    def fn(d, max_dims, max_side):
+        sizes = {}
+        for letters in dims_of:
+            for c in letters:
+                if c not in sizes:
+                    sizes[c] = d(hs.integers(0, max_side))
+        tensors = tuple(
+            d(cached_tensors(tuple(sizes[c] for c in letters), min_value=-3.0, max_value=3.0)) for letters in dims_of
+        )
+        return Draw(tensors, {})
+
+    return custom(fn)
+
+
+def _np_norm(x, p="fro", dim=None, keepdim=False):
+    axis = None if dim is None else ((dim,) if isinstance(dim, int) else tuple(dim))
+    if x.ndim == 0:
+        axis = None
+    a = np.abs(x)
+    if p in ("fro", 2):
+        out = np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdim))
+    elif p == np.inf:
+        out = np.max(a, axis=axis, keepdims=keepdim)
+    elif p == -np.inf:
+        out = np.min(a, axis=axis, keepdims=keepdim)
+    else:
+        out = np.sum(a**p, axis=axis, keepdims=keepdim) ** (1.0 / p)
+    return np.asarray(out, dtype=x.dtype)
+
+
+def _norm_params(orders, nonempty=False):
+    def params(shape):
+        dim = dims_over(shape, nonempty=nonempty) if shape else hs.sampled_from([None, 0, -1])
+        return hs.fixed_dictionaries({"p": hs.sampled_from(orders), "dim": dim, "keepdim": hs.booleans()}).filter(
+            lambda q: not (q["p"] == "fro" and isinstance(q["dim"], tuple) and len(q["dim"]) > 2)
+        )
+
+    return params
+
+
+def _np_vector_norm(x, ord=2, dim=None, keepdim=False):
+    return _np_norm(x, ord, dim, keepdim)
+
+
+def _vector_norm_params(shape):
+    return hs.fixed_dictionaries(
+        {
+            "ord": hs.sampled_from([2, 1, 3, 1.5]),
+            "dim": dims_over(shape, nonempty=False) if shape else hs.sampled_from([None, 0, -1]),
+            "keepdim": hs.booleans(),
+        }
+    )
+
+
+def _np_matrix_norm(x, ord=None, dim=None, keepdim=False):
+    if ord in (None, "fro"):
+        return np.asarray(np.linalg.norm(x, "fro", keepdims=keepdim))
+    return np.asarray(np.linalg.norm(x, ord, keepdims=keepdim))
+
+
+def _distinct_line_sums(draw):
+    """Matrices whose absolute row sums and column sums are all distinct (the 1 and inf norms take an
+    extreme of those; a tie is a kink that finite differences cannot check)."""
+    a = np.abs(draw.tensors[0].data)
+    sums = [a.sum(axis=0), a.sum(axis=1)]
+    return all(len(set(np.round(s, 9))) == len(s) for s in sums)
+
+
+def _matrix_norm_inputs():
+    def fn(d, max_dims, max_side):
+        shape = (d(hs.integers(1, max_side)), d(hs.integers(1, max_side)))
+        x = d(cached_tensors(shape, min_value=-3.0, max_value=3.0, min_magnitude=0.1))
+        draw = Draw((x,), {"ord": d(hs.sampled_from([None, "fro", 1, -1, np.inf, -np.inf]))})
+        assume(_distinct_line_sums(draw))
+        return draw
+
+    return custom(fn)
+
+
 ENTRIES = [
+    OpCase("mm", al.mm, np.matmul, _sized("nm", "mp")),
+    OpCase("mm_method", lambda a, b: a.mm(b), np.matmul, _sized("nm", "mp")),
+    OpCase("bmm", al.bmm, np.matmul, _sized("bnm", "bmp")),
+    OpCase("mv", al.mv, np.matmul, _sized("nm", "m")),
+    OpCase("dot", al.dot, lambda a, b: np.asarray(np.dot(a, b)), _sized("n", "n")),
+    OpCase("dot_method", lambda a, b: a.dot(b), lambda a, b: np.asarray(np.dot(a, b)), _sized("n", "n")),
+    OpCase("outer", al.outer, np.outer, _sized("n", "m")),
+    OpCase("ger_method", lambda a, b: a.ger(b), np.outer, _sized("n", "m")),
+    OpCase(
+        "norm",
+        al.norm,
+        _np_norm,
+        unary(_norm_params([2, "fro", 1, 3]), min_magnitude=0.1, min_value=-3.0, max_value=3.0),
+    ),
+    OpCase(
+        "norm_inf_method",
+        lambda x, **p: x.norm(**p),
+        _np_norm,
+        unary(_norm_params([np.inf, -np.inf], nonempty=True), min_side=1, unique=True, separated=True, positive=True),
+    ),
+    OpCase(
+        "linalg_vector_norm",
+        lambda x, **p: al.linalg.vector_norm(x, **p),
+        _np_vector_norm,
+        unary(_vector_norm_params, min_magnitude=0.1, min_value=-3.0, max_value=3.0),
+        torch_fn=lambda torch, x, **p: torch.linalg.vector_norm(x, **p),
+    ),
+    OpCase(
+        "linalg_norm_matrix",
+        lambda x, **p: al.linalg.norm(x, **p),
+        _np_matrix_norm,
+        _matrix_norm_inputs(),
+        torch_fn=lambda torch, x, **p: torch.linalg.norm(x, **p),
+    ),
     OpCase("matmul", al.matmul, np.matmul, _matmul_inputs()),
     OpCase("matmul_operator", lambda a, b: a @ b, np.matmul, _matmul_inputs(min_side=1)),
     OpCase("matmul_method", lambda a, b: a.matmul(b), np.matmul, _matmul_inputs(min_side=1)),
@@ -176,3 +295,124 @@ def test_matmul_of_mixed_dtypes_is_refused_as_in_torch(other_dtype):
         RuntimeError, match=r"matmul: both operands must have the same dtype.*float32 \(shape \(2, 3\)\)"
     ):
         al.ones(2, 3) @ al.ones(3, 2, dtype=other_dtype)
+
+
+# ---- mm, bmm, mv, dot, outer: torch's strict shapes and dtypes ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fn, a_shape, b_shape, pattern",
+    [
+        (al.mm, (2,), (2, 2), "mm: expected two 2-D tensors (matrices), got a 1-D tensor of shape (2,)"),
+        (al.mm, (2, 3), (2, 3), "mm: shapes (2, 3) and (2, 3) cannot be multiplied (inner dimensions 3 and 2 differ)"),
+        (al.bmm, (2, 3), (3, 2), "bmm: expected two 3-D tensors"),
+        (al.bmm, (2, 2, 3), (3, 3, 2), "bmm: shapes (2, 2, 3) and (3, 3, 2) cannot be multiplied (batch sizes 2 and 3"),
+        (al.bmm, (2, 2, 3), (2, 2, 2), "inner dimensions 3 and 2 differ"),
+        (al.mv, (2, 3), (2,), "mv: shapes (2, 3) and (2,) cannot be multiplied"),
+        (al.mv, (3,), (3,), "mv: expected a 2-D tensor (matrix) and a 1-D tensor (vector)"),
+        (al.dot, (2,), (3,), "dot: shapes (2,) and (3,) cannot be multiplied (2 and 3 elements"),
+        (al.dot, (2, 2), (2, 2), "dot: expected two 1-D tensors"),
+        (al.outer, (2, 2), (2,), "outer: expected two 1-D tensors, got shapes (2, 2) and (2,)"),
+    ],
+)
+def test_strict_products_refuse_the_shapes_torch_refuses(fn, a_shape, b_shape, pattern):
+    with pytest.raises(OpError, match=re.escape(pattern)):
+        fn(leaf(np.ones(a_shape)), leaf(np.ones(b_shape)))
+
+
+def test_strict_products_refuse_mixed_dtypes_but_outer_promotes_as_torch():
+    with pytest.raises(OpError, match=r"mm: both operands must have the same dtype.*float32.*float64"):
+        al.mm(al.ones(2, 2), al.ones(2, 2, dtype="float64"))
+    with pytest.raises(OpError, match="dot: both operands must have the same dtype"):
+        al.dot(al.ones(2), al.ones(2, dtype="int64"))
+    assert al.outer(al.ones(2), al.ones(3, dtype="float64")).dtype == np.float64
+    assert al.outer(al.ones(2, dtype="int64"), al.ones(3)).dtype == np.float32
+
+
+def test_inner_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for a_shape, b_shape in [((3,), (3,)), ((2, 3), (4, 3)), ((2, 3), (3,)), ((), (2, 2)), ((2, 1, 3), (5, 3))]:
+        a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+        got = al.inner(al.tensor(a), al.tensor(b))
+        want = torch.inner(torch.tensor(a), torch.tensor(b))
+        assert got.shape == tuple(want.shape)
+        np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-12)
+
+
+# ---- norms ---------------------------------------------------------------------------------------
+
+
+def test_norm_gradient_at_the_zero_vector_is_zero_as_torch():
+    for p in (2, "fro", 1, 3, np.inf):
+        x = leaf(np.zeros(3))
+        al.norm(x, p).backward()
+        np.testing.assert_array_equal(x.grad.data, np.zeros(3))
+    x = leaf(np.array([[0.0, 0.0], [3.0, 4.0]]))
+    al.norm(x, dim=1).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[0.0, 0.0], [0.6, 0.8]])
+
+
+def test_inf_norm_shares_the_gradient_among_tied_magnitudes_with_their_signs_as_torch():
+    torch = pytest.importorskip("torch")
+    values = np.array([[1.0, -3.0, 3.0], [2.0, -2.0, 0.5]])
+    for p, dim in [(np.inf, None), (np.inf, 1), (-np.inf, 0), (np.inf, 0)]:
+        x, t = leaf(values), torch.tensor(values, requires_grad=True)
+        al.norm(x, p, dim).sum().backward()
+        torch.norm(t, p, dim).sum().backward()
+        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+
+
+def test_norm_and_tensor_norm_match_torch_on_every_order():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    values = rng.standard_normal((3, 4))
+    for p in ("fro", 2, 1, 0, 3, 0.5, np.inf, -np.inf, -1.0):
+        for dim in (None, 1, (0, 1)):
+            got = leaf(values).norm(p, dim)
+            want = torch.tensor(values).norm(p, dim)
+            np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-12, err_msg=f"p={p} dim={dim}")
+
+
+def test_norm_errors_name_the_op_and_what_was_expected():
+    with pytest.raises(OpError, match="norm: expected a floating point tensor as input, got dtype int64"):
+        al.norm(al.tensor([1, 2]))
+    with pytest.raises(OpError, match=r"linalg.vector_norm: cannot compute the inf norm of an empty tensor"):
+        al.linalg.vector_norm(al.zeros(0, 3), np.inf)
+    assert al.linalg.vector_norm(al.zeros(0, 3), np.inf, dim=1).shape == (0,)
+    with pytest.raises(OpError, match=r"norm: p='nuc'"):
+        al.norm(al.ones(2, 2), "nuc")
+    with pytest.raises(OpError, match=r"linalg.matrix_norm: ord=2 is not supported .*SVD"):
+        al.linalg.norm(al.ones(2, 2), 2)
+    with pytest.raises(OpError, match="linalg.norm: if dim is not given but ord is, the input must be 1-D or 2-D"):
+        al.linalg.norm(al.ones(2, 2, 2), 1)
+    with pytest.raises(IndexError, match="dim 2 is out of range"):
+        al.norm(al.ones(2, 2), dim=2)
+
+
+def test_linalg_norm_dispatch_matches_torch():
+    torch = pytest.importorskip("torch")
+    values = np.random.default_rng(2).standard_normal((2, 3, 4))
+    calls = [
+        dict(),
+        dict(dim=1),
+        dict(dim=(0, 2)),
+        dict(ord=1, dim=(2, 1)),
+        dict(ord=np.inf, dim=(0, 1), keepdim=True),
+        dict(ord=3, dim=-1, keepdim=True),
+    ]
+    for kwargs in calls:
+        got = al.linalg.norm(al.tensor(values), **kwargs)
+        want = torch.linalg.norm(torch.tensor(values), **kwargs)
+        assert got.shape == tuple(want.shape), kwargs
+        np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-12, err_msg=str(kwargs))
+    vec = values[0, 0]
+    for ord in (1, np.inf, -np.inf, 0):
+        np.testing.assert_allclose(
+            al.linalg.norm(al.tensor(vec), ord).data, torch.linalg.norm(torch.tensor(vec), ord).numpy(), rtol=1e-12
+        )
+    np.testing.assert_allclose(
+        al.linalg.matrix_norm(al.tensor(values), -1).data,
+        torch.linalg.matrix_norm(torch.tensor(values), -1).numpy(),
+        rtol=1e-12,
+    )

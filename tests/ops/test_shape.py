@@ -295,6 +295,245 @@ def _np_flatten(x, start_dim=0, end_dim=-1):
     return x.reshape(x.shape[:s] + (int(np.prod(x.shape[s : e + 1])),) + x.shape[e + 1 :])
 
 
+# ---- strategies of the issue-13 shape ops -----------------------------------------------------------------
+
+
+def _diagonal(shape):
+    return hs.fixed_dictionaries({"diagonal": hs.integers(-3, 3)})
+
+
+def _flip_dims(shape):
+    ndim = len(shape)
+    return (
+        hs.lists(hs.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True)
+        .flatmap(lambda ds: hs.tuples(*[hs.sampled_from([d, d - ndim]) for d in ds]))
+        .map(lambda ds: {"dims": ds})
+    )
+
+
+def _roll_params(shape):
+    ndim = len(shape)
+    flat = hs.fixed_dictionaries({"shifts": hs.integers(-7, 7)})
+    per_dim = hs.lists(hs.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).flatmap(
+        lambda ds: hs.fixed_dictionaries(
+            {"shifts": hs.tuples(*[hs.integers(-7, 7) for _ in ds]), "dims": hs.just(tuple(ds))}
+        )
+    )
+    return hs.one_of(flat, per_dim) if ndim else flat
+
+
+def _index_along(kind, larger_src=False):
+    """x, dim and an int64 index for gather ("gather", "scatter_add": repeats allowed) or scatter
+    ("scatter": distinct positions per line, where torch's result is defined), plus src for the scatters."""
+
+    def fn(d, max_dims, max_side):
+        shape = d(st.shapes(min_dims=1, max_dims=max_dims, max_side=max_side))
+        ndim = len(shape)
+        dim = d(hs.integers(0, ndim - 1))
+        size = shape[dim]
+        index_shape = [d(hs.integers(0, n)) for n in shape]
+        if kind == "scatter":
+            index_shape[dim] = min(index_shape[dim], size)
+        elif size == 0:
+            index_shape[dim] = 0
+        else:
+            index_shape[dim] = d(hs.integers(0, max_side))
+        index_shape = tuple(index_shape)
+        if kind == "scatter":
+            keys = d(hnp.arrays(np.float64, shape, elements=hs.floats(0, 1), unique=False))
+            order = np.argsort(keys, axis=dim, kind="stable")
+            index = order[tuple(slice(0, n) for n in index_shape)].astype(np.int64)
+        else:
+            index = d(hnp.arrays(np.int64, index_shape, elements=hs.integers(0, max(size - 1, 0))))
+        x = d(cached_tensors(shape))
+        signed_dim = d(hs.sampled_from([dim, dim - ndim]))
+        if kind == "gather":
+            return Draw((x,), {"dim": signed_dim, "index": index})
+        # src may be larger than the index (torch reads its leading block; torch 2.13's backward then fails)
+        src_shape = tuple(n + d(hs.integers(0, 1)) for n in index_shape) if larger_src else index_shape
+        return Draw((x, d(cached_tensors(src_shape))), {"dim": signed_dim, "index": index})
+
+    return custom(fn)
+
+
+def _np_gather(x, dim, index):
+    block = x[tuple(slice(0, n) if d != dim % x.ndim else slice(None) for d, n in enumerate(index.shape))]
+    return np.take_along_axis(block, index, axis=dim)
+
+
+def _np_scatter(x, src, dim, index, add=False):
+    out = x.copy()
+    grids = list(np.meshgrid(*[np.arange(n) for n in index.shape], indexing="ij", sparse=True))
+    grids[dim % x.ndim] = index
+    block = src[tuple(slice(0, n) for n in index.shape)]
+    if add:
+        np.add.at(out, tuple(grids), block)
+    else:
+        out[tuple(grids)] = block
+    return out
+
+
+def _index_select_inputs(d, max_dims, max_side):
+    shape = d(st.shapes(min_dims=1, max_dims=max_dims, max_side=max_side))
+    dim = d(hs.integers(-len(shape), len(shape) - 1))
+    size = shape[dim]
+    index = d(hnp.arrays(np.int64, (d(hs.integers(0, 4)) if size else 0,), elements=hs.integers(0, max(size - 1, 0))))
+    return Draw((d(cached_tensors(shape)),), {"dim": dim, "index": index})
+
+
+def _repeat_sizes(shape):
+    extra = hs.lists(hs.integers(0, 3), max_size=2)
+    return hs.tuples(extra, hs.tuples(*[hs.integers(0, 3) for _ in shape])).map(lambda t: {"sizes": tuple(t[0]) + t[1]})
+
+
+def _tile_dims(shape):
+    return hs.lists(hs.integers(0, 3), max_size=len(shape) + 1).map(lambda ds: {"dims": tuple(ds)})
+
+
+def _interleave_params(shape):
+    if not shape:
+        return hs.fixed_dictionaries({"repeats": hs.integers(0, 3)})
+    return hs.fixed_dictionaries(
+        {"repeats": hs.integers(0, 3)}, optional={"dim": hs.integers(-len(shape), len(shape) - 1)}
+    )
+
+
+def _np_repeat_interleave(x, repeats, dim=None):
+    return np.repeat(x.reshape(-1) if dim is None else x, repeats, axis=0 if dim is None else dim)
+
+
+def _split_params(shape):
+    ndim = len(shape)
+
+    def for_dim(dim):
+        n = shape[dim]
+        size = hs.integers(1 if n else 0, max(n, 1) + 1) if n else hs.just(0)
+        sections = (
+            hs.lists(hs.integers(0, n), min_size=1, max_size=3)
+            .filter(lambda ls: sum(ls) <= n)
+            .map(lambda ls: ls + [n - sum(ls)])
+        )
+        return hs.fixed_dictionaries({"split_size_or_sections": hs.one_of(size, sections), "dim": hs.just(dim)})
+
+    return hs.integers(0, ndim - 1).flatmap(for_dim)
+
+
+def _np_split(x, split_size_or_sections, dim):
+    n = x.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        sizes = ([size] * (n // size) + ([n % size] if n % size else [])) if size else [0]
+    else:
+        sizes = split_size_or_sections
+    bounds = np.cumsum(sizes)[:-1]
+    return tuple(np.split(x, bounds, axis=dim))
+
+
+def _chunk_params(shape):
+    return hs.fixed_dictionaries({"chunks": hs.integers(1, 4), "dim": hs.integers(-len(shape), len(shape) - 1)})
+
+
+def _np_chunk(x, chunks, dim):
+    n = x.shape[dim]
+    if n == 0:
+        return tuple(np.split(x, chunks, axis=dim))
+    size = -(-n // chunks)
+    return tuple(np.split(x, range(size, n, size), axis=dim))
+
+
+def _torch_index_param(fn):
+    """torch's call with the numpy ``index`` parameter as a tensor."""
+    return lambda torch, *xs, index, **p: fn(torch, *xs, index=torch.from_numpy(index), **p)
+
+
+ISSUE13_ENTRIES = [
+    OpCase("tril", al.tril, lambda x, diagonal: np.tril(x, diagonal), unary(_diagonal, min_dims=2)),
+    OpCase("triu", al.triu, lambda x, diagonal: np.triu(x, diagonal), unary(_diagonal, min_dims=2)),
+    OpCase(
+        "tril_method",
+        lambda x, diagonal: x.tril(diagonal),
+        lambda x, diagonal: np.tril(x, diagonal),
+        unary(_diagonal, min_dims=2),
+    ),
+    OpCase("flip", al.flip, lambda x, dims: np.flip(x, dims), unary(_flip_dims, min_dims=1)),
+    OpCase(
+        "flip_method", lambda x, dims: x.flip(*dims), lambda x, dims: np.flip(x, dims), unary(_flip_dims, min_dims=1)
+    ),
+    OpCase("roll", al.roll, lambda x, shifts, dims=None: np.roll(x, shifts, dims), unary(_roll_params)),
+    OpCase(
+        "gather",
+        lambda x, dim, index: al.gather(x, dim, al.tensor(index)),
+        _np_gather,
+        _index_along("gather"),
+        torch_fn=_torch_index_param(lambda torch, x, **p: torch.gather(x, **p)),
+    ),
+    OpCase(
+        "scatter",
+        lambda x, src, dim, index: al.scatter(x, dim, al.tensor(index), src),
+        _np_scatter,
+        _index_along("scatter"),
+        torch_fn=_torch_index_param(lambda torch, x, src, **p: torch.scatter(x, src=src, **p)),
+    ),
+    OpCase(
+        "scatter_value_method",
+        lambda x, src, dim, index: x.scatter(dim, al.tensor(index), value=-2.5) * src.sum(),
+        lambda x, src, dim, index: _np_scatter(x, np.full(src.shape, -2.5), dim, index) * src.sum(),
+        _index_along("scatter"),
+        torch_fn=_torch_index_param(lambda torch, x, src, **p: torch.scatter(x, value=-2.5, **p) * src.sum()),
+    ),
+    OpCase(
+        "scatter_add",
+        lambda x, src, dim, index: al.scatter_add(x, dim, al.tensor(index), src),
+        lambda x, src, dim, index: _np_scatter(x, src, dim, index, add=True),
+        _index_along("scatter_add"),
+        torch_fn=_torch_index_param(lambda torch, x, src, **p: torch.scatter_add(x, src=src, **p)),
+    ),
+    OpCase(
+        "scatter_add_larger_src_method",
+        lambda x, src, dim, index: x.scatter_add(dim, al.tensor(index), src),
+        lambda x, src, dim, index: _np_scatter(x, src, dim, index, add=True),
+        _index_along("scatter_add", larger_src=True),
+        torch_fn=False,  # torch's backward refuses a src larger than the index ("invalid gradient at index 1")
+    ),
+    OpCase(
+        "scatter_larger_src",
+        lambda x, src, dim, index: al.scatter(x, dim, al.tensor(index), src),
+        _np_scatter,
+        _index_along("scatter", larger_src=True),
+        torch_fn=False,  # as above
+    ),
+    OpCase(
+        "index_select",
+        lambda x, dim, index: al.index_select(x, dim, al.tensor(index)),
+        lambda x, dim, index: np.take(x, index, axis=dim),
+        custom(_index_select_inputs),
+        torch_fn=_torch_index_param(lambda torch, x, **p: torch.index_select(x, **p)),
+    ),
+    OpCase(
+        "tile_repeat_method",
+        lambda x, sizes: x.repeat(sizes),
+        lambda x, sizes: np.tile(x.reshape((1,) * (len(sizes) - x.ndim) + x.shape), sizes),
+        unary(_repeat_sizes),
+    ),
+    OpCase("tile", al.tile, lambda x, dims: np.tile(x, dims) if dims else x.copy(), unary(_tile_dims)),
+    OpCase("repeat_interleave", al.repeat_interleave, _np_repeat_interleave, unary(_interleave_params)),
+    OpCase(
+        "split",
+        al.split,
+        _np_split,
+        unary(_split_params, min_dims=1),
+        torch_fn=lambda torch, x, **p: torch.split(x, **p),
+    ),
+    OpCase(
+        "split_method",
+        lambda x, split_size_or_sections, dim: x.split(split_size_or_sections, dim),
+        _np_split,
+        unary(_split_params, min_dims=1),
+    ),
+    OpCase("chunk", al.chunk, _np_chunk, unary(_chunk_params, min_dims=1)),
+]
+
+
 ENTRIES = [
     OpCase(
         "reshape",
@@ -380,6 +619,7 @@ ENTRIES = [
     OpCase("pad_reflect", al.pad, _np_pad, _pad_inputs("reflect"), torch_fn=_torch_pad),
     OpCase("pad_replicate", al.pad, _np_pad, _pad_inputs("replicate"), torch_fn=_torch_pad),
     OpCase("pad_circular", al.pad, _np_pad, _pad_inputs("circular"), torch_fn=_torch_pad),
+    *ISSUE13_ENTRIES,
 ]
 
 
@@ -855,3 +1095,96 @@ def test_negative_widths_crop_in_reflect_and_replicate_modes_as_torch(mode, pad)
 def test_float_index_tensors_are_refused_as_torch():
     with pytest.raises(IndexError, match="getitem: tensors used as indices must be integer or bool"):
         al.zeros(3)[al.tensor([])]
+
+
+# ---- issue-13 shape ops: torch's exact semantics and errors -------------------------------------------------
+
+
+def test_split_and_chunk_give_torch_s_pieces_as_views():
+    torch = pytest.importorskip("torch")
+    for n, chunks in [(5, 3), (6, 4), (0, 3), (1, 2), (7, 7)]:
+        got = [p.shape for p in al.arange(n).chunk(chunks)]
+        assert got == [tuple(p.shape) for p in torch.arange(n).chunk(chunks)], (n, chunks)
+    for n, size in [(5, 2), (0, 2), (0, 0), (4, 4), (3, 5)]:
+        got = [p.shape for p in al.split(al.arange(n), size)]
+        assert got == [tuple(p.shape) for p in torch.split(torch.arange(n), size)], (n, size)
+    x = al.zeros(4, 3)
+    first, rest = x.split([1, 3])
+    first[0, 0] = 5.0  # a view, as torch's
+    assert x.data[0, 0] == 5.0
+    with pytest.raises(OpError, match=r"split: split sizes must be non-negative and add up to 4 .* got \[1, 1\]"):
+        x.split([1, 1])
+    with pytest.raises(OpError, match="split: split_size must be positive, got 0 for a dim of size 4"):
+        x.split(0)
+    with pytest.raises(OpError, match="chunk: chunks must be greater than 0, got 0"):
+        x.chunk(0)
+
+
+def test_flip_copies_and_roll_and_triangles_refuse_what_torch_refuses():
+    x = al.arange(6.0).reshape(2, 3)
+    y = x.flip(0, 1)
+    y[0, 0] = -1.0
+    assert x.data[1, 2] == 5.0  # a copy, as torch's
+    np.testing.assert_array_equal(al.flip(x, [1]).data, [[2, 1, 0], [5, 4, 3]])
+    with pytest.raises(IndexError, match=r"flip: dim 0 specified, but the tensor has no dimensions"):
+        al.tensor(1.0).flip(0)
+    with pytest.raises(OpError, match="flip: dim .* appears multiple times"):
+        x.flip(0, -2)
+    with pytest.raises(OpError, match="roll: shifts and dims must have the same length"):
+        x.roll((1,), (0, 1))
+    np.testing.assert_array_equal(x.roll(1).data, [[5, 0, 1], [2, 3, 4]])
+    with pytest.raises(OpError, match=r"tril: the input must have at least 2 dimensions, got shape \(3,\)"):
+        al.ones(3).tril()
+    z = al.ones(3, 3)
+    assert z.triu_(1) is z and z.data.sum() == 3
+
+
+def test_gather_and_scatter_check_the_index_as_torch():
+    x = al.arange(6.0).reshape(2, 3)
+    with pytest.raises(OpError, match="gather: expected dtype int64 for index, got int32"):
+        x.gather(1, al.tensor([[0]], dtype="int32"))
+    with pytest.raises(IndexError, match="gather: index 3 is out of bounds for dim 1 with size 3"):
+        x.gather(1, al.tensor([[3]]))
+    with pytest.raises(IndexError, match="gather: index -1 is out of bounds"):
+        x.gather(1, al.tensor([[-1]]))
+    with pytest.raises(OpError, match="gather: the index must have as many dims as the input"):
+        x.gather(1, al.tensor([0]))
+    with pytest.raises(OpError, match=r"larger than the input of shape \(2, 3\) in dim 0"):
+        x.gather(1, al.tensor([[0], [0], [0]]))
+    with pytest.raises(IndexError, match="index_select: index 2 is out of range for dim 0 with size 2"):
+        x.index_select(0, al.tensor([2]))
+    with pytest.raises(TypeError, match="scatter: give exactly one of src"):
+        x.scatter(0, al.tensor([[0]]))
+
+
+def test_scatter_add_accumulates_repeated_positions_and_src_larger_than_the_index_gets_zero_gradient():
+    x, src = leaf(np.zeros(3)), leaf(np.array([1.0, 2.0, 4.0, 8.0]))
+    out = al.scatter_add(x, 0, al.tensor([2, 2, 0]), src)  # src[3] is not read
+    np.testing.assert_array_equal(out.data, [4.0, 0.0, 3.0])
+    out.backward(np.array([10.0, 20.0, 30.0]))
+    np.testing.assert_array_equal(src.grad.data, [30.0, 30.0, 10.0, 0.0])
+    np.testing.assert_array_equal(x.grad.data, [10.0, 20.0, 30.0])
+    x = leaf(np.arange(3.0))
+    out = x.scatter(0, al.tensor([1]), value=7.0)
+    out.backward(np.array([np.inf, np.inf, 1.0]))
+    np.testing.assert_array_equal(x.grad.data, [np.inf, 0.0, 1.0])  # 0 where overwritten, selected not multiplied
+
+
+def test_repeat_tile_and_repeat_interleave_match_torch():
+    torch = pytest.importorskip("torch")
+    values = np.arange(6.0).reshape(2, 3)
+    x, t = al.tensor(values), torch.tensor(values)
+    for got, want in [
+        (x.repeat(2, 1, 2), t.repeat(2, 1, 2)),
+        (x.tile((2,)), t.tile((2,))),
+        (al.tile(x, (3, 1, 1)), torch.tile(t, (3, 1, 1))),
+        (x.repeat_interleave(2), t.repeat_interleave(2)),
+        (x.repeat_interleave(al.tensor([1, 0, 2]), dim=1), t.repeat_interleave(torch.tensor([1, 0, 2]), dim=1)),
+        (al.repeat_interleave(x, 3, dim=-2), torch.repeat_interleave(t, 3, dim=-2)),
+    ]:
+        assert got.shape == tuple(want.shape)
+        np.testing.assert_array_equal(got.data, want.numpy())
+    with pytest.raises(OpError, match=r"repeat: the number of repeat dims \(1\) can not be smaller"):
+        x.repeat(2)
+    with pytest.raises(OpError, match="repeat_interleave: repeats must be an int or have one count per entry"):
+        x.repeat_interleave(al.tensor([1, 2]), dim=1)
