@@ -6,6 +6,7 @@ from autograd_lite import pad  # noqa: F401
 
 from ._functional import (
     activation as _activation,
+    attention as _attention,
     conv as _conv,
     distance as _distance,
     dropout as _dropout,
@@ -24,6 +25,7 @@ from ._functional.normalization import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
 from ._functional.sparse import *  # noqa: F401,F403
 from ._functional.distance import *  # noqa: F401,F403
+from ._functional.attention import *  # noqa: F401,F403
 
 __all__ = [
     "relu",
@@ -35,7 +37,18 @@ __all__ = [
     "pad",
     *(
         name
-        for family in (_linear, _conv, _pooling, _activation, _dropout, _normalization, _loss, _sparse, _distance)
+        for family in (
+            _linear,
+            _conv,
+            _pooling,
+            _activation,
+            _dropout,
+            _normalization,
+            _loss,
+            _sparse,
+            _distance,
+            _attention,
+        )
         for name in family.__all__
     ),
 ]

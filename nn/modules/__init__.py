@@ -2,6 +2,7 @@
 
 from . import (
     activation,
+    attention,
     batchnorm,
     container,
     conv,
@@ -22,6 +23,7 @@ from .linear import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
@@ -40,6 +42,7 @@ __all__ = [
         conv,
         pooling,
         activation,
+        attention,
         dropout,
         batchnorm,
         normalization,

@@ -15,6 +15,7 @@ LAYERS = [
     ("Embedding", lambda device: nn.Embedding(4, 3, device=device)),
     ("LayerNorm", lambda device: nn.LayerNorm(3, device=device)),
     ("GroupNorm", lambda device: nn.GroupNorm(1, 3, device=device)),
+    ("MultiheadAttention", lambda device: nn.MultiheadAttention(4, 2, device=device)),
 ]
 
 
