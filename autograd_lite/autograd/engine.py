@@ -67,9 +67,11 @@ class Node:
         self.y, self.y_vc = out, vc
         self.checks.append((vc, vc[0], -1))
 
-    @property
     def name(self):
-        return self.op.name
+        """torch's name for this node: ``"MulBackward0"`` (``"MyFnBackward"`` for a custom Function)."""
+        if getattr(self.op, "custom_function", False):
+            return f"{self.op.__name__}Backward"
+        return f"{self.op.__name__}Backward0"
 
     @property
     def next_functions(self):

@@ -154,6 +154,7 @@ def _backward_op(fn_cls):
     class FunctionBackward(Op):
         name = fn_cls.__name__
         saves_x = False
+        custom_function = True
 
         @staticmethod
         def vjp(ctx, g):

@@ -10,7 +10,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from autograd_lite.autograd.grad_mode import no_grad
-from autograd_lite._internal import bump_version
+from autograd_lite._internal import bump_version, wrap
 from autograd_lite.serialization import state_array
 from autograd_lite import Tensor
 from autograd_lite._internal import clear_grads
@@ -508,13 +508,17 @@ class _InputHook(Function):
         ctx.state = state
         ctx.set_materialize_grads(False)
         ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
+        ctx.specs = [(t.shape, t.dtype) for t in tensors]
         return tensors
 
     @staticmethod
     def backward(ctx, *grads):
-        needs = ctx.needs_input_grad[1:]
-        grads = tuple(g if need else None for g, need in zip(grads, needs))
-        return (None, *ctx.state.input_grads_ready(grads))
+        # as torch: an input that received no gradient (unused, or needing none) shows zeros to the hooks
+        grads = tuple(
+            g if g is not None else wrap(np.zeros(shape, dtype)) for g, (shape, dtype) in zip(grads, ctx.specs)
+        )
+        grads = ctx.state.input_grads_ready(grads)
+        return (None, *(g if need else None for g, need in zip(grads, ctx.needs_input_grad[1:])))
 
 
 class _OutputHook(Function):

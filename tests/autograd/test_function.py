@@ -159,6 +159,7 @@ def test_ctx_attributes_and_needs_input_grad():
     b = tensor(al, [3.0, 4.0], requires_grad=False)
     out = Probe.apply(a, b, 5)
     assert out.requires_grad and repr(out.grad_fn) == "<ProbeBackward>"
+    assert out.grad_fn.name() == "ProbeBackward" and (out * 2).grad_fn.name() == "MulBackward0"
     assert seen["grad_mode"] is False  # forward runs under no_grad
     out.sum().backward()
     assert seen["needs"] == (True, False, False)

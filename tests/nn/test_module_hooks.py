@@ -174,3 +174,40 @@ def test_non_persistent_buffers(name):
         m.load_state_dict({"kept": lib.ones(2), "scratch": lib.ones(3)})
     m.register_buffer("scratch", lib.zeros(3))  # re-registered persistent
     assert list(m.state_dict()) == ["kept", "scratch"]
+
+
+def two_outputs_program(name):
+    """A module with two inputs and two outputs, some unused or needing no gradient: what the hooks see."""
+    lib, lnn = libs(name)
+    seen = []
+
+    class Two(lnn.Module):
+        def forward(self, a, b):
+            return a * 2, a * 3
+
+    m = Two()
+    m.register_full_backward_hook(lambda m, gi, go: seen.append(("bw", [_np(g) for g in gi], [_np(g) for g in go])))
+    m.register_full_backward_pre_hook(lambda m, go: seen.append(("pre", [_np(g) for g in go])))
+    a = lib.ones(2, dtype=lib.float64, requires_grad=True)
+    b = lib.ones(2, dtype=lib.float64)
+    first, _ = m(a, b)
+    first.sum().backward()
+    c = lib.ones(2, dtype=lib.float64, requires_grad=True)
+    first, _ = m(c * 1, a)  # a requires grad but is unused
+    first.sum().backward()
+    return seen
+
+
+def test_backward_hooks_see_zeros_for_inputs_without_gradient():
+    seen = two_outputs_program("al")
+    assert seen[0][0] == "pre" and seen[0][1][1] is None  # an unused output: None
+    np.testing.assert_allclose(seen[1][1][1], [0.0, 0.0])  # an input without gradient: zeros, as torch
+
+
+@needs_torch
+def test_two_outputs_hooks_match_torch():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _assert_same(two_outputs_program("al"), two_outputs_program("torch"))
