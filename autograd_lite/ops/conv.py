@@ -142,17 +142,20 @@ def conv2d_forward(x, w, b, size, stride, padding, dilation):
 
 
 def conv2d_input_grad(g, w, size, stride, padding, dilation):
-    (sh, sw), (dh, dw), (pt, pl) = stride, dilation, padding
-    n, o, ho, wo = g.shape
-    _, c, kh, kw = w.shape
-    h, wd = size
+    (sh, sw), (dh, dw) = stride, dilation
     if (sh, sw, dh, dw) == (1, 1, 1, 1):
         dxe = _input_grad_unit_stride(g, w)
     elif (dh, dw) == (1, 1):
         dxe = _input_grad_strided(g, w, sh, sw)
     else:
         dxe = _input_grad_dilated(g, w, stride, dilation)
-    he, we = dxe.shape[1:3]
+    return _cropped(dxe, size, padding)
+
+
+def _cropped(dxe, size, padding):
+    """The (N, C, H, W) input gradient (channels-last memory) cut out of the padded one ``dxe`` (N, he, we, C)."""
+    (pt, pl), (h, wd) = padding, size
+    n, he, we, c = dxe.shape
     qh, qw = max(min(h, he - pt), 0), max(min(wd, we - pl), 0)
     if (pt, pl, he, we) == (0, 0, h, wd):
         return dxe.transpose(0, 3, 1, 2)
@@ -240,6 +243,90 @@ def conv2d_weight_grad(x, g, size, stride, padding, dilation):
     return grads[0] if len(grads) == 1 else np.sum(grads, axis=0)
 
 
+# ---- grouped convolution (groups > 1, depthwise included): one batched GEMM over the groups ----------------
+#
+# The channels split into G groups of Cg = C / G inputs and Og = O / G outputs; the weight is (O, Cg, kh, kw)
+# and group j maps input channels j * Cg ... to output channels j * Og .... Each of the three ops is one
+# np.matmul over a leading group axis (im2col matrices (G, N * Ho * Wo, kh * kw * Cg)); the col2im of the
+# input gradient loops over the kernel taps only.
+
+
+def _grouped_columns(x, groups, kh, kw, ho, wo, stride, padding, dilation):
+    """im2col per group: (G, N * Ho * Wo, kh * kw * Cg), columns ordered (kernel row, kernel column, channel)."""
+    (sh, sw), (dh, dw), (pt, pl) = stride, dilation, padding
+    n, c = x.shape[:2]
+    cg = c // groups
+    xe = _padded(x, pt, pl, _extent(ho, kh, sh, dh), _extent(wo, kw, sw, dw))
+    s_n, s_h, s_w, s_c = xe.strides
+    windows = as_strided(
+        xe,
+        shape=(groups, n, ho, wo, kh, kw, cg),
+        strides=(s_c * cg, s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c),
+        writeable=False,
+    )
+    buf = np.empty((groups, n * ho * wo, kh * kw * cg), dtype=x.dtype)
+    buf.reshape(groups, n, ho, wo, kh, kw, cg)[...] = windows
+    return buf
+
+
+def _grouped_kernel(w, groups):
+    """(O, Cg, kh, kw) -> (G, kh * kw * Cg, Og), matching _grouped_columns' column order."""
+    o, cg, kh, kw = w.shape
+    return (
+        w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * cg, o // groups)
+    )
+
+
+def _grouped_rows(g, groups):
+    """(N, O, Ho, Wo) -> (G, N * Ho * Wo, Og)."""
+    rows = _rows(g)
+    return rows.reshape(rows.shape[0], groups, rows.shape[1] // groups).transpose(1, 0, 2)
+
+
+def grouped_conv2d_forward(x, w, b, size, stride, padding, dilation, groups):
+    n = x.shape[0]
+    o, _, kh, kw = w.shape
+    ho, wo = size
+    cols = _grouped_columns(x, groups, kh, kw, ho, wo, stride, padding, dilation)
+    y = np.empty((n * ho * wo, o), dtype=np.result_type(x, w))
+    np.matmul(cols, _grouped_kernel(w, groups), out=y.reshape(n * ho * wo, groups, o // groups).transpose(1, 0, 2))
+    if b is not None:
+        y += b
+    return _channels_first(y, n, ho, wo), (cols if cols.nbytes <= COLUMNS_BYTES else None)
+
+
+def grouped_weight_grad_from_columns(cols, g, shape, groups):
+    o, cg, kh, kw = shape
+    grads = np.matmul(_grouped_rows(g, groups).transpose(0, 2, 1), cols)  # (G, Og, kh * kw * Cg)
+    return np.ascontiguousarray(grads.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
+
+
+def grouped_conv2d_weight_grad(x, g, size, stride, padding, dilation, groups):
+    _, o, ho, wo = g.shape
+    kh, kw = size
+    shape = (o, x.shape[1] // groups, kh, kw)
+    if g.shape[0] == 0:
+        return np.zeros(shape, dtype=np.result_type(x, g))
+    cols = _grouped_columns(x, groups, kh, kw, ho, wo, stride, padding, dilation)
+    return grouped_weight_grad_from_columns(cols, g, shape, groups)
+
+
+def grouped_conv2d_input_grad(g, w, size, stride, padding, dilation, groups):
+    (sh, sw), (dh, dw) = stride, dilation
+    n, o, ho, wo = g.shape
+    _, cg, kh, kw = w.shape
+    c = cg * groups
+    taps = np.matmul(_grouped_rows(g, groups), _grouped_kernel(w, groups).transpose(0, 2, 1))  # (G, M, K)
+    blocks = taps.reshape(groups, n, ho, wo, kh, kw, cg).transpose(4, 5, 1, 2, 3, 0, 6)  # (kh, kw, n, ho, wo, G, Cg)
+    dxe = np.zeros((n, _extent(ho, kh, sh, dh), _extent(wo, kw, sw, dw), c), dtype=taps.dtype)
+    view = dxe.reshape(n, dxe.shape[1], dxe.shape[2], groups, cg)
+    hspan, wspan = (ho - 1) * sh + 1, (wo - 1) * sw + 1
+    for a in range(kh):
+        for b in range(kw):
+            view[:, a * dh : a * dh + hspan : sh, b * dw : b * dw + wspan : sw] += blocks[a, b]
+    return _cropped(dxe, size, padding)
+
+
 def _geometry(p):
     return p["stride"], p["padding"], p["dilation"]
 
@@ -256,7 +343,9 @@ class Conv2d(Op):
     function = "nn.functional.conv2d"
 
     @staticmethod
-    def forward(x, w, b=None, *, size, stride, padding, dilation):
+    def forward(x, w, b=None, *, size, stride, padding, dilation, groups=1):
+        if groups != 1:
+            return grouped_conv2d_forward(x, w, b, size, stride, padding, dilation, groups)
         return conv2d_forward(x, w, b, size, stride, padding, dilation)
 
     @staticmethod
@@ -264,6 +353,9 @@ class Conv2d(Op):
         x, w = ctx.x[:2]
         xp, (stride, padding, dilation) = ctx.xp, _geometry(ctx.p)
         needs = ctx.needs
+        groups = ctx.p.get("groups", 1)
+        if groups != 1:
+            return _grouped_conv_vjp(ctx, g, x, w, groups)
         dx = xp.conv2d_input_grad(g, w, _hw(x), stride, padding, dilation) if needs[0] else None
         dw = db = None
         if xp is numpy_namespace and ctx.saved is not None and (needs[1] or len(needs) > 2 and needs[2]):
@@ -276,20 +368,44 @@ class Conv2d(Op):
         return grads[: len(ctx.x)]  # one entry per input: no bias, no third entry
 
 
+def _grouped_conv_vjp(ctx, g, x, w, groups):
+    """Conv2d's vjp with groups: each gradient is the grouped adjoint op (recorded under create_graph)."""
+    xp, (stride, padding, dilation) = ctx.xp, _geometry(ctx.p)
+    geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    needs = ctx.needs
+    dx = xp.apply(ConvInputGrad, g, w, size=_hw(x), **geometry) if needs[0] else None
+    dw = None
+    if needs[1]:
+        if xp is numpy_namespace and type(g) is np.ndarray and ctx.saved is not None:
+            dw = grouped_weight_grad_from_columns(ctx.saved, g, w.shape, groups)
+        else:
+            dw = xp.apply(ConvWeightGrad, x, g, size=_hw(w), **geometry)
+    db = xp.sum(g, (0, 2, 3)) if len(needs) > 2 and needs[2] else None
+    return (dx, dw, db)[: len(ctx.x)]
+
+
 class ConvInputGrad(Op):
-    """z = conv's adjoint in x (conv_transpose2d): g (N, O, Ho, Wo), w (O, C, kh, kw) -> (N, C, H, W)."""
+    """z = conv's adjoint in x (conv_transpose2d): g (N, O, Ho, Wo), w (O, C / groups, kh, kw) -> (N, C, H, W)."""
 
     name = "conv_transpose2d"
     function = "nn.functional.conv_transpose2d"
 
     @staticmethod
-    def forward(g, w, size, stride, padding, dilation):
+    def forward(g, w, size, stride, padding, dilation, groups=1):
+        if groups != 1:
+            return grouped_conv2d_input_grad(g, w, size, stride, padding, dilation, groups), None
         return conv2d_input_grad(g, w, size, stride, padding, dilation), None
 
     @staticmethod
     def vjp(ctx, u):
         g, w = ctx.x
         xp, (stride, padding, dilation) = ctx.xp, _geometry(ctx.p)
+        groups = ctx.p.get("groups", 1)
+        if groups != 1:
+            geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+            dg = xp.apply(Conv2d, u, w, size=_hw(g), **geometry) if ctx.needs[0] else None
+            dw = xp.apply(ConvWeightGrad, u, g, size=_hw(w), **geometry) if ctx.needs[1] else None
+            return dg, dw
         if xp is numpy_namespace and all(ctx.needs):
             # both gradients read u's im2col matrix: build it once (when it is small enough to keep)
             dg, cols = conv2d_forward(u, w, None, _hw(g), stride, padding, dilation)
@@ -307,13 +423,21 @@ class ConvWeightGrad(Op):
     name = "conv2d_weight_grad"
 
     @staticmethod
-    def forward(x, g, size, stride, padding, dilation):
+    def forward(x, g, size, stride, padding, dilation, groups=1):
+        if groups != 1:
+            return grouped_conv2d_weight_grad(x, g, size, stride, padding, dilation, groups), None
         return conv2d_weight_grad(x, g, size, stride, padding, dilation), None
 
     @staticmethod
     def vjp(ctx, u):
         x, g = ctx.x
         xp, (stride, padding, dilation) = ctx.xp, _geometry(ctx.p)
+        groups = ctx.p.get("groups", 1)
+        if groups != 1:
+            geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+            dx = xp.apply(ConvInputGrad, g, u, size=_hw(x), **geometry) if ctx.needs[0] else None
+            dg = xp.apply(Conv2d, x, u, size=_hw(g), **geometry) if ctx.needs[1] else None
+            return dx, dg
         dx = xp.conv2d_input_grad(g, u, _hw(x), stride, padding, dilation) if ctx.needs[0] else None
         dg = xp.conv2d(x, u, _hw(g), stride, padding, dilation) if ctx.needs[1] else None
         return dx, dg

@@ -1,8 +1,11 @@
 """nn.functional: conv2d and conv_transpose2d (NCHW, torch's signatures, defaults and output sizes).
 
 Both are thin wrappers over the differentiable ops in ``autograd_lite.ops.conv`` (im2col + one GEMM);
-the bias is a broadcast add after the op. ``groups`` other than 1 is not implemented.
+the bias is a broadcast add after the op. ``groups`` splits the channels into independent groups (depthwise
+when groups == in_channels): the ops then run one batched GEMM over the groups.
 """
+
+import operator
 
 from autograd_lite.ops import conv as cv
 from autograd_lite.ops.base import OpError
@@ -15,8 +18,14 @@ __all__ = ["conv2d", "conv_transpose2d"]
 
 
 def _check_groups(name, groups):
-    if groups != 1:
-        raise NotImplementedError(f"{name}: groups={groups} is not implemented in autograd_lite (only groups=1)")
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        try:
+            groups = operator.index(groups)
+        except TypeError:
+            raise TypeError(f"{name}: groups must be an int, got {groups!r}") from None
+    if groups <= 0:
+        raise OpError(f"{name}: non-positive groups is not supported (groups={groups})")
+    return int(groups)
 
 
 def _check_tensors(name, input, weight, bias):
@@ -45,7 +54,11 @@ def _batched(name, input):
     )
 
 
-def _check_weight(name, weight, bias, channel_dim, input_shape, layout):
+def _layout(first, second, groups):
+    return f"{first}, {second}{' / groups' if groups != 1 else ''}, kH, kW"
+
+
+def _check_weight(name, weight, bias, channel_dim, input_shape, layout, groups=1):
     if weight.ndim != 4:
         raise OpError(f"{name}: expected a 4-D weight ({layout}), got shape {tuple(weight.shape)}")
     if weight.shape[2] <= 0 or weight.shape[3] <= 0:
@@ -53,13 +66,20 @@ def _check_weight(name, weight, bias, channel_dim, input_shape, layout):
             f"{name}: kernel size should be greater than zero, but the weight has shape "
             f"{tuple(weight.shape)} ({layout})"
         )
-    if input_shape[-3] != weight.shape[channel_dim]:
+    if weight.shape[0] % groups:
+        raise OpError(
+            f"{name}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got "
+            f"weight of size {list(weight.shape)} instead"
+        )
+    in_channels = weight.shape[1] * groups if channel_dim == 1 else weight.shape[0]
+    if input_shape[-3] != in_channels:
+        group_part = f" with groups={groups}" if groups != 1 else ""
         raise OpError(
             f"{name}: input of shape {tuple(input_shape)} has {input_shape[-3]} channels, but "
-            f"weight of shape {tuple(weight.shape)} ({layout}) expects {weight.shape[channel_dim]} "
+            f"weight of shape {tuple(weight.shape)} ({layout}){group_part} expects {in_channels} "
             "input channels"
         )
-    out_channels = weight.shape[1 - channel_dim]
+    out_channels = weight.shape[0] if channel_dim == 1 else weight.shape[1] * groups
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise OpError(
             f"{name}: bias of shape {tuple(bias.shape)} does not match the {out_channels} output "
@@ -81,12 +101,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     an odd total padding puts the extra row/column at the bottom/right, as torch).
     """
     name = "conv2d"
-    _check_groups(name, groups)
+    groups = _check_groups(name, groups)
     _check_tensors(name, input, weight, bias)
     stride = pair(name, "stride", stride, 1)
     dilation = pair(name, "dilation", dilation, 1)
     x, unbatched = _batched(name, input)
-    _check_weight(name, weight, bias, 1, input.shape, "out_channels, in_channels, kH, kW")
+    _check_weight(name, weight, bias, 1, input.shape, _layout("out_channels", "in_channels", groups), groups)
     kernel = weight.shape[2:]
     h, w = x.shape[2:]
     if isinstance(padding, str):
@@ -115,7 +135,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                 f"{tuple(weight.shape)} with dilation {dilation} spans {spans[0]} x {spans[1]}"
             )
         out_size = tuple((n - sp) // s + 1 for n, sp, s in zip(padded, spans, stride))
-    out = apply(cv.Conv2d, x, weight, bias, size=out_size, stride=stride, padding=pads, dilation=dilation)
+    geometry = dict(size=out_size, stride=stride, padding=pads, dilation=dilation)
+    if groups != 1:
+        geometry["groups"] = groups
+    out = apply(cv.Conv2d, x, weight, bias, **geometry)
     return _finish(out, None, unbatched)
 
 
@@ -127,7 +150,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     output_padding must be smaller than the stride or the dilation, as torch.
     """
     name = "conv_transpose2d"
-    _check_groups(name, groups)
+    groups = _check_groups(name, groups)
     _check_tensors(name, input, weight, bias)
     stride = pair(name, "stride", stride, 1)
     dilation = pair(name, "dilation", dilation, 1)
@@ -145,7 +168,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                 f"output_padding={extra}, stride={stride}, dilation={dilation}"
             )
     x, unbatched = _batched(name, input)
-    _check_weight(name, weight, bias, 0, input.shape, "in_channels, out_channels, kH, kW")
+    _check_weight(name, weight, bias, 0, input.shape, _layout("in_channels", "out_channels", groups), groups)
     kernel = weight.shape[2:]
     out_size = tuple(
         (n - 1) * s - 2 * p + d * (k - 1) + e + 1
@@ -157,5 +180,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
             f"shape {tuple(input.shape)}, weight of shape {tuple(weight.shape)}, stride {stride}, "
             f"padding {pads}, dilation {dilation}, output_padding {extra}"
         )
-    out = apply(cv.ConvInputGrad, x, weight, size=out_size, stride=stride, padding=pads, dilation=dilation)
+    geometry = dict(size=out_size, stride=stride, padding=pads, dilation=dilation)
+    if groups != 1:
+        geometry["groups"] = groups
+    out = apply(cv.ConvInputGrad, x, weight, **geometry)
     return _finish(out, bias, unbatched)

@@ -37,13 +37,16 @@ class _ConvNd(Module):
         dtype,
     ):
         super().__init__()
-        if groups != 1:
-            raise NotImplementedError(f"{name}: groups={groups} is not implemented in autograd_lite (only groups=1)")
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
         check_device(name, device)
         in_channels = self.in_channels = _checks.size(name, "in_channels", in_channels)
         out_channels = self.out_channels = _checks.size(name, "out_channels", out_channels)
+        groups = _checks.size(name, "groups", groups, minimum=1)
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
         self.kernel_size = _checks.pair(name, "kernel_size", kernel_size, 1)
         self.stride = _checks.pair(name, "stride", stride, 1)
         if isinstance(padding, str):
@@ -62,7 +65,7 @@ class _ConvNd(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         dtype = _checks.float_dtype(name, dtype)
-        channels = (in_channels, out_channels) if transposed else (out_channels, in_channels)
+        channels = (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
         shape = channels + self.kernel_size
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         if bias:
@@ -100,10 +103,10 @@ class _ConvNd(Module):
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution over (N, C, H, W) or (C, H, W) input; weight (out_channels, in_channels, kH, kW).
+    """2-D convolution over (N, C, H, W) or (C, H, W) input; weight (out_channels, in_channels / groups, kH, kW).
 
-    ``padding``: int, pair, ``'valid'`` or ``'same'`` (stride 1 only). Only ``groups=1`` and
-    ``padding_mode='zeros'`` are implemented.
+    ``padding``: int, pair, ``'valid'`` or ``'same'`` (stride 1 only). ``groups``: grouped or depthwise
+    (groups = in_channels) convolution. Only ``padding_mode='zeros'`` is implemented.
     """
 
     def __init__(
@@ -149,7 +152,7 @@ class Conv2d(_ConvNd):
 
 class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution (the gradient of Conv2d in its input); weight
-    (in_channels, out_channels, kH, kW). ``forward(input, output_size=None)``: output_size picks the
+    (in_channels, out_channels / groups, kH, kW). ``forward(input, output_size=None)``: output_size picks the
     output_padding, as torch."""
 
     def __init__(

@@ -406,7 +406,10 @@ def test_conv2d_errors():
     F.conv2d(al.zeros(1, 2, 1, 1), w, padding=1)  # the padded input fits exactly: no error
     _err(ValueError, r"conv2d: invalid padding string 'full'", F.conv2d, x, w, padding="full")
     _err(RuntimeError, r"conv2d: padding='same' is not supported for strided", F.conv2d, x, w, padding="same", stride=2)
-    _err(NotImplementedError, r"conv2d: groups=2 is not implemented", F.conv2d, x, al.zeros(4, 1, 3, 3), groups=2)
+    _err(RuntimeError, r"conv2d: non-positive groups", F.conv2d, x, al.zeros(4, 1, 3, 3), groups=0)
+    _err(
+        RuntimeError, r"conv2d: .* with groups=2 expects 6 input channels", F.conv2d, x, al.zeros(4, 3, 3, 3), groups=2
+    )
     _err(RuntimeError, r"conv2d: padding must be non-negative, got -1", F.conv2d, x, w, padding=-1)
     _err(RuntimeError, r"conv2d: stride must be positive, got \(1, 0\)", F.conv2d, x, w, stride=(1, 0))
     _err(
@@ -470,7 +473,14 @@ def test_conv_transpose2d_errors():
         w,
         padding="same",
     )
-    _err(NotImplementedError, r"conv_transpose2d: groups=3 is not implemented", F.conv_transpose2d, x, w, groups=3)
+    _err(
+        RuntimeError,
+        r"conv_transpose2d: Given groups=2, expected weight to be divisible by 2",
+        F.conv_transpose2d,
+        x,
+        w,
+        groups=2,
+    )
     _err(
         RuntimeError,
         r"conv_transpose2d: bias of shape \(3,\) does not match the 2 output channels",
@@ -482,8 +492,8 @@ def test_conv_transpose2d_errors():
 
 
 def test_module_errors():
-    _err(NotImplementedError, r"Conv2d: groups=2 is not implemented", nn.Conv2d, 4, 4, 3, groups=2)
-    _err(NotImplementedError, r"ConvTranspose2d: groups=2 is not implemented", nn.ConvTranspose2d, 4, 4, 3, groups=2)
+    _err(ValueError, r"in_channels must be divisible by groups", nn.Conv2d, 3, 4, 3, groups=2)
+    _err(ValueError, r"out_channels must be divisible by groups", nn.ConvTranspose2d, 4, 3, 3, groups=2)
     for mode in ("reflect", "replicate", "circular"):
         _err(
             NotImplementedError,
