@@ -505,6 +505,36 @@ class TensorOps:
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None) -> "Tensor":
         return F.norm(self, p, dim, keepdim, dtype)
 
+    def prod(self, dim=None, keepdim=False, *, dtype=None) -> "Tensor":
+        return F.prod(self, dim, keepdim, dtype=dtype)
+
+    def cumsum(self, dim, *, dtype=None) -> "Tensor":
+        return F.cumsum(self, dim, dtype=dtype)
+
+    def cumsum_(self, dim, *, dtype=None) -> "Tensor":
+        return inplace.update_unary("cumsum_", lambda a: F.cumsum(a, dim, dtype=dtype), self)
+
+    def cumprod(self, dim, *, dtype=None) -> "Tensor":
+        return F.cumprod(self, dim, dtype=dtype)
+
+    def cumprod_(self, dim, *, dtype=None) -> "Tensor":
+        return inplace.update_unary("cumprod_", lambda a: F.cumprod(a, dim, dtype=dtype), self)
+
+    def any(self, dim=None, keepdim=False) -> "Tensor":
+        return F.any(self, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False) -> "Tensor":
+        return F.all(self, dim, keepdim)
+
+    def sort(self, dim=-1, descending=False, stable=False) -> Tuple["Tensor", "Tensor"]:
+        return F.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False) -> "Tensor":
+        return F.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True) -> Tuple["Tensor", "Tensor"]:
+        return F.topk(self, k, dim, largest, sorted)
+
     def logsumexp(self, dim=None, keepdim=False) -> "Tensor":
         return F.logsumexp(self, dim, keepdim)
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..ops import linalg as la
 from ..ops import reduce as red
+from ..ops import shape as sh
 from ..ops.base import DimError, OpError
 from ..ops.elementwise import Clone
 from ..tensor import Tensor, apply
@@ -27,10 +28,20 @@ __all__ = [
     "softmax",
     "log_softmax",
     "norm",
+    "prod",
+    "cumsum",
+    "cumprod",
+    "any",
+    "all",
+    "sort",
+    "argsort",
+    "topk",
 ]
 
 
 MaxMinResult = namedtuple("MaxMinResult", ["values", "indices"])
+SortResult = namedtuple("SortResult", ["values", "indices"])
+TopKResult = namedtuple("TopKResult", ["values", "indices"])
 
 
 def _int_dim(name, dim):
@@ -254,7 +265,7 @@ def vector_norm(name, input, ord=2, dim=None, keepdim=False, dtype=None):
     axes = _dims(name, input, dim)
     if input.data.size == 0 and (ord < 0 or ord == np.inf):
         reduced = range(input.data.ndim) if axes is None else axes
-        if axes is None or any(input.data.shape[a] == 0 for a in reduced):
+        if axes is None or 0 in [input.data.shape[a] for a in reduced]:
             raise OpError(
                 f"{name}: cannot compute the {ord:g} norm of an empty tensor (shape {tuple(input.shape)}, "
                 f"dim {dim}): the operation has no identity"
@@ -272,3 +283,122 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
             f"norm: p={p!r} with dim={dim!r} is not supported (expected p='fro' over at most 2 dims, or a number)"
         )
     return vector_norm("norm", input, 2 if p is None else p, dim, keepdim, dtype)
+
+
+def _integer_result(input):
+    """torch's accumulation dtype of sum-like ops: bool and integer inputs give int64."""
+    if input.data.dtype.kind in "biu" and input.data.dtype != np.int64:
+        from .math import astype
+
+        return astype(input, np.int64)
+    return input
+
+
+def _with_dtype(input, dtype):
+    if dtype is None:
+        return _integer_result(input)
+    from .math import astype
+
+    return astype(input, dtype)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """The product over ``dim`` (None: all elements; one int otherwise, as torch). Integer and bool inputs
+    give int64. The gradient is exact with zeros (the product of the other elements), as torch's."""
+    if dim is not None:
+        dim = _int_dim("prod", dim)
+    input = _with_dtype(input, dtype)
+    return apply(red.Prod, input, axis=_dims("prod", input, dim), keepdims=bool(keepdim))
+
+
+def _scan(name, op, input, dim, dtype):
+    if dim is None:
+        raise TypeError(f"{name}: missing the required argument 'dim' (as in torch)")
+    input = _with_dtype(input, dtype)
+    if input.data.ndim == 0:
+        _single_dim(name, input, dim)
+        return apply(op, input, axis=0)
+    return apply(op, input, axis=_single_dim(name, input, dim))
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Running sums along ``dim``; integer and bool inputs give int64."""
+    return _scan("cumsum", red.Cumsum, input, dim, dtype)
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Running products along ``dim``; the gradient is exact where a slice holds zeros, as torch's."""
+    return _scan("cumprod", red.Cumprod, input, dim, dtype)
+
+
+def _logical_reduction(name, fn, input, dim, keepdim):
+    axes = _dims(name, input, dim)
+    out = fn(input.data.astype(bool), axis=axes, keepdims=bool(keepdim))
+    return Tensor._wrap(np.asarray(out))
+
+
+def any(input, dim=None, keepdim=False):
+    """True if any element (over ``dim``: an int or a tuple) is non-zero: a bool tensor without gradient."""
+    return _logical_reduction("any", np.any, input, dim, keepdim)
+
+
+def all(input, dim=None, keepdim=False):
+    """True if every element (over ``dim``) is non-zero: a bool tensor without gradient."""
+    return _logical_reduction("all", np.all, input, dim, keepdim)
+
+
+def _stable_order(data, axis, descending):
+    """A stable argsort along ``axis``, NaN counted as the largest value (torch's order): ties keep their
+    original order ascending and descending alike."""
+    if not descending:
+        return np.argsort(data, axis=axis, kind="stable")
+    n = data.shape[axis]
+    flipped = np.argsort(np.flip(data, axis), axis=axis, kind="stable")
+    return np.flip(n - 1 - flipped, axis)
+
+
+def _select_along(op, input, order, axis):
+    grids = list(np.meshgrid(*[np.arange(n) for n in order.shape], indexing="ij", sparse=True))
+    grids[axis] = order
+    return apply(op, input, index=tuple(grids))
+
+
+def _sorted(name, input, dim, descending):
+    if input.data.ndim == 0:
+        _single_dim(name, input, dim)
+        return None, None
+    axis = _single_dim(name, input, dim)
+    return axis, _stable_order(input.data, axis, bool(descending))
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """(values, indices) sorted along ``dim``; always stable (equal values keep their order, which torch
+    guarantees with stable=True); NaN sorts as the largest value. The gradient follows the values."""
+    axis, order = _sorted("sort", input, dim, descending)
+    if order is None:
+        return SortResult(apply(Clone, input), Tensor._wrap(np.zeros((), dtype=np.int64)))
+    return SortResult(_select_along(sh.Sort, input, order, axis), Tensor._wrap(order.astype(np.int64)))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort ``input`` along ``dim`` (stable); no gradient."""
+    axis, order = _sorted("argsort", input, dim, descending)
+    if order is None:
+        return Tensor._wrap(np.zeros((), dtype=np.int64))
+    return Tensor._wrap(order.astype(np.int64))
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """(values, indices) of the ``k`` largest (``largest=False``: smallest) entries along ``dim``, in order
+    (also with sorted=False); among equal values the first ones are taken. A 0-d input gives itself and index
+    0 for k = 0 as for k = 1 (torch's)."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"topk: k must be an int, got {k!r} ({type(k).__name__})")
+    size = input.data.shape[_single_dim("topk", input, dim)] if input.data.ndim else 1
+    if not 0 <= k <= size:
+        raise OpError(f"topk: k={k} is out of range for a dim of size {size} (shape {tuple(input.shape)})")
+    axis, order = _sorted("topk", input, dim, largest)
+    if order is None:
+        return TopKResult(apply(Clone, input), Tensor._wrap(np.zeros((), dtype=np.int64)))
+    order = np.take(order, np.arange(k), axis=axis)
+    return TopKResult(_select_along(sh.TopK, input, order, axis), Tensor._wrap(order.astype(np.int64)))

@@ -367,3 +367,143 @@ class LogSoftmax(Op):
     def vjp(ctx, g):
         xp = ctx.xp
         return (g - xp.exp(ctx.y) * xp.sum(g, ctx.p["axis"], True),)
+
+
+# ---- products, scans and sorting (issue 13) ------------------------------------------------------------------
+
+
+def _to_last(a, axes):
+    """``a`` with ``axes`` moved to the end and merged into one: (rows..., n), and the permutation used."""
+    axes = tuple(range(a.ndim)) if axes is None else tuple(axes)
+    kept = tuple(d for d in range(a.ndim) if d not in axes)
+    perm = kept + axes
+    moved = np.transpose(a, perm)
+    n = int(np.prod([a.shape[d] for d in axes]))
+    return moved.reshape(moved.shape[: len(kept)] + (n,)), perm
+
+
+def _from_last(b, perm, shape):
+    """The inverse of ``_to_last``."""
+    moved_shape = tuple(shape[d] for d in perm)
+    return np.transpose(b.reshape(moved_shape), np.argsort(perm))
+
+
+def _exclusive_products(flat):
+    """For each i along the last axis, the product of every other entry (exact with zeros: no division)."""
+    n = flat.shape[-1]
+    left = np.ones_like(flat)
+    right = np.ones_like(flat)
+    if n > 1:
+        left[..., 1:] = np.cumprod(flat[..., :-1], axis=-1)
+        right[..., :-1] = np.cumprod(flat[..., :0:-1], axis=-1)[..., ::-1]
+    return left * right
+
+
+class ProdOthers(Op):
+    """For each element, the product of the other elements of its slice over ``axis`` (prod's gradient
+    factor, torch's prod_safe_zeros_backward): exact where the slice holds zeros. Its own vjp (prod's
+    second derivative) is sum over i != k of g_i * prod over j != i, k of x_j."""
+
+    name = "prod_others"
+
+    @staticmethod
+    def forward(x, axis):
+        flat, perm = _to_last(x, axis)
+        return _from_last(_exclusive_products(flat), perm, x.shape), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        axis = ctx.p["axis"]
+        flat, perm = _to_last(data_of(x), axis)
+        n = flat.shape[-1]
+        # pairs[..., i, k] = product over j != i, k: the others of x with x_i replaced by 1, off the diagonal
+        with_one = np.repeat(flat[..., None, :], n, axis=-2)
+        idx = np.arange(n)
+        with_one[..., idx, idx] = 1
+        pairs = _exclusive_products(with_one)
+        pairs[..., idx, idx] = 0
+        g_flat, _ = _to_last(data_of(g), axis)
+        out = np.einsum("...i,...ik->...k", g_flat, pairs)
+        return (ctx.xp.constant(_from_last(out, perm, x.shape)),)
+
+
+class Prod(Op):
+    """The product over ``axis`` (None: all). Its gradient is the product of the other elements of each
+    slice, exact with zeros as torch's (one zero: only the zero gets the others' product; more: all 0)."""
+
+    name = "prod"
+    function = "prod"
+    methods = ("prod",)
+
+    @staticmethod
+    def forward(x, axis=None, keepdims=False):
+        return np.asarray(np.prod(x, axis=axis, keepdims=keepdims)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        xp, axis = ctx.xp, ctx.p["axis"]
+        g = expand_reduced(xp, g, axis, ctx.p["keepdims"], x.shape)
+        return (g * xp.apply(ProdOthers, x, axis=axis),)
+
+
+class Cumsum(Op):
+    """Running sums along ``axis`` (``reverse``: from the end, the gradient's form)."""
+
+    name = "cumsum"
+    function = "cumsum"
+    methods = ("cumsum", "cumsum_")
+    saves_x = False
+
+    @staticmethod
+    def forward(x, axis, reverse=False):
+        if x.ndim == 0:
+            return x.copy(), None
+        if reverse:
+            return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis).copy(), None
+        return np.cumsum(x, axis=axis), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        return (ctx.xp.apply(Cumsum, g, axis=ctx.p["axis"], reverse=not ctx.p.get("reverse", False)),)
+
+
+def _cumprod_gradient_with_zeros(x, g, axis):
+    """sum over j >= k of g_j * prod over m <= j, m != k of x_m, exactly (O(n^2) per slice): the gradient
+    of cumprod where a slice holds a zero, as torch's (no division by the zero)."""
+    flat_x, perm = _to_last(x, (axis,))
+    flat_g, _ = _to_last(g, (axis,))
+    n = flat_x.shape[-1]
+    idx = np.arange(n)
+    with_one = np.repeat(flat_x[..., None, :], n, axis=-2)  # [..., k, m]: x with x_k replaced by 1
+    with_one[..., idx, idx] = 1
+    running = np.cumprod(with_one, axis=-1)  # [..., k, j] = prod over m <= j, m != k
+    later = idx[None, :] >= idx[:, None]  # j >= k
+    out = np.sum(np.where(later, running * flat_g[..., None, :], 0), axis=-1)
+    return _from_last(out, perm, x.shape)
+
+
+class Cumprod(Op):
+    """Running products along ``axis``. Gradient: (reverse cumsum of g * y) / x without zeros (torch's
+    formula, differentiable again); exact products of the other factors in slices with zeros."""
+
+    name = "cumprod"
+    function = "cumprod"
+    methods = ("cumprod", "cumprod_")
+    saves_y = True
+
+    @staticmethod
+    def forward(x, axis):
+        return (x.copy() if x.ndim == 0 else np.cumprod(x, axis=axis)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        (x,) = ctx.x
+        xp, axis = ctx.xp, ctx.p["axis"]
+        x_data = data_of(x)
+        if x_data.ndim == 0:
+            return (g,)
+        if not np.any(x_data == 0):
+            return (xp.apply(Cumsum, g * ctx.y, axis=axis, reverse=True) / x,)
+        return (xp.constant(_cumprod_gradient_with_zeros(x_data, data_of(g), axis)),)

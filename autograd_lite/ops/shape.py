@@ -464,3 +464,22 @@ class Repeat(Op):
         split = tuple(n for pair in zip(reps, shape) for n in pair)  # (r0, s0, r1, s1, ...)
         gx = xp.sum(xp.reshape(g, split), tuple(range(0, 2 * len(reps), 2)))
         return (gx,)
+
+
+class Sort(GetItem):
+    """The values of torch.sort along a dim, as an integer-array index (the indices come from a stable
+    argsort): the gradient goes back to each value's position."""
+
+    name = "sort"
+    function = "sort"
+    methods = ("sort",)
+    view = False
+
+
+class TopK(GetItem):
+    """The values of torch.topk along a dim, as an integer-array index; the gradient goes back to them."""
+
+    name = "topk"
+    function = "topk"
+    methods = ("topk",)
+    view = False

@@ -123,6 +123,49 @@ def _torch_logsumexp(torch, x, dim=None, keepdim=False):
     return torch.logsumexp(x, tuple(range(x.ndim)) if dim is None else dim, keepdim)
 
 
+def _prod_params(shape):
+    dim = dims_over(shape, allow_none=False, allow_tuple=False, nonempty=False)
+    with_dim = hs.fixed_dictionaries({"dim": dim, "keepdim": hs.booleans()})
+    return hs.one_of(hs.just({}), with_dim) if shape else hs.just({})
+
+
+def _np_prod(x, dim=None, keepdim=False):
+    return np.asarray(np.prod(x, axis=numpy_axis(dim, x.ndim), keepdims=keepdim))
+
+
+def _np_scan(fn):
+    return lambda x, dim: x.copy() if x.ndim == 0 else fn(x, axis=dim)
+
+
+def _sort_params(shape):
+    return hs.fixed_dictionaries(
+        {"dim": _int_dim(shape, nonempty=False), "descending": hs.booleans()}
+        if shape
+        else {"descending": hs.booleans()}
+    )
+
+
+def _np_sort(x, dim=-1, descending=False):
+    if x.ndim == 0:
+        return x, np.array(0)
+    order = np.argsort(-x if descending else x, axis=dim, kind="stable")
+    return np.take_along_axis(x, order, axis=dim), order
+
+
+@hs.composite
+def _topk_draw(d, shape):
+    dim = d(_int_dim(shape, nonempty=False)) if shape else -1
+    size = shape[dim] if shape else 1
+    return {"k": d(hs.integers(0, size)), "dim": dim, "largest": d(hs.booleans())}
+
+
+def _np_topk(x, k, dim=-1, largest=True):
+    if x.ndim == 0:
+        return x, np.array(0)  # also for k = 0, as torch
+    values, order = _np_sort(x, dim, descending=largest)
+    return np.take(values, np.arange(k), axis=dim), np.take(order, np.arange(k), axis=dim)
+
+
 ENTRIES = [
     OpCase(
         "sum",
@@ -163,6 +206,33 @@ ENTRIES = [
     OpCase("softmax", al.softmax, _np_softmax, unary(_dim_only(False))),
     OpCase("softmax_method", lambda x, dim: x.softmax(dim), _np_softmax, unary(_dim_only(False))),
     OpCase("log_softmax", al.log_softmax, _np_log_softmax, unary(_dim_only(False))),
+    OpCase(
+        "prod",
+        al.prod,
+        _np_prod,
+        unary(_prod_params, min_value=-2.0, max_value=2.0),
+        torch_fn=lambda torch, x, dim=None, keepdim=False: (
+            torch.prod(x) if dim is None else torch.prod(x, dim, keepdim)
+        ),
+    ),
+    OpCase(
+        "prod_zeros_method",  # many exact zeros: one zero in a slice, several, none
+        lambda x, **p: x.prod(**p),
+        _np_prod,
+        unary(_prod_params, separated=True, min_value=-0.5, max_value=0.5),
+        torch_fn=lambda torch, x, dim=None, keepdim=False: x.prod() if dim is None else x.prod(dim, keepdim),
+    ),
+    OpCase("cumsum", al.cumsum, _np_scan(np.cumsum), unary(_dim_only(False))),
+    OpCase("cumsum_method", lambda x, dim: x.cumsum(dim), _np_scan(np.cumsum), unary(_dim_only(False))),
+    OpCase(
+        "cumprod",
+        al.cumprod,
+        _np_scan(np.cumprod),
+        unary(_dim_only(False), min_value=-2.0, max_value=2.0, min_magnitude=0.25),
+    ),
+    OpCase("sort", al.sort, _np_sort, unary(_sort_params, **UNIQUE)),
+    OpCase("sort_method", lambda x, **p: x.sort(**p), _np_sort, unary(_sort_params, **UNIQUE)),
+    OpCase("topk", al.topk, _np_topk, unary(lambda shape: _topk_draw(shape), **UNIQUE)),
 ]
 
 
@@ -497,3 +567,91 @@ def test_argmax_of_all_elements_with_keepdim_keeps_every_dim_as_torch():
     assert x.argmin(keepdim=True).tolist() == [[3]]
     with pytest.raises(IndexError, match=r"argmin: dim 1 is out of range for a tensor of shape \(\)"):
         al.tensor(1.0).argmin(dim=1)
+
+
+# ---- prod, scans, sort, topk, any/all: torch's exact semantics -------------------------------------------
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+def test_prod_and_cumprod_gradients_with_zeros_equal_torch_first_and_second_order(dim):
+    torch = pytest.importorskip("torch")
+    values = np.array([[2.0, 0.0, 3.0, -1.5], [0.0, 0.0, 1.0, 2.0], [1.5, -2.0, 0.5, 4.0]])
+    fns = [lambda m, x: m.prod(x) if dim is None else m.prod(x, dim)]
+    if dim is not None:
+        fns.append(lambda m, x: m.cumprod(x, dim))
+    for fn in fns:
+        x, t = leaf(values), torch.tensor(values, requires_grad=True)
+        out, want = fn(al, x), fn(torch, t)
+        seed = np.random.default_rng(0).standard_normal(out.shape)
+        (gx,) = al.grad(out, x, al.tensor(seed), create_graph=True)
+        (gt,) = torch.autograd.grad(want, t, torch.tensor(seed), create_graph=True)
+        np.testing.assert_allclose(gx.data, gt.detach().numpy(), rtol=1e-12, atol=1e-12)
+        if fn is fns[0]:  # second order: prod's (cumprod's is first order only where a slice holds a zero)
+            (ggx,) = al.grad((gx * al.tensor(values)).sum(), x)
+            (ggt,) = torch.autograd.grad((gt * torch.tensor(values)).sum(), t)
+            np.testing.assert_allclose(ggx.data, ggt.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_sort_is_stable_with_ties_and_nans_as_torch():
+    torch = pytest.importorskip("torch")
+    values = np.array([[1.0, np.nan, 0.0, 1.0, -2.0, 0.0, np.nan], [3.0, 3.0, 3.0, -1.0, 3.0, 2.0, 2.0]])
+    for descending in (False, True):
+        for dim in (1, 0):
+            got = al.sort(al.tensor(values), dim=dim, descending=descending)
+            want = torch.sort(torch.tensor(values), dim=dim, descending=descending, stable=True)
+            np.testing.assert_array_equal(got.values.data, want.values.numpy())
+            np.testing.assert_array_equal(got.indices.data, want.indices.numpy())
+            argsorted = al.tensor(values).argsort(dim, descending)
+            np.testing.assert_array_equal(argsorted.data, want.indices.numpy())
+            assert argsorted.dtype == np.int64 and not argsorted.requires_grad
+
+
+def test_sort_and_topk_gradients_follow_the_values_and_indices_carry_no_gradient():
+    x = leaf([3.0, 1.0, 2.0, 1.0])
+    values, indices = x.sort(descending=True)
+    assert not indices.requires_grad and indices.dtype == np.int64
+    values.backward(np.array([10.0, 20.0, 30.0, 40.0]))
+    np.testing.assert_array_equal(x.grad.data, [10.0, 30.0, 20.0, 40.0])
+    x = leaf([3.0, 1.0, 2.0, 1.0])
+    values, indices = x.topk(3, largest=False)
+    np.testing.assert_array_equal(values.data, [1.0, 1.0, 2.0])
+    np.testing.assert_array_equal(indices.data, [1, 3, 2])  # the first of the tied values first
+    values.backward(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 3.0, 2.0])
+
+
+def test_topk_values_match_torch_with_ties():
+    torch = pytest.importorskip("torch")
+    values = np.array([[1.0, 5.0, 5.0, 0.0, 5.0], [2.0, 2.0, -1.0, 7.0, 2.0]])
+    for k in range(6):
+        for largest in (True, False):
+            got = al.topk(al.tensor(values), k, largest=largest)
+            want = torch.topk(torch.tensor(values), k, largest=largest)
+            np.testing.assert_array_equal(got.values.data, want.values.numpy())
+            # indices point at those values (torch's order among ties is unspecified)
+            np.testing.assert_array_equal(np.take_along_axis(values, got.indices.data, 1), want.values.numpy())
+    with pytest.raises(OpError, match=r"topk: k=6 is out of range for a dim of size 5 \(shape \(2, 5\)\)"):
+        al.topk(al.tensor(values), 6)
+
+
+def test_any_all_cumsum_and_prod_dtypes_as_torch():
+    torch = pytest.importorskip("torch")
+    values = np.array([[0, 2, 0], [0, 0, 0]], dtype=np.int32)
+    x, t = al.tensor(values), torch.tensor(values)
+    for got, want in [
+        (x.any(), t.any()),
+        (x.all(1), t.all(1)),
+        (al.any(x, 0, keepdim=True), torch.any(t, 0, keepdim=True)),
+        (x.bool().all(dim=(0, 1)), t.bool().all(dim=(0, 1))),
+        (x.cumsum(1), t.cumsum(1)),
+        (x.prod(), t.prod()),
+        (al.tensor([True, True]).cumsum(0), torch.tensor([True, True]).cumsum(0)),
+        (x.cumprod(0), t.cumprod(0)),
+    ]:
+        assert got.dtype == np.dtype(str(want.dtype).replace("torch.", "")), (got.dtype, want.dtype)
+        np.testing.assert_array_equal(got.data, want.numpy())
+    assert al.ones(2).prod(dtype="float64").dtype == np.float64
+    with pytest.raises(TypeError, match="cumsum: missing the required argument 'dim'"):
+        al.cumsum(al.ones(2), None)
+    with pytest.raises(TypeError, match="prod: dim must be an int"):
+        al.prod(al.ones(2, 2), (0, 1))
