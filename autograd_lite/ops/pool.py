@@ -559,3 +559,60 @@ class NearestScatter(Op):
     def vjp(ctx, g):
         p = ctx.p
         return (ctx.xp.apply(NearestGather, g, index=p["index"], axis=p["axis"]),)
+
+
+# ---- linear and cubic resampling (interpolate's linear/bilinear/bicubic/trilinear modes) -------------------
+def _tap_sum(x, index, weights, axis):
+    """sum over taps t of weights[t] * x indexed by index[t] along ``axis`` (index, weights: (T, out))."""
+    wshape = [1] * x.ndim
+    wshape[axis] = weights.shape[1]
+    out = np.take(x, index[0], axis=axis) * weights[0].reshape(wshape)
+    for t in range(1, len(index)):
+        out += np.take(x, index[t], axis=axis) * weights[t].reshape(wshape)
+    return out
+
+
+def _tap_scatter(g, index, weights, axis, size):
+    """The transpose of _tap_sum: each tap's weighted gradient summed back into its sources (the indices of a
+    tap are non-decreasing: _segment_sums, one vectorised pass per copy rank)."""
+    wshape = [1] * g.ndim
+    wshape[axis] = weights.shape[1]
+    out = _segment_sums(g * weights[0].reshape(wshape), index[0], size, axis)
+    for t in range(1, len(index)):
+        out += _segment_sums(g * weights[t].reshape(wshape), index[t], size, axis)
+    return out
+
+
+class Resample(Op):
+    """Resampling along ``axis``: out[d] = sum_t weights[t, d] * x[index[t, d]] (linear interpolation: 2 taps,
+    cubic: 4). ``index`` and ``weights`` are (T, out) constants; each row of ``index`` is non-decreasing."""
+
+    name = "upsample_linear"
+    saves_x = False
+
+    @staticmethod
+    def forward(x, index, weights, axis):
+        return _tap_sum(x, index, weights.astype(x.dtype, copy=False), axis), x.shape[axis]
+
+    @staticmethod
+    def vjp(ctx, g):
+        p = ctx.p
+        return (
+            ctx.xp.apply(ResampleTranspose, g, index=p["index"], weights=p["weights"], axis=p["axis"], size=ctx.saved),
+        )
+
+
+class ResampleTranspose(Op):
+    """The transpose of Resample (its gradient): scatter-add of the weighted gradient; its vjp is Resample."""
+
+    name = "upsample_linear_backward"
+    saves_x = False
+
+    @staticmethod
+    def forward(g, index, weights, axis, size):
+        return _tap_scatter(g, index, weights.astype(g.dtype, copy=False), axis, size), None
+
+    @staticmethod
+    def vjp(ctx, u):
+        p = ctx.p
+        return (ctx.xp.apply(Resample, u, index=p["index"], weights=p["weights"], axis=p["axis"]),)

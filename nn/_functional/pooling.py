@@ -1,11 +1,12 @@
 """nn.functional: pooling and upsampling -- ``max_pool2d``, ``avg_pool2d``, ``adaptive_avg_pool2d`` and
-``interpolate`` (mode 'nearest'), with torch's signatures, defaults, output sizes and error checks.
+``interpolate`` (modes 'nearest', 'linear', 'bilinear', 'bicubic', 'trilinear'), with torch's signatures,
+defaults, output sizes and error checks.
 
 Inputs are (N, C, H, W), or unbatched (C, H, W) as in torch (a batch dim of 1 is added, then dropped).
 ``max_pool2d``'s gradient goes to one element per window -- the one whose index it returns (torch's rule:
 the first maximum in row-major window order) -- and overlapping windows accumulate. The pooling ops are
-in ``autograd_lite.ops.pool``; ``interpolate`` is a gather along each resized dim whose gradient sums
-the copies of each input element.
+in ``autograd_lite.ops.pool``; ``interpolate`` is a gather along each resized dim (of 1 tap for 'nearest',
+2 for the linear modes, 4 for 'bicubic') whose gradient sums the weighted copies of each input element.
 """
 
 import math
@@ -210,6 +211,54 @@ def nearest_source_index(in_size, out_size, scale_factor=None):
     return np.minimum(src, in_size - 1)
 
 
+_INTERPOLATING = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+CUBIC_A = -0.75  # torch's bicubic convolution coefficient
+
+
+def _source_coordinates(in_size, out_size, scale_factor, align_corners, cubic, dtype):
+    """torch's area_pixel_compute_source_index for every output position, in the input's dtype."""
+    dst = np.arange(out_size, dtype=dtype)
+    if align_corners:
+        scale = dtype.type((in_size - 1) / (out_size - 1)) if out_size > 1 else dtype.type(0)
+        return dst * scale
+    if scale_factor is not None and scale_factor > 0:
+        scale = dtype.type(1.0 / scale_factor)
+    else:
+        scale = dtype.type(in_size / out_size)
+    src = scale * (dst + dtype.type(0.5)) - dtype.type(0.5)
+    return src if cubic else np.maximum(src, dtype.type(0))
+
+
+def linear_taps(in_size, out_size, scale_factor, align_corners, dtype):
+    """(index, weights), each (2, out): torch's linear interpolation taps along one dim."""
+    src = _source_coordinates(in_size, out_size, scale_factor, align_corners, False, dtype)
+    i0 = np.minimum(src.astype(np.int64), in_size - 1)
+    i1 = np.minimum(i0 + 1, in_size - 1)
+    lam1 = src - i0.astype(dtype)
+    return np.stack([i0, i1]), np.stack([dtype.type(1) - lam1, lam1])
+
+
+def cubic_taps(in_size, out_size, scale_factor, align_corners, dtype):
+    """(index, weights), each (4, out): torch's bicubic taps (A = -0.75; the sources floor(src) - 1 ...
+    floor(src) + 2, clamped to the input as torch's bounded access)."""
+    src = _source_coordinates(in_size, out_size, scale_factor, align_corners, True, dtype)
+    floor = np.floor(src)
+    t = src - floor
+    a = dtype.type(CUBIC_A)
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    one = dtype.type(1)
+    weights = np.stack([far(t + one), near(t), near(one - t), far(2 * one - t)]).astype(dtype)
+    base = floor.astype(np.int64) - 1
+    index = np.clip(base[None, :] + np.arange(4)[:, None], 0, in_size - 1)
+    return index, weights
+
+
 def interpolate(
     input,
     size=None,
@@ -220,28 +269,42 @@ def interpolate(
     antialias=False,
 ):
     """Resize the spatial dims of an (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to ``size`` or by
-    ``scale_factor`` (output size floor(in * scale_factor)). Only mode 'nearest' is implemented, with
-    torch's index rule src = floor(dst * in / out) (or dst / scale_factor when a scale factor is given
-    and ``recompute_scale_factor`` is not True)."""
+    ``scale_factor`` (output size floor(in * scale_factor)).
+
+    Modes: 'nearest' (torch's index rule src = floor(dst * in / out), or dst / scale_factor when a scale
+    factor is given and ``recompute_scale_factor`` is not True); 'linear' (3-D), 'bilinear' (4-D), 'bicubic'
+    (4-D; torch's cubic convolution with A = -0.75, borders clamped) and 'trilinear' (5-D), with
+    ``align_corners`` (default False) as torch: True maps the corner pixels' centres onto each other,
+    False maps the pixel areas (src = (dst + 0.5) * in / out - 0.5). The interpolating modes resample one
+    dim after the other (a gather of 2 or 4 taps; the gradient is the transposed scatter-add).
+    """
     name = "interpolate"
-    if mode != "nearest":
+    if mode != "nearest" and mode not in _INTERPOLATING:
         known = "" if mode in _OTHER_MODES else " (not a torch mode either)"
         raise NotImplementedError(
-            f"{name}: mode={mode!r}{known} is not implemented in autograd_lite; only mode='nearest' is"
+            f"{name}: mode={mode!r}{known} is not implemented in autograd_lite; the modes are 'nearest', "
+            "'linear', 'bilinear', 'bicubic' and 'trilinear'"
         )
-    if align_corners is not None:
+    if mode == "nearest" and align_corners is not None:
         raise ValueError(
             f"{name}: align_corners option can only be set with the interpolating modes: "
             "linear | bilinear | bicubic | trilinear"
         )
     if antialias:
-        raise ValueError(f"{name}: Anti-alias option is restricted to bilinear and bicubic modes")
+        if mode not in ("bilinear", "bicubic"):
+            raise ValueError(f"{name}: Anti-alias option is restricted to bilinear and bicubic modes")
+        raise NotImplementedError(f"{name}: antialias=True is not implemented in autograd_lite")
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (3, 4, 5):
         raise OpError(
             f"{name}: Only 3D, 4D and 5D input tensors (N, C, spatial...) are supported, got shape {tuple(input.shape)}"
         )
+    if mode in _INTERPOLATING:
+        if input.ndim != _INTERPOLATING[mode]:
+            raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_INTERPOLATING[mode]}D input")
+        if input.dtype.kind != "f":
+            raise OpError(f"{name}: mode={mode!r} needs a floating point input, got dtype {input.dtype}")
     n = input.ndim - 2
     spatial = input.shape[2:]
     if (size is None) == (scale_factor is None):
@@ -269,6 +332,13 @@ def interpolate(
             f"{name}: Input and output sizes should be greater than 0, but got input spatial size "
             f"{tuple(spatial)} (shape {tuple(input.shape)}) and output size {out}"
         )
+    if mode != "nearest":
+        taps = cubic_taps if mode == "bicubic" else linear_taps
+        result = input
+        for d in range(n):
+            index, weights = taps(spatial[d], out[d], scales[d], bool(align_corners), input.dtype)
+            result = apply(pool.Resample, result, index=index, weights=weights, axis=2 + d)
+        return result
     result = input
     for d in range(n):
         index = nearest_source_index(spatial[d], out[d], scales[d])

@@ -1,11 +1,12 @@
-"""nn layers: upsampling family -- ``Upsample`` (torch's signature, attributes and repr; mode 'nearest'
-only, see nn.functional.interpolate)."""
+"""nn layers: upsampling family -- ``Upsample``, ``UpsamplingNearest2d`` and ``UpsamplingBilinear2d`` (torch's
+signatures, attributes and reprs; modes 'nearest', 'linear', 'bilinear', 'bicubic', 'trilinear', see
+nn.functional.interpolate)."""
 
 from .._functional.pooling import interpolate
 from .._functional.pooling import _scale
 from .module import Module
 
-__all__ = ["Upsample"]
+__all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 
 
 class Upsample(Module):
@@ -39,3 +40,17 @@ class Upsample(Module):
         else:
             info = "size=" + repr(self.size)
         return info + ", mode=" + repr(self.mode)
+
+
+class UpsamplingNearest2d(Upsample):
+    """Upsample(size, scale_factor, mode='nearest') for (N, C, H, W) inputs."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Upsample(size, scale_factor, mode='bilinear', align_corners=True) for (N, C, H, W) inputs."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
