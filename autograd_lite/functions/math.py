@@ -34,6 +34,7 @@ __all__ = [
     "inner",
     "outer",
     "ger",
+    "einsum",
     "astype",
     "eq",
     "ne",
@@ -455,3 +456,25 @@ def masked_fill(input, mask, value):
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
     return apply(ew.MaskedFill, input, value, mask=np.array(mask_data, copy=True))
+
+
+def einsum(equation, *operands):
+    """torch.einsum: the sum of products the equation describes (``'ij,jk->ik'``; ``'...'`` for broadcast
+    dims; without ``->`` the output is the letters used once, alphabetically). Operands may also be given
+    as one list. All operands must have one dtype, as torch's."""
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: the equation must be a string, got {type(equation).__name__}")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise OpError("einsum: must provide at least one operand")
+    for i, t in enumerate(operands):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"einsum: operand {i} must be a Tensor, got {type(t).__name__}")
+    dtypes_seen = {t.data.dtype for t in operands}
+    if len(dtypes_seen) > 1:
+        raise OpError(
+            f"einsum: all operands must have the same dtype (as torch's), got {[str(t.data.dtype) for t in operands]}"
+        )
+    terms, out = la.parse_einsum(equation, [t.data.shape for t in operands])
+    return apply(la.Einsum, *operands, terms=terms, out=out)

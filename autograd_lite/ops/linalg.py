@@ -224,3 +224,102 @@ class VectorNorm(Op):
         if ord < 2:
             return (sign * xp.abs(x) ** (ord - 1) * scale,)
         return (x * xp.abs(x) ** (ord - 2) * scale,)
+
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def parse_einsum(equation, shapes):
+    """(input subscripts, output subscripts) of an einsum equation over operands of ``shapes``, with every
+    ellipsis replaced by letters (right-aligned, as broadcasting) and the implicit output made explicit
+    (ellipsis dims first, then the letters used once, in alphabetical order: uppercase first)."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise OpError(f"einsum: the equation {equation!r} names {len(terms)} operand(s), but {len(shapes)} were given")
+    for part in terms + [rhs]:
+        bad = set(part.replace("...", "")) - set(_LETTERS)
+        if bad or part.count("...") > 1:
+            raise OpError(
+                f"einsum: invalid subscripts {part!r} in {equation!r} (expected letters a-z, A-Z and at most one '...')"
+            )
+    free = iter(c for c in _LETTERS if c not in eq)
+    ell_dims = [len(shape) - (len(t) - 3) for t, shape in zip(terms, shapes) if "..." in t]
+    ell = "".join(next(free) for _ in range(max(ell_dims, default=0)))
+    out_terms = []
+    for i, (t, shape) in enumerate(zip(terms, shapes)):
+        if "..." in t:
+            n = len(shape) - (len(t) - 3)
+            t = t.replace("...", ell[len(ell) - n :] if n > 0 else "") if n >= 0 else t
+        if len(t) != len(shape):
+            raise OpError(
+                f"einsum: operand {i} has {len(shape)} dims (shape {tuple(shape)}), but its subscripts "
+                f"{terms[i]!r} name {len(t)}"
+            )
+        out_terms.append(t)
+    if arrow:
+        rhs = rhs.replace("...", ell)
+        for c in rhs:
+            if rhs.count(c) > 1:
+                raise OpError(f"einsum: output subscript {c} appears more than once in the output of {equation!r}")
+            if not any(c in t for t in out_terms):
+                raise OpError(f"einsum: output subscript {c} of {equation!r} does not appear in the inputs")
+    else:
+        joined = "".join(out_terms)
+        rhs = ell + "".join(sorted(c for c in set(joined) if joined.count(c) == 1 and c not in ell))
+    sizes = {}
+    for i, (t, shape) in enumerate(zip(out_terms, shapes)):
+        for c, n in zip(t, shape):
+            if sizes.get(c, 1) != 1 and n != 1 and sizes[c] != n:
+                raise OpError(
+                    f"einsum: subscript {c} has size {n} in operand {i} (shape {tuple(shape)}) but {sizes[c]} in "
+                    f"an earlier operand of {equation!r} (sizes must match or be 1)"
+                )
+            if c not in sizes or sizes[c] == 1:
+                sizes[c] = n
+    return tuple(out_terms), rhs
+
+
+class Einsum(Op):
+    """torch.einsum: a sum of products over the subscripts (``terms`` and ``out``, explicit letters), computed
+    by numpy.einsum with optimize. The gradient of each operand is another einsum, of the incoming gradient
+    and the other operands (a repeated subscript, a diagonal, gets an identity factor; a subscript summed
+    in that operand only, a factor of ones), so it is differentiable again."""
+
+    name = "einsum"
+    function = "einsum"
+
+    @staticmethod
+    def forward(*arrays, terms, out):
+        spec = ",".join(terms) + "->" + out
+        return np.asarray(np.einsum(spec, *arrays, optimize=len(arrays) > 2)), None
+
+    @staticmethod
+    def vjp(ctx, g):
+        xp, terms, out = ctx.xp, ctx.p["terms"], ctx.p["out"]
+        grads = []
+        for i, need in enumerate(ctx.needs):
+            if not need:
+                grads.append(None)
+                continue
+            x_i = ctx.x[i]
+            shape, dtype = x_i.shape, data_of(x_i).dtype
+            operands = [g] + [x for j, x in enumerate(ctx.x) if j != i]
+            subscripts = [out] + [t for j, t in enumerate(terms) if j != i]
+            used = set("".join(terms) + out)
+            free = iter(c for c in _LETTERS if c not in used)
+            target = ""
+            for c, n in zip(terms[i], shape):
+                if c in target:  # a diagonal: an identity links the repeat to its first occurrence
+                    fresh = next(free)
+                    operands.append(xp.constant(np.eye(n, dtype=dtype)))
+                    subscripts.append(c + fresh)
+                    c = fresh
+                target += c
+            for c, n in zip(target, shape):
+                if not any(c in s for s in subscripts):  # summed in this operand only: the gradient is constant
+                    operands.append(xp.constant(np.ones(n, dtype=dtype)))
+                    subscripts.append(c)
+            grads.append(xp.apply(Einsum, *operands, terms=tuple(subscripts), out=target))
+        return grads

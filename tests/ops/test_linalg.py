@@ -130,7 +130,48 @@ def _matrix_norm_inputs():
     return custom(fn)
 
 
+_EINSUM_EQUATIONS = [
+    "ij,jk->ik",
+    "ij,jk",  # implicit output
+    "bij,bjk->bik",
+    "ii->",  # trace
+    "ii->i",  # diagonal
+    "ij->",
+    "ij->ji",
+    "i,j->ij",
+    "i,i->",
+    "ij,ij->ij",
+    "iij,jk->ik",
+    "...ij,...jk->...ik",
+    "i...,i->...",
+    "ij,jk,kl->il",  # three operands (optimize)
+    "Ab,bA",
+]
+
+
+def _einsum_inputs(d, max_dims, max_side):
+    equation = d(hs.sampled_from(_EINSUM_EQUATIONS))
+    lhs = equation.split("->")[0]
+    sizes = {c: d(hs.integers(0, max_side)) for c in set(lhs) if c.isalpha()}
+    batch = tuple(d(hs.lists(hs.integers(1, max_side), max_size=max(max_dims - 2, 0))))
+    tensors = []
+    for term in lhs.split(","):
+        shape = []
+        for part in term.split("..."):
+            shape.append(tuple(sizes[c] for c in part))
+        shape = shape[0] + (batch if "..." in term else ()) + (shape[1] if len(shape) > 1 else ())
+        tensors.append(d(cached_tensors(shape, min_value=-3.0, max_value=3.0)))
+    return Draw(tuple(tensors), {"equation": equation})
+
+
 ENTRIES = [
+    OpCase(
+        "einsum",
+        lambda *xs, equation: al.einsum(equation, *xs),
+        lambda *xs, equation: np.asarray(np.einsum(equation, *xs)),
+        custom(_einsum_inputs),
+        torch_fn=lambda torch, *xs, equation: torch.einsum(equation, *xs),
+    ),
     OpCase("mm", al.mm, np.matmul, _sized("nm", "mp")),
     OpCase("mm_method", lambda a, b: a.mm(b), np.matmul, _sized("nm", "mp")),
     OpCase("bmm", al.bmm, np.matmul, _sized("bnm", "bmp")),
@@ -416,3 +457,18 @@ def test_linalg_norm_dispatch_matches_torch():
         torch.linalg.matrix_norm(torch.tensor(values), -1).numpy(),
         rtol=1e-12,
     )
+
+
+def test_einsum_errors_name_the_equation_and_shapes():
+    a, b = al.ones(2, 3), al.ones(4, 5)
+    with pytest.raises(OpError, match=r"einsum: subscript j has size 4 in operand 1 \(shape \(4, 5\)\) but 3"):
+        al.einsum("ij,jk->ik", a, b)
+    with pytest.raises(OpError, match="einsum: the equation 'ij,jk' names 2 operand"):
+        al.einsum("ij,jk", a)
+    with pytest.raises(OpError, match=r"einsum: operand 0 has 2 dims \(shape \(2, 3\)\), but its subscripts 'ijk'"):
+        al.einsum("ijk", a)
+    with pytest.raises(OpError, match="einsum: output subscript j appears more than once"):
+        al.einsum("ij->jj", a)
+    with pytest.raises(OpError, match="einsum: all operands must have the same dtype"):
+        al.einsum("ij,jk", a, al.ones(3, 2, dtype="float64"))
+    assert al.einsum("i,j", [al.ones(2), al.ones(3)]).shape == (2, 3)  # operands as one list, as torch
