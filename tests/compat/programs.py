@@ -110,3 +110,84 @@ def mnist_style_cnn(torch, nn, F, optim, data):
 
 
 PROGRAMS = [mlp_training_loop, vae_loss, mnist_style_cnn]
+
+
+def custom_function(torch, nn, F, optim, data):
+    """A custom autograd.Function (an exp that saves its output), checked by gradcheck and used twice."""
+
+    class MyExp(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, scale):
+            y = torch.exp(x) * scale
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad):
+            (y,) = ctx.saved_tensors
+            return grad * y, None
+
+    rng = np.random.default_rng(5)
+    x = torch.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    ok = torch.autograd.gradcheck(lambda t: MyExp.apply(t, 2.0), (x,))
+    out = MyExp.apply(x, 2.0).sum() + MyExp.apply(x * 0.5, 1.0).pow(2).sum()
+    out.backward()
+    return [float(ok), out.item()] + x.grad.flatten().tolist()
+
+
+def hooks(torch, nn, F, optim, data):
+    """A forward hook that records activations and a tensor hook that scales a gradient, as debugging code does."""
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 2)).double()
+    set_weights(torch, model, seed=6)
+    seen = []
+    handle = model[1].register_forward_hook(lambda module, args, output: seen.append(output.sum().item()))
+    x = torch.tensor(np.random.default_rng(7).standard_normal((5, 4)), requires_grad=True)
+    h = model[0](x)
+    h.register_hook(lambda grad: grad * 3.0)
+    loss = model[2](model[1](h)).pow(2).mean()
+    loss.backward()
+    handle.remove()
+    model[1](h.detach())  # the removed hook records nothing more
+    return seen + [loss.item()] + x.grad.flatten().tolist() + model[0].weight.grad.flatten().tolist()
+
+
+def transformer_block(torch, nn, F, optim, data):
+    """A small pre-norm transformer block: Embedding, LayerNorm, MultiheadAttention (causal mask), an MLP."""
+
+    class Block(nn.Module):
+        def __init__(self, vocab, dim, heads):
+            super().__init__()
+            self.embed = nn.Embedding(vocab, dim)
+            self.ln1 = nn.LayerNorm(dim)
+            self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+            self.ln2 = nn.LayerNorm(dim)
+            self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+            self.head = nn.Linear(dim, vocab)
+
+        def forward(self, idx):
+            x = self.embed(idx)
+            t = idx.shape[1]
+            mask = torch.ones(t, t).triu(1).bool()
+            h = self.ln1(x)
+            x = x + self.attn(h, h, h, attn_mask=mask, need_weights=False)[0]
+            x = x + self.mlp(self.ln2(x))
+            return self.head(x)
+
+    model = Block(vocab=11, dim=8, heads=2).double()
+    set_weights(torch, model, seed=8, scale=0.3)
+    rng = np.random.default_rng(9)
+    idx = torch.tensor(rng.integers(0, 11, (3, 5)))
+    targets = torch.tensor(rng.integers(0, 11, (3, 5)))
+    opt = optim.AdamW(model.parameters(), lr=1e-2)
+    losses = []
+    for step in range(3):
+        opt.zero_grad()
+        logits = model(idx)
+        loss = F.cross_entropy(logits.reshape(-1, 11), targets.reshape(-1))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+PROGRAMS += [custom_function, hooks, transformer_block]
