@@ -73,13 +73,14 @@ from .creation import (
     set_rng_state,
 )
 from .autograd import grad, no_grad, enable_grad, set_grad_enabled, is_grad_enabled
-from . import autograd
+from . import autograd, creation, functions, tensor_ops
 from .ops.base import OpError, DimError
 from .serialization import save, load
 
 __version__ = "0.1.0"
 
 allocator.tune()
+tensor_ops.bind(functions, functions.inplace, creation)  # the random in-place fills (creation imports Tensor)
 
 _LAZY = {
     "testing": "autograd_lite.testing",

@@ -17,15 +17,18 @@ from .devices import check_device
 if TYPE_CHECKING:
     from . import functions as F
     from .functions import inplace
+    from . import creation as _creation
     from .tensor import Tensor
 else:
-    F = inplace = None
+    F = inplace = _creation = None
 
 
-def bind(functions, inplace_module) -> None:
-    """Point the methods at the public functions and the in-place machinery (once, at import)."""
-    global F, inplace
+def bind(functions, inplace_module, creation=None) -> None:
+    """Point the methods at the public functions, the in-place machinery and the random fills (at import)."""
+    global F, inplace, _creation
     F, inplace = functions, inplace_module
+    if creation is not None:
+        _creation = creation
 
 
 class TensorOps:
@@ -228,6 +231,27 @@ class TensorOps:
     def copy_(self, src) -> "Tensor":
         """Overwrite with ``src`` (broadcast) in place; in a graph the gradient flows to ``src`` only."""
         return inplace.copy_(self, src)
+
+    # ---- in-place random fills (the initialisation idiom ``w.normal_(0.0, 0.02)`` under no_grad) ----------
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> "Tensor":
+        """Fill with N(mean, std**2) draws in place (autograd_lite's generator, or ``generator``)."""
+        return _creation.normal_(self, mean, std, generator=generator)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None) -> "Tensor":
+        """Fill with U(a, b) draws in place."""
+        return _creation.uniform_(self, a, b, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> "Tensor":
+        """Fill with Bernoulli(p) draws (0 or 1) in place."""
+        return _creation.bernoulli_(self, p, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> "Tensor":
+        """Fill with Exponential(lambd) draws in place."""
+        return _creation.exponential_(self, lambd, generator=generator)
+
+    def random_(self, *args, generator=None, **kwargs) -> "Tensor":
+        """Fill with integers drawn uniformly: ``random_(to)``, ``random_(from, to)`` or the dtype's range."""
+        return _creation.random_(self, *args, generator=generator, **kwargs)
 
     def __getitem__(self, index) -> "Tensor":
         return F.shaping.getitem(self, index)

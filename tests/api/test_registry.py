@@ -17,6 +17,11 @@ from autograd_lite.tensor_ops import TensorOps
 # Tensor methods that no op backs: they compute no gradient (comparisons, logic, indices of extremes,
 # integer and bool casts) or return self
 NOT_OPS = {
+    "normal_",
+    "uniform_",
+    "bernoulli_",
+    "exponential_",
+    "random_",
     "__eq__",
     "__ne__",
     "__lt__",

@@ -278,3 +278,25 @@ def test_other_errors():
         al.randint_like(al.zeros(2), 5, 2)
     with pytest.raises(TypeError, match="randn_like: input must be a Tensor"):
         al.randn_like([1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "method, args",
+    [
+        ("normal_", (0.5, 2.0)),
+        ("uniform_", (-1.0, 3.0)),
+        ("bernoulli_", (0.3,)),
+        ("exponential_", (2.0,)),
+        ("random_", (0, 7)),
+    ],
+)
+def test_tensor_methods_are_the_fills(method, args):
+    """``w.normal_(...)`` (the DCGAN init idiom) draws what ``al.normal_(w, ...)`` draws, in place."""
+    a, b = al.zeros(4, 5, dtype=al.float64), al.zeros(4, 5, dtype=al.float64)
+    al.manual_seed(11)
+    returned = getattr(a, method)(*args)
+    al.manual_seed(11)
+    getattr(al, method)(b, *args)
+    assert returned is a
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert np.unique(a.numpy()).size > 1
