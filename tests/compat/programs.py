@@ -191,3 +191,64 @@ def transformer_block(torch, nn, F, optim, data):
 
 
 PROGRAMS += [custom_function, hooks, transformer_block]
+
+
+def tutorial_polynomial_autograd(torch, nn, F, optim, data):
+    """'Learning PyTorch with Examples': fit sin(x) by a cubic with raw tensors, autograd and a manual update."""
+    import math
+
+    dtype = torch.float
+    device = torch.device("cpu")
+    x = torch.linspace(-math.pi, math.pi, 2000, device=device, dtype=dtype)
+    y = torch.sin(x)
+    a, b, c, d = (torch.tensor(v, device=device, dtype=dtype, requires_grad=True) for v in (0.1, -0.2, 0.3, -0.05))
+    learning_rate = 1e-6
+    losses = []
+    for t in range(200):
+        y_pred = a + b * x + c * x**2 + d * x**3
+        loss = (y_pred - y).pow(2).sum()
+        if t % 50 == 49:
+            losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            a -= learning_rate * a.grad
+            b -= learning_rate * b.grad
+            c -= learning_rate * c.grad
+            d -= learning_rate * d.grad
+            a.grad = None
+            b.grad = None
+            c.grad = None
+            d.grad = None
+    return losses + [a.item(), b.item(), c.item(), d.item()]
+
+
+def tutorial_polynomial_nn(torch, nn, F, optim, data):
+    """The same tutorial's nn version: x^p features, Linear + Flatten(0, 1), MSELoss(sum), model.zero_grad()."""
+    import math
+
+    x = torch.linspace(-math.pi, math.pi, 2000, dtype=torch.float64)
+    y = torch.sin(x)
+    p = torch.tensor([1, 2, 3])
+    xx = x.unsqueeze(-1).pow(p)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1)).double()
+    set_weights(torch, model, seed=10, scale=0.1)
+    loss_fn = torch.nn.MSELoss(reduction="sum")
+    learning_rate = 1e-6
+    losses = []
+    for t in range(200):
+        y_pred = model(xx)
+        loss = loss_fn(y_pred, y)
+        if t % 50 == 49:
+            losses.append(loss.item())
+        model.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for param in model.parameters():
+                param -= learning_rate * param.grad
+    linear_layer = model[0]
+    return losses + [linear_layer.bias.item()] + linear_layer.weight[:, 0].tolist()
+
+
+tutorial_polynomial_autograd.rtol = 1e-5  # float32 sums of 2000 terms: the summation orders differ
+
+PROGRAMS += [tutorial_polynomial_autograd, tutorial_polynomial_nn]
