@@ -252,3 +252,35 @@ def tutorial_polynomial_nn(torch, nn, F, optim, data):
 tutorial_polynomial_autograd.rtol = 1e-5  # float32 sums of 2000 terms: the summation orders differ
 
 PROGRAMS += [tutorial_polynomial_autograd, tutorial_polynomial_nn]
+
+
+def micrograd_tests(torch, nn, F, optim, data):
+    """micrograd's torch reference checks (test_sanity_check, test_more_ops), written on torch.Tensor."""
+    x = torch.Tensor([-4.0]).double()
+    x.requires_grad = True
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    out = [y.data.item(), x.grad.item()]  # as micrograd writes it (ypt.data.item())
+
+    a = torch.Tensor([-4.0]).double()
+    b = torch.Tensor([2.0]).double()
+    a.requires_grad = True
+    b.requires_grad = True
+    c = a + b
+    d = a * b + b**3
+    c = c + c + 1
+    c = c + 1 + c + (-a)
+    d = d + d * 2 + (b + a).relu()
+    d = d + 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g = g + 10.0 / f
+    g.backward()
+    return out + [g.item(), a.grad.item(), b.grad.item()]
+
+
+PROGRAMS += [micrograd_tests]
