@@ -21,7 +21,7 @@ def wrap(array):
 
 def init_leaf(tensor, array, requires_grad, where="tensor"):
     """Make ``tensor`` (just allocated, e.g. by a Tensor subclass's __init__) a leaf holding ``array``."""
-    tensor.data, tensor._grad, tensor._fn, tensor._vc = array, None, None, [0]
+    tensor._array, tensor._grad, tensor._fn, tensor._vc = array, None, None, [0]
     tensor._view = tensor._views = None
     tensor._rg = False
     if requires_grad:

@@ -152,8 +152,8 @@ def _random_dtype(name, dtype):
 
 def _number(name, arg, value):
     """A Python or numpy number (bool, int, float) or a one-element tensor's value, as torch's Number arguments."""
-    if isinstance(value, Tensor) and value.data.size == 1:
-        return value.data.item()
+    if isinstance(value, Tensor) and value._array.size == 1:
+        return value._array.item()
     if not isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
         raise TypeError(f"{name}: {arg} must be a number, got {value!r} ({type(value).__name__})")
     return value
@@ -386,7 +386,7 @@ def _float_array(name, arg, value):
     if isinstance(value, Tensor):
         if value.dtype.kind != "f":
             raise TypeError(f"{name}: {arg} must be a floating point tensor, got dtype {value.dtype}")
-        return value.data
+        return value._array
     return np.asarray(float(_number(name, arg, value)))
 
 
@@ -403,7 +403,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     num_samples = _count("multinomial", "num_samples", num_samples)
     if num_samples == 0:
         raise OpError("multinomial: cannot sample n_sample <= 0 samples")
-    weights = np.asarray(input.data, dtype=np.float64).reshape(-1, input.shape[-1])
+    weights = np.asarray(input._array, dtype=np.float64).reshape(-1, input.shape[-1])
     categories = weights.shape[1]
     if categories == 0:
         raise OpError("multinomial: the input has no categories (its last dim is 0)")
@@ -440,7 +440,7 @@ def bernoulli(input, p=None, *, generator=None):
     of ``input``'s shape; the result has ``input``'s dtype."""
     if not isinstance(input, Tensor):
         raise TypeError(f"bernoulli: input must be a Tensor, got {type(input).__name__}")
-    probs = input.data if p is None else _float_array("bernoulli", "p", p)
+    probs = input._array if p is None else _float_array("bernoulli", "p", p)
     if p is None and input.dtype.kind != "f":
         raise TypeError(f"bernoulli: input must be a floating point tensor of probabilities, got dtype {input.dtype}")
     _check_probabilities("bernoulli", probs)
@@ -497,12 +497,12 @@ def _fill(name, tensor, sample):
                 "while grad mode is on; wrap the update in `with autograd_lite.no_grad():` (as nn.init does)"
             )
         return tensor.copy_(Tensor._wrap(np.asarray(sample, dtype=tensor.dtype)))
-    if tensor.data.size and not tensor.data.flags.writeable:
+    if tensor._array.size and not tensor._array.flags.writeable:
         raise RuntimeError(
             f"{name}: this tensor's memory is read-only (an expand/broadcast view whose elements share memory); "
             "call .clone() first"
         )
-    tensor.data[...] = sample
+    tensor._array[...] = sample
     bump_version(tensor)
     return tensor
 
@@ -515,7 +515,7 @@ def _float_target(name, tensor):
 
 
 def normal_(tensor, mean=0.0, std=1.0, *, generator=None):
-    """Fill ``tensor`` in place with samples of N(mean, std²) (``m.weight.data.normal_(0.0, 0.02)``)."""
+    """Fill ``tensor`` in place with samples of N(mean, std²) (``m.weight._array.normal_(0.0, 0.02)``)."""
     _float_target("normal_", tensor)
     mean, std = float(_number("normal_", "mean", mean)), float(_number("normal_", "std", std))
     if not std >= 0:

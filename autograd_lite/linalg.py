@@ -25,7 +25,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 def _two_dims(name, A, dim):
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
         raise OpError(f"{name}: dim must be a 2-tuple, got {dim!r}")
-    ndim = A.data.ndim
+    ndim = A._array.ndim
     out = []
     for d in dim:
         if not -ndim <= d < ndim:
@@ -45,7 +45,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     name = "linalg.matrix_norm"
     if not isinstance(A, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(A).__name__}")
-    if A.data.ndim < 2:
+    if A._array.ndim < 2:
         raise OpError(f"{name}: the input must have at least 2 dimensions, got shape {tuple(A.shape)}")
     rows, cols = _two_dims(name, A, dim)
     if ord == "fro":
@@ -83,8 +83,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
         return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
     if ord is None:
         return _reduction.vector_norm(name, A, 2, None, keepdim, dtype)
-    if A.data.ndim == 1 and not isinstance(ord, str):
+    if A._array.ndim == 1 and not isinstance(ord, str):
         return _reduction.vector_norm(name, A, ord, None, keepdim, dtype)
-    if A.data.ndim == 2:
+    if A._array.ndim == 2:
         return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
     raise OpError(f"{name}: if dim is not given but ord is, the input must be 1-D or 2-D, got shape {tuple(A.shape)}")

@@ -59,7 +59,7 @@ def state_array(value, where):
     """A state-dict value as a numpy array: Tensors, arrays, numbers and torch tensors (duck-typed, so torch is
     never imported); ``where`` names the value in the TypeError raised for anything else."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._array
     if isinstance(value, (np.ndarray, np.generic, int, float, bool)):
         return np.asarray(value)
     if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
@@ -116,8 +116,8 @@ class _Encoder:
         if isinstance(obj, float):
             return {"t": "float", "v": float(obj)}
         if isinstance(obj, Tensor):
-            name = self.array(obj, obj.data, path)
-            return {"t": "tensor", "a": name, "dtype": obj.data.dtype.str, "shape": list(obj.data.shape)}
+            name = self.array(obj, obj._array, path)
+            return {"t": "tensor", "a": name, "dtype": obj._array.dtype.str, "shape": list(obj._array.shape)}
         if isinstance(obj, np.ndarray):
             name = self.array(obj, obj, path)
             return {"t": "ndarray", "a": name, "dtype": obj.dtype.str, "shape": list(obj.shape)}

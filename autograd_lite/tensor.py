@@ -29,7 +29,7 @@ from .tensor_ops import TensorOps
 def _to_array(data, dtype, copy, where="tensor"):
     """Convert user data to an ndarray following torch: Python floats -> default dtype, ints -> int64."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._array
     if isinstance(data, np.ndarray) or isinstance(data, np.generic):
         arr = np.array(data, dtype=dtype, copy=True) if copy else np.asarray(data, dtype=dtype)
     else:
@@ -75,34 +75,46 @@ def _check_grad_dtype(dtype, where="requires_grad"):
 class Tensor(TensorOps):
     """An n-dimensional array that records the operations on it for reverse-mode differentiation."""
 
-    __slots__ = ("data", "_grad", "_rg", "_fn", "_vc", "_view", "_views", "__weakref__")
+    __slots__ = ("_array", "_grad", "_rg", "_fn", "_vc", "_view", "_views", "__weakref__")
     __array_ufunc__ = None  # make numpy defer to Tensor's reflected operators (ndarray + Tensor -> Tensor)
     __hash__ = object.__hash__
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _to_array(data, None if dtype is None else np.dtype(dtype), copy=True)
+        self._array = _to_array(data, None if dtype is None else np.dtype(dtype), copy=True)
         self._grad = None
         self._fn = None
         self._vc = [0]
         self._view = self._views = None
         self._rg = False
         if requires_grad:
-            _check_grad_dtype(self.data.dtype, "tensor")
+            _check_grad_dtype(self._array.dtype, "tensor")
             self._rg = True
 
     @classmethod
     def _wrap(cls, array):
         """A constant tensor around an existing ndarray (no copy, no checks): internal fast path."""
         t = object.__new__(Tensor)
-        t.data, t._grad, t._rg, t._fn, t._vc, t._view, t._views = array, None, False, None, [0], None, None
+        t._array, t._grad, t._rg, t._fn, t._vc, t._view, t._views = array, None, False, None, [0], None, None
         return t
 
     @classmethod
     def _from_graph(cls, array, edge, vc):
         """A handle on a graph value (the output of node ``edge``) for create_graph backward passes."""
         t = object.__new__(Tensor)
-        t.data, t._grad, t._rg, t._fn, t._vc, t._view, t._views = array, None, True, edge, vc or [0], None, None
+        t._array, t._grad, t._rg, t._fn, t._vc, t._view, t._views = array, None, True, edge, vc or [0], None, None
         return t
+
+    @property
+    def data(self) -> "Tensor":
+        """A tensor sharing this tensor's memory, outside the graph and not requiring grad, as torch's ``x.data``:
+        in-place changes through it (``w.data.normal_(0.0, 0.02)``) change this tensor and are not seen by
+        autograd (its version counter is its own). The numpy array is ``x.numpy()`` (``x.detach().numpy()``)."""
+        return Tensor._wrap(self._array)
+
+    @data.setter
+    def data(self, value):
+        """``x.data = y``: this tensor takes ``y``'s values (and shape) without autograd seeing it, as torch's."""
+        self._array = value._array if isinstance(value, Tensor) else np.asarray(value)
 
     # ---- autograd attributes -------------------------------------------------------------------
     @property
@@ -115,12 +127,12 @@ class Tensor(TensorOps):
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"grad: the assigned gradient must be a Tensor or None, got {type(value).__name__}")
-            if value.data.shape != self.data.shape:
+            if value._array.shape != self._array.shape:
                 raise RuntimeError(
                     f"grad: cannot assign a gradient of shape {value.shape} to a tensor of "
                     f"shape {self.shape}; they must have the same shape"
                 )
-            if value.data.dtype != self.data.dtype:
+            if value._array.dtype != self._array.dtype:
                 raise RuntimeError(
                     f"grad: cannot assign a gradient of dtype {value.dtype} to a tensor of "
                     f"dtype {self.dtype}; they must have the same dtype"
@@ -149,7 +161,7 @@ class Tensor(TensorOps):
                 "to get a tensor outside the graph"
             )
         if flag:
-            _check_grad_dtype(self.data.dtype)
+            _check_grad_dtype(self._array.dtype)
         self._rg = flag
 
     def requires_grad_(self, requires_grad: builtins.bool = True) -> "Tensor":
@@ -192,7 +204,7 @@ class Tensor(TensorOps):
 
     def detach(self) -> "Tensor":
         """A tensor sharing this memory (and version counter) but outside the graph."""
-        t = Tensor._wrap(self.data)
+        t = Tensor._wrap(self._array)
         _link_view(t, self, None, None, tracks=False)
         return t
 
@@ -214,15 +226,15 @@ class Tensor(TensorOps):
     @property
     def shape(self) -> Tuple[builtins.int, ...]:
         """The shape, a tuple (``size()`` gives it as torch's ``Size``, a tuple with ``numel()``)."""
-        return self.data.shape
+        return self._array.shape
 
     @property
     def ndim(self) -> builtins.int:
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def device(self) -> "devices.device":
@@ -236,24 +248,24 @@ class Tensor(TensorOps):
     def size(self, dim=None):
         """The shape, as torch's ``Size`` (a tuple), or the size of one dim."""
         if dim is None:
-            return Size(self.data.shape)
+            return Size(self._array.shape)
         try:
-            return self.data.shape[dim]
+            return self._array.shape[dim]
         except (IndexError, TypeError):
             raise DimError(
-                f"size: dim {dim!r} is out of range for a tensor of shape {self.data.shape} "
-                f"(expected an int in [{-self.data.ndim}, {self.data.ndim - 1}])"
+                f"size: dim {dim!r} is out of range for a tensor of shape {self._array.shape} "
+                f"(expected an int in [{-self._array.ndim}, {self._array.ndim - 1}])"
             ) from None
 
     def nelement(self) -> builtins.int:
         """The number of elements (torch's alias of numel)."""
-        return self.data.size
+        return self._array.size
 
     def dim(self) -> builtins.int:
-        return self.data.ndim
+        return self._array.ndim
 
     def numel(self) -> builtins.int:
-        return self.data.size
+        return self._array.size
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied, in row-major layout); refused on tensors that require
@@ -263,41 +275,41 @@ class Tensor(TensorOps):
                 "numpy(): can't call numpy() on a tensor that requires grad; use tensor.detach().numpy() instead"
             )
         relayout(self)  # torch's layout now, so that the array stays this tensor's memory from here on
-        return self.data
+        return self._array
 
     def item(self) -> Union[builtins.float, builtins.int, builtins.bool]:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError(
                 f"item(): only a tensor with one element can be converted to a Python "
                 f"number, this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self._array.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._array.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._array if dtype is None else self._array.astype(dtype)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._array.shape[0]))
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError(f"bool(): the truth value of a tensor of shape {self.shape} is ambiguous")
-        return bool(self.data)
+        return bool(self._array)
 
     def __format__(self, spec):
         """``f"{loss:.3f}"`` formats a one-element tensor as its number (as torch); other tensors as repr."""
-        if spec and self.data.size == 1:
-            return format(self.data.item(), spec)
+        if spec and self._array.size == 1:
+            return format(self._array.item(), spec)
         return format(repr(self), spec)
 
     def __float__(self):
@@ -307,15 +319,15 @@ class Tensor(TensorOps):
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._array.dtype.kind not in "iub" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.item())
+        return int(self._array.item())
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self._array, separator=", ", prefix="tensor(", precision=4)
         extras = []
-        if self.data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._array.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
+            extras.append(f"dtype={self._array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self._rg:
@@ -332,7 +344,7 @@ class Tensor(TensorOps):
         import copy
 
         new = object.__new__(type(self))
-        new.data, new._fn, new._vc, new._rg = self.data.copy(), None, [0], self._rg
+        new._array, new._fn, new._vc, new._rg = self._array.copy(), None, [0], self._rg
         new._view = new._views = None
         new.grad = copy.deepcopy(self.grad, memo)
         memo[id(self)] = new
@@ -340,7 +352,7 @@ class Tensor(TensorOps):
 
     def __reduce_ex__(self, protocol):
         """Pickle as data and requires_grad (as torch: no graph, no grad), in torch's row-major layout."""
-        return _rebuild, (type(self), np.ascontiguousarray(self.data), self._rg)
+        return _rebuild, (type(self), np.ascontiguousarray(self._array), self._rg)
 
     def _bump_version(self):
         self._vc[0] += 1
@@ -353,7 +365,7 @@ class Tensor(TensorOps):
 def _rebuild(cls, data, requires_grad):
     """Unpickle a tensor (or Parameter) from its data and requires_grad flag."""
     t = object.__new__(cls)
-    t.data, t._grad, t._fn, t._vc, t._view, t._views, t._rg = data, None, None, [0], None, None, requires_grad
+    t._array, t._grad, t._fn, t._vc, t._view, t._views, t._rg = data, None, None, [0], None, None, requires_grad
     return t
 
 
@@ -366,7 +378,7 @@ def clear_grads(params, set_to_none=True):
             param.grad = None
         else:
             param.grad.detach_()
-            param.grad.data[...] = 0
+            param.grad._array[...] = 0
             param.grad._bump_version()
 
 
@@ -378,7 +390,7 @@ def apply(op, *inputs, **params):
         if isinstance(t, Tensor):
             if t._view is not None and t._view.version != t._vc[0]:
                 _refresh(t)
-            arrays.append(t.data)
+            arrays.append(t._array)
             if t._rg:
                 record = True
         else:
@@ -454,7 +466,7 @@ def _refresh(view):
     root = info.root
     if root is None or not info.tracks or not root._rg:
         return
-    current, array = root, root.data
+    current, array = root, root._array
     for op, params in info.chain:
         out, saved = op.forward(array, **params)
         current, array = _record(op, (current,), (array,), out, saved, params), out
@@ -473,16 +485,16 @@ def _chain_array(array, chain):
 
 
 def torch_layout(t):
-    """A memoryless stand-in for ``t.data`` with the strides torch would give ``t``: the root C-contiguous
+    """A memoryless stand-in for ``t._array`` with the strides torch would give ``t``: the root C-contiguous
     (op outputs may be stored channels-last or transposed internally), then the view ops applied."""
     info = t._view
     root, chain = (t, ()) if info is None else (info.mem_root, info.mem_chain)
-    data = root.data
+    data = root._array
     if not data.flags.c_contiguous and root not in _pinned_roots:
         strides = tuple(int(np.prod(data.shape[i + 1 :])) * data.itemsize for i in range(data.ndim))
         data = np.lib.stride_tricks.as_strided(np.zeros(1, data.dtype), data.shape, strides, writeable=False)
     elif not chain:
-        return t.data
+        return t._array
     return _chain_array(data, chain)
 
 
@@ -490,11 +502,11 @@ def relayout(t):
     """Store ``t``'s root C-contiguously (torch's layout) and re-point every live view of it, so that a
     view() that torch allows shares memory here too; a no-op when the root already is C-contiguous."""
     root = t if t._view is None else t._view.mem_root
-    if root.data.flags.c_contiguous or root in _pinned_roots:
+    if root._array.flags.c_contiguous or root in _pinned_roots:
         return
-    root.data = np.ascontiguousarray(root.data)
+    root._array = np.ascontiguousarray(root._array)
     for view in list(root._views or ()):
-        view.data = _chain_array(root.data, view._view.mem_chain)
+        view._array = _chain_array(root._array, view._view.mem_chain)
 
 
 def _record(op, inputs, arrays, out, saved, params):

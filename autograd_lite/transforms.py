@@ -25,7 +25,7 @@ _CHUNK = 1024  # images resampled at a time: bounds the memory of the coordinate
 def _as_batch(name, images):
     """The images as a float (N, C, H, W) numpy array, and how to give a result back in the caller's form."""
     is_tensor = isinstance(images, Tensor)
-    array = images.data if is_tensor else images
+    array = images._array if is_tensor else images
     if not isinstance(array, np.ndarray):
         raise TypeError(
             f"{name}: expected a numpy array or an autograd_lite Tensor of images, got {type(images).__name__}"
@@ -315,7 +315,7 @@ class RandomApply(_ImageTransform):
         out = batch.copy()
         if chosen.any():
             result = Compose(self.transforms)(batch[chosen])
-            result = result.data if isinstance(result, Tensor) else np.asarray(result)
+            result = result._array if isinstance(result, Tensor) else np.asarray(result)
             if result.shape != out[chosen].shape:
                 raise ValueError(
                     f"RandomApply: the transform changed the shape of a batch from "

@@ -134,7 +134,7 @@ class Pair:
 def numpy_mlp_step(pair):
     """The MLP training step written by hand in plain numpy (no framework), same weights, data and update:
     the floor a numpy framework's overhead is measured against."""
-    w1, b1, w2, b2 = (p.data.copy() for p in pair.model.parameters())
+    w1, b1, w2, b2 = (p.detach().numpy().copy() for p in pair.model.parameters())
     x, y = pair.x, pair.y
     rows, lr = np.arange(len(y)), pair.optimizer.param_groups[0]["lr"]
 

@@ -201,7 +201,7 @@ def train_epoch(model, optimizer, loader, augment, bar_label):
         optimizer.step()
         n = len(y)
         total_loss += loss.item() * n
-        right += int((logits.data.argmax(axis=1) == y.data).sum())
+        right += int((logits.argmax(dim=1) == y).sum())
         seen += n
         bar.set_postfix(loss=f"{total_loss / seen:.4f}", img_s=f"{seen / watch.elapsed():.0f}")
     return total_loss / seen, right / seen

@@ -81,8 +81,8 @@ def float_dtype(layer, dtype):
 def real(layer, arg, value, finite=True):
     """``value`` as a float (a real number or a one-element tensor, not a bool or a string), finite unless
     told otherwise."""
-    if isinstance(value, Tensor) and value.data.size == 1:
-        value = value.data.item()
+    if isinstance(value, Tensor) and value._array.size == 1:
+        value = value._array.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{layer}: {arg} must be a number, got {value!r} ({type(value).__name__})")
     value = float(value)

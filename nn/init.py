@@ -111,7 +111,7 @@ def _check_tensor(where, tensor, random=True):
 def _fill(tensor, values):
     """Write ``values`` into the tensor's array in place (no graph is recorded) and bump its version."""
     with no_grad():
-        np.copyto(tensor.data, values, casting="unsafe")
+        np.copyto(tensor._array, values, casting="unsafe")
         bump_version(tensor)
     return tensor
 

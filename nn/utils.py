@@ -83,7 +83,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
     norm_type = _norm_type(norm_type)
     if not tensors:
         return Tensor(0.0)
-    total = _vector_norm([_vector_norm(t.data, norm_type) for t in tensors], norm_type)
+    total = _vector_norm([_vector_norm(t._array, norm_type) for t in tensors], norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
@@ -105,7 +105,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm):
         return
     with no_grad(), np.errstate(invalid="ignore", over="ignore"):  # inf * 0 -> nan, silently as torch
         for g in grads:
-            np.multiply(g.data, coef, out=g.data, casting="unsafe")
+            np.multiply(g._array, coef, out=g._array, casting="unsafe")
             bump_version(g)
 
 
@@ -134,7 +134,7 @@ def clip_grad_value_(parameters, clip_value):
     with no_grad():
         for p in parameters:
             if p.grad is not None:
-                np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data, casting="unsafe")
+                np.clip(p.grad._array, -clip_value, clip_value, out=p.grad._array, casting="unsafe")
                 bump_version(p.grad)
 
 
@@ -167,7 +167,7 @@ def vector_to_parameters(vec, parameters):
     with no_grad():
         for p in parameters:
             n = p.numel()
-            np.copyto(p.data, vec.data[pointer : pointer + n].reshape(p.shape), casting="unsafe")
+            np.copyto(p._array, vec._array[pointer : pointer + n].reshape(p.shape), casting="unsafe")
             bump_version(p)
             pointer += n
 
@@ -191,7 +191,7 @@ def grad_norms(model, norm_type=2.0):
     norm_type = _norm_type(norm_type)
     result = OrderedDict()
     for name, module in model.named_modules():
-        grads = [p.grad.data for p in module.parameters(recurse=False) if p.grad is not None]
+        grads = [p.grad._array for p in module.parameters(recurse=False) if p.grad is not None]
         if grads:
             result[name] = _vector_norm([_vector_norm(g, norm_type) for g in grads], norm_type)
     return result

@@ -29,7 +29,7 @@ class Adadelta(Optimizer):
     def _update(self, group, params, grads):
         lr, rho, eps, weight_decay = group["lr"], group["rho"], group["eps"], group["weight_decay"]
         for p, grad in zip(params, grads):
-            w, state = p.data, self.state[p]
+            w, state = p._array, self.state[p]
             g = -grad if group["maximize"] else grad
             square_avg = buffer(state, "square_avg", w)
             acc_delta = buffer(state, "acc_delta", w)

@@ -41,7 +41,7 @@ class Adagrad(Optimizer):
     def _update(self, group, params, grads):
         lr, lr_decay, eps, weight_decay = group["lr"], group["lr_decay"], group["eps"], group["weight_decay"]
         for p, grad in zip(params, grads):
-            w, state = p.data, self.state[p]
+            w, state = p._array, self.state[p]
             g = -grad if group["maximize"] else grad
             state_sum = buffer(state, "sum", w, group["initial_accumulator_value"])
             state["step"] = step = state.get("step", 0) + 1

@@ -66,7 +66,7 @@ class Adam(Optimizer):
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         for p, grad in zip(params, grads):
-            w, state = p.data, self.state[p]
+            w, state = p._array, self.state[p]
             g = -grad if group["maximize"] else grad
             exp_avg = buffer(state, "exp_avg", w)
             exp_avg_sq = buffer(state, "exp_avg_sq", w)

@@ -61,7 +61,7 @@ class NAdam(Optimizer):
         beta1, beta2 = group["betas"]
         momentum_decay = group["momentum_decay"]
         for p, grad in zip(params, grads):
-            w, state = p.data, self.state[p]
+            w, state = p._array, self.state[p]
             g = -grad if group["maximize"] else grad
             exp_avg = buffer(state, "exp_avg", w)
             exp_avg_sq = buffer(state, "exp_avg_sq", w)

@@ -187,15 +187,15 @@ class Optimizer:
         return loss
 
     def _grad_array(self, p):
-        grad = p.grad.data
-        if grad.shape != p.data.shape:
+        grad = p.grad._array
+        if grad.shape != p._array.shape:
             raise RuntimeError(
                 f"{type(self).__name__}.step: a parameter of shape {p.shape} has a gradient of shape {grad.shape}"
             )
         return grad
 
     def _update(self, group, params, grads):
-        """Apply one update to ``params`` (numpy arrays changed in place via ``p.data``)."""
+        """Apply one update to ``params`` (numpy arrays changed in place via ``p._array``)."""
         raise NotImplementedError
 
     # ---- checkpoints --------------------------------------------------------------------------------------
@@ -268,13 +268,13 @@ class Optimizer:
             return value
         array = state_array(value, f"{type(self).__name__}.load_state_dict: state {key!r} of parameter {index}")
         # a copy (the optimizer updates its state in place), floating state in the parameter's dtype
-        array = array.astype(param.data.dtype if np.issubdtype(array.dtype, np.floating) else array.dtype)
+        array = array.astype(param._array.dtype if np.issubdtype(array.dtype, np.floating) else array.dtype)
         if array.ndim == 0 and key == "step":
             return array.item()
-        if array.shape != param.data.shape:
+        if array.shape != param._array.shape:
             raise ValueError(
                 f"{type(self).__name__}.load_state_dict: state {key!r} of parameter {index} has shape "
-                f"{array.shape}, but the parameter has shape {param.data.shape}"
+                f"{array.shape}, but the parameter has shape {param._array.shape}"
             )
         return wrap(array)
 
@@ -292,4 +292,4 @@ def buffer(state, key, like, fill=0.0):
     if tensor is None:
         tensor = wrap(np.full_like(like, fill))
         state[key] = tensor
-    return tensor.data
+    return tensor._array

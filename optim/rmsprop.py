@@ -40,7 +40,7 @@ class RMSprop(Optimizer):
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
         weight_decay, momentum = group["weight_decay"], group["momentum"]
         for p, grad in zip(params, grads):
-            w, state = p.data, self.state[p]
+            w, state = p._array, self.state[p]
             g = -grad if group["maximize"] else grad
             square_avg = buffer(state, "square_avg", w)
             state["step"] = state.get("step", 0) + 1

@@ -64,7 +64,7 @@ class SGD(Optimizer):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
         weight_decay, l1_decay = group["weight_decay"], group["l1_decay"]
         for p, grad in zip(params, grads):
-            w = p.data
+            w = p._array
             g = -grad if group["maximize"] else grad
             if weight_decay != 0:
                 g = g + weight_decay * w
@@ -85,10 +85,10 @@ class SGD(Optimizer):
         if buf is None:
             buf = state["momentum_buffer"] = wrap(np.array(g, copy=True))
         else:
-            b = buf.data
+            b = buf._array
             b *= momentum
             b += (1 - dampening) * g
-        return g + momentum * buf.data if nesterov else buf.data
+        return g + momentum * buf._array if nesterov else buf._array
 
 
 def _step_stopping_at_zero(w, before, step, lr, shrink):

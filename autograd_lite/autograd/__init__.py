@@ -49,16 +49,16 @@ def _seed(where, t, g, i, create_graph):
     from ..tensor import Tensor
 
     if g is None:
-        if t.data.size != 1:
+        if t._array.size != 1:
             raise RuntimeError(
                 f"{where}: grad can be implicitly created only for scalar outputs; output "
                 f"{i} has shape {t.shape}: pass a gradient of that shape"
             )
-        g = np.ones_like(t.data)
+        g = np.ones_like(t._array)
     elif isinstance(g, Tensor):
         if g.shape != t.shape:
             raise RuntimeError(f"{where}: gradient {i} has shape {g.shape} but output {i} has shape {t.shape}")
-        return g if create_graph else g.data
+        return g if create_graph else g._array
     else:
         g = np.asarray(g, dtype=t.dtype)
         if g.shape != t.shape:
@@ -83,7 +83,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
     for t, g in zip(_as_tuple(inputs), results):
         if g is not None:
-            _accumulate_leaf(t, g if create_graph else g.data, set(), create_graph)
+            _accumulate_leaf(t, g if create_graph else g._array, set(), create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):

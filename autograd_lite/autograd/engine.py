@@ -252,7 +252,7 @@ def _accumulate_leaf(leaf, g, borrowed, create_graph):
         leaf._grad = g if leaf._grad is None else leaf._grad + g
         return
     if isinstance(g, tensor_cls):
-        g = g.data
+        g = g._array
     if type(g) is not np.ndarray:
         g = np.asarray(g)
     current = leaf._grad
@@ -261,10 +261,10 @@ def _accumulate_leaf(leaf, g, borrowed, create_graph):
             g = g.copy()
         borrowed.add(id(g))
         leaf._grad = tensor_cls._wrap(g)
-    elif current.data.shape == g.shape and current.data.flags.writeable and current.grad_fn is None:
-        np.add(current.data, g, out=current.data, casting="unsafe")
+    elif current._array.shape == g.shape and current._array.flags.writeable and current.grad_fn is None:
+        np.add(current._array, g, out=current._array, casting="unsafe")
     else:
-        leaf._grad = tensor_cls._wrap(np.asarray(current.data + g))
+        leaf._grad = tensor_cls._wrap(np.asarray(current._array + g))
 
 
 def run_backward(roots, seeds, retain_graph=False, create_graph=False, capture=None):

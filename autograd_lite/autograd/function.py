@@ -87,7 +87,7 @@ class FunctionCtx:
             index = next((i for i, o in enumerate(outputs) if o is t), None)
             if index is not None:
                 node = nodes[index]
-                saved.append(("output", t.data, t._vc, t._vc[0], weakref.ref(node) if node is not None else None))
+                saved.append(("output", t._array, t._vc, t._vc[0], weakref.ref(node) if node is not None else None))
             else:
                 saved.append(("tensor", t, t._vc, t._vc[0], None))
         self._saved = saved
@@ -195,7 +195,7 @@ def _call_backward(fn_cls, fctx, g):
                 f"{fn_cls.__name__}.backward returned a {type(gi).__name__} as the gradient of input "
                 f"{position}; expected a Tensor or None"
             )
-        out.append(gi if gi is None or graph else gi.data)
+        out.append(gi if gi is None or graph else gi._array)
     for position, is_tensor in enumerate(info.tensor_at):
         if not is_tensor and result[position] is not None:
             raise RuntimeError(
@@ -316,7 +316,7 @@ def _record(cls, ctx, args, outs, single):
             _rebase_dirty(cls, o, out_node)
             result = o
         else:
-            result = tensor._from_graph(o.data, out_node, o._vc)
+            result = tensor._from_graph(o._array, out_node, o._vc)
         results.append(result)
         nodes.append(out_node)
     ctx._pack(args, outs, nodes)

@@ -94,6 +94,6 @@ def call_tensor_hooks(hooks, g, where, tensor_cls):
                 f"the tensor's shape {grad.shape}"
             )
         if new.dtype != grad.dtype:
-            new = new.to(grad.dtype) if graph else tensor_cls._wrap(new.data.astype(grad.dtype))
-        g = new if graph else new.data
+            new = new.to(grad.dtype) if graph else tensor_cls._wrap(new._array.astype(grad.dtype))
+        g = new if graph else new._array
     return g

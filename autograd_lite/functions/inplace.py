@@ -42,7 +42,7 @@ def _check_recorded(name, self):
     """Refuse the recorded in-place updates that torch refuses (instead of silently not updating memory)."""
     if self.grad_fn is None and self._rg:
         raise _leaf_error(name, self)
-    _check_writeable(name, self.data)
+    _check_writeable(name, self._array)
     info = self._view
     if info is not None and info.root is not None and info.root._fn is None and info.root._rg:
         raise RuntimeError(
@@ -97,23 +97,23 @@ def _new_nodes(result, *before):
 def _commit(name, self, other, result):
     """Finish a recorded in-place op: write ``result`` into self's memory (so that every view sees it),
     give self the result's history, and, for a view, record the write in its root's history."""
-    if result.data.shape != self.data.shape:
+    if result._array.shape != self._array.shape:
         raise OpError(
-            f"{name}: the result has shape {result.data.shape} but the tensor updated in "
-            f"place has shape {self.data.shape}; in-place ops cannot change a tensor's shape"
+            f"{name}: the result has shape {result._array.shape} but the tensor updated in "
+            f"place has shape {self._array.shape}; in-place ops cannot change a tensor's shape"
         )
-    if result.data.dtype != self.data.dtype:
-        if not np.can_cast(result.data.dtype, self.data.dtype, casting="same_kind"):
+    if result._array.dtype != self._array.dtype:
+        if not np.can_cast(result._array.dtype, self._array.dtype, casting="same_kind"):
             raise TypeError(
-                f"{name}: a result of dtype {result.data.dtype} cannot be stored in place in a "
-                f"tensor of dtype {self.data.dtype}"
+                f"{name}: a result of dtype {result._array.dtype} cannot be stored in place in a "
+                f"tensor of dtype {self._array.dtype}"
             )
-        result = m.astype(result, self.data.dtype)
-    memory = self.data
+        result = m.astype(result, self._array.dtype)
+    memory = self._array
     for node in _new_nodes(result, self, other):
         _private_saved(node, memory)
     if memory.size:
-        np.copyto(memory, result.data)
+        np.copyto(memory, result._array)
     self._bump_version()
     node = result._fn
     if node.y is not None:  # the op saved its output: that output now lives in self's memory
@@ -128,7 +128,7 @@ def _commit(name, self, other, result):
 def _record_view_write(root, view, chain):
     """The root's new history after a recorded in-place change of its view (torch's CopySlices). The view's
     own history is then rebuilt from the root's on next use (its version is stale), as torch does."""
-    old, new = Tensor._wrap(root.data), Tensor._wrap(view.data)
+    old, new = Tensor._wrap(root._array), Tensor._wrap(view._array)
     old._fn, old._rg = root._fn, root._rg
     new._fn, new._rg = view._fn, True
     result = apply(sh.ViewWrite, old, new, chain=chain)
@@ -137,18 +137,18 @@ def _record_view_write(root, view, chain):
 
 def _write(name, self, value):
     """Write ``value`` into self's array in place, with torch's shape and dtype rules."""
-    if value.shape != self.data.shape:
+    if value.shape != self._array.shape:
         raise OpError(
             f"{name}: the result has shape {value.shape} but the tensor updated in place has "
-            f"shape {self.data.shape}; in-place ops cannot change a tensor's shape"
+            f"shape {self._array.shape}; in-place ops cannot change a tensor's shape"
         )
-    _check_writeable(name, self.data)
+    _check_writeable(name, self._array)
     try:
-        if self.data.size:
-            np.copyto(self.data, value, casting="same_kind")
+        if self._array.size:
+            np.copyto(self._array, value, casting="same_kind")
     except TypeError:
         raise TypeError(
-            f"{name}: a result of dtype {value.dtype} cannot be stored in place in a tensor of dtype {self.data.dtype}"
+            f"{name}: a result of dtype {value.dtype} cannot be stored in place in a tensor of dtype {self._array.dtype}"
         ) from None
     self._bump_version()
 
@@ -175,7 +175,7 @@ def _check_overlap(name, target, other, same_layout=True):
     (t[None] = t)."""
     if not isinstance(other, Tensor):
         return
-    b = other.data
+    b = other._array
     if target is b or not np.may_share_memory(target, b) or not np.shares_memory(target, b):
         return
     if same_layout:
@@ -193,14 +193,14 @@ def _check_overlap(name, target, other, same_layout=True):
 def update(name, fn, self, other):
     """``self`` changed in place to ``fn(self, other)`` (``x += y``, ``add_``...), with torch's rules."""
     _check_no_grad_view(name, self, other)
-    _check_overlap(name, self.data, other)
+    _check_overlap(name, self._array, other)
     if _records(self, other):
         _check_recorded(name, self)
         _commit(name, self, other, fn(self, other))
         return self
     with no_grad():
         result = fn(self, other)
-    _write(name, self, result.data)
+    _write(name, self, result._array)
     return self
 
 
@@ -213,9 +213,9 @@ def _written(self, index):
     """The elements ``self[index] = ...`` writes (``index`` normalised): a view for basic indexing, a copy
     (overlapping nothing) for index arrays."""
     try:
-        return self.data[index]
+        return self._array[index]
     except (IndexError, TypeError, ValueError):
-        return self.data
+        return self._array
 
 
 def _region_shape(self, index):
@@ -251,12 +251,12 @@ def _check_same_tensor(self, index, value):
         return
     if any(a.size == 0 or (a.dtype == bool and not a.any()) for a in arrays):  # selects nothing: fine in torch
         return
-    if value.data.size == 1 and all(a.dtype == bool for a in arrays):  # torch: masked_fill with its item
+    if value._array.size == 1 and all(a.dtype == bool for a in arrays):  # torch: masked_fill with its item
         return
     same = value is self or (
-        value.data.shape == self.data.shape
-        and _bounds(value.data) == _bounds(self.data)
-        and np.shares_memory(value.data, self.data)
+        value._array.shape == self._array.shape
+        and _bounds(value._array) == _bounds(self._array)
+        and np.shares_memory(value._array, self._array)
     )
     if same:
         raise RuntimeError(
@@ -274,18 +274,18 @@ def setitem(self, index, value):
     _check_same_tensor(self, index, value)
     value = _drop_leading_ones(self, index, value)
     _check_no_grad_view("setitem", self, value)
-    if isinstance(value, Tensor) and np.may_share_memory(self.data, value.data):
+    if isinstance(value, Tensor) and np.may_share_memory(self._array, value._array):
         _check_overlap("setitem", _written(self, index), value, same_layout=False)
     if _records(self, value):
         _check_recorded("setitem", self)
         _commit("setitem", self, value, s.index_put(self, index, value))
         return
-    if not self.data.flags.writeable:  # an expand view: refused unless the index selects nothing
+    if not self._array.flags.writeable:  # an expand view: refused unless the index selects nothing
         _check_writeable("setitem", _written(self, index))
         return
-    value = value.data if isinstance(value, Tensor) else value
+    value = value._array if isinstance(value, Tensor) else value
     try:
-        self.data[index] = value
+        self._array[index] = value
     except (IndexError, ValueError, TypeError) as err:
         raise type(err)(f"setitem: {err} (tensor of shape {self.shape}, index {index!r})") from None
     self._bump_version()
@@ -294,10 +294,10 @@ def setitem(self, index, value):
 def fill_(self, value):
     """Fill self with ``value``; in a graph it is recorded, so that no gradient flows through the old value."""
     if _records(self, None):
-        full = np.full(self.data.shape, value, dtype=self.data.dtype)
+        full = np.full(self._array.shape, value, dtype=self._array.dtype)
         return update("fill_", _take_other, self, full)
     with no_grad():
-        _write("fill_", self, np.full(self.data.shape, value, dtype=self.data.dtype))
+        _write("fill_", self, np.full(self._array.shape, value, dtype=self._array.dtype))
     return self
 
 

@@ -84,23 +84,23 @@ def _promote(a, b):
     a, b = _operand(a), _operand(b)
     a_t, b_t = isinstance(a, Tensor), isinstance(b, Tensor)
     if a_t and b_t:
-        if a.data.dtype != b.data.dtype:
-            ka, kb = a.data.dtype.kind, b.data.dtype.kind
+        if a._array.dtype != b._array.dtype:
+            ka, kb = a._array.dtype.kind, b._array.dtype.kind
             if kb == "f" and ka != "f":
-                a = Tensor._wrap(a.data.astype(b.data.dtype))
+                a = Tensor._wrap(a._array.astype(b._array.dtype))
             elif ka == "f" and kb != "f":
-                b = Tensor._wrap(b.data.astype(a.data.dtype))
-            elif _category(ka) == _category(kb) and (a.data.ndim == 0) != (b.data.ndim == 0):
+                b = Tensor._wrap(b._array.astype(a._array.dtype))
+            elif _category(ka) == _category(kb) and (a._array.ndim == 0) != (b._array.ndim == 0):
                 # same category: a dimensioned tensor's dtype wins over a 0-d tensor's, as in torch
                 # (float32 (n,) with float64 0-d -> float32; numpy would give float64)
-                if a.data.ndim == 0:
-                    a = astype(a, b.data.dtype)
+                if a._array.ndim == 0:
+                    a = astype(a, b._array.dtype)
                 else:
-                    b = astype(b, a.data.dtype)
-    elif a_t and isinstance(b, float) and a.data.dtype.kind != "f":
-        a = Tensor._wrap(a.data.astype(dtypes.get_default_dtype()))
-    elif b_t and isinstance(a, float) and b.data.dtype.kind != "f":
-        b = Tensor._wrap(b.data.astype(dtypes.get_default_dtype()))
+                    b = astype(b, a._array.dtype)
+    elif a_t and isinstance(b, float) and a._array.dtype.kind != "f":
+        a = Tensor._wrap(a._array.astype(dtypes.get_default_dtype()))
+    elif b_t and isinstance(a, float) and b._array.dtype.kind != "f":
+        b = Tensor._wrap(b._array.astype(dtypes.get_default_dtype()))
     return a, b
 
 
@@ -112,7 +112,7 @@ def _fit_int(name, tensor, value, policy):
     """A Python int met by an integer tensor, made to fit its dtype as torch does when it does not: two's
     complement wrap-around (``policy='wrap'``: arithmetic, comparisons), a float (``'float'``: true division),
     or torch's overflow error (``'refuse'``)."""
-    dtype = tensor.data.dtype
+    dtype = tensor._array.dtype
     if dtype.kind not in "iu":
         return value
     info = np.iinfo(dtype)
@@ -162,7 +162,7 @@ def div(input, other):
         isinstance(input, (int, float))
         and not isinstance(input, bool)
         and isinstance(other, Tensor)
-        and other.data.dtype.kind == "f"
+        and other._array.dtype.kind == "f"
     ):
         return mul(apply(ew.Reciprocal, other), input)
     return _divide(input, other)
@@ -175,11 +175,11 @@ minimum = _binary(ew.Minimum)
 
 def pow(input, exponent):
     """input ** exponent; either may be a tensor or a number."""
-    if isinstance(input, Tensor) and input.data.dtype.kind in "iu" and _is_int(exponent):
+    if isinstance(input, Tensor) and input._array.dtype.kind in "iu" and _is_int(exponent):
         if exponent < 0:
             raise OpError(
                 f"pow: integers to negative integer powers are not allowed (exponent {exponent}, input "
-                f"dtype {input.data.dtype}); convert the input with .float() first"
+                f"dtype {input._array.dtype}); convert the input with .float() first"
             )
         exponent = _fit_int("pow", input, exponent, "refuse")
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and isinstance(input, Tensor):
@@ -206,7 +206,7 @@ def clamp(input, min=None, max=None):
             raise TypeError(f"clamp: {name} must be a number or None, got {bound!r} ({type(bound).__name__})")
         if _is_int(bound):
             _fit_int("clamp", input, bound, "refuse")
-    if input.data.dtype.kind != "f" and any(isinstance(b, (float, np.floating)) for b in (min, max)):
+    if input._array.dtype.kind != "f" and any(isinstance(b, (float, np.floating)) for b in (min, max)):
         input = astype(input, dtypes.get_default_dtype())  # an int tensor clamped to a float bound is float
     return apply(ew.Clamp, input, min=min, max=max)
 
@@ -216,7 +216,7 @@ clip = clamp
 
 def where(condition, input, other):
     """Elementwise ``input if condition else other``; the condition is a bool tensor (no gradient)."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._array if isinstance(condition, Tensor) else np.asarray(condition)
     input, other = _fit_ints("where", input, other, "refuse")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         kind = np.result_type(input, other).kind
@@ -231,10 +231,10 @@ def matmul(input, other):
     if not isinstance(input, (Tensor, np.ndarray)) or not isinstance(other, (Tensor, np.ndarray)):
         raise TypeError("matmul: both operands must be tensors or arrays, not numbers")
     a, b = (t if isinstance(t, Tensor) else Tensor._wrap(t) for t in (input, other))
-    if a.data.dtype != b.data.dtype:
+    if a._array.dtype != b._array.dtype:
         raise OpError(
-            f"matmul: both operands must have the same dtype (as in torch), got {a.data.dtype} "
-            f"(shape {a.shape}) and {b.data.dtype} (shape {b.shape}); convert one with .to(dtype)"
+            f"matmul: both operands must have the same dtype (as in torch), got {a._array.dtype} "
+            f"(shape {a.shape}) and {b._array.dtype} (shape {b.shape}); convert one with .to(dtype)"
         )
     return apply(MatMul, a, b)
 
@@ -244,15 +244,15 @@ def _matrix_operands(name, input, other, ranks, what):
     for t in (input, other):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: both operands must be tensors, got {type(t).__name__}")
-    if (input.data.ndim, other.data.ndim) != ranks:
+    if (input._array.ndim, other._array.ndim) != ranks:
         raise OpError(
-            f"{name}: expected {what}, got a {input.data.ndim}-D tensor of shape {tuple(input.shape)} and a "
-            f"{other.data.ndim}-D tensor of shape {tuple(other.shape)}"
+            f"{name}: expected {what}, got a {input._array.ndim}-D tensor of shape {tuple(input.shape)} and a "
+            f"{other._array.ndim}-D tensor of shape {tuple(other.shape)}"
         )
-    if input.data.dtype != other.data.dtype:
+    if input._array.dtype != other._array.dtype:
         raise OpError(
-            f"{name}: both operands must have the same dtype (as in torch), got {input.data.dtype} "
-            f"(shape {tuple(input.shape)}) and {other.data.dtype} (shape {tuple(other.shape)}); "
+            f"{name}: both operands must have the same dtype (as in torch), got {input._array.dtype} "
+            f"(shape {tuple(input.shape)}) and {other._array.dtype} (shape {tuple(other.shape)}); "
             "convert one with .to(dtype)"
         )
     return input, other
@@ -301,11 +301,11 @@ def inner(input, other):
     """Inner product over the last dims (torch.inner): dot for 1-D tensors, a product with a number for 0-d
     ones, else ``matmul(input, other.mT)`` with the leading dims of both kept."""
     a, b = _promote(input, other)
-    if a.data.ndim == 0 or b.data.ndim == 0:
+    if a._array.ndim == 0 or b._array.ndim == 0:
         return mul(a, b)
     if a.shape[-1] != b.shape[-1]:
         raise _size_mismatch("inner", a, b, f"last dimensions {a.shape[-1]} and {b.shape[-1]} differ")
-    if b.data.ndim == 1:
+    if b._array.ndim == 1:
         return matmul(a, b)
     flat = b.reshape(-1, b.shape[-1])
     out = matmul(a, flat.transpose(0, 1))
@@ -317,11 +317,11 @@ def outer(input, vec2):
     for t in (input, vec2):
         if not isinstance(t, Tensor):
             raise TypeError(f"outer: both operands must be tensors, got {type(t).__name__}")
-    if input.data.ndim != 1 or vec2.data.ndim != 1:
+    if input._array.ndim != 1 or vec2._array.ndim != 1:
         raise OpError(f"outer: expected two 1-D tensors, got shapes {tuple(input.shape)} and {tuple(vec2.shape)}")
     a, b = _promote(input, vec2)
-    if a.data.dtype != b.data.dtype:
-        dtype = np.result_type(a.data.dtype, b.data.dtype)
+    if a._array.dtype != b._array.dtype:
+        dtype = np.result_type(a._array.dtype, b._array.dtype)
         a, b = astype(a, dtype), astype(b, dtype)
     return apply(la.Outer, a, b)
 
@@ -332,10 +332,10 @@ ger = outer
 def astype(input, dtype):
     """The tensor in another dtype; differentiable between floating dtypes."""
     dtype = dtypes.check_dtype("astype", dtype)
-    if input.data.dtype == dtype:
+    if input._array.dtype == dtype:
         return input
     if input.requires_grad and dtype.kind != "f":
-        return Tensor._wrap(input.data.astype(dtype))
+        return Tensor._wrap(input._array.astype(dtype))
     return apply(ew.Cast, input, dtype=dtype)
 
 
@@ -344,8 +344,8 @@ def _compare(ufunc, name):
         if _is_int(other) or _is_int(input):
             input, other = _fit_ints(name, input, other)
         a, b = _promote(input, other)
-        a_data = a.data if isinstance(a, Tensor) else a
-        b_data = b.data if isinstance(b, Tensor) else b
+        a_data = a._array if isinstance(a, Tensor) else a
+        b_data = b._array if isinstance(b, Tensor) else b
         try:
             return Tensor._wrap(np.asarray(ufunc(a_data, b_data)))
         except ValueError:
@@ -366,8 +366,8 @@ ge = _compare(np.greater_equal, "ge")
 
 def _logical(ufunc, name):
     def fn(input, other):
-        a = input.data if isinstance(input, Tensor) else np.asarray(input)
-        b = other.data if isinstance(other, Tensor) else np.asarray(other)
+        a = input._array if isinstance(input, Tensor) else np.asarray(input)
+        b = other._array if isinstance(other, Tensor) else np.asarray(other)
         if a.dtype.kind not in "biu" or b.dtype.kind not in "biu":
             raise TypeError(f"{name}: needs bool or integer tensors, got {a.dtype} and {b.dtype}")
         return Tensor._wrap(np.asarray(ufunc(a, b)))
@@ -381,37 +381,37 @@ logical_xor = bitwise_xor = _logical(np.bitwise_xor, "xor")
 
 
 def logical_not(input):
-    if input.data.dtype.kind not in "biu":
-        raise TypeError(f"not: needs a bool or integer tensor, got {input.data.dtype}")
-    return Tensor._wrap(np.asarray(np.invert(input.data)))
+    if input._array.dtype.kind not in "biu":
+        raise TypeError(f"not: needs a bool or integer tensor, got {input._array.dtype}")
+    return Tensor._wrap(np.asarray(np.invert(input._array)))
 
 
 def isnan(input):
-    return Tensor._wrap(np.isnan(input.data))
+    return Tensor._wrap(np.isnan(input._array))
 
 
 def isfinite(input):
-    return Tensor._wrap(np.isfinite(input.data))
+    return Tensor._wrap(np.isfinite(input._array))
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
     """True if the two tensors agree elementwise within atol + rtol * |other|."""
-    a = input.data if isinstance(input, Tensor) else np.asarray(input)
-    b = other.data if isinstance(other, Tensor) else np.asarray(other)
+    a = input._array if isinstance(input, Tensor) else np.asarray(input)
+    b = other._array if isinstance(other, Tensor) else np.asarray(other)
     return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isinf(input):
     """True where the element is +inf or -inf: a bool tensor without gradient."""
-    return Tensor._wrap(np.isinf(input.data))
+    return Tensor._wrap(np.isinf(input._array))
 
 
 def round(input, *, decimals=0):
     """Round half to even, to ``decimals`` decimal places (negative: to tens, hundreds...); gradient 0."""
     if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
         raise TypeError(f"round: decimals must be an int, got {decimals!r} ({type(decimals).__name__})")
-    if decimals != 0 and input.data.dtype.kind != "f":
-        raise OpError(f"round: decimals={decimals} needs a floating point tensor, got dtype {input.data.dtype}")
+    if decimals != 0 and input._array.dtype.kind != "f":
+        raise OpError(f"round: decimals={decimals} needs a floating point tensor, got dtype {input._array.dtype}")
     return apply(ew.Round, input, decimals=int(decimals))
 
 
@@ -426,8 +426,8 @@ def floor_divide(input, other):
     if _is_int(other) or _is_int(input):
         input, other = _fit_ints("floor_divide", input, other)
     a, b = _promote(input, other)
-    a_data = a.data if isinstance(a, Tensor) else a
-    b_data = b.data if isinstance(b, Tensor) else b
+    a_data = a._array if isinstance(a, Tensor) else a
+    b_data = b._array if isinstance(b, Tensor) else b
     return Tensor._wrap(ew.floor_divide_values(a_data, b_data))
 
 
@@ -443,11 +443,11 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 def masked_fill(input, mask, value):
     """``input`` with ``value`` where the bool ``mask`` is True (mask and input broadcast); ``value`` is a
     number or a 0-d tensor (its gradient is the sum of the incoming gradient over the mask)."""
-    mask_data = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    mask_data = mask._array if isinstance(mask, Tensor) else np.asarray(mask)
     if mask_data.dtype != np.bool_:
         raise OpError(f"masked_fill: only boolean masks are supported, got a mask of dtype {mask_data.dtype}")
     if isinstance(value, Tensor):
-        if value.data.ndim != 0:
+        if value._array.ndim != 0:
             raise OpError(
                 f"masked_fill: the value must be a number or a 0-dimensional tensor, got shape {tuple(value.shape)}"
             )
@@ -471,10 +471,10 @@ def einsum(equation, *operands):
     for i, t in enumerate(operands):
         if not isinstance(t, Tensor):
             raise TypeError(f"einsum: operand {i} must be a Tensor, got {type(t).__name__}")
-    dtypes_seen = {t.data.dtype for t in operands}
+    dtypes_seen = {t._array.dtype for t in operands}
     if len(dtypes_seen) > 1:
         raise OpError(
-            f"einsum: all operands must have the same dtype (as torch's), got {[str(t.data.dtype) for t in operands]}"
+            f"einsum: all operands must have the same dtype (as torch's), got {[str(t._array.dtype) for t in operands]}"
         )
-    terms, out = la.parse_einsum(equation, [t.data.shape for t in operands])
+    terms, out = la.parse_einsum(equation, [t._array.shape for t in operands])
     return apply(la.Einsum, *operands, terms=terms, out=out)

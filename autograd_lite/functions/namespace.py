@@ -26,11 +26,11 @@ def _axes(axis, ndim):
 
 
 def _ndim(a):
-    return a.data.ndim if isinstance(a, Tensor) else a.ndim
+    return a._array.ndim if isinstance(a, Tensor) else a.ndim
 
 
 def _shape(a):
-    return a.data.shape if isinstance(a, Tensor) else a.shape
+    return a._array.shape if isinstance(a, Tensor) else a.shape
 
 
 class tensor_namespace:

@@ -59,33 +59,33 @@ def _dims(name, input, dim):
     for d in dims:
         if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
             raise TypeError(f"{name}: dim must be an int or a tuple of ints, got {dim!r}")
-        bound = input.data.ndim or 1  # (max is this module's max)
+        bound = input._array.ndim or 1  # (max is this module's max)
         if not -bound <= d < bound:
             raise DimError(
                 f"{name}: dim {d} is out of range for a tensor of shape {tuple(input.shape)} "
                 f"(expected a dim in [{-bound}, {bound - 1}])"
             )
-    return red.normalize_dims(name, dim, input.data.shape)
+    return red.normalize_dims(name, dim, input._array.shape)
 
 
 def _floating(name, input, what="a floating point input"):
     """Refuse integer and bool inputs, whose result dtype torch cannot infer for this reduction."""
-    if input.data.dtype.kind != "f":
+    if input._array.dtype.kind != "f":
         raise OpError(
-            f"{name}: could not infer output dtype; expected {what}, got dtype {input.data.dtype} "
+            f"{name}: could not infer output dtype; expected {what}, got dtype {input._array.dtype} "
             "(convert with .float() first)"
         )
 
 
 def _nonempty(name, input, axes):
     """Refuse reducing a size-0 dim (or, with dim=None, an empty tensor) where there is no identity."""
-    if axes is None and input.data.size == 0:
+    if axes is None and input._array.size == 0:
         raise OpError(
             f"{name}: cannot reduce an empty input (shape {tuple(input.shape)}) to one value; "
             "specify the reduction dim with the 'dim' argument"
         )
     for axis in axes or ():
-        if input.data.shape[axis] == 0:
+        if input._array.shape[axis] == 0:
             raise DimError(
                 f"{name}: cannot reduce dim {axis} of size 0 (shape {tuple(input.shape)}); expected "
                 "a reduction dim of non-zero size"
@@ -167,12 +167,12 @@ def _extreme(name, input, dim, keepdim, arg_fn, whole_fn, pairwise_fn):
     if dim is None:
         _nonempty(name, input, None)
         return whole_fn(input)
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         _single_dim(name, input, dim)
         return MaxMinResult(apply(Clone, input), Tensor._wrap(np.zeros((), dtype=np.int64)))
     axis = _single_dim(name, input, dim)
     _nonempty(name, input, (axis,))
-    indices = arg_fn(input.data, axis=axis)
+    indices = arg_fn(input._array, axis=axis)
     values = apply(red.SelectAlongDim, input, indices=indices, axis=axis, keepdims=bool(keepdim))
     if keepdim:
         indices = np.expand_dims(indices, axis)
@@ -192,19 +192,19 @@ def min(input, dim=None, keepdim=False):
 
 def _arg(name, fn, input, dim, keepdim):
     if dim is None:
-        if input.data.size == 0:
+        if input._array.size == 0:
             raise DimError(
                 f"{name}: cannot reduce an empty input (shape {tuple(input.shape)}) to one index; "
                 "specify the reduction dim with the 'dim' argument"
             )
-        out = np.asarray(fn(input.data), dtype=np.int64)
-        return Tensor._wrap(out.reshape((1,) * input.data.ndim) if keepdim else out)
-    if input.data.ndim == 0:
+        out = np.asarray(fn(input._array), dtype=np.int64)
+        return Tensor._wrap(out.reshape((1,) * input._array.ndim) if keepdim else out)
+    if input._array.ndim == 0:
         _single_dim(name, input, dim)
         return Tensor._wrap(np.zeros((), dtype=np.int64))
     axis = _single_dim(name, input, dim)
     _nonempty(name, input, (axis,))
-    out = fn(input.data, axis=axis)
+    out = fn(input._array, axis=axis)
     if keepdim:
         out = np.expand_dims(out, axis)
     return Tensor._wrap(np.asarray(out, dtype=np.int64))
@@ -257,15 +257,15 @@ def vector_norm(name, input, ord=2, dim=None, keepdim=False, dtype=None):
         from .math import astype
 
         input = astype(input, dtype)
-    if input.data.dtype.kind != "f":
+    if input._array.dtype.kind != "f":
         raise OpError(
-            f"{name}: expected a floating point tensor as input, got dtype {input.data.dtype} "
+            f"{name}: expected a floating point tensor as input, got dtype {input._array.dtype} "
             "(convert with .float() first)"
         )
     axes = _dims(name, input, dim)
-    if input.data.size == 0 and (ord < 0 or ord == np.inf):
-        reduced = range(input.data.ndim) if axes is None else axes
-        if axes is None or 0 in [input.data.shape[a] for a in reduced]:
+    if input._array.size == 0 and (ord < 0 or ord == np.inf):
+        reduced = range(input._array.ndim) if axes is None else axes
+        if axes is None or 0 in [input._array.shape[a] for a in reduced]:
             raise OpError(
                 f"{name}: cannot compute the {ord:g} norm of an empty tensor (shape {tuple(input.shape)}, "
                 f"dim {dim}): the operation has no identity"
@@ -287,7 +287,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 def _integer_result(input):
     """torch's accumulation dtype of sum-like ops: bool and integer inputs give int64."""
-    if input.data.dtype.kind in "biu" and input.data.dtype != np.int64:
+    if input._array.dtype.kind in "biu" and input._array.dtype != np.int64:
         from .math import astype
 
         return astype(input, np.int64)
@@ -315,7 +315,7 @@ def _scan(name, op, input, dim, dtype):
     if dim is None:
         raise TypeError(f"{name}: missing the required argument 'dim' (as in torch)")
     input = _with_dtype(input, dtype)
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         _single_dim(name, input, dim)
         return apply(op, input, axis=0)
     return apply(op, input, axis=_single_dim(name, input, dim))
@@ -333,7 +333,7 @@ def cumprod(input, dim, *, dtype=None):
 
 def _logical_reduction(name, fn, input, dim, keepdim):
     axes = _dims(name, input, dim)
-    out = fn(input.data.astype(bool), axis=axes, keepdims=bool(keepdim))
+    out = fn(input._array.astype(bool), axis=axes, keepdims=bool(keepdim))
     return Tensor._wrap(np.asarray(out))
 
 
@@ -364,11 +364,11 @@ def _select_along(op, input, order, axis):
 
 
 def _sorted(name, input, dim, descending):
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         _single_dim(name, input, dim)
         return None, None
     axis = _single_dim(name, input, dim)
-    return axis, _stable_order(input.data, axis, bool(descending))
+    return axis, _stable_order(input._array, axis, bool(descending))
 
 
 def sort(input, dim=-1, descending=False, stable=False):
@@ -394,7 +394,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     0 for k = 0 as for k = 1 (torch's)."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"topk: k must be an int, got {k!r} ({type(k).__name__})")
-    size = input.data.shape[_single_dim("topk", input, dim)] if input.data.ndim else 1
+    size = input._array.shape[_single_dim("topk", input, dim)] if input._array.ndim else 1
     if not 0 <= k <= size:
         raise OpError(f"topk: k={k} is out of range for a dim of size {size} (shape {tuple(input.shape)})")
     axis, order = _sorted("topk", input, dim, largest)

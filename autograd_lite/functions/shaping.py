@@ -92,7 +92,7 @@ def _views_without_copy(array, shape):
 
 def _as_view(input, shape):
     """The reshape as a view of input's memory, storing input's root in torch's layout first if needed."""
-    if not _views_without_copy(input.data, shape):
+    if not _views_without_copy(input._array, shape):
         relayout(input)
     return apply(sh.Reshape, input, shape=shape)
 
@@ -130,7 +130,7 @@ def is_contiguous(input):
 
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one (a 0-d tensor becomes 1-d)."""
-    shape = input.data.shape
+    shape = input._array.shape
     if not shape:
         return reshape(input, (1,))
     start, end = _axis("flatten", start_dim, len(shape)), _axis("flatten", end_dim, len(shape))
@@ -142,7 +142,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 def unflatten(input, dim, sizes):
     """Split dim into ``sizes`` (inverse of flatten)."""
-    shape = input.data.shape
+    shape = input._array.shape
     axis = _axis("unflatten", dim, len(shape))
     sizes = _target_shape("unflatten", tuple(sizes))
     known = int(np.prod([n for n in sizes if n != -1]))
@@ -156,7 +156,7 @@ def unflatten(input, dim, sizes):
 def permute(input, *dims):
     """Reorder the dims (a permutation of 0..ndim-1, negatives allowed)."""
     dims = _size_args("permute", dims)
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     if len(dims) != ndim:
         raise OpError(f"permute: got {len(dims)} dims {dims} for a tensor of shape {input.shape}")
     axes = tuple(_axis("permute", d, ndim) for d in dims)
@@ -167,7 +167,7 @@ def permute(input, *dims):
 
 def transpose(input, dim0, dim1):
     """Swap two dims (a view)."""
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     axes = list(range(ndim))
     a, b = _axis("transpose", dim0, max(ndim, 1)), _axis("transpose", dim1, max(ndim, 1))
     if ndim == 0:
@@ -181,7 +181,7 @@ swapaxes = transpose
 
 def t(input):
     """The transpose of a matrix; a 0-d or 1-d tensor comes back as a new view of itself (as torch)."""
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     if ndim > 2:
         raise OpError(
             f"t: expects a tensor with <= 2 dimensions, but the tensor of shape {input.shape} is "
@@ -192,12 +192,12 @@ def t(input):
 
 def T(input):
     """``tensor.T``: all dims reversed (torch deprecates it beyond 2-D but still reverses them)."""
-    return apply(sh.Permute, input, axes=tuple(reversed(range(input.data.ndim))))
+    return apply(sh.Permute, input, axes=tuple(reversed(range(input._array.ndim))))
 
 
 def squeeze(input, dim=None):
     """Drop size-1 dims (all, or only those in ``dim``; a dim that is not size 1 is left alone, as torch)."""
-    shape = input.data.shape
+    shape = input._array.shape
     if dim is None:
         axes = [i for i, n in enumerate(shape) if n == 1]
     else:
@@ -209,7 +209,7 @@ def squeeze(input, dim=None):
 
 def unsqueeze(input, dim):
     """Insert a size-1 dim at position ``dim`` (in [-ndim-1, ndim])."""
-    shape = input.data.shape
+    shape = input._array.shape
     axis = _axis("unsqueeze", dim, len(shape) + 1)
     return _as_view(input, shape[:axis] + (1,) + shape[axis:])
 
@@ -217,7 +217,7 @@ def unsqueeze(input, dim):
 def expand(input, *sizes):
     """Broadcast to ``sizes`` without copying; -1 keeps a dim, new dims may be added in front."""
     sizes = _size_args("expand", sizes)
-    shape = input.data.shape
+    shape = input._array.shape
     if len(sizes) < len(shape):
         raise OpError(
             f"expand: the number of sizes ({len(sizes)}) must be at least the number of dims of shape {shape}"
@@ -242,12 +242,12 @@ def _index_part(part):
     """An index piece as numpy understands it; arrays are copied so that a later in-place change of the
     index tensor cannot redirect the gradient."""
     if isinstance(part, Tensor):
-        if part.data.dtype.kind not in "iub":
+        if part._array.dtype.kind not in "iub":
             raise IndexError(
                 f"getitem: tensors used as indices must be integer or bool tensors, got dtype "
-                f"{part.data.dtype} (shape {part.shape})"
+                f"{part._array.dtype} (shape {part.shape})"
             )
-        return part.data.copy()
+        return part._array.copy()
     if isinstance(part, np.ndarray):
         return part.copy()
     if isinstance(part, slice) and part.step is not None and part.step <= 0:
@@ -308,12 +308,12 @@ def _sequence(name, tensors):
 def cat(tensors, dim=0):
     """Join tensors along an existing dim."""
     tensors = _sequence("cat", tensors)
-    ndims = {t.data.ndim for t in tensors}
+    ndims = {t._array.ndim for t in tensors}
     if 0 in ndims:
         raise OpError("cat: zero-dimensional tensors cannot be concatenated (use stack)")
     if len(ndims) > 1:
         raise OpError(f"cat: tensors must have the same number of dims, got shapes {[t.shape for t in tensors]}")
-    axis = _axis("cat", dim, tensors[0].data.ndim)
+    axis = _axis("cat", dim, tensors[0]._array.ndim)
     return apply(sh.Cat, *tensors, axis=axis)
 
 
@@ -323,7 +323,7 @@ concat = concatenate = cat
 def stack(tensors, dim=0):
     """Join same-shaped tensors along a new dim."""
     tensors = _sequence("stack", tensors)
-    axis = _axis("stack", dim, tensors[0].data.ndim + 1)
+    axis = _axis("stack", dim, tensors[0]._array.ndim + 1)
     return apply(sh.Stack, *tensors, axis=axis)
 
 
@@ -331,7 +331,7 @@ def pad(input, pad, mode="constant", value=0.0):
     """torch.nn.functional.pad: ``pad`` lists (left, right) widths starting from the last dim;
     negative widths crop; modes 'constant', 'reflect', 'replicate', 'circular'."""
     pad = tuple(int(p) for p in pad)
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     if len(pad) % 2 or len(pad) // 2 > ndim:
         raise OpError(
             f"pad: the padding {pad} must have an even length of at most 2 * ndim = {2 * ndim} for shape {input.shape}"
@@ -341,7 +341,7 @@ def pad(input, pad, mode="constant", value=0.0):
         widths[ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     if mode == "constant":
         for d, (lo, hi) in enumerate(widths):
-            if max(-lo, 0) + max(-hi, 0) > input.data.shape[d]:  # torch: narrow() past the end fails
+            if max(-lo, 0) + max(-hi, 0) > input._array.shape[d]:  # torch: narrow() past the end fails
                 raise OpError(f"pad: cropping {(lo, hi)} is larger than dim {d} of shape {input.shape}")
         return apply(sh.ConstantPad, input, widths=tuple(widths), value=value)
     if mode not in ("reflect", "replicate", "circular"):
@@ -356,7 +356,7 @@ def pad(input, pad, mode="constant", value=0.0):
     out = input
     for d, (lo, hi) in enumerate(widths):
         if lo or hi:
-            index = _pad_source(mode, input.data.shape[d], lo, hi, d, pad, input.shape)
+            index = _pad_source(mode, input._array.shape[d], lo, hi, d, pad, input.shape)
             out = apply(sh.GetItem, out, index=(slice(None),) * d + (index,))
     return apply(Clone, out) if out is input else out
 
@@ -397,7 +397,7 @@ def _pad_source(mode, size, lo, hi, d, pad, shape):
 
 
 def _triangle(name, op, input, diagonal):
-    if input.data.ndim < 2:
+    if input._array.ndim < 2:
         raise OpError(f"{name}: the input must have at least 2 dimensions, got shape {tuple(input.shape)}")
     if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
         raise TypeError(f"{name}: diagonal must be an int, got {diagonal!r}")
@@ -432,10 +432,10 @@ def _int_arg(name, what, value):
 
 def flip(input, dims):
     """Reverse the order of the entries along ``dims`` (an int or a sequence); a copy, as torch's."""
-    axes = _dim_list("flip", dims, input.data.ndim)
-    if input.data.ndim == 0:
+    axes = _dim_list("flip", dims, input._array.ndim)
+    if input._array.ndim == 0:
         return apply(Clone, input)
-    index = tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(input.data.ndim))
+    index = tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(input._array.ndim))
     return apply(sh.Flip, input, index=index)
 
 
@@ -450,17 +450,17 @@ def roll(input, shifts, dims=None):
     dim_list = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
     if len(shift_list) != len(dim_list):
         raise OpError(f"roll: shifts and dims must have the same length, got shifts={shifts!r} and dims={dims!r}")
-    axes = _dim_list("roll", dim_list, input.data.ndim) if len(set(dim_list)) == len(dim_list) else ()
+    axes = _dim_list("roll", dim_list, input._array.ndim) if len(set(dim_list)) == len(dim_list) else ()
     if len(axes) != len(dim_list):
         raise OpError(f"roll: dims must be distinct, got {dims!r}")
     shift_ints = tuple(_int_arg("roll", "shifts", s) for s in shift_list)
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         return apply(Clone, input)
     return apply(sh.Roll, input, shifts=shift_ints, dims=axes)
 
 
 def _index_array(name, index, what="index"):
-    data = index.data if isinstance(index, Tensor) else np.asarray(index)
+    data = index._array if isinstance(index, Tensor) else np.asarray(index)
     if data.dtype != np.int64:
         raise OpError(f"{name}: expected dtype int64 for {what}, got {data.dtype}")
     return data
@@ -470,7 +470,7 @@ def _scatter_positions(name, input, dim, index, src_shape=None):
     """The integer-array index of the positions ``index`` names along ``dim`` (torch's gather/scatter
     rule: out[i][j][k] <-> input[i][index[i][j][k]][k] for dim 1), every check torch makes done first."""
     data = _index_array(name, index)
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     axis = _axis(name, _int_arg(name, "dim", dim), max(ndim, 1))
     if data.ndim != ndim and not (data.ndim <= 1 and ndim <= 1):
         raise OpError(
@@ -480,7 +480,7 @@ def _scatter_positions(name, input, dim, index, src_shape=None):
     if ndim == 0:
         data = data.reshape(())
     for d in range(ndim):
-        if d != axis and data.shape[d] > input.data.shape[d]:
+        if d != axis and data.shape[d] > input._array.shape[d]:
             raise OpError(
                 f"{name}: the index of shape {data.shape} is larger than the input of shape {tuple(input.shape)} "
                 f"in dim {d} (expected index.size(d) <= input.size(d) for every d != dim {axis})"
@@ -490,7 +490,7 @@ def _scatter_positions(name, input, dim, index, src_shape=None):
                 f"{name}: the index of shape {data.shape} is larger than src of shape {src_shape} in dim {d} "
                 "(expected index.size(d) <= src.size(d))"
             )
-    size = input.data.shape[axis] if ndim else 1
+    size = input._array.shape[axis] if ndim else 1
     if data.size and (data.min() < 0 or data.max() >= size):
         bad = data.min() if data.min() < 0 else data.max()
         raise IndexError(f"{name}: index {bad} is out of bounds for dim {axis} with size {size}")
@@ -532,7 +532,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         src = _src_block(src, data.shape)
     else:
         positions = _scatter_positions("scatter", input, dim, index)
-        src = Tensor._wrap(np.full(data.shape, value, dtype=input.data.dtype))
+        src = Tensor._wrap(np.full(data.shape, value, dtype=input._array.dtype))
     if positions == ():
         return apply(sh.Scatter, input, src.reshape(()), index=())
     return apply(sh.Scatter, input, src, index=positions)
@@ -552,9 +552,9 @@ def index_select(input, dim, index):
     data = _index_array("index_select", index)
     if data.ndim > 1:
         raise OpError(f"index_select: the index must be 1-D or 0-d, got shape {data.shape}")
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     axis = _axis("index_select", _int_arg("index_select", "dim", dim), max(ndim, 1))
-    size = input.data.shape[axis] if ndim else 1
+    size = input._array.shape[axis] if ndim else 1
     if data.size and (data.min() < 0 or data.max() >= size):
         bad = data.min() if data.min() < 0 else data.max()
         raise IndexError(f"index_select: index {bad} is out of range for dim {axis} with size {size}")
@@ -576,10 +576,10 @@ def repeat(input, *sizes):
     """Tensor.repeat: tile the tensor ``sizes`` times per dim; ``sizes`` may have more dims than the
     tensor (new leading dims), not fewer."""
     sizes = _repeats("repeat", sizes)
-    if len(sizes) < input.data.ndim:
+    if len(sizes) < input._array.ndim:
         raise OpError(
             f"repeat: the number of repeat dims ({len(sizes)}) can not be smaller than the number of tensor "
-            f"dims ({input.data.ndim}, shape {tuple(input.shape)})"
+            f"dims ({input._array.ndim}, shape {tuple(input.shape)})"
         )
     return apply(sh.Repeat, input, reps=sizes)
 
@@ -587,7 +587,7 @@ def repeat(input, *sizes):
 def tile(input, dims):
     """torch.tile: like Tensor.repeat, but fewer ``dims`` than the tensor's are padded with leading 1s."""
     sizes = _repeats("tile", (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims))
-    sizes = (1,) * (input.data.ndim - len(sizes)) + sizes
+    sizes = (1,) * (input._array.ndim - len(sizes)) + sizes
     return apply(sh.Repeat, input, reps=sizes)
 
 
@@ -598,11 +598,11 @@ def repeat_interleave(input, repeats, dim=None, *, output_size=None):
         input = reshape(input, -1)
         axis = 0
     else:
-        axis = _axis("repeat_interleave", _int_arg("repeat_interleave", "dim", dim), max(input.data.ndim, 1))
-        if input.data.ndim == 0:
+        axis = _axis("repeat_interleave", _int_arg("repeat_interleave", "dim", dim), max(input._array.ndim, 1))
+        if input._array.ndim == 0:
             input = reshape(input, 1)
-    n = input.data.shape[axis]
-    counts = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    n = input._array.shape[axis]
+    counts = repeats._array if isinstance(repeats, Tensor) else np.asarray(repeats)
     if counts.dtype.kind not in "iu":
         raise OpError(f"repeat_interleave: repeats must be integers, got dtype {counts.dtype}")
     if counts.ndim > 1 or (counts.ndim == 1 and counts.size not in (1, n)):
@@ -630,10 +630,10 @@ def _pieces(input, axis, sizes):
 def split(tensor, split_size_or_sections, dim=0):
     """Views of consecutive pieces along ``dim``: of ``split_size`` entries each (the last may be smaller),
     or of the listed sizes (which must add up to the dim's size)."""
-    if tensor.data.ndim == 0:
+    if tensor._array.ndim == 0:
         raise OpError("split: cannot split a 0-dimensional tensor (expected at least 1 dimension)")
-    axis = _axis("split", _int_arg("split", "dim", dim), tensor.data.ndim)
-    n = tensor.data.shape[axis]
+    axis = _axis("split", _int_arg("split", "dim", dim), tensor._array.ndim)
+    n = tensor._array.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(split_size_or_sections, bool):
         size = int(split_size_or_sections)
         if size < 0 or (size == 0 and n != 0):
@@ -655,9 +655,9 @@ def chunk(input, chunks, dim=0):
     chunks = _int_arg("chunk", "chunks", chunks)
     if chunks <= 0:
         raise OpError(f"chunk: chunks must be greater than 0, got {chunks}")
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         raise OpError("chunk: cannot chunk a 0-dimensional tensor (expected at least 1 dimension)")
-    axis = _axis("chunk", _int_arg("chunk", "dim", dim), input.data.ndim)
-    n = input.data.shape[axis]
+    axis = _axis("chunk", _int_arg("chunk", "dim", dim), input._array.ndim)
+    n = input._array.shape[axis]
     size = -(-n // chunks)
     return split(input, size if size else 0, axis) if n else _pieces(input, axis, [0] * chunks)

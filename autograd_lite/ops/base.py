@@ -62,7 +62,7 @@ class DimError(OpError, IndexError):
 def data_of(a):
     """The numpy array behind a tensor (or the array itself): masks in vjps are constants."""
     # numpy scalars (e.g. the negation of a 0-d array) have a .data memoryview: keep them as they are
-    return getattr(a, "data", a) if not isinstance(a, (np.ndarray, np.generic)) else a
+    return getattr(a, "_array", a) if not isinstance(a, (np.ndarray, np.generic)) else a
 
 
 _SAME_SIZE_INT = {2: np.int16, 4: np.int32, 8: np.int64}

@@ -22,8 +22,8 @@ def to_module(network, dtype=None):
     layers = []
     for i, (w, b) in enumerate(zip(network.weights, network.biases)):
         linear = nn.Linear(w.shape[1], w.shape[0], dtype=dtype)
-        linear.weight.data[...] = w
-        linear.bias.data[...] = b[:, 0]
+        linear.weight._array[...] = w
+        linear.bias._array[...] = b[:, 0]
         layers.append(linear)
         activation = network._layer_activation(i)
         if activation in modules:

@@ -45,11 +45,11 @@ def _differentiable_outputs(where, outputs):
 def _projection(fn, inputs, cotangents):
     with no_grad():
         outs = _differentiable_outputs("gradcheck", _as_tuple(fn(*inputs)))
-        return sum(float(np.sum(o.data * v)) for o, v in zip(outs, cotangents))
+        return sum(float(np.sum(o._array * v)) for o, v in zip(outs, cotangents))
 
 
 def _numerical(fn, inputs, index, cotangents, eps):
-    x = inputs[index].data
+    x = inputs[index]._array
     if not x.flags.writeable:
         raise ValueError(f"gradcheck: input {index} is read-only, so it cannot be perturbed; pass a copy")
     result = np.zeros(x.shape, dtype=np.float64)
@@ -86,7 +86,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     else:
         analytic = [None] * len(checked)
     for i, g in zip(checked, analytic):
-        a = np.zeros(inputs[i].shape) if g is None else np.asarray(g.data, dtype=np.float64)
+        a = np.zeros(inputs[i].shape) if g is None else np.asarray(g._array, dtype=np.float64)
         if a.shape != inputs[i].shape:
             raise GradcheckError(
                 f"gradcheck: the gradient of input {i} has shape {a.shape}, but the input has shape {inputs[i].shape}"

@@ -39,8 +39,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     which stays NaN); outside it is exactly 0."""
     if inplace:
         return hardtanh_(input, min_val, max_val)
-    inside = ~((input.data <= min_val) | (input.data >= max_val))
-    return where(inside, input, wrap(np.clip(input.data, min_val, max_val)))
+    inside = ~((input._array <= min_val) | (input._array >= max_val))
+    return where(inside, input, wrap(np.clip(input._array, min_val, max_val)))
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):

@@ -38,7 +38,7 @@ def masked_scores(scores, attn_mask, allowed_is_true=True):
     if not isinstance(attn_mask, Tensor):
         attn_mask = wrap(np.asarray(attn_mask))
     if attn_mask.dtype == np.bool_:
-        keep = attn_mask.data if allowed_is_true else ~attn_mask.data
+        keep = attn_mask._array if allowed_is_true else ~attn_mask._array
         return al.where(wrap(np.broadcast_to(keep, scores.shape)), scores, float("-inf"))
     if attn_mask.dtype.kind != "f":
         raise OpError(f"attention: attn_mask must be a bool or floating point tensor, got dtype {attn_mask.dtype}")
@@ -48,7 +48,7 @@ def masked_scores(scores, attn_mask, allowed_is_true=True):
 def safe_softmax(scores):
     """softmax over the last dim, with rows that are -inf everywhere (nothing to attend to) giving zeros and
     no gradient instead of NaN (torch's _safe_softmax): such rows are softmaxed as zeros, then replaced."""
-    data = scores.data
+    data = scores._array
     dead = np.all(np.isneginf(data), axis=-1, keepdims=True)
     if not np.any(dead):
         return al.softmax(scores, -1)

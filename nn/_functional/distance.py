@@ -14,13 +14,13 @@ def _norm(x, dim):
     """The 2-norm along ``dim`` (keepdim), with gradient 0 at a zero vector (as torch's vector_norm): the
     square root only sees positive values."""
     sq = al.sum(al.mul(x, x), dim, keepdim=True)
-    positive = wrap(sq.data > 0)
+    positive = wrap(sq._array > 0)
     return al.where(positive, al.sqrt(al.where(positive, sq, 1.0)), 0.0)
 
 
 def _clamp_min_without_grad(norm, eps):
     """max(norm, eps) in value, the identity in gradient: torch clamps the norms in place under no_grad."""
-    data = norm.data
+    data = norm._array
     shift = np.maximum(data, np.asarray(eps, dtype=data.dtype)) - data
     return al.add(norm, wrap(shift)) if np.any(shift) else norm
 

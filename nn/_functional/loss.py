@@ -82,8 +82,8 @@ def _tensor(name, what, value):
 
 def _floating_input(name, input, what="input"):
     input = _tensor(name, what, input)
-    if input.data.dtype.kind != "f":
-        raise TypeError(f"{name}: {what} must be a floating point tensor, got dtype {input.data.dtype}")
+    if input._array.dtype.kind != "f":
+        raise TypeError(f"{name}: {what} must be a floating point tensor, got dtype {input._array.dtype}")
     return input
 
 
@@ -97,7 +97,7 @@ def _constant(name, what, value, dtype):
                 f"{name}: {what} cannot require grad: the loss is not differentiable with "
                 f"respect to it (as in torch); pass {what}.detach()"
             )
-        value = value.data
+        value = value._array
     return np.asarray(value).astype(dtype, copy=False)
 
 
@@ -153,19 +153,19 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def _class_axis(name, input):
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         raise ValueError(
             f"{name}: input must have a class dimension: shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor"
         )
-    return 0 if input.data.ndim == 1 else 1
+    return 0 if input._array.ndim == 1 else 1
 
 
 def _index_targets(name, input, target, weight, ignore_index, prob_ok):
     """Check class-index targets; returns (class axis, C, the indices with ignored ones -> 0, keep mask)."""
-    x = input.data
+    x = input._array
     axis = _class_axis(name, input)
     n_classes = x.shape[axis]
-    t = target.data
+    t = target._array
     if n_classes == 0 and x.ndim > 2 and 0 not in x.shape[2:]:  # torch refuses this too (a size mismatch)
         raise ValueError(
             f"{name}: an input of shape {x.shape} has no classes but non-empty spatial dims "
@@ -222,9 +222,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _reduction("nll_loss", size_average, reduce, reduction)
     input = _floating_input("nll_loss", input)
     target = _tensor("nll_loss", "target", target)
-    weight = _constant("nll_loss", "weight", weight, input.data.dtype)
+    weight = _constant("nll_loss", "weight", weight, input._array.dtype)
     axis, _, index, keep = _index_targets("nll_loss", input, target, weight, ignore_index, prob_ok=False)
-    scale = _target_weights(index, keep, weight, input.data.dtype)
+    scale = _target_weights(index, keep, weight, input._array.dtype)
     nan_out = False
     if reduction == "mean":
         factor, nan_out = _mean_scale(scale.sum(dtype=np.float64))
@@ -248,7 +248,7 @@ def _plain_class_indices(input, target):
     anything else the general path checks and explains."""
     if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
         return False
-    x, t = input.data, target.data
+    x, t = input._array, target._array
     return (
         x.ndim == 2
         and x.dtype.kind == "f"
@@ -288,18 +288,18 @@ def cross_entropy(
         and ignore_index < 0
     ):
         if _plain_class_indices(input, target):
-            t = target.data.astype(np.intp, copy=False)
+            t = target._array.astype(np.intp, copy=False)
             return apply(lo.CrossEntropyIndices, input, target=t, scale=1.0 / len(t) if reduction == "mean" else 1.0)
     reduction = _reduction(name, size_average, reduce, reduction)
     eps = _check_smoothing(name, label_smoothing)
     input = _floating_input(name, input)
     target = _tensor(name, "target", target)
-    dtype = input.data.dtype
+    dtype = input._array.dtype
     weight = _constant(name, "weight", weight, dtype)
     axis = _class_axis(name, input)
-    n_classes = input.data.shape[axis]
+    n_classes = input._array.shape[axis]
     op_reduction = "none" if reduction == "none" else "sum"
-    if target.data.dtype.kind == "f" and target.shape == input.shape:
+    if target._array.dtype.kind == "f" and target.shape == input.shape:
         return _cross_entropy_probs(input, target, weight, axis, n_classes, reduction, eps)
     axis, n_classes, index, keep = _index_targets(name, input, target, weight, ignore_index, prob_ok=True)
     a = _target_weights(index, keep, weight, dtype)
@@ -311,25 +311,25 @@ def cross_entropy(
     with np.errstate(invalid="ignore"):  # a NaN total weight: NaN at kept targets, ignored ones stay 0
         picked = np.where(keep, a * dtype.type(scale), 0).astype(dtype, copy=False)
     if n_classes == 0:  # no classes: every target was ignored (checked above), nothing to pick
-        coef = np.zeros(input.data.shape, dtype)
+        coef = np.zeros(input._array.shape, dtype)
         nan_out = nan_out or eps > 0  # torch's smoothing term divides by the number of classes: 0 / 0
     elif eps > 0:  # (eps / C) * w_c at every class of a kept position, on top of (1 - eps) * w_t at the target
         b = np.expand_dims(keep.astype(dtype) * dtype.type(scale * eps / max(n_classes, 1)), axis)
         coef = b * (np.ones(n_classes, dtype) if weight is None else weight).reshape(
-            (n_classes,) + (1,) * (input.data.ndim - axis - 1)
+            (n_classes,) + (1,) * (input._array.ndim - axis - 1)
         )
-        coef = np.where(np.expand_dims(keep, axis), np.broadcast_to(coef, input.data.shape), 0).astype(dtype)
+        coef = np.where(np.expand_dims(keep, axis), np.broadcast_to(coef, input._array.shape), 0).astype(dtype)
         np.put_along_axis(
             coef,
             index,
             np.take_along_axis(coef, index, axis) + np.expand_dims(picked, axis) * dtype.type(1.0 - eps),
             axis,
         )
-    elif input.data.ndim == 2:  # the common (N, C) case, without the along-axis machinery
-        coef = np.zeros(input.data.shape, dtype)
+    elif input._array.ndim == 2:  # the common (N, C) case, without the along-axis machinery
+        coef = np.zeros(input._array.shape, dtype)
         coef[np.arange(len(a)), index[:, 0]] = picked
     else:
-        coef = np.zeros(input.data.shape, dtype)
+        coef = np.zeros(input._array.shape, dtype)
         np.put_along_axis(coef, index, np.expand_dims(picked, axis), axis)
     if nan_out:  # kept targets of total weight 0: torch's 0 / 0 reaches their rows' gradient (ignored ones: 0)
         coef = np.where(np.expand_dims(keep, axis), dtype.type(np.nan), coef)
@@ -341,7 +341,7 @@ def cross_entropy(
 def _cross_entropy_probs(input, target, weight, axis, n_classes, reduction, eps):
     """Cross-entropy against class probabilities: the op's soft targets are the (smoothed, weighted,
     mean-scaled) target itself, kept differentiable when it requires grad."""
-    dtype = input.data.dtype
+    dtype = input._array.dtype
     coef = al.astype(target, dtype)
     if eps > 0:
         coef = al.add(al.mul(coef, 1.0 - eps), eps / n_classes)
@@ -351,10 +351,10 @@ def _cross_entropy_probs(input, target, weight, axis, n_classes, reduction, eps)
                 f"cross_entropy: weight must have one entry per class, shape ({n_classes},), but "
                 f"got shape {weight.shape} (input of shape {input.shape})"
             )
-        coef = al.mul(coef, weight.reshape((n_classes,) + (1,) * (input.data.ndim - axis - 1)))
+        coef = al.mul(coef, weight.reshape((n_classes,) + (1,) * (input._array.ndim - axis - 1)))
     nan_out = False
     if reduction == "mean":
-        positions = input.data.size // n_classes if n_classes else 0
+        positions = input._array.size // n_classes if n_classes else 0
         nan_out = positions == 0
         if positions:
             coef = al.div(coef, float(positions))
@@ -372,17 +372,17 @@ def _binary_args(name, input, target, weight, reduction_args):
     target = _tensor(name, "target", target)
     if target.shape != input.shape:
         raise ValueError(f"{name}: target shape {target.shape} must be the same as the input shape {input.shape}")
-    if target.data.dtype != input.data.dtype:
-        if name == "binary_cross_entropy" and target.data.dtype.kind == "f":
+    if target._array.dtype != input._array.dtype:
+        if name == "binary_cross_entropy" and target._array.dtype.kind == "f":
             raise TypeError(
-                f"{name}: the target's dtype {target.data.dtype} differs from the input's "
-                f"{input.data.dtype}; convert one with .float() or .double()"
+                f"{name}: the target's dtype {target._array.dtype} differs from the input's "
+                f"{input._array.dtype}; convert one with .float() or .double()"
             )
-        if name == "binary_cross_entropy_with_logits" and target.data.dtype.kind == "f":
-            input = al.astype(input, target.data.dtype)
+        if name == "binary_cross_entropy_with_logits" and target._array.dtype.kind == "f":
+            input = al.astype(input, target._array.dtype)
         else:
-            target = al.astype(target, input.data.dtype)
-    weight = _constant(name, "weight", weight, input.data.dtype)
+            target = al.astype(target, input._array.dtype)
+    weight = _constant(name, "weight", weight, input._array.dtype)
     if weight is not None:
         _check_broadcast(name, "weight", weight.shape, input.shape)
     return reduction, input, target, weight
@@ -418,7 +418,7 @@ def binary_cross_entropy_with_logits(
     """
     name = "binary_cross_entropy_with_logits"
     reduction, input, target, weight = _binary_args(name, input, target, weight, (size_average, reduce, reduction))
-    pos_weight = _constant(name, "pos_weight", pos_weight, input.data.dtype)
+    pos_weight = _constant(name, "pos_weight", pos_weight, input._array.dtype)
     if pos_weight is not None:
         _check_broadcast(name, "pos_weight", pos_weight.shape, input.shape)
     loss = apply(lo.BinaryCrossEntropyWithLogits, input, target, weight=weight, pos_weight=pos_weight)
@@ -428,7 +428,7 @@ def binary_cross_entropy_with_logits(
 def one_hot(tensor, num_classes=-1):
     """Class indices of shape ``(*)`` -> an int64 tensor of shape ``(*, num_classes)`` with a 1 at each
     index (``num_classes=-1``: one more than the largest index)."""
-    t = _tensor("one_hot", "tensor", tensor).data
+    t = _tensor("one_hot", "tensor", tensor)._array
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot: needs an integer tensor of class indices, got dtype {t.dtype}")
     if num_classes == -1:
@@ -471,7 +471,7 @@ def _quadratic_then_linear(d, threshold, quadratic_scale, linear_scale):
     """``quadratic_scale * 0.5 * d^2`` where |d| < threshold, ``linear_scale * (|d| - 0.5 * threshold)``
     elsewhere (a select: the branch not taken gets exactly no gradient)."""
     ad = al.abs(d)
-    inside = wrap(ad.data < threshold)
+    inside = wrap(ad._array < threshold)
     quad = al.mul(al.mul(d, d), 0.5 * quadratic_scale)
     lin = al.sub(ad, 0.5 * threshold)
     if linear_scale != 1.0:
@@ -515,7 +515,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 def _xlogx(t):
     """t * log(t), 0 where t == 0 (torch's xlogy(t, t)); the log only ever sees positive values."""
-    positive = wrap(t.data > 0)
+    positive = wrap(t._array > 0)
     safe = al.where(positive, t, 1.0)
     return al.where(positive, al.mul(t, al.log(safe)), 0.0)
 

@@ -45,7 +45,7 @@ def _update(running, value, momentum):
     """running <- (1 - momentum) * running + momentum * value, in place (and bump its version)."""
     if running is None:
         return
-    data = running.data
+    data = running._array
     np.copyto(
         data, (momentum * value + (1.0 - momentum) * data.reshape(value.shape)).reshape(data.shape), casting="unsafe"
     )
@@ -98,7 +98,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 eps=float(eps),
                 training=False,
             )
-        mean, var = batch_stats(input.data, axes, count)
+        mean, var = batch_stats(input._array, axes, count)
         if running_mean is not None or running_var is not None:
             momentum = float(momentum)
             _update(running_mean, mean, momentum)
@@ -108,8 +108,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
         if running_mean is None or running_var is None:
             raise OpError("batch_norm: running_mean and running_var must be given in evaluation mode (training=False)")
-        mean = running_mean.data.reshape(bshape).astype(input.dtype)  # a copy: later updates cannot leak in
-        var = running_var.data.reshape(bshape).astype(input.dtype)
+        mean = running_mean._array.reshape(bshape).astype(input.dtype)  # a copy: later updates cannot leak in
+        var = running_var._array.reshape(bshape).astype(input.dtype)
     invstd = (1.0 / np.sqrt(var + eps)).astype(input.dtype, copy=False)
     return apply(BatchNorm, input, weight, bias, mean=mean, invstd=invstd, eps=float(eps), training=bool(training))
 

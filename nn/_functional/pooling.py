@@ -69,9 +69,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         if x.requires_grad and is_grad_enabled():
             out = apply(pool.MaxPool2dTiles, x, kernel=kernel, shape=x.shape)
         else:
-            out = wrap(pool.max_pool2d_tile_values(x.data, kernel))
+            out = wrap(pool.max_pool2d_tile_values(x._array, kernel))
         return _unbatched(out, batched)
-    values, index = pool.max_pool2d_indices(x.data, kernel, stride, padding, dilation, bool(ceil_mode))
+    values, index = pool.max_pool2d_indices(x._array, kernel, stride, padding, dilation, bool(ceil_mode))
     if x.requires_grad and is_grad_enabled():
         out_hw = values.shape[2:]
         empty = pool.empty_windows(x.shape, out_hw, kernel, stride, padding, dilation)

@@ -48,7 +48,7 @@ def _renorm(weight, indices, max_norm, norm_type):
     rows = np.unique(indices)
     if rows.size == 0:
         return
-    data = weight.data
+    data = weight._array
     norms = np.linalg.norm(data[rows].astype(np.float64), ord=norm_type, axis=1)
     over = norms > max_norm
     if np.any(over):
@@ -81,7 +81,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         )
     num = weight.shape[0]
     padding_idx = _padding_idx(padding_idx, num)
-    indices = np.asarray(input.data)
+    indices = np.asarray(input._array)
     if indices.size and (indices.min() < 0 or indices.max() >= num):
         raise IndexError(
             f"index out of range in self (embedding: weight has {num} rows, indices range over "

@@ -45,7 +45,7 @@ def _float_mask(mask, dtype, what):
     if not isinstance(mask, Tensor):
         mask = wrap(np.asarray(mask))
     if mask.dtype == np.bool_:
-        return wrap(np.where(mask.data, -np.inf, 0.0).astype(dtype))
+        return wrap(np.where(mask._array, -np.inf, 0.0).astype(dtype))
     if mask.dtype.kind != "f":
         raise OpError(f"MultiheadAttention: only bool and floating types of {what} are supported, got {mask.dtype}")
     return mask

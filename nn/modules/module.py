@@ -300,10 +300,10 @@ class Module:
         if dtype is not None:
             dtype = _checks.float_dtype("Module.to", dtype)  # int parameters could not require grad
             for t in list(self.parameters()) + list(self.buffers()):
-                if t.data.dtype.kind == "f":
-                    t.data = t.data.astype(dtype)
+                if t._array.dtype.kind == "f":
+                    t._array = t._array.astype(dtype)
                     if t.grad is not None:
-                        t.grad.data = t.grad.data.astype(dtype)
+                        t.grad._array = t.grad._array.astype(dtype)
         return self
 
     def float(self):
@@ -349,10 +349,10 @@ class Module:
             if key not in state_dict:
                 continue
             array = state_array(state_dict[key], f"load_state_dict: the value for {key!r}")
-            if array.shape != target.data.shape:
+            if array.shape != target._array.shape:
                 problems.append(
                     f"size mismatch for {key}: copying a value of shape {array.shape} from the "
-                    f"state_dict, but the shape in the model is {target.data.shape}"
+                    f"state_dict, but the shape in the model is {target._array.shape}"
                 )
             else:
                 arrays[key] = array
@@ -368,7 +368,7 @@ class Module:
         with no_grad():
             for key, array in arrays.items():
                 target = own[key]
-                np.copyto(target.data, array, casting="unsafe")
+                np.copyto(target._array, array, casting="unsafe")
                 bump_version(target)
         return IncompatibleKeys(missing, unexpected)
 

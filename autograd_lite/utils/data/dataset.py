@@ -77,7 +77,7 @@ class TensorDataset(Dataset):
         if not tensors:
             raise ValueError("TensorDataset: needs at least one tensor")
         for t in tensors:
-            if not isinstance(t, (Tensor, np.ndarray)) or not np.ndim(t.data if isinstance(t, Tensor) else t):
+            if not isinstance(t, (Tensor, np.ndarray)) or not np.ndim(t._array if isinstance(t, Tensor) else t):
                 raise TypeError(
                     f"TensorDataset: every argument must be a Tensor of at least one dim, got "
                     f"{type(t).__name__} of shape {getattr(t, 'shape', None)}"
@@ -96,7 +96,7 @@ class TensorDataset(Dataset):
     def __getitems__(self, indices):
         """One fancy-index per tensor for the whole batch (a graph op for a tensor that requires grad)."""
         idx = _index_array("TensorDataset", indices, len(self))
-        return StackedSamples([t[Tensor._wrap(idx)] if t.requires_grad else t.data[idx] for t in self.tensors])
+        return StackedSamples([t[Tensor._wrap(idx)] if t.requires_grad else t._array[idx] for t in self.tensors])
 
 
 def _index_array(where, indices, n):

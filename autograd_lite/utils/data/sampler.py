@@ -96,7 +96,7 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
         self.num_samples = _positive_int("WeightedRandomSampler", "num_samples", num_samples)
-        w = np.asarray(weights.data if hasattr(weights, "data") else weights, dtype=np.float64).reshape(-1)
+        w = np.asarray(weights, dtype=np.float64).reshape(-1)
         if w.size == 0 or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
             raise ValueError(
                 f"WeightedRandomSampler: weights must be finite, non-negative and not all zero, got {w.size} weights"
