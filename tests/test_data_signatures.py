@@ -52,7 +52,7 @@ def _loader(**kw):
 
 
 def test_worker_options_are_accepted_no_ops():
-    plain = [b[0].data.tolist() for b in _loader()]
+    plain = [b[0]._array.tolist() for b in _loader()]
     loader = _loader(
         num_workers=2,
         pin_memory=True,
@@ -64,7 +64,7 @@ def test_worker_options_are_accepted_no_ops():
         pin_memory_device="cuda",
         in_order=False,
     )
-    assert [b[0].data.tolist() for b in loader] == plain
+    assert [b[0]._array.tolist() for b in loader] == plain
     assert loader.prefetch_factor == 3 and loader.persistent_workers and loader.in_order is False
     assert _loader(num_workers=1).prefetch_factor == 2
     assert _loader().prefetch_factor is None

@@ -39,7 +39,7 @@ def _log_softmax(x, axis):
 
 def _graph_log_softmax(xp, x, axis):
     """log_softmax from recorded xp operations (the max is a constant: it cancels in the derivative)."""
-    shifted = x - xp._array(x).max(axis=axis, keepdims=True, initial=-np.inf)
+    shifted = x - xp.data(x).max(axis=axis, keepdims=True, initial=-np.inf)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis, True))
 
 
@@ -49,14 +49,14 @@ def _log1p(xp, a):
 
 def _sigmoid(xp, x):
     """1 / (1 + e^-x) without overflow: e^-|x| is the only exponential."""
-    pos = xp._array(x) >= 0
+    pos = xp.data(x) >= 0
     e = xp.exp(xp.where(pos, -x, x))
     return xp.where(pos, 1.0, e) / (1.0 + e)
 
 
 def _log_sigmoid(xp, x):
     """log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|), finite for every finite x."""
-    pos = xp._array(x) >= 0
+    pos = xp.data(x) >= 0
     return xp.where(pos, 0.0, x) - _log1p(xp, xp.exp(xp.where(pos, -x, x)))
 
 

@@ -110,7 +110,7 @@ def _group_stats(xr, eps):
 
 def _graph_stats(xp, xr, eps):
     """The same statistics as recorded functions of ``xr`` (create_graph), with the normalised ``xhat``."""
-    count = max(int(xp._array(xr).shape[-1]), 1)
+    count = max(int(xp.data(xr).shape[-1]), 1)
     mean = xp.sum(xr, axis=-1, keepdims=True) / count
     centered = xr - mean
     var = xp.sum(centered * centered, axis=-1, keepdims=True) / count
@@ -121,7 +121,7 @@ def _graph_stats(xp, xr, eps):
 def _normalized_input_grad(xp, gxhat, xhat, invstd):
     """d/dx of xhat = (x - mean) * invstd over the last axis: invstd * (gxhat - mean(gxhat) -
     xhat * mean(gxhat * xhat)); one formula for arrays and recorded tensors."""
-    count = max(int(xp._array(gxhat).shape[-1]), 1)
+    count = max(int(xp.data(gxhat).shape[-1]), 1)
     return (
         gxhat
         - xp.sum(gxhat, axis=-1, keepdims=True) / count
@@ -162,7 +162,7 @@ class _GroupedNorm(Op):
     def vjp(cls, ctx, g):
         x, w, _ = ctx.x
         xp, p = ctx.xp, ctx.p
-        shape = xp._array(x).shape
+        shape = xp.data(x).shape
         gshape, ashape, axes = cls.grouped(shape, p), cls.affine_shape(shape, p), cls.affine_axes(shape, p)
         if xp is numpy_namespace and type(g) is np.ndarray:
             mean, invstd = ctx.saved
@@ -171,8 +171,8 @@ class _GroupedNorm(Op):
         else:  # create_graph: the statistics as recorded functions of x, so that the gradient is too
             xhat, invstd = _graph_stats(xp, xp.reshape(x, gshape), p["eps"])
         xhat_full = xp.reshape(xhat, shape)
-        gw = xp.reshape(xp.sum(g * xhat_full, axis=axes), xp._array(w).shape) if ctx.needs[1] else None
-        gb = xp.reshape(xp.sum(g, axis=axes), xp._array(ctx.x[2]).shape) if ctx.needs[2] else None
+        gw = xp.reshape(xp.sum(g * xhat_full, axis=axes), xp.data(w).shape) if ctx.needs[1] else None
+        gb = xp.reshape(xp.sum(g, axis=axes), xp.data(ctx.x[2]).shape) if ctx.needs[2] else None
         gx = None
         if ctx.needs[0]:
             gxhat = g if w is None else g * xp.reshape(w, ashape)

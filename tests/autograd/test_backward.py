@@ -193,13 +193,13 @@ def test_retain_graph_keeps_saved_arrays():
 def test_saved_output_is_released_after_backward():
     x = leaf(np.ones(100_000))
     e = x.exp()  # saves its output for the vjp
-    ref = weakref.ref(e.data)
+    ref = weakref.ref(e._array)
     s = (e * 2.0).sum()  # mul saves e's array too
     del e
     assert ref() is not None  # alive: the graph holds it
     s.backward()
     assert ref() is None  # freed by backward without retain_graph
-    np.testing.assert_allclose(x.grad.data[:3], [2 * np.e] * 3, rtol=1e-6)
+    np.testing.assert_allclose(x.grad._array[:3], [2 * np.e] * 3, rtol=1e-6)
 
 
 # ---- autograd_lite.grad ----------------------------------------------------------------------------
@@ -230,10 +230,10 @@ def test_grad_stops_at_non_leaf_inputs():
     h = x.exp()
     y = (h * h).sum()
     (gh,) = al.grad(y, h)
-    np.testing.assert_allclose(gh.data, 2 * np.exp([1.0, 2.0]), rtol=1e-6)
+    np.testing.assert_allclose(gh._array, 2 * np.exp([1.0, 2.0]), rtol=1e-6)
     assert h.grad_fn.y is not None  # exp's saved output is still there
     h.sum().backward()  # so the history of h can still be used
-    np.testing.assert_allclose(x.grad.data, np.exp([1.0, 2.0]), rtol=1e-6)
+    np.testing.assert_allclose(x.grad._array, np.exp([1.0, 2.0]), rtol=1e-6)
 
 
 def test_grad_with_multiple_outputs_sums_their_contributions():
@@ -392,7 +392,7 @@ def test_dropping_the_output_releases_the_graph_without_gc():
     gc.disable()  # reference counting alone must free the graph (no cycles)
     try:
         h = x.exp()
-        big = weakref.ref(h.data)
+        big = weakref.ref(h._array)
         y = (h * h).sum()
         node = weakref.ref(y.grad_fn)
         inner = weakref.ref(h.grad_fn)
@@ -411,7 +411,7 @@ def test_dropping_the_output_releases_the_graph_with_gc():
     x = leaf(np.ones(1000))
     h = x.tanh()
     y = (h * x).sum()
-    refs = [weakref.ref(y.grad_fn), weakref.ref(h.grad_fn), weakref.ref(h.data)]
+    refs = [weakref.ref(y.grad_fn), weakref.ref(h.grad_fn), weakref.ref(h._array)]
     del h, y
     gc.collect()
     assert all(r() is None for r in refs)

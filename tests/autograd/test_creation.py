@@ -9,7 +9,7 @@ import autograd_lite as al
 def _assert_tensor(t, values, dtype):
     assert isinstance(t, al.Tensor)
     assert t.dtype == dtype
-    np.testing.assert_array_equal(t.data, np.asarray(values))
+    np.testing.assert_array_equal(t._array, np.asarray(values))
     assert t.shape == np.asarray(values).shape
 
 
@@ -62,7 +62,7 @@ def test_like_functions_follow_the_input():
     # the like-functions never share the input's memory or history
     x = al.tensor([1.0, 2.0], requires_grad=True)
     z = al.zeros_like(x * 2)
-    assert not z.requires_grad and z.grad_fn is None and not np.shares_memory(z.data, x.data)
+    assert not z.requires_grad and z.grad_fn is None and not np.shares_memory(z._array, x._array)
 
 
 def test_arange():
@@ -98,11 +98,11 @@ def test_rand_and_randn_shapes_dtypes_ranges():
     al.manual_seed(0)
     r = al.rand(1000)
     assert r.shape == (1000,) and r.dtype == np.float32
-    assert r.data.min() >= 0.0 and r.data.max() < 1.0
-    assert 0.4 < r.data.mean() < 0.6
+    assert r._array.min() >= 0.0 and r._array.max() < 1.0
+    assert 0.4 < r._array.mean() < 0.6
     n = al.randn(20, 50)
     assert n.shape == (20, 50) and n.dtype == np.float32
-    assert abs(float(n.data.mean())) < 0.2 and 0.8 < float(n.data.std()) < 1.2
+    assert abs(float(n._array.mean())) < 0.2 and 0.8 < float(n._array.std()) < 1.2
     assert al.randn((2, 3)).shape == (2, 3)
     assert al.rand(2, dtype=al.float64).dtype == np.float64
     assert al.randn(2, requires_grad=True).requires_grad
@@ -113,11 +113,11 @@ def test_randint_forms():
     al.manual_seed(1)
     a = al.randint(10, (200,))  # torch's randint(high, size)
     assert a.dtype == np.int64 and a.shape == (200,)
-    assert a.data.min() >= 0 and a.data.max() <= 9
+    assert a._array.min() >= 0 and a._array.max() <= 9
     b = al.randint(3, 7, (50, 2))  # randint(low, high, size)
-    assert b.shape == (50, 2) and set(b.data.ravel().tolist()) == {3, 4, 5, 6}
+    assert b.shape == (50, 2) and set(b._array.ravel().tolist()) == {3, 4, 5, 6}
     c = al.randint(3, 7, size=(4,))
-    assert c.shape == (4,) and c.data.min() >= 3 and c.data.max() < 7
+    assert c.shape == (4,) and c._array.min() >= 3 and c._array.max() < 7
     assert al.randint(5).shape == ()
     assert al.randint(0, 2, (3,), dtype=al.int32).dtype == np.int32
     with pytest.raises(ValueError, match=r"high \(2\) must be greater than low \(5\)"):
@@ -175,7 +175,7 @@ def test_from_numpy_shares_memory_both_ways():
 def test_as_tensor_does_not_copy_a_matching_array():
     arr = np.array([1.0, 2.0], dtype=np.float32)
     t = al.as_tensor(arr)
-    assert np.shares_memory(t.data, arr)
+    assert np.shares_memory(t._array, arr)
     x = al.tensor([1.0])
     assert al.as_tensor(x) is x
     assert al.as_tensor([1, 2]).dtype == np.int64

@@ -82,7 +82,7 @@ def test_torch_layout_object_is_accepted():
 
 
 def test_values_unchanged_by_placement():
-    np.testing.assert_array_equal(al.eye(3, device="cpu").data, np.eye(3, dtype=np.float32))
+    np.testing.assert_array_equal(al.eye(3, device="cpu")._array, np.eye(3, dtype=np.float32))
     assert al.arange(5, device=al.device("cpu")).dtype == np.int64
     assert al.full((2,), 3, device="cpu:0").dtype == np.int64
     t = al.zeros(2, dtype=al.float64, device="cpu", requires_grad=True)

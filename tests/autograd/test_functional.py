@@ -46,7 +46,7 @@ def test_hessian_with_a_matrix_input_has_shape_x_shape_twice():
     x = t64([[1.0, 2.0], [3.0, 4.0]])
     H = F.hessian(lambda m: (m * m).sum(), x)
     assert H.shape == (2, 2, 2, 2)
-    np.testing.assert_array_equal(H.data.reshape(4, 4), 2 * np.eye(4))
+    np.testing.assert_array_equal(H._array.reshape(4, 4), 2 * np.eye(4))
 
 
 def test_hessian_with_tuple_inputs():
@@ -78,7 +78,7 @@ def test_jacobian_shapes_for_matrix_input_and_output():
     J = F.jacobian(lambda m: m.t() * 2, t64(np.zeros((2, 3))))
     assert J.shape == (3, 2, 2, 3)
     # out[i, j] = 2 m[j, i]: J[i, j, k, l] = 2 when (k, l) == (j, i)
-    np.testing.assert_array_equal(J.data, 2 * np.einsum("il,jk->ijkl", np.eye(3), np.eye(2)))
+    np.testing.assert_array_equal(J._array, 2 * np.einsum("il,jk->ijkl", np.eye(3), np.eye(2)))
 
 
 def test_jacobian_with_tuple_inputs_and_outputs():

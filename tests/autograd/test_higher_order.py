@@ -22,8 +22,8 @@ def test_second_derivative_of_tanh():
     x = leaf(xs)
     g, h = second_derivative(lambda t: t.tanh(), x)
     t = np.tanh(xs)
-    np.testing.assert_allclose(g.data, 1 - t * t, rtol=1e-14, atol=1e-15)
-    np.testing.assert_allclose(h.data, -2 * t * (1 - t * t), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(g._array, 1 - t * t, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(h._array, -2 * t * (1 - t * t), rtol=1e-14, atol=1e-15)
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_second_derivative_of_tanh():
 def test_second_derivatives(fn, d2):
     xs = np.array([0.3, 0.9, 1.4, 2.2])
     _, h = second_derivative(fn, leaf(xs))
-    np.testing.assert_allclose(h.data, d2(xs), rtol=1e-12)
+    np.testing.assert_allclose(h._array, d2(xs), rtol=1e-12)
 
 
 def test_third_derivative_of_x_to_the_fourth():
@@ -91,7 +91,7 @@ def test_hessian_of_a_quadratic_form_row_by_row():
     x = leaf([0.5, -1.0])
     f = x @ A @ x
     (g,) = al.grad(f, x, create_graph=True)
-    np.testing.assert_array_equal(g.data, [[1 + 1, 2 + 3], [3 + 2, 4 + 4]] @ np.array([0.5, -1.0]))
+    np.testing.assert_array_equal(g._array, [[1 + 1, 2 + 3], [3 + 2, 4 + 4]] @ np.array([0.5, -1.0]))
     rows = [al.grad(g[i], x, retain_graph=True)[0].tolist() for i in range(2)]
     assert rows == [[2.0, 5.0], [5.0, 8.0]]  # A + A^T
 
@@ -102,7 +102,7 @@ def test_hessian_of_a_larger_quadratic_form():
     x = leaf(rng.standard_normal(4))
     f = (x * (al.tensor(a) @ x)).sum()
     (g,) = al.grad(f, x, create_graph=True)
-    rows = np.stack([al.grad(g[i], x, retain_graph=True)[0].data for i in range(4)])
+    rows = np.stack([al.grad(g[i], x, retain_graph=True)[0]._array for i in range(4)])
     np.testing.assert_allclose(rows, a + a.T, rtol=1e-13, atol=1e-14)
 
 

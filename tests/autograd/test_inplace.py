@@ -56,11 +56,11 @@ IDS = [u[0] for u in UPDATES]
 @pytest.mark.parametrize("name, update, expected", UPDATES, ids=IDS)
 def test_inplace_outside_the_graph_changes_the_array_and_bumps_the_version(name, update, expected):
     t = al.tensor([1.0, 2.0, 3.0])
-    array = t.data
+    array = t._array
     version = t._version
     update(t, 2.0)
     assert t.tolist() == expected
-    assert t.data is array  # truly in place: the same memory
+    assert t._array is array  # truly in place: the same memory
     assert t._version > version
     assert t.is_leaf and not t.requires_grad
 
@@ -89,7 +89,7 @@ def test_writes_through_data_are_allowed_anywhere():
     w = al.tensor([1.0, 2.0], requires_grad=True)
     w.data[0] = 5.0  # the escape hatch, as torch's .data: no error, even with grad mode on
     assert w.tolist() == [5.0, 2.0]
-    w.data = np.array([7.0, 8.0], dtype=np.float32)
+    w._array = np.array([7.0, 8.0], dtype=np.float32)
     assert w.tolist() == [7.0, 8.0] and w.requires_grad and w.is_leaf
     (w * w).sum().backward()
     assert w.grad.tolist() == [14.0, 16.0]

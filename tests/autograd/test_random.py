@@ -23,7 +23,7 @@ def test_generator_manual_seed_returns_the_generator():
 
 
 def _moments(t):
-    a = np.asarray(t.data, dtype=np.float64)
+    a = np.asarray(t._array, dtype=np.float64)
     return a.mean(), a.std()
 
 
@@ -60,7 +60,7 @@ def test_multinomial_frequencies():
     p = np.array([0.1, 0.2, 0.0, 0.7])
     draws = al.multinomial(al.tensor(p), N, replacement=True, generator=_gen(2))
     assert draws.shape == (N,) and draws.dtype == np.int64
-    freq = np.bincount(draws.data, minlength=4) / N
+    freq = np.bincount(draws._array, minlength=4) / N
     np.testing.assert_allclose(freq, p, atol=0.01)
     assert freq[2] == 0
 
@@ -69,11 +69,11 @@ def test_multinomial_without_replacement():
     weights = al.tensor([[1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 0.0, 1.0]])
     rows = al.multinomial(weights[:1], 4, generator=_gen(3))
     assert rows.shape == (1, 4) and rows.dtype == np.int64
-    assert sorted(rows.data[0].tolist()) == [0, 1, 2, 3]
+    assert sorted(rows._array[0].tolist()) == [0, 1, 2, 3]
     two = al.multinomial(weights, 2, generator=_gen(3))
-    assert sorted(two.data[1].tolist()) == [1, 3]
+    assert sorted(two._array[1].tolist()) == [1, 3]
     # the first draw without replacement is a draw from the weights
-    firsts = np.array([al.multinomial(weights[0], 2, generator=g).data[0] for g in [_gen(s) for s in range(4000)]])
+    firsts = np.array([al.multinomial(weights[0], 2, generator=g)._array[0] for g in [_gen(s) for s in range(4000)]])
     np.testing.assert_allclose(np.bincount(firsts, minlength=4) / 4000, [0.1, 0.2, 0.3, 0.4], atol=0.03)
 
 
@@ -103,22 +103,22 @@ DRAWS = [
 def test_generator_reproducible_and_independent_of_the_global_one(i):
     draw = DRAWS[i]
     al.manual_seed(0)
-    a = draw(_gen(7)).data.copy()
+    a = draw(_gen(7))._array.copy()
     al.manual_seed(1)
-    b = draw(_gen(7)).data.copy()
+    b = draw(_gen(7))._array.copy()
     np.testing.assert_array_equal(a, b)
     g = _gen(7)
     draw(g)
-    assert not np.array_equal(draw(g).data, a) or a.size < 3  # the generator moved on
+    assert not np.array_equal(draw(g)._array, a) or a.size < 3  # the generator moved on
 
 
 @pytest.mark.parametrize("i", range(len(DRAWS)))
 def test_manual_seed_reproducible(i):
     draw = DRAWS[i]
     al.manual_seed(11)
-    a = draw(None).data.copy()
+    a = draw(None)._array.copy()
     al.manual_seed(11)
-    np.testing.assert_array_equal(draw(None).data, a)
+    np.testing.assert_array_equal(draw(None)._array, a)
 
 
 def test_bad_generator_is_a_type_error():
@@ -183,9 +183,9 @@ def test_fills_write_in_place_bump_the_version_and_return_the_tensor():
     before = version(t)
     assert al.normal_(view, 3.0, 0.0) is view
     assert version(t) == before + 1
-    np.testing.assert_array_equal(t.data[1], 3.0)
-    np.testing.assert_array_equal(t.data[0], 0.0)
-    assert al.uniform_(t, 2.0, 2.0) is t and (t.data == 2.0).all()
+    np.testing.assert_array_equal(t._array[1], 3.0)
+    np.testing.assert_array_equal(t._array[0], 0.0)
+    assert al.uniform_(t, 2.0, 2.0) is t and (t._array == 2.0).all()
 
 
 def test_fills_refuse_a_leaf_that_requires_grad_outside_no_grad():
@@ -202,7 +202,7 @@ def test_weight_init_idiom():
     w = al.zeros(1000, requires_grad=True)
     with al.no_grad():
         al.normal_(w, 0.0, 0.02)
-    assert abs(float(w.data.std()) - 0.02) < 0.003
+    assert abs(float(w._array.std()) - 0.02) < 0.003
 
 
 def test_fill_in_a_graph_cuts_the_gradient_to_the_old_value():
@@ -210,7 +210,7 @@ def test_fill_in_a_graph_cuts_the_gradient_to_the_old_value():
     y = x * 2
     al.normal_(y)
     (y * 1.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, 0.0)
+    np.testing.assert_array_equal(x.grad._array, 0.0)
 
 
 def test_fill_bad_arguments():
@@ -230,15 +230,15 @@ def test_fill_bad_arguments():
 
 def test_random_forms():
     t = al.random_(al.empty(1000, dtype=al.int64), 3)
-    assert set(np.unique(t.data)) == {0, 1, 2}
+    assert set(np.unique(t._array)) == {0, 1, 2}
     t = al.random_(al.empty(1000), 4, 6)
-    assert set(np.unique(t.data)) == {4.0, 5.0}
+    assert set(np.unique(t._array)) == {4.0, 5.0}
     t = al.random_(al.empty(1000, dtype=al.uint8))
-    assert t.data.min() >= 0 and t.data.max() > 200
+    assert t._array.min() >= 0 and t._array.max() > 200
     t = al.random_(al.empty(1000, dtype=al.bool))
-    assert set(np.unique(t.data)) == {False, True}
+    assert set(np.unique(t._array)) == {False, True}
     f = al.random_(al.empty(1000))
-    assert f.data.max() <= 2**24 and f.data.max() > 2**20
+    assert f._array.max() <= 2**24 and f._array.max() > 2**20
 
 
 # ---- errors ----------------------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def test_multinomial_errors():
     with pytest.raises(ValueError, match="multinomial: cannot sample n_sample > prob_dist.size"):
         al.multinomial(p, 4)
     last = al.multinomial(al.tensor([0.0, 0.0, 1.0, 0.0]), 3)  # zero weights last, as torch
-    assert last.data[0] == 2 and len(set(last.data.tolist())) == 3
+    assert last._array[0] == 2 and len(set(last._array.tolist())) == 3
     with pytest.raises(ValueError, match=r"inf`, `nan` or element < 0"):
         al.multinomial(al.tensor([0.5, -0.1]), 1)
     with pytest.raises(ValueError, match="sum of probabilities <= 0"):

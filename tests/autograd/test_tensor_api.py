@@ -10,7 +10,7 @@ def test_attributes_of_a_new_tensor():
     t = al.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     assert isinstance(t, al.Tensor)
     assert al.is_tensor(t) and not al.is_tensor(np.zeros(2))
-    assert type(t.data) is np.ndarray
+    assert type(t._array) is np.ndarray
     assert t.shape == (2, 3) and isinstance(t.shape, tuple)
     assert t.ndim == 2 and t.dim() == 2
     assert t.size() == (2, 3) and t.size(1) == 3
@@ -21,7 +21,7 @@ def test_attributes_of_a_new_tensor():
     assert t.is_leaf is True
     assert t.grad_fn is None
     assert len(t) == 2
-    np.testing.assert_array_equal(t.data, [[1, 2, 3], [4, 5, 6]])
+    np.testing.assert_array_equal(t._array, [[1, 2, 3], [4, 5, 6]])
 
 
 def test_tensor_constructor_class_and_function_agree():
@@ -39,7 +39,7 @@ def test_tensor_copies_its_input_array():
     src[0] = 100.0
     assert t.tolist() == [1.0, 2.0]
     u = al.tensor(t)  # from a tensor: a copy too
-    u.data[1] = -1.0
+    u._array[1] = -1.0
     assert t.tolist() == [1.0, 2.0]
 
 
@@ -57,7 +57,7 @@ def test_detach_shares_data_and_leaves_the_graph():
     y = x * 2
     d = y.detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d._array, y._array)
     dx = x.detach()
     dx[0] = 10.0  # allowed: dx does not require grad; x sees it (shared memory)
     assert x.tolist() == [10.0, 2.0, 3.0]
@@ -158,7 +158,7 @@ def test_float_conversions_are_differentiable(convert, dtype):
         (y * y).sum().backward()
         # d/dx sum(x^2) = 2x, returned in the dtype of x
         assert x.grad.dtype == source
-        np.testing.assert_array_equal(x.grad.data, [3.0, -4.0])
+        np.testing.assert_array_equal(x.grad._array, [3.0, -4.0])
 
 
 def test_conversion_to_the_same_dtype_returns_the_tensor_and_to_int_drops_grad():

@@ -246,7 +246,7 @@ def test_tensors_are_float64_leaves_that_require_grad(x):
     assert isinstance(x, al.Tensor)
     assert x.dtype == np.float64 and x.requires_grad and x.is_leaf
     assert x.ndim <= 3 and all(0 <= n <= 3 for n in x.shape)
-    assert np.all(np.isfinite(x.data)) and np.all(np.abs(x.data) <= 10)
+    assert np.all(np.isfinite(x._array)) and np.all(np.abs(x._array) <= 10)
 
 
 @given(st.arrays((4,), positive=True), st.arrays((4,), separated=True, unique=True))

@@ -48,7 +48,7 @@ def test_linear_and_conv_outputs_view_as_torch_and_take_writes():
     flat = c.view(2, -1)
     flat[:, 0:3].mul_(0)
     assert np.all(c.detach().numpy()[:, 0, 0, 0:3] == 0)
-    assert np.shares_memory(flat.data, c.data)
+    assert np.shares_memory(flat._array, c._array)
 
 
 def test_view_refuses_a_transposed_tensor_and_contiguous_makes_it_viewable():

@@ -182,12 +182,12 @@ def test_conv2d_matches_loop_reference(config, bias, seed):
     x, w = t64(x_shape, seed, False), t64(w_shape, seed + 1, False)
     b = t64((w_shape[0],), seed + 2, False) if bias else None
     y = F.conv2d(x, w, b, **kw)
-    x4 = x.data if len(x_shape) == 4 else x.data[None]
-    expected = ref_conv2d(x4, w.data, None if b is None else b.data, **kw)
+    x4 = x._array if len(x_shape) == 4 else x._array[None]
+    expected = ref_conv2d(x4, w._array, None if b is None else b._array, **kw)
     if len(x_shape) == 3:
         expected = expected[0]
     assert y.shape == expected.shape
-    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y._array, expected, rtol=1e-12, atol=1e-12)
 
 
 @given(transpose_configs(max_side=4), hs.booleans(), hs.integers(0, 2**16))
@@ -196,12 +196,12 @@ def test_conv_transpose2d_matches_loop_reference(config, bias, seed):
     x, w = t64(x_shape, seed, False), t64(w_shape, seed + 1, False)
     b = t64((w_shape[1],), seed + 2, False) if bias else None
     y = F.conv_transpose2d(x, w, b, **kw)
-    x4 = x.data if len(x_shape) == 4 else x.data[None]
-    expected = ref_conv_transpose2d(x4, w.data, None if b is None else b.data, **kw)
+    x4 = x._array if len(x_shape) == 4 else x._array[None]
+    expected = ref_conv_transpose2d(x4, w._array, None if b is None else b._array, **kw)
     if len(x_shape) == 3:
         expected = expected[0]
     assert y.shape == expected.shape
-    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y._array, expected, rtol=1e-12, atol=1e-12)
 
 
 @given(transpose_configs(max_side=4), hs.integers(0, 2**16))
@@ -214,7 +214,7 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d(config, seed):
     z = t64(zt.shape, seed + 2, False)
     conv = F.conv2d(z, w, stride=kw["stride"], padding=kw["padding"], dilation=kw["dilation"])
     assert conv.shape == x.shape
-    assert np.isclose(np.sum(conv.data * x.data), np.sum(z.data * zt.data), rtol=1e-10, atol=1e-10)
+    assert np.isclose(np.sum(conv._array * x._array), np.sum(z._array * zt._array), rtol=1e-10, atol=1e-10)
 
 
 X3 = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)  # [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
@@ -226,32 +226,32 @@ def test_conv2d_hand_computed_values_and_gradients():
     b = Tensor(np.array([0.5]), requires_grad=True)
     y = F.conv2d(x, w, b)
     # y[i, j] = x[i, j] + 2 x[i, j+1] + 3 x[i+1, j] + 4 x[i+1, j+1] + 0.5
-    np.testing.assert_array_equal(y.data, [[[[37.5, 47.5], [67.5, 77.5]]]])
+    np.testing.assert_array_equal(y._array, [[[[37.5, 47.5], [67.5, 77.5]]]])
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[[[1, 3, 2], [4, 10, 6], [3, 7, 4]]]])
-    np.testing.assert_array_equal(w.grad.data, [[[[12, 16], [24, 28]]]])
-    np.testing.assert_array_equal(b.grad.data, [4.0])
+    np.testing.assert_array_equal(x.grad._array, [[[[1, 3, 2], [4, 10, 6], [3, 7, 4]]]])
+    np.testing.assert_array_equal(w.grad._array, [[[[12, 16], [24, 28]]]])
+    np.testing.assert_array_equal(b.grad._array, [4.0])
 
 
 def test_conv2d_hand_computed_stride_padding_dilation():
     x, w = Tensor(X3), Tensor(K2)
     # padded 5x5 image, windows at rows/cols 0 and 2
-    np.testing.assert_array_equal(F.conv2d(x, w, stride=2, padding=1).data, [[[[4, 18], [36, 77]]]])
+    np.testing.assert_array_equal(F.conv2d(x, w, stride=2, padding=1)._array, [[[[4, 18], [36, 77]]]])
     # dilation 2: taps at the four corners, 1*1 + 2*3 + 3*7 + 4*9
-    np.testing.assert_array_equal(F.conv2d(x, w, dilation=2).data, [[[[64]]]])
+    np.testing.assert_array_equal(F.conv2d(x, w, dilation=2)._array, [[[[64]]]])
     # 'same' with a 2x2 kernel: one padding row/column, at the bottom/right (as torch)
     ones = Tensor(np.ones((1, 1, 2, 2)))
-    np.testing.assert_array_equal(F.conv2d(x, ones, padding="same").data, [[[[12, 16, 9], [24, 28, 15], [15, 17, 9]]]])
-    np.testing.assert_array_equal(F.conv2d(x, ones, padding="valid").data, [[[[12, 16], [24, 28]]]])
+    np.testing.assert_array_equal(F.conv2d(x, ones, padding="same")._array, [[[[12, 16, 9], [24, 28, 15], [15, 17, 9]]]])
+    np.testing.assert_array_equal(F.conv2d(x, ones, padding="valid")._array, [[[[12, 16], [24, 28]]]])
     # asymmetric pair padding: (1, 0) pads rows only
-    np.testing.assert_array_equal(F.conv2d(x, ones, padding=(1, 0)).data, [[[[3, 5], [12, 16], [24, 28], [15, 17]]]])
+    np.testing.assert_array_equal(F.conv2d(x, ones, padding=(1, 0))._array, [[[[3, 5], [12, 16], [24, 28], [15, 17]]]])
 
 
 def test_conv2d_hand_computed_channels():
     # 2 input channels (x and 10 x), 2 output channels: sum of channels and difference
     x = Tensor(np.concatenate([X3, 10 * X3], axis=1))
     w = Tensor(np.array([[1.0, 1.0], [1.0, -1.0]]).reshape(2, 2, 1, 1))
-    y = F.conv2d(x, w).data
+    y = F.conv2d(x, w)._array
     np.testing.assert_array_equal(y[0, 0], 11 * X3[0, 0])
     np.testing.assert_array_equal(y[0, 1], -9 * X3[0, 0])
 
@@ -260,23 +260,23 @@ def test_conv_transpose2d_hand_computed():
     x = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2), requires_grad=True)
     ones = Tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
     np.testing.assert_array_equal(
-        F.conv_transpose2d(x, ones, stride=2).data, [[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]
+        F.conv_transpose2d(x, ones, stride=2)._array, [[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]
     )
     y = F.conv_transpose2d(x, ones)
-    np.testing.assert_array_equal(y.data, [[[[1, 3, 2], [4, 10, 6], [3, 7, 4]]]])
-    np.testing.assert_array_equal(F.conv_transpose2d(x, ones, padding=1).data, [[[[10]]]])
+    np.testing.assert_array_equal(y._array, [[[[1, 3, 2], [4, 10, 6], [3, 7, 4]]]])
+    np.testing.assert_array_equal(F.conv_transpose2d(x, ones, padding=1)._array, [[[[10]]]])
     np.testing.assert_array_equal(
-        F.conv_transpose2d(x, ones, stride=2, output_padding=1).data,
+        F.conv_transpose2d(x, ones, stride=2, output_padding=1)._array,
         [[[[1, 1, 2, 2, 0], [1, 1, 2, 2, 0], [3, 3, 4, 4, 0], [3, 3, 4, 4, 0], [0, 0, 0, 0, 0]]]],
     )
     # output_padding may reach the stride when the dilation is larger (as torch): one more zero row
     out = F.conv_transpose2d(x, ones, stride=1, output_padding=1, dilation=2)
     np.testing.assert_array_equal(
-        out.data, [[[[1, 2, 1, 2, 0], [3, 4, 3, 4, 0], [1, 2, 1, 2, 0], [3, 4, 3, 4, 0], [0, 0, 0, 0, 0]]]]
+        out._array, [[[[1, 2, 1, 2, 0], [3, 4, 3, 4, 0], [1, 2, 1, 2, 0], [3, 4, 3, 4, 0], [0, 0, 0, 0, 0]]]]
     )
     y.sum().backward()  # each input value reaches 4 outputs; each weight tap sees every input once
-    np.testing.assert_array_equal(x.grad.data, np.full((1, 1, 2, 2), 4.0))
-    np.testing.assert_array_equal(ones.grad.data, np.full((1, 1, 2, 2), 10.0))
+    np.testing.assert_array_equal(x.grad._array, np.full((1, 1, 2, 2), 4.0))
+    np.testing.assert_array_equal(ones.grad._array, np.full((1, 1, 2, 2), 10.0))
 
 
 # ---- shapes ------------------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ def test_empty_batch_backward():
     x, w = al.zeros(0, 2, 5, 5, requires_grad=True), al.ones(3, 2, 3, 3, requires_grad=True)
     F.conv2d(x, w).sum().backward()
     assert x.grad.shape == (0, 2, 5, 5)
-    np.testing.assert_array_equal(w.grad.data, np.zeros((3, 2, 3, 3)))
+    np.testing.assert_array_equal(w.grad._array, np.zeros((3, 2, 3, 3)))
 
 
 def test_non_contiguous_input():
@@ -333,8 +333,8 @@ def test_non_contiguous_input():
     x = base.permute(0, 3, 1, 2)  # (2, 3, 5, 6), not contiguous
     w = t64((4, 3, 2, 3), 8, False)
     np.testing.assert_allclose(
-        F.conv2d(x, w, stride=2, padding=1).data,
-        ref_conv2d(np.ascontiguousarray(x.data), w.data, None, 2, 1, 1),
+        F.conv2d(x, w, stride=2, padding=1)._array,
+        ref_conv2d(np.ascontiguousarray(x._array), w._array, None, 2, 1, 1),
         rtol=1e-12,
     )
 
@@ -550,10 +550,10 @@ def test_conv2d_module_parameters_and_forward():
     ) == (3, 5, (3, 2), (2, 2), (1, 1), (1, 2), 1, "zeros", False, (0, 0))
     x = al.randn(2, 3, 7, 6, requires_grad=True)
     y = m(x)
-    np.testing.assert_array_equal(y.data, F.conv2d(x, m.weight, m.bias, 2, 1, (1, 2)).data)
+    np.testing.assert_array_equal(y._array, F.conv2d(x, m.weight, m.bias, 2, 1, (1, 2))._array)
     y.sum().backward()
     assert m.weight.grad.shape == (5, 3, 3, 2) and m.bias.grad.shape == (5,) and x.grad.shape == x.shape
-    np.testing.assert_allclose(m.bias.grad.data, np.full(5, y.shape[0] * y.shape[2] * y.shape[3]))
+    np.testing.assert_allclose(m.bias.grad._array, np.full(5, y.shape[0] * y.shape[2] * y.shape[3]))
     no_bias = nn.Conv2d(3, 5, 3, bias=False)
     assert no_bias.bias is None and list(no_bias.state_dict()) == ["weight"]
     assert nn.Conv2d(3, 5, 3, padding="same")(al.zeros(1, 3, 6, 4)).shape == (1, 5, 6, 4)
@@ -566,7 +566,7 @@ def test_conv_transpose2d_module_parameters_and_forward():
     x = al.randn(2, 3, 4, 4)
     y = m(x)
     assert y.shape == (2, 5, 8, 6)
-    np.testing.assert_array_equal(y.data, F.conv_transpose2d(x, m.weight, m.bias, 2, 1, (1, 0)).data)
+    np.testing.assert_array_equal(y._array, F.conv_transpose2d(x, m.weight, m.bias, 2, 1, (1, 0))._array)
     # output_size picks the output_padding (as torch), with or without the batch/channel dims
     m0 = nn.ConvTranspose2d(3, 5, 3, stride=2, padding=1)
     assert m0(x).shape == (2, 5, 7, 7)
@@ -586,7 +586,7 @@ def test_default_init_bounds(cls, args, fan_in):
     al.manual_seed(0)
     m = cls(*args)
     bound = 1 / math.sqrt(fan_in)
-    w, b = m.weight.data, m.bias.data
+    w, b = m.weight._array, m.bias._array
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     # uniform over the whole range, not a smaller one (the weight has >= 72 draws)
     assert w.max() > 0.8 * bound and w.min() < -0.8 * bound
@@ -600,14 +600,14 @@ def test_init_is_seeded_by_manual_seed():
     al.manual_seed(123)
     c = nn.Conv2d(2, 3, 3)
     d = nn.ConvTranspose2d(3, 2, 2)
-    np.testing.assert_array_equal(a.weight.data, c.weight.data)
-    np.testing.assert_array_equal(a.bias.data, c.bias.data)
-    np.testing.assert_array_equal(b_.weight.data, d.weight.data)
-    assert not np.array_equal(a.weight.data, nn.Conv2d(2, 3, 3).weight.data)
+    np.testing.assert_array_equal(a.weight._array, c.weight._array)
+    np.testing.assert_array_equal(a.bias._array, c.bias._array)
+    np.testing.assert_array_equal(b_.weight._array, d.weight._array)
+    assert not np.array_equal(a.weight._array, nn.Conv2d(2, 3, 3).weight._array)
     m = nn.Conv2d(2, 3, 3)
-    before = m.weight.data.copy()
+    before = m.weight._array.copy()
     m.reset_parameters()
-    assert not np.array_equal(before, m.weight.data)
+    assert not np.array_equal(before, m.weight._array)
 
 
 @pytest.mark.parametrize(

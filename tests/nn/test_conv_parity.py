@@ -25,7 +25,7 @@ def _pair(rng, shape):
 def _check(ours, theirs, tol=TOL):
     assert ours.shape == tuple(theirs.shape)
     assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), **tol)
+    np.testing.assert_allclose(ours._array, theirs.detach().numpy(), **tol)
 
 
 def _run_both(fn_ours, fn_theirs, shapes, seed=0):
@@ -96,7 +96,7 @@ def test_positional_arguments_like_torch():
 
 
 def _copy_params(ours, theirs):
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v._array) for k, v in ours.state_dict().items()})
 
 
 MODULE_CASES = [
@@ -196,7 +196,7 @@ def test_load_torch_state_dict():
     ours = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.ConvTranspose2d(4, 2, 2, 2))
     ours.load_state_dict(theirs.state_dict())
     x = np.random.default_rng(5).standard_normal((2, 1, 6, 6)).astype(np.float32)
-    np.testing.assert_allclose(ours(al.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours(al.tensor(x))._array, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_init_distribution_like_torch():
@@ -207,7 +207,7 @@ def test_init_distribution_like_torch():
     for cls in ("Conv2d", "ConvTranspose2d"):
         ours, theirs = getattr(nn, cls)(8, 300, 3), getattr(torch.nn, cls)(8, 300, 3)
         for name in ("weight", "bias"):
-            a = getattr(ours, name).data
+            a = getattr(ours, name)._array
             t = getattr(theirs, name).detach().numpy()
             assert a.shape == t.shape and a.dtype == t.dtype
             np.testing.assert_allclose(np.abs(a).max(), np.abs(t).max(), rtol=0.03)

@@ -75,11 +75,11 @@ def test_fans_need_two_dimensions(shape):
 def test_random_inits_fill_in_place_without_a_graph_and_are_reproducible(name):
     fn = RANDOM_INITS[name]
     p = nn.Parameter(al.zeros(20, 30))
-    array, version = p.data, p._version
+    array, version = p._array, p._version
     assert fn(p) is p
-    assert p.data is array and p._version > version
+    assert p._array is array and p._version > version
     assert isinstance(p, nn.Parameter) and p.requires_grad and p.grad_fn is None and p.dtype == np.float32
-    assert len(np.unique(p.data)) > 500
+    assert len(np.unique(p._array)) > 500
     al.manual_seed(123)
     first = fn(al.empty(20, 30)).numpy().copy()
     al.manual_seed(123)
@@ -326,10 +326,10 @@ def test_parameters_to_vector_and_back():
     assert vec.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
     (vec * al.arange(5).float()).sum().backward()  # differentiable, as torch's
     assert a.grad.tolist() == [[0.0, 1.0], [2.0, 3.0]] and b.grad.tolist() == [4.0]
-    arrays = a.data, b.data
+    arrays = a._array, b._array
     utils.vector_to_parameters(al.tensor([9.0, 8.0, 7.0, 6.0, 5.5], dtype=al.float64), [a, b])
     assert a.tolist() == [[9.0, 8.0], [7.0, 6.0]] and b.tolist() == [5.5]
-    assert (a.data, b.data) == arrays and a.dtype == np.float32  # copied in place, dtype kept
+    assert (a._array, b._array) == arrays and a.dtype == np.float32  # copied in place, dtype kept
     utils.vector_to_parameters(utils.parameters_to_vector([a, b]).detach() * 2, [a, b])
     assert b.tolist() == [11.0]
 

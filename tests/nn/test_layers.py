@@ -449,7 +449,7 @@ def test_dropout_module_train_and_eval():
     np.testing.assert_array_equal(y.numpy(), F.dropout(x, 0.5).numpy())
     layer.eval()
     for out in (layer(x), F.dropout(x, 0.5, training=False)):  # a new tensor sharing x's memory
-        assert out is not x and np.shares_memory(out.data, x.data) and out.tolist() == x.tolist()
+        assert out is not x and np.shares_memory(out._array, x._array) and out.tolist() == x.tolist()
     assert nn.Sequential(nn.Dropout2d(0.5)).eval()(al.randn(2, 3, 4, 4)).numpy().all()
 
 
@@ -600,8 +600,8 @@ def _bn_numpy(x, mean, var, w, b, eps=1e-5):
 def test_batch_norm_train_running_stats_by_hand(cls, shape):
     layer = cls(3, momentum=0.2).double()
     rng = np.random.default_rng(0)
-    layer.weight.data[...] = rng.uniform(0.5, 2, 3)
-    layer.bias.data[...] = rng.standard_normal(3)
+    layer.weight._array[...] = rng.uniform(0.5, 2, 3)
+    layer.bias._array[...] = rng.standard_normal(3)
     w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
     axes = (0,) + tuple(range(2, len(shape)))
     rm, rv = np.zeros(3), np.ones(3)
@@ -655,7 +655,7 @@ def test_batch_norm_empty_training_batch_keeps_running_stats(cls, shape, momentu
     """Regression: an empty training batch wrote NaN into running_mean/var, so every later eval output was NaN.
     As torch: the output is empty, the statistics are untouched, num_batches_tracked still counts, grads are 0."""
     layer = cls(3, momentum=momentum)
-    layer.running_mean.data[...] = [1.0, 2.0, 3.0]
+    layer.running_mean._array[...] = [1.0, 2.0, 3.0]
     x = al.zeros(*shape, requires_grad=True)
     out = layer(x)
     assert out.shape == shape and out.dtype == np.float32
@@ -672,8 +672,8 @@ def test_batch_norm_empty_training_batch_keeps_running_stats(cls, shape, momentu
 
 def test_batch_norm_eval_uses_running_stats_set_by_hand():
     layer = nn.BatchNorm2d(2, eps=1e-3).eval()
-    layer.running_mean.data[...] = [1.0, -2.0]
-    layer.running_var.data[...] = [4.0, 0.25]
+    layer.running_mean._array[...] = [1.0, -2.0]
+    layer.running_var._array[...] = [4.0, 0.25]
     x = al.randn(3, 2, 4, 4)
     out = layer(x)
     expected = _bn_numpy(x.numpy(), np.array([1.0, -2.0]), np.array([4.0, 0.25]), np.ones(2), np.zeros(2), 1e-3)

@@ -33,7 +33,7 @@ def value(t):
 def grads(loss, *inputs):
     """d(sum of loss)/d(inputs) as numpy arrays."""
     outs = al.grad(al.sum(loss), list(inputs))
-    return [np.asarray(g.data) for g in outs]
+    return [np.asarray(g._array) for g in outs]
 
 
 def log_softmax_np(x, axis):

@@ -334,10 +334,10 @@ def test_apply_can_initialise_weights():
 
     def init(m):
         if isinstance(m, Affine):
-            m.weight.data[...] = 0.5
+            m.weight._array[...] = 0.5
 
     net.apply(init)
-    assert all(np.all(m.weight.data == 0.5) for m in net.modules() if isinstance(m, Affine))
+    assert all(np.all(m.weight._array == 0.5) for m in net.modules() if isinstance(m, Affine))
 
 
 def test_to_double():
@@ -355,7 +355,7 @@ def test_state_dict_keys_values_and_memory_sharing():
     sd = net.state_dict()
     assert isinstance(sd, OrderedDict) and list(sd) == NET_KEYS
     assert all(type(v) is al.Tensor and not v.requires_grad for v in sd.values())
-    assert np.shares_memory(sd["head.weight"].numpy(), net.head.weight.data)
+    assert np.shares_memory(sd["head.weight"].numpy(), net.head.weight._array)
     keep = net.state_dict(keep_vars=True)
     assert keep["head.weight"] is net.head.weight
     assert list(net.state_dict(prefix="model.")) == ["model." + k for k in NET_KEYS]
@@ -369,7 +369,7 @@ def test_load_state_dict_round_trip_copies_in_place():
     for k, v in src.state_dict().items():
         np.testing.assert_array_equal(dst.state_dict()[k].numpy(), v.numpy())
     assert list(dst.parameters()) == params_before  # same Parameter objects, new values
-    assert not np.shares_memory(dst.head.weight.data, src.head.weight.data)
+    assert not np.shares_memory(dst.head.weight._array, src.head.weight._array)
     out = dst(al.ones(2, 4))
     np.testing.assert_allclose(out.detach().numpy(), src(al.ones(2, 4)).detach().numpy(), rtol=1e-6)
 
@@ -379,7 +379,7 @@ def test_load_state_dict_accepts_numpy_arrays_and_casts_dtype():
     sd = {k: np.full(v.shape, 0.25, dtype=np.float64) for k, v in net.state_dict().items()}
     sd["features.2.num_batches_tracked"] = np.array(7)
     net.load_state_dict(sd)
-    assert net.head.weight.dtype == np.float32 and np.all(net.head.weight.data == 0.25)
+    assert net.head.weight.dtype == np.float32 and np.all(net.head.weight._array == 0.25)
     assert int(net.features[2].num_batches_tracked) == 7
     version = net.head.weight._version
     net.load_state_dict(sd)
@@ -392,7 +392,7 @@ def test_load_state_dict_strict_lists_all_problems_in_one_message():
     del sd["head.weight"], sd["features.0.bias"]
     sd["features.9.weight"] = al.ones(2)
     sd["features.3.weight"] = al.ones(8, 7)
-    before = net.features[0].weight.data.copy()
+    before = net.features[0].weight._array.copy()
     sd["features.0.weight"] = al.zeros(8, 4)
     with pytest.raises(RuntimeError) as info:
         net.load_state_dict(sd)
@@ -402,7 +402,7 @@ def test_load_state_dict_strict_lists_all_problems_in_one_message():
     assert 'Unexpected key(s) in state_dict: "features.9.weight"' in msg
     assert "size mismatch for features.3.weight" in msg and "(8, 7)" in msg and "(8, 8)" in msg
     assert msg.index("Missing") < msg.index("Unexpected") < msg.index("size mismatch")
-    np.testing.assert_array_equal(net.features[0].weight.data, before)  # nothing was loaded
+    np.testing.assert_array_equal(net.features[0].weight._array, before)  # nothing was loaded
 
 
 def test_load_state_dict_non_strict_returns_missing_and_unexpected():
@@ -413,7 +413,7 @@ def test_load_state_dict_non_strict_returns_missing_and_unexpected():
     sd["features.0.weight"] = al.zeros(8, 4)
     missing, unexpected = net.load_state_dict(sd, strict=False)
     assert missing == ["head.weight"] and unexpected == ["extra"]
-    assert np.all(net.features[0].weight.data == 0)  # the matching keys were loaded
+    assert np.all(net.features[0].weight._array == 0)  # the matching keys were loaded
     sd["features.3.bias"] = al.zeros(9)
     with pytest.raises(RuntimeError, match="size mismatch for features.3.bias"):
         net.load_state_dict(sd, strict=False)  # shape mismatches are errors even when not strict
@@ -587,7 +587,7 @@ def test_deepcopy_of_a_model_copies_parameters_and_keeps_their_type():
     model = Tiny()
     clone = copy.deepcopy(model)
     assert isinstance(clone.weight, nn.Parameter) and clone.weight.requires_grad
-    clone.weight.data[0, 0] = 100.0
-    assert model.weight.data[0, 0] == 1.0
+    clone.weight._array[0, 0] = 100.0
+    assert model.weight._array[0, 0] == 1.0
     with pytest.raises(RuntimeError, match="only leaf tensors"):
         copy.deepcopy(model.weight * 2)

@@ -103,7 +103,7 @@ def test_repr_matches_torch():
 
 def test_our_state_dict_loads_into_torch_with_the_documented_line():
     ours, theirs = AlNet(), TorchNet()
-    ours.features[2].num_batches_tracked.data[...] = 5
+    ours.features[2].num_batches_tracked._array[...] = 5
     result = theirs.load_state_dict(_to_torch(ours), strict=True)
     assert list(result.missing_keys) == [] and list(result.unexpected_keys) == []
     for k, v in theirs.state_dict().items():
@@ -124,7 +124,7 @@ def test_load_state_dict_accepts_torch_tensors_under_torch_names():
     assert int(ours.features[2].num_batches_tracked) == 3
     # Parameters themselves (requires_grad=True) are accepted too
     ours.load_state_dict(dict(theirs.named_parameters()), strict=False)
-    np.testing.assert_array_equal(ours.scale.data, theirs.scale.detach().numpy())
+    np.testing.assert_array_equal(ours.scale._array, theirs.scale.detach().numpy())
 
 
 def test_non_strict_results_match_torch():
@@ -326,7 +326,7 @@ def test_clip_grad_value_matches_torch():
 def test_parameters_to_vector_and_back_match_torch():
     ours, theirs = _pair(_grads(5))
     for p, q, g in zip(ours, theirs, _grads(6)):
-        p.data[...] = g
+        p._array[...] = g
         q.data.copy_(torch.from_numpy(g))
     vec = utils.parameters_to_vector(ours)
     np.testing.assert_array_equal(vec.detach().numpy(), torch.nn.utils.parameters_to_vector(theirs).detach().numpy())
@@ -334,4 +334,4 @@ def test_parameters_to_vector_and_back_match_torch():
     utils.vector_to_parameters(al.tensor(new), ours)
     torch.nn.utils.vector_to_parameters(torch.from_numpy(new), theirs)
     for p, q in zip(ours, theirs):
-        np.testing.assert_array_equal(p.data, q.detach().numpy())
+        np.testing.assert_array_equal(p._array, q.detach().numpy())

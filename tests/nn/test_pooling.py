@@ -55,7 +55,7 @@ def assert_create_graph_matches(fn, x, seed=3):
     v = Tensor(np.random.default_rng(seed).standard_normal(out.shape))
     (plain,) = al.grad(out, x, grad_outputs=v, retain_graph=True)
     (recorded,) = al.grad(out, x, grad_outputs=v, create_graph=True)
-    np.testing.assert_allclose(recorded.data, plain.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(recorded._array, plain._array, rtol=1e-12, atol=1e-12)
 
 
 # ---- gradients over drawn geometries ---------------------------------------------------------------------
@@ -148,21 +148,21 @@ def test_interpolate_gradgradcheck(data):
 def test_max_pool2d_tie_sends_whole_gradient_to_first_maximum():
     x = leaf([[[[1.0, 3.0, 2.0, 2.0], [3.0, 3.0, 2.0, 2.0]]]])
     out, idx = F.max_pool2d(x, 2, return_indices=True)
-    np.testing.assert_array_equal(out.data, [[[[3.0, 2.0]]]])
-    np.testing.assert_array_equal(idx.data, [[[[1, 2]]]])  # first maximum in row-major window order
+    np.testing.assert_array_equal(out._array, [[[[3.0, 2.0]]]])
+    np.testing.assert_array_equal(idx._array, [[[[1, 2]]]])  # first maximum in row-major window order
     out.backward(al.tensor([[[[10.0, 7.0]]]]))
-    np.testing.assert_array_equal(x.grad.data, [[[[0.0, 10.0, 7.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])
+    np.testing.assert_array_equal(x.grad._array, [[[[0.0, 10.0, 7.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])
 
 
 def test_max_pool2d_overlapping_windows_accumulate():
     x = leaf([[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]])
     out, idx = F.max_pool2d(x, 2, stride=1, return_indices=True)
-    np.testing.assert_array_equal(out.data, np.full((1, 1, 2, 2), 9.0))
-    np.testing.assert_array_equal(idx.data, np.full((1, 1, 2, 2), 4))
+    np.testing.assert_array_equal(out._array, np.full((1, 1, 2, 2), 9.0))
+    np.testing.assert_array_equal(idx._array, np.full((1, 1, 2, 2), 4))
     out.backward(al.tensor([[[[1.0, 2.0], [3.0, 4.0]]]]))
     expected = np.zeros((1, 1, 3, 3))
     expected[0, 0, 1, 1] = 10.0
-    np.testing.assert_array_equal(x.grad.data, expected)
+    np.testing.assert_array_equal(x.grad._array, expected)
 
 
 def test_max_pool2d_overlapping_ties_accumulate_on_the_first():
@@ -170,43 +170,43 @@ def test_max_pool2d_overlapping_ties_accumulate_on_the_first():
     out = F.max_pool2d(x, 2, stride=1)
     out.backward(al.ones(out.shape, dtype=al.float64))
     # window starts (0,0), (0,1), (1,0), (1,1): each sends its gradient to its own top-left element
-    np.testing.assert_array_equal(x.grad.data[0, 0], [[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(x.grad._array[0, 0], [[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
 
 
 def test_max_pool2d_hand_computed():
     x = leaf(np.arange(32.0).reshape(2, 1, 4, 4) * np.array([1.0, -1.0]).reshape(2, 1, 1, 1))
     out, idx = F.max_pool2d(x, 2, return_indices=True)
-    np.testing.assert_array_equal(out.data[0, 0], [[5.0, 7.0], [13.0, 15.0]])
-    np.testing.assert_array_equal(out.data[1, 0], [[-16.0, -18.0], [-24.0, -26.0]])
-    np.testing.assert_array_equal(idx.data[0, 0], [[5, 7], [13, 15]])  # flat in H * W per channel
-    np.testing.assert_array_equal(idx.data[1, 0], [[0, 2], [8, 10]])
+    np.testing.assert_array_equal(out._array[0, 0], [[5.0, 7.0], [13.0, 15.0]])
+    np.testing.assert_array_equal(out._array[1, 0], [[-16.0, -18.0], [-24.0, -26.0]])
+    np.testing.assert_array_equal(idx._array[0, 0], [[5, 7], [13, 15]])  # flat in H * W per channel
+    np.testing.assert_array_equal(idx._array[1, 0], [[0, 2], [8, 10]])
     out.sum().backward()
-    assert x.grad.data.sum() == 8.0
-    np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 0, 0, 0], [0, 1, 0, 1], [0, 0, 0, 0], [0, 1, 0, 1]])
+    assert x.grad._array.sum() == 8.0
+    np.testing.assert_array_equal(x.grad._array[0, 0], [[0, 0, 0, 0], [0, 1, 0, 1], [0, 0, 0, 0], [0, 1, 0, 1]])
 
 
 def test_max_pool2d_padding_is_minus_infinity():
     x = leaf(-np.arange(1.0, 10.0).reshape(1, 1, 3, 3))  # all negative: zero padding would win
     out, idx = F.max_pool2d(x, 3, stride=2, padding=1, return_indices=True)
-    np.testing.assert_array_equal(out.data[0, 0], [[-1.0, -2.0], [-4.0, -5.0]])
-    np.testing.assert_array_equal(idx.data[0, 0], [[0, 1], [3, 4]])
+    np.testing.assert_array_equal(out._array[0, 0], [[-1.0, -2.0], [-4.0, -5.0]])
+    np.testing.assert_array_equal(idx._array[0, 0], [[0, 1], [3, 4]])
 
 
 def test_max_pool2d_window_of_minus_infinity_picks_its_first_input_element():
     x = leaf(np.full((1, 1, 2, 2), -np.inf))
     out, idx = F.max_pool2d(x, 2, stride=1, padding=1, return_indices=True)
-    assert np.isneginf(out.data).all()
-    np.testing.assert_array_equal(idx.data[0, 0], [[0, 0, 1], [0, 0, 1], [2, 2, 3]])  # never a padding cell
+    assert np.isneginf(out._array).all()
+    np.testing.assert_array_equal(idx._array[0, 0], [[0, 0, 1], [0, 0, 1], [2, 2, 3]])  # never a padding cell
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data[0, 0], [[4.0, 2.0], [2.0, 1.0]])
+    np.testing.assert_array_equal(x.grad._array[0, 0], [[4.0, 2.0], [2.0, 1.0]])
 
 
 def test_max_pool2d_dilation_and_ceil_mode_by_hand():
     x = leaf(np.arange(25.0).reshape(1, 1, 5, 5))
     out = F.max_pool2d(x, 2, stride=1, dilation=2)  # window {0, 2} x {0, 2} shifted
-    np.testing.assert_array_equal(out.data[0, 0], [[12, 13, 14], [17, 18, 19], [22, 23, 24]])
+    np.testing.assert_array_equal(out._array[0, 0], [[12, 13, 14], [17, 18, 19], [22, 23, 24]])
     out = F.max_pool2d(x, 2, stride=2, ceil_mode=True)  # the partial last row/col windows are kept
-    np.testing.assert_array_equal(out.data[0, 0], [[6, 8, 9], [16, 18, 19], [21, 23, 24]])
+    np.testing.assert_array_equal(out._array[0, 0], [[6, 8, 9], [16, 18, 19], [21, 23, 24]])
     assert F.max_pool2d(x, 2, stride=2).shape == (1, 1, 2, 2)
 
 
@@ -215,11 +215,11 @@ def test_max_pool2d_unbatched_and_indices():
     out, idx = F.max_pool2d(x, 2, return_indices=True)
     assert out.shape == idx.shape == (3, 2, 3)
     assert idx.dtype == np.int64
-    batched, bidx = F.max_pool2d(Tensor(x.data[None]), 2, return_indices=True)
-    np.testing.assert_array_equal(out.data, batched.data[0])
-    np.testing.assert_array_equal(idx.data, bidx.data[0])
+    batched, bidx = F.max_pool2d(Tensor(x._array[None]), 2, return_indices=True)
+    np.testing.assert_array_equal(out._array, batched._array[0])
+    np.testing.assert_array_equal(idx._array, bidx._array[0])
     np.testing.assert_array_equal(
-        np.take_along_axis(x.data.reshape(3, -1), idx.data.reshape(3, -1), 1), out.data.reshape(3, -1)
+        np.take_along_axis(x._array.reshape(3, -1), idx._array.reshape(3, -1), 1), out._array.reshape(3, -1)
     )
 
 
@@ -230,16 +230,16 @@ def test_max_pool2d_without_grad_gives_the_same_values():
     assert plain.grad_fn is None
     recorded = F.max_pool2d(x, 3, 2, 1)
     assert recorded.grad_fn is not None
-    np.testing.assert_array_equal(plain.data, recorded.data)
+    np.testing.assert_array_equal(plain._array, recorded._array)
 
 
 def test_max_pool2d_nan_wins_the_last_one_as_torch():
     x = leaf([[[[1.0, np.nan, 5.0, np.nan], [np.nan, 2.0, 3.0, 4.0]]]])
     out, idx = F.max_pool2d(x, 2, return_indices=True)
-    assert np.isnan(out.data).all()
-    np.testing.assert_array_equal(idx.data, [[[[4, 3]]]])  # (1, 0) after (0, 1); (0, 3)
+    assert np.isnan(out._array).all()
+    np.testing.assert_array_equal(idx._array, [[[[4, 3]]]])  # (1, 0) after (0, 1); (0, 3)
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[[[0, 0, 0, 1], [1, 0, 0, 0]]]])
+    np.testing.assert_array_equal(x.grad._array, [[[[0, 0, 0, 1], [1, 0, 0, 0]]]])
 
 
 @pytest.mark.parametrize(
@@ -256,87 +256,87 @@ def test_non_contiguous_input(fn):
     values = np.random.default_rng(4).standard_normal((2, 5, 6, 3))
     x, y = leaf(values), leaf(values.transpose(0, 3, 1, 2).copy())
     a, b = fn(x.permute(0, 3, 1, 2)), fn(y)
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a._array, b._array)
     v = al.tensor(np.random.default_rng(5).standard_normal(a.shape))
     a.backward(v)
     b.backward(v)
-    np.testing.assert_array_equal(x.grad.data.transpose(0, 3, 1, 2), y.grad.data)
+    np.testing.assert_array_equal(x.grad._array.transpose(0, 3, 1, 2), y.grad._array)
 
 
 def test_max_pool2d_integer_input():
     x = al.tensor(np.arange(16).reshape(1, 1, 4, 4))
     out = F.max_pool2d(x, 2, padding=1)
     assert out.dtype == np.int64
-    np.testing.assert_array_equal(out.data[0, 0], [[0, 2, 3], [8, 10, 11], [12, 14, 15]])
+    np.testing.assert_array_equal(out._array[0, 0], [[0, 2, 3], [8, 10, 11], [12, 14, 15]])
 
 
 # ---- average pooling, adaptive pooling and interpolation by hand -------------------------------------------
 def test_avg_pool2d_hand_computed():
     x = leaf(np.arange(16.0).reshape(1, 1, 4, 4))
     out = F.avg_pool2d(x, 2)
-    np.testing.assert_array_equal(out.data[0, 0], [[2.5, 4.5], [10.5, 12.5]])
+    np.testing.assert_array_equal(out._array[0, 0], [[2.5, 4.5], [10.5, 12.5]])
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.full((1, 1, 4, 4), 0.25))
+    np.testing.assert_array_equal(x.grad._array, np.full((1, 1, 4, 4), 0.25))
 
 
 def test_avg_pool2d_padding_divisors():
     ones = leaf(np.ones((1, 1, 3, 3)))
-    np.testing.assert_array_equal(F.avg_pool2d(ones, 2, padding=1).data[0, 0], [[0.25, 0.5], [0.5, 1.0]])
-    np.testing.assert_array_equal(F.avg_pool2d(ones, 2, padding=1, count_include_pad=False).data[0, 0], np.ones((2, 2)))
+    np.testing.assert_array_equal(F.avg_pool2d(ones, 2, padding=1)._array[0, 0], [[0.25, 0.5], [0.5, 1.0]])
+    np.testing.assert_array_equal(F.avg_pool2d(ones, 2, padding=1, count_include_pad=False)._array[0, 0], np.ones((2, 2)))
     np.testing.assert_array_equal(
-        F.avg_pool2d(ones, 2, padding=1, divisor_override=3).data[0, 0], [[1 / 3, 2 / 3], [2 / 3, 4 / 3]]
+        F.avg_pool2d(ones, 2, padding=1, divisor_override=3)._array[0, 0], [[1 / 3, 2 / 3], [2 / 3, 4 / 3]]
     )
     out = F.avg_pool2d(ones, 2, padding=1)
     out.backward(al.ones(out.shape, dtype=al.float64))
     # corner elements are in one window (divisor 4), edge elements in two, the centre in four
-    np.testing.assert_array_equal(ones.grad.data[0, 0], [[0.25, 0.25, 0.25], [0.25, 0.25, 0.25], [0.25, 0.25, 0.25]])
+    np.testing.assert_array_equal(ones.grad._array[0, 0], [[0.25, 0.25, 0.25], [0.25, 0.25, 0.25], [0.25, 0.25, 0.25]])
 
 
 def test_avg_pool2d_ceil_mode_partial_windows_divide_by_what_they_cover():
     x = leaf(np.ones((1, 1, 5, 5)))
     out = F.avg_pool2d(x, 2, stride=2, ceil_mode=True)
     assert out.shape == (1, 1, 3, 3)
-    np.testing.assert_array_equal(out.data, np.ones((1, 1, 3, 3)))  # not 0.5 in the last row/col
+    np.testing.assert_array_equal(out._array, np.ones((1, 1, 3, 3)))  # not 0.5 in the last row/col
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data[0, 0, 4], [0.5, 0.5, 0.5, 0.5, 1.0])
+    np.testing.assert_array_equal(x.grad._array[0, 0, 4], [0.5, 0.5, 0.5, 0.5, 1.0])
 
 
 def test_adaptive_avg_pool2d_hand_computed():
     x = leaf(np.arange(5.0).reshape(1, 1, 1, 5))
     out = F.adaptive_avg_pool2d(x, (1, 3))  # windows [0, 2), [1, 4), [3, 5)
-    np.testing.assert_allclose(out.data[0, 0, 0], [0.5, 2.0, 3.5])
+    np.testing.assert_allclose(out._array[0, 0, 0], [0.5, 2.0, 3.5])
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.data[0, 0, 0], [0.5, 0.5 + 1 / 3, 1 / 3, 1 / 3 + 0.5, 0.5])
+    np.testing.assert_allclose(x.grad._array[0, 0, 0], [0.5, 0.5 + 1 / 3, 1 / 3, 1 / 3 + 0.5, 0.5])
 
 
 def test_adaptive_avg_pool2d_sizes():
     x = Tensor(np.random.default_rng(0).standard_normal((2, 3, 7, 9)))
-    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, 1).data, x.data.mean(axis=(2, 3), keepdims=True))
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, 1)._array, x._array.mean(axis=(2, 3), keepdims=True))
     assert F.adaptive_avg_pool2d(x, (None, 4)).shape == (2, 3, 7, 4)
     assert F.adaptive_avg_pool2d(x, (2, None)).shape == (2, 3, 2, 9)
     assert F.adaptive_avg_pool2d(x, 11).shape == (2, 3, 11, 11)
     assert F.adaptive_avg_pool2d(x, (0, 2)).shape == (2, 3, 0, 2)  # empty, as torch
-    assert F.adaptive_avg_pool2d(Tensor(x.data[0]), (3, 4)).shape == (3, 3, 4)
-    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, (7, 3)).data, x.data.reshape(2, 3, 7, 3, 3).mean(axis=4))
+    assert F.adaptive_avg_pool2d(Tensor(x._array[0]), (3, 4)).shape == (3, 3, 4)
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, (7, 3))._array, x._array.reshape(2, 3, 7, 3, 3).mean(axis=4))
 
 
 def test_interpolate_nearest_hand_computed():
     x = leaf([[[0.0, 1.0, 2.0]]])
     out = F.interpolate(x, size=5)  # src = floor(dst * 3 / 5)
-    np.testing.assert_array_equal(out.data, [[[0.0, 0.0, 1.0, 1.0, 2.0]]])
+    np.testing.assert_array_equal(out._array, [[[0.0, 0.0, 1.0, 1.0, 2.0]]])
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[[2.0, 2.0, 1.0]]])
-    np.testing.assert_array_equal(F.interpolate(x, scale_factor=2).data, [[[0, 0, 1, 1, 2, 2]]])
-    np.testing.assert_array_equal(F.interpolate(x, size=2).data, [[[0.0, 1.0]]])  # floor(1 * 1.5) = 1
+    np.testing.assert_array_equal(x.grad._array, [[[2.0, 2.0, 1.0]]])
+    np.testing.assert_array_equal(F.interpolate(x, scale_factor=2)._array, [[[0, 0, 1, 1, 2, 2]]])
+    np.testing.assert_array_equal(F.interpolate(x, size=2)._array, [[[0.0, 1.0]]])  # floor(1 * 1.5) = 1
     x2 = Tensor(np.arange(4.0).reshape(1, 1, 2, 2))
-    np.testing.assert_array_equal(F.interpolate(x2, scale_factor=(1, 2)).data[0, 0], [[0, 0, 1, 1], [2, 2, 3, 3]])
+    np.testing.assert_array_equal(F.interpolate(x2, scale_factor=(1, 2))._array[0, 0], [[0, 0, 1, 1], [2, 2, 3, 3]])
 
 
 def test_interpolate_same_size_is_a_copy():
     x = Tensor(np.ones((1, 1, 2, 2)))
     out = F.interpolate(x, size=(2, 2))
-    assert out is not x and not np.shares_memory(out.data, x.data)
-    np.testing.assert_array_equal(out.data, x.data)
+    assert out is not x and not np.shares_memory(out._array, x._array)
+    np.testing.assert_array_equal(out._array, x._array)
 
 
 # ---- output shapes ---------------------------------------------------------------------------------------
@@ -440,12 +440,12 @@ def test_float32_stays_float32_and_input_is_untouched(fn):
     assert out.dtype == np.float32
     out.backward(al.ones(out.shape))
     assert x.grad.dtype == np.float32 and x.grad.shape == x.shape
-    np.testing.assert_array_equal(x.data, values)
+    np.testing.assert_array_equal(x._array, values)
     x64 = Tensor(values.astype(np.float64), requires_grad=True)
     out64 = fn(x64)
     out64.backward(al.ones(out64.shape, dtype=al.float64))
-    np.testing.assert_allclose(out.data, out64.data, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(x.grad.data, x64.grad.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out._array, out64._array, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x.grad._array, x64.grad._array, rtol=1e-5, atol=1e-6)
 
 
 # ---- modules ---------------------------------------------------------------------------------------------
@@ -472,14 +472,14 @@ def test_modules_match_the_functions():
     x = Tensor(np.random.default_rng(2).standard_normal((2, 3, 7, 8)))
     out, idx = nn.MaxPool2d(3, 2, 1, return_indices=True)(x)
     want, widx = F.max_pool2d(x, 3, 2, 1, return_indices=True)
-    np.testing.assert_array_equal(out.data, want.data)
-    np.testing.assert_array_equal(idx.data, widx.data)
-    np.testing.assert_array_equal(nn.MaxPool2d(2, ceil_mode=True)(x).data, F.max_pool2d(x, 2, ceil_mode=True).data)
+    np.testing.assert_array_equal(out._array, want._array)
+    np.testing.assert_array_equal(idx._array, widx._array)
+    np.testing.assert_array_equal(nn.MaxPool2d(2, ceil_mode=True)(x)._array, F.max_pool2d(x, 2, ceil_mode=True)._array)
     np.testing.assert_array_equal(
-        nn.AvgPool2d(3, 1, 1, False, False)(x).data, F.avg_pool2d(x, 3, 1, 1, count_include_pad=False).data
+        nn.AvgPool2d(3, 1, 1, False, False)(x)._array, F.avg_pool2d(x, 3, 1, 1, count_include_pad=False)._array
     )
-    np.testing.assert_array_equal(nn.AdaptiveAvgPool2d((3, 5))(x).data, F.adaptive_avg_pool2d(x, (3, 5)).data)
-    np.testing.assert_array_equal(nn.Upsample(size=(9, 11))(x).data, F.interpolate(x, size=(9, 11)).data)
+    np.testing.assert_array_equal(nn.AdaptiveAvgPool2d((3, 5))(x)._array, F.adaptive_avg_pool2d(x, (3, 5))._array)
+    np.testing.assert_array_equal(nn.Upsample(size=(9, 11))(x)._array, F.interpolate(x, size=(9, 11))._array)
     model = nn.Sequential(nn.MaxPool2d(2), nn.Upsample(scale_factor=2), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1))
     x = leaf(np.random.default_rng(3).standard_normal((2, 3, 8, 8)))
     assert gradcheck(model, x)

@@ -34,17 +34,17 @@ def compare(ours, theirs, x, seed=0, gradient=True):
         assert g.shape == tuple(w.shape)
         if w.dtype == torch.int64:
             assert g.dtype == np.int64
-            np.testing.assert_array_equal(g.data, w.numpy())
+            np.testing.assert_array_equal(g._array, w.numpy())
         else:
             assert g.dtype == np.float64
-            np.testing.assert_allclose(g.data, w.detach().numpy(), equal_nan=True, **TOL)
+            np.testing.assert_allclose(g._array, w.detach().numpy(), equal_nan=True, **TOL)
     if not gradient:
         return
     cot = np.random.default_rng(seed).standard_normal(want[0].shape)
     got[0].backward(al.tensor(cot))
     want[0].backward(torch.tensor(cot))
     assert a.grad is not None and a.grad.shape == x.shape
-    np.testing.assert_allclose(a.grad.data, t.grad.numpy(), **TOL)
+    np.testing.assert_allclose(a.grad._array, t.grad.numpy(), **TOL)
 
 
 def ties(shape, seed=0, levels=3):
@@ -104,9 +104,9 @@ def test_max_pool2d_window_without_input():
     x = normal((2, 1, 2, 2))
     got, gi = F.max_pool2d(al.tensor(x), 2, 1, 1, 3, return_indices=True)
     want, wi = TF.max_pool2d(torch.tensor(x), 2, 1, 1, 3, return_indices=True)
-    np.testing.assert_array_equal(gi.data, wi.numpy())
-    np.testing.assert_array_equal(got.data, want.numpy())
-    assert np.isneginf(got.data).all()
+    np.testing.assert_array_equal(gi._array, wi.numpy())
+    np.testing.assert_array_equal(got._array, want.numpy())
+    assert np.isneginf(got._array).all()
 
 
 def test_max_pool2d_nan():
@@ -115,8 +115,8 @@ def test_max_pool2d_nan():
     a, t = al.tensor(x), torch.tensor(x)
     got, gi = F.max_pool2d(a, 2, return_indices=True)
     want, wi = TF.max_pool2d(t, 2, return_indices=True)
-    np.testing.assert_array_equal(gi.data, wi.numpy())
-    np.testing.assert_allclose(got.data, want.numpy(), equal_nan=True, **TOL)
+    np.testing.assert_array_equal(gi._array, wi.numpy())
+    np.testing.assert_allclose(got._array, want.numpy(), equal_nan=True, **TOL)
 
 
 @settings(max_examples=60)

@@ -84,7 +84,7 @@ def test_tensors_come_back_as_detached_tensors_and_arrays_as_arrays(tmp_path):
     loaded = _roundtrip({"param": p, "tensor": al.ones(2), "array": np.ones(2)}, tmp_path)
     assert type(loaded["param"]) is al.Tensor and not loaded["param"].requires_grad
     assert loaded["param"].grad_fn is None
-    np.testing.assert_array_equal(loaded["param"].numpy(), p.data)
+    np.testing.assert_array_equal(loaded["param"].numpy(), p._array)
     assert type(loaded["tensor"]) is al.Tensor and type(loaded["array"]) is np.ndarray
 
 

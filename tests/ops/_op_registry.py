@@ -199,7 +199,7 @@ def _bind(case, params):
 
 def check_forward(case, data):
     draw = data.draw(case.inputs(*FULL), label="inputs")
-    arrays = [t.data.copy() for t in draw.tensors]
+    arrays = [t._array.copy() for t in draw.tensors]
     got = _outputs(case.fn(*draw.tensors, **draw.params))
     with np.errstate(all="ignore"):
         want = _outputs(case.ref(*arrays, **draw.params))
@@ -209,9 +209,9 @@ def check_forward(case, data):
         assert isinstance(g, Tensor), f"{case}: returned a {type(g).__name__}, not a Tensor"
         assert g.shape == w.shape, f"{case}: shape {g.shape}, the reference has {w.shape}"
         assert g.dtype == w.dtype, f"{case}: dtype {g.dtype}, the reference has {w.dtype}"
-        np.testing.assert_allclose(g.data, w, rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=str(case))
+        np.testing.assert_allclose(g._array, w, rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=str(case))
     for t, a in zip(draw.tensors, arrays):  # the op did not write into its inputs
-        np.testing.assert_array_equal(t.data, a)
+        np.testing.assert_array_equal(t._array, a)
 
 
 def check_gradcheck(case, data):
@@ -230,8 +230,8 @@ def check_gradgradcheck(case, data):
     plain = al.grad(outs, xs, grad_outputs=seeds, retain_graph=True, allow_unused=True)
     recorded = al.grad(outs, xs, grad_outputs=seeds, create_graph=True, allow_unused=True)
     for x, p, r in zip(xs, plain, recorded):
-        p = np.zeros(x.shape) if p is None else p.data
-        r = np.zeros(x.shape) if r is None else r.data
+        p = np.zeros(x.shape) if p is None else p._array
+        r = np.zeros(x.shape) if r is None else r._array
         np.testing.assert_allclose(
             r, p, rtol=1e-10, atol=1e-12, err_msg=f"{case}: create_graph changes the first-order gradient"
         )
@@ -240,7 +240,7 @@ def check_gradgradcheck(case, data):
 
 def check_float32(case, data):
     draw = data.draw(case.inputs(*FULL), label="inputs")
-    xs = tuple(Tensor(t.data.astype(np.float32), requires_grad=True) for t in draw.tensors)
+    xs = tuple(Tensor(t._array.astype(np.float32), requires_grad=True) for t in draw.tensors)
     outs = [o for o in _outputs(case.fn(*xs, **draw.params)) if o.dtype.kind == "f"]
     assert outs, f"{case}: no floating output"
     for o in outs:
@@ -303,14 +303,14 @@ def check_torch(case, data):
 
     torch_fn = torch_counterpart(case)
     draw = data.draw(case.inputs(*FULL), label="inputs")
-    xs_torch = [torch.tensor(t.data, requires_grad=t.requires_grad) for t in draw.tensors]
+    xs_torch = [torch.tensor(t._array, requires_grad=t.requires_grad) for t in draw.tensors]
     got = _outputs(case.fn(*draw.tensors, **draw.params))
     want = _outputs(torch_fn(torch, *xs_torch, **draw.params))
     assert len(got) == len(want), f"{case}: {len(got)} outputs, torch gives {len(want)}"
     for g, w in zip(got, want):
         assert g.shape == tuple(w.shape), f"{case}: shape {g.shape}, torch gives {tuple(w.shape)}"
         np.testing.assert_allclose(
-            g.data,
+            g._array,
             w.detach().numpy(),
             rtol=1e-10,
             atol=1e-12,
@@ -336,7 +336,7 @@ def check_torch(case, data):
         allow_unused=True,
     )
     for i, a, b in zip(inputs, ours, theirs):
-        a = np.zeros(draw.tensors[i].shape) if a is None else a.data
+        a = np.zeros(draw.tensors[i].shape) if a is None else a._array
         b = np.zeros(draw.tensors[i].shape) if b is None else b.numpy()
         np.testing.assert_allclose(
             a, b, rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=f"{case}: the gradient of input {i} differs from torch"
@@ -359,9 +359,9 @@ def check_method_matches_function(method, function, values, *others):
         results.append((out, grads))
     (out_m, grads_m), (out_f, grads_f) = results
     assert out_m.shape == out_f.shape and out_m.dtype == out_f.dtype
-    np.testing.assert_allclose(out_m.data, out_f.data, rtol=1e-12)
+    np.testing.assert_allclose(out_m._array, out_f._array, rtol=1e-12)
     for gm, gf in zip(grads_m, grads_f):
-        np.testing.assert_allclose(gm.data, gf.data, rtol=1e-12)
+        np.testing.assert_allclose(gm._array, gf._array, rtol=1e-12)
 
 
 # ---- shape helpers for the entries ------------------------------------------------------------------

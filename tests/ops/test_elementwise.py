@@ -377,16 +377,16 @@ def _grads(fn, *values):
     xs = [leaf(v) for v in values]
     out = fn(*xs)
     out.backward(np.ones(out.shape))
-    return out, [x.grad.data for x in xs]
+    return out, [x.grad._array for x in xs]
 
 
 def test_maximum_minimum_split_ties_evenly():
     out, (ga, gb) = _grads(al.maximum, [1.0, 2.0, 3.0], [1.0, 0.0, 5.0])
-    np.testing.assert_array_equal(out.data, [1.0, 2.0, 5.0])
+    np.testing.assert_array_equal(out._array, [1.0, 2.0, 5.0])
     np.testing.assert_array_equal(ga, [0.5, 1.0, 0.0])
     np.testing.assert_array_equal(gb, [0.5, 0.0, 1.0])
     out, (ga, gb) = _grads(al.minimum, [1.0, 2.0, 3.0], [1.0, 0.0, 5.0])
-    np.testing.assert_array_equal(out.data, [1.0, 0.0, 3.0])
+    np.testing.assert_array_equal(out._array, [1.0, 0.0, 3.0])
     np.testing.assert_array_equal(ga, [0.5, 0.0, 1.0])
     np.testing.assert_array_equal(gb, [0.5, 1.0, 0.0])
 
@@ -394,7 +394,7 @@ def test_maximum_minimum_split_ties_evenly():
 def test_maximum_tie_split_with_broadcasting():
     # a (2, 1) against b (3,): a[0] = 2 ties with b[1]; the shares are summed back to each input's shape
     out, (ga, gb) = _grads(al.maximum, [[2.0], [0.0]], [1.0, 2.0, 3.0])
-    np.testing.assert_array_equal(out.data, [[2.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(out._array, [[2.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
     np.testing.assert_array_equal(ga, [[1.5], [0.0]])
     np.testing.assert_array_equal(gb, [1.0, 1.5, 2.0])
 
@@ -409,7 +409,7 @@ def test_maximum_tie_split_with_broadcasting():
 )
 def test_clamp_passes_gradient_on_the_closed_interval(bounds, expected):
     out, (g,) = _grads(lambda x: al.clamp(x, **bounds), [-1.0, 0.0, 0.5, 1.0, 2.0])
-    np.testing.assert_array_equal(out.data, np.clip([-1.0, 0.0, 0.5, 1.0, 2.0], bounds.get("min"), bounds.get("max")))
+    np.testing.assert_array_equal(out._array, np.clip([-1.0, 0.0, 0.5, 1.0, 2.0], bounds.get("min"), bounds.get("max")))
     np.testing.assert_array_equal(g, expected)
 
 
@@ -428,7 +428,7 @@ def test_abs_and_relu_have_zero_gradient_at_zero():
 def test_leaky_relu_uses_the_slope_at_zero():
     # torch: grad * (x > 0 ? 1 : negative_slope)
     out, (g,) = _grads(lambda x: al.leaky_relu(x, 0.1), [-2.0, 0.0, 3.0])
-    np.testing.assert_allclose(out.data, [-0.2, 0.0, 3.0])
+    np.testing.assert_allclose(out._array, [-0.2, 0.0, 3.0])
     np.testing.assert_allclose(g, [0.1, 0.1, 1.0])
 
 
@@ -448,20 +448,20 @@ def test_broadcast_gradients_are_summed_back_to_input_shapes():
     assert out.shape == (3, 4)
     out.sum().backward()
     assert a.grad.shape == (3, 1) and b.grad.shape == (4,)
-    np.testing.assert_array_equal(a.grad.data, [[100.0], [100.0], [100.0]])
-    np.testing.assert_array_equal(b.grad.data, [6.0, 6.0, 6.0, 6.0])
+    np.testing.assert_array_equal(a.grad._array, [[100.0], [100.0], [100.0]])
+    np.testing.assert_array_equal(b.grad._array, [6.0, 6.0, 6.0, 6.0])
     c = leaf(5.0)  # 0-d against (2, 3)
     d = leaf(np.arange(6.0).reshape(2, 3))
     (c - d).sum().backward()
-    assert c.grad.shape == () and float(c.grad.data) == 6.0
-    np.testing.assert_array_equal(d.grad.data, -np.ones((2, 3)))
+    assert c.grad.shape == () and float(c.grad._array) == 6.0
+    np.testing.assert_array_equal(d.grad._array, -np.ones((2, 3)))
 
 
 def test_scalar_on_either_side_gives_the_right_gradient():
     x = leaf([1.0, 2.0, 4.0])
     ((2.0 - x) + (3.0 / x) + (2.0**x) + (x**2) - (x / 4) + (5 * x)).sum().backward()
     xs = np.array([1.0, 2.0, 4.0])
-    np.testing.assert_allclose(x.grad.data, -1 - 3 / xs**2 + np.log(2) * 2**xs + 2 * xs - 0.25 + 5)
+    np.testing.assert_allclose(x.grad._array, -1 - 3 / xs**2 + np.log(2) * 2**xs + 2 * xs - 0.25 + 5)
 
 
 @pytest.mark.parametrize(
@@ -483,10 +483,10 @@ def test_comparisons_return_bool_tensors_without_grad(op, ufunc):
     b = leaf([2.0, 2.0, 2.0])
     for other in (b, 2.0, 2):
         out = op(a, other)
-        expected = ufunc(a.data, other.data if isinstance(other, Tensor) else other)
+        expected = ufunc(a._array, other._array if isinstance(other, Tensor) else other)
         assert isinstance(out, Tensor) and out.dtype == np.bool_
         assert not out.requires_grad and out.grad_fn is None
-        np.testing.assert_array_equal(out.data, expected)
+        np.testing.assert_array_equal(out._array, expected)
 
 
 def test_int_tensor_division_gives_float32():
@@ -498,7 +498,7 @@ def test_int_tensor_division_gives_float32():
     ]:
         out = a / b
         assert out.dtype == np.float32, (a.dtype, b, out.dtype)
-        np.testing.assert_allclose(out.data, np.asarray(a.data) / np.asarray(getattr(b, "data", b)))
+        np.testing.assert_allclose(out._array, np.asarray(a._array) / np.asarray(getattr(b, "data", b)))
 
 
 def test_int_tensor_with_float_promotes_to_the_float_dtype():
@@ -519,7 +519,7 @@ def test_astype_between_float_dtypes_is_differentiable():
     assert z.dtype == np.float64
     z.sum().backward()
     assert x.grad.dtype == np.float64
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad._array, [3.0, 3.0])
     assert x.double() is x  # same dtype: no copy, no node (as torch)
 
 
@@ -569,7 +569,7 @@ def test_floor_divide_and_remainder_follow_torch_on_signs_ints_and_floats():
                 (al.remainder(x, al.tensor(np.full(values.shape, divisor))), torch.remainder(t, divisor)),
             ]:
                 assert got.dtype == np.dtype(str(want.dtype).replace("torch.", ""))
-                np.testing.assert_array_equal(got.data, want.numpy())
+                np.testing.assert_array_equal(got._array, want.numpy())
     assert not (al.tensor([1.5], requires_grad=True) // 2).requires_grad
 
 
@@ -578,14 +578,14 @@ def test_integer_division_by_zero_is_an_error_as_torch():
         al.tensor([1, 2]) // 0
     with pytest.raises(OpError, match="remainder: integer division by zero"):
         al.tensor([1, 2]) % al.tensor([1, 0])
-    np.testing.assert_array_equal((al.tensor([1.0, -1.0]) // 0).data, [np.inf, -np.inf])
+    np.testing.assert_array_equal((al.tensor([1.0, -1.0]) // 0)._array, [np.inf, -np.inf])
 
 
 def test_rounding_gradients_are_exactly_zero_even_for_inf_incoming_gradients():
     for fn in (al.floor, al.ceil, al.trunc, al.round, lambda x: x.round(decimals=2)):
         x = leaf([0.3, -1.7, 2.5])
         fn(x).backward(np.array([np.inf, np.nan, 1.0]))
-        np.testing.assert_array_equal(x.grad.data, np.zeros(3))
+        np.testing.assert_array_equal(x.grad._array, np.zeros(3))
 
 
 def test_round_halves_to_even_and_decimals_as_torch():
@@ -594,7 +594,7 @@ def test_round_halves_to_even_and_decimals_as_torch():
     for decimals in (0, 1, 2, -1, -2):
         got = al.round(al.tensor(values), decimals=decimals)
         want = torch.round(torch.tensor(values), decimals=decimals)
-        np.testing.assert_array_equal(got.data, want.numpy())
+        np.testing.assert_array_equal(got._array, want.numpy())
     ints = al.tensor([1, -2])
     for fn in (al.floor, al.ceil, al.trunc, al.round):
         assert fn(ints).dtype == np.int64
@@ -609,28 +609,28 @@ def test_nan_to_num_defaults_and_gradient_only_at_finite_elements():
         got = al.nan_to_num(al.tensor(values), **kwargs)
         want = torch.nan_to_num(torch.tensor(values), **kwargs)
         assert got.dtype == np.float32
-        np.testing.assert_array_equal(got.data, want.numpy())
+        np.testing.assert_array_equal(got._array, want.numpy())
     x = leaf(values)
     x.nan_to_num().backward(np.array([5.0, 5.0, np.inf, 5.0]))
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0, 5.0])
+    np.testing.assert_array_equal(x.grad._array, [0.0, 0.0, 0.0, 5.0])
     y = al.tensor(values.copy())
     y.nan_to_num_(nan=7.0)
-    assert y.data[0] == 7.0 and al.isinf(al.tensor(values)).data.tolist() == [False, True, True, False]
+    assert y._array[0] == 7.0 and al.isinf(al.tensor(values))._array.tolist() == [False, True, True, False]
 
 
 def test_masked_fill_gradients_errors_and_in_place():
     x, v = leaf([1.0, 2.0, 3.0]), leaf(5.0)
     mask = al.tensor([True, False, True])
     y = x.masked_fill(mask, v)
-    np.testing.assert_array_equal(y.data, [5.0, 2.0, 5.0])
+    np.testing.assert_array_equal(y._array, [5.0, 2.0, 5.0])
     y.backward(np.array([np.inf, 1.0, 2.0]))
-    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0])
-    assert float(v.grad.data) == np.inf
+    np.testing.assert_array_equal(x.grad._array, [0.0, 1.0, 0.0])
+    assert float(v.grad._array) == np.inf
     assert al.ones(3).masked_fill(al.ones(2, 3, dtype="bool"), 0).shape == (2, 3)
     z = al.zeros(2, 3)
     assert z.masked_fill_(al.tensor([True, False, True]), -1.0) is z
-    np.testing.assert_array_equal(z.data, [[-1, 0, -1], [-1, 0, -1]])
-    np.testing.assert_array_equal(al.tensor([1, 2]).masked_fill(al.tensor([True, False]), 2.7).data, [2, 2])
+    np.testing.assert_array_equal(z._array, [[-1, 0, -1], [-1, 0, -1]])
+    np.testing.assert_array_equal(al.tensor([1, 2]).masked_fill(al.tensor([True, False]), 2.7)._array, [2, 2])
     with pytest.raises(OpError, match="masked_fill: only boolean masks are supported, got a mask of dtype float32"):
         al.ones(3).masked_fill(al.ones(3), 0)
     with pytest.raises(OpError, match=r"masked_fill: the value must be a number or a 0-dimensional tensor"):

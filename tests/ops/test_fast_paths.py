@@ -27,7 +27,7 @@ def _grads(fn, *arrays):
     out = fn(*tensors)
     weights = np.random.default_rng(7).standard_normal(out.shape)
     (out * al.tensor(weights)).sum().backward()
-    return out.data, [t.grad.data for t in tensors]
+    return out._array, [t.grad._array for t in tensors]
 
 
 conv_cases = st.tuples(
@@ -127,15 +127,15 @@ def test_tile_max_pool_equals_the_general_path_with_ties_and_layouts(case):
     np.testing.assert_array_equal(fast, general)
     np.testing.assert_array_equal(fast_grads[0], general_grads[0])
     with al.no_grad():
-        np.testing.assert_array_equal(F.max_pool2d(al.tensor(x), kernel).data, general)
+        np.testing.assert_array_equal(F.max_pool2d(al.tensor(x), kernel)._array, general)
 
 
 def test_tile_max_pool_sends_the_gradient_to_the_first_maximum_and_the_last_nan():
     x = al.tensor([[[[1.0, 1.0, np.nan, 0.0], [1.0, 0.5, 2.0, np.nan]]]], requires_grad=True)
     out = F.max_pool2d(x, 2)
-    assert out.data[0, 0, 0, 0] == 1.0 and np.isnan(out.data[0, 0, 0, 1])
+    assert out._array[0, 0, 0, 0] == 1.0 and np.isnan(out._array[0, 0, 0, 1])
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[[[1, 0, 0, 0], [0, 0, 0, 1]]]])
+    np.testing.assert_array_equal(x.grad._array, [[[[1, 0, 0, 0], [0, 0, 0, 1]]]])
 
 
 def test_tile_max_pool_gradient_is_exactly_zero_off_the_maxima_even_for_infinite_gradients():
@@ -144,7 +144,7 @@ def test_tile_max_pool_gradient_is_exactly_zero_off_the_maxima_even_for_infinite
     out.backward(al.tensor(np.full(out.shape, np.inf)))
     expected = np.zeros((4, 4))
     expected[1::2, 1::2] = np.inf
-    np.testing.assert_array_equal(x.grad.data[0, 0], expected)
+    np.testing.assert_array_equal(x.grad._array[0, 0], expected)
 
 
 def test_tile_max_pool_second_order_and_gradcheck():
@@ -157,8 +157,8 @@ def test_tile_max_pool_second_order_and_gradcheck():
 def test_floor_mode_tiles_leave_the_dropped_rows_with_zero_gradient():
     x = al.tensor(np.random.default_rng(1).standard_normal((1, 1, 5, 5)), requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
-    assert np.all(x.grad.data[0, 0, 4, :] == 0) and np.all(x.grad.data[0, 0, :, 4] == 0)
-    assert x.grad.data.sum() == 4
+    assert np.all(x.grad._array[0, 0, 4, :] == 0) and np.all(x.grad._array[0, 0, :, 4] == 0)
+    assert x.grad._array.sum() == 4
 
 
 # ---- bias gradients, sigmoid, cross-entropy, linear -----------------------------------------------------------
@@ -181,7 +181,7 @@ def test_sigmoid_is_exact_at_the_extremes_without_warnings(dtype):
     x = np.array([-1e4, -100.0, -20.0, 0.0, 20.0, 100.0, 1e4], dtype=dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        y = al.sigmoid(al.tensor(x)).data
+        y = al.sigmoid(al.tensor(x))._array
     assert y.dtype == dtype
     with np.errstate(over="ignore"):  # torch's formula in the tensor's own dtype: e^100 overflows float32
         reference = 1.0 / (1.0 + np.exp(-x))
@@ -229,9 +229,9 @@ def test_a_cnn_step_keeps_float32_and_channels_last_activations():
     model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 6, 3), nn.ReLU())
     out = model(al.randn(2, 1, 12, 12))
     assert out.dtype == np.float32
-    assert np.argsort(out.data.strides)[0] == 1  # channels are innermost in memory
+    assert np.argsort(out._array.strides)[0] == 1  # channels are innermost in memory
     out.sum().backward()
-    assert all(p.grad.dtype == np.float32 and p.grad.data.flags.c_contiguous for p in model.parameters())
+    assert all(p.grad.dtype == np.float32 and p.grad._array.flags.c_contiguous for p in model.parameters())
 
 
 def test_allocator_tuning_applies_on_glibc_and_can_be_switched_off():
@@ -264,8 +264,8 @@ def test_leaky_relu_fast_paths_equal_np_where_bit_for_bit(slope, dtype):
     expected_y = np.where(x > 0, x, x * slope)
     expected_g = np.where(x > 0, g, g * slope)
     assert y.dtype == dtype and t.grad.dtype == dtype
-    np.testing.assert_array_equal(y.data.view(f"i{x.itemsize}"), expected_y.view(f"i{x.itemsize}"))
-    np.testing.assert_array_equal(t.grad.data.view(f"i{x.itemsize}"), expected_g.view(f"i{x.itemsize}"))
+    np.testing.assert_array_equal(y._array.view(f"i{x.itemsize}"), expected_y.view(f"i{x.itemsize}"))
+    np.testing.assert_array_equal(t.grad._array.view(f"i{x.itemsize}"), expected_g.view(f"i{x.itemsize}"))
 
 
 @pytest.mark.parametrize("kernel,stride", [(4, 2), (3, 2), (5, 3), (2, 2), (1, 2), (4, (2, 3))])
@@ -293,6 +293,6 @@ def test_batch_norm_numpy_vjp_equals_the_recorded_formula(training):
         xt, wt, bt = (al.tensor(a, requires_grad=True) for a in (x, w, b))
         running = (al.tensor(np.zeros(3)), al.tensor(np.ones(3)))
         out = F.batch_norm(xt, *running, wt, bt, training=training)
-        grads.append([d.data for d in al.autograd.grad(out, (xt, wt, bt), al.tensor(g), create_graph=create_graph)])
+        grads.append([d._array for d in al.autograd.grad(out, (xt, wt, bt), al.tensor(g), create_graph=create_graph)])
     for fast, recorded in zip(*grads):
         np.testing.assert_allclose(fast, recorded, rtol=1e-10, atol=1e-12)

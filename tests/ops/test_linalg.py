@@ -114,7 +114,7 @@ def _np_matrix_norm(x, ord=None, dim=None, keepdim=False):
 def _distinct_line_sums(draw):
     """Matrices whose absolute row sums and column sums are all distinct (the 1 and inf norms take an
     extreme of those; a tie is a kink that finite differences cannot check)."""
-    a = np.abs(draw.tensors[0].data)
+    a = np.abs(draw.tensors[0]._array)
     sums = [a.sum(axis=0), a.sum(axis=1)]
     return all(len(set(np.round(s, 9))) == len(s) for s in sums)
 
@@ -266,7 +266,7 @@ def test_matmul_shapes_and_gradient_shapes(a_shape, b_shape, out_shape):
     a, b = leaf(rng.standard_normal(a_shape)), leaf(rng.standard_normal(b_shape))
     out = a @ b
     assert out.shape == out_shape
-    np.testing.assert_allclose(out.data, np.matmul(a.data, b.data))
+    np.testing.assert_allclose(out._array, np.matmul(a._array, b._array))
     out.backward(np.ones(out_shape))
     assert a.grad.shape == a_shape and b.grad.shape == b_shape
 
@@ -275,16 +275,16 @@ def test_matmul_gradients_by_hand():
     a = leaf([[1.0, 2.0], [3.0, 4.0]])
     v = leaf([5.0, 6.0])
     out = a @ v
-    np.testing.assert_array_equal(out.data, [17.0, 39.0])
+    np.testing.assert_array_equal(out._array, [17.0, 39.0])
     out.backward(np.array([1.0, 10.0]))
-    np.testing.assert_array_equal(a.grad.data, [[5.0, 6.0], [50.0, 60.0]])  # outer(g, v)
-    np.testing.assert_array_equal(v.grad.data, [31.0, 42.0])  # a^T g
+    np.testing.assert_array_equal(a.grad._array, [[5.0, 6.0], [50.0, 60.0]])  # outer(g, v)
+    np.testing.assert_array_equal(v.grad._array, [31.0, 42.0])  # a^T g
     x, y = leaf([1.0, 2.0, 3.0]), leaf([4.0, 5.0, 6.0])
     dot = al.matmul(x, y)
-    assert dot.shape == () and float(dot.data) == 32.0
+    assert dot.shape == () and float(dot._array) == 32.0
     dot.backward()
-    np.testing.assert_array_equal(x.grad.data, [4.0, 5.0, 6.0])
-    np.testing.assert_array_equal(y.grad.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x.grad._array, [4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(y.grad._array, [1.0, 2.0, 3.0])
 
 
 def test_batched_matmul_gradient_is_summed_over_broadcast_batch_dims():
@@ -292,8 +292,8 @@ def test_batched_matmul_gradient_is_summed_over_broadcast_batch_dims():
     b = leaf(np.eye(2))  # broadcast over the batch of 3
     (a @ b).sum().backward()
     assert b.grad.shape == (2, 2)
-    np.testing.assert_array_equal(b.grad.data, np.full((2, 2), 6.0))
-    np.testing.assert_array_equal(a.grad.data, np.ones((3, 2, 2)))
+    np.testing.assert_array_equal(b.grad._array, np.full((2, 2), 6.0))
+    np.testing.assert_array_equal(a.grad._array, np.ones((3, 2, 2)))
 
 
 @pytest.mark.parametrize(
@@ -319,10 +319,10 @@ def test_matmul_with_an_ndarray_on_either_side():
     a = leaf([[1.0, 2.0], [3.0, 4.0]])
     m = np.array([[0.0, 1.0], [1.0, 0.0]])
     left, right = a @ m, m @ a
-    np.testing.assert_array_equal(left.data, [[2.0, 1.0], [4.0, 3.0]])
-    np.testing.assert_array_equal(right.data, [[3.0, 4.0], [1.0, 2.0]])
+    np.testing.assert_array_equal(left._array, [[2.0, 1.0], [4.0, 3.0]])
+    np.testing.assert_array_equal(right._array, [[3.0, 4.0], [1.0, 2.0]])
     (left.sum() + 2 * right.sum()).backward()
-    np.testing.assert_array_equal(a.grad.data, np.ones((2, 2)) + 2 * np.ones((2, 2)))
+    np.testing.assert_array_equal(a.grad._array, np.ones((2, 2)) + 2 * np.ones((2, 2)))
 
 
 def test_matmul_with_a_number_is_a_type_error():
@@ -378,7 +378,7 @@ def test_inner_matches_torch():
         got = al.inner(al.tensor(a), al.tensor(b))
         want = torch.inner(torch.tensor(a), torch.tensor(b))
         assert got.shape == tuple(want.shape)
-        np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(got._array, want.numpy(), rtol=1e-12)
 
 
 # ---- norms ---------------------------------------------------------------------------------------
@@ -388,10 +388,10 @@ def test_norm_gradient_at_the_zero_vector_is_zero_as_torch():
     for p in (2, "fro", 1, 3, np.inf):
         x = leaf(np.zeros(3))
         al.norm(x, p).backward()
-        np.testing.assert_array_equal(x.grad.data, np.zeros(3))
+        np.testing.assert_array_equal(x.grad._array, np.zeros(3))
     x = leaf(np.array([[0.0, 0.0], [3.0, 4.0]]))
     al.norm(x, dim=1).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [[0.0, 0.0], [0.6, 0.8]])
+    np.testing.assert_allclose(x.grad._array, [[0.0, 0.0], [0.6, 0.8]])
 
 
 def test_inf_norm_shares_the_gradient_among_tied_magnitudes_with_their_signs_as_torch():
@@ -401,7 +401,7 @@ def test_inf_norm_shares_the_gradient_among_tied_magnitudes_with_their_signs_as_
         x, t = leaf(values), torch.tensor(values, requires_grad=True)
         al.norm(x, p, dim).sum().backward()
         torch.norm(t, p, dim).sum().backward()
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(x.grad._array, t.grad.numpy(), rtol=1e-12)
 
 
 def test_norm_and_tensor_norm_match_torch_on_every_order():
@@ -412,7 +412,7 @@ def test_norm_and_tensor_norm_match_torch_on_every_order():
         for dim in (None, 1, (0, 1)):
             got = leaf(values).norm(p, dim)
             want = torch.tensor(values).norm(p, dim)
-            np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-12, err_msg=f"p={p} dim={dim}")
+            np.testing.assert_allclose(got._array, want.numpy(), rtol=1e-12, err_msg=f"p={p} dim={dim}")
 
 
 def test_norm_errors_name_the_op_and_what_was_expected():
@@ -446,14 +446,14 @@ def test_linalg_norm_dispatch_matches_torch():
         got = al.linalg.norm(al.tensor(values), **kwargs)
         want = torch.linalg.norm(torch.tensor(values), **kwargs)
         assert got.shape == tuple(want.shape), kwargs
-        np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-12, err_msg=str(kwargs))
+        np.testing.assert_allclose(got._array, want.numpy(), rtol=1e-12, err_msg=str(kwargs))
     vec = values[0, 0]
     for ord in (1, np.inf, -np.inf, 0):
         np.testing.assert_allclose(
-            al.linalg.norm(al.tensor(vec), ord).data, torch.linalg.norm(torch.tensor(vec), ord).numpy(), rtol=1e-12
+            al.linalg.norm(al.tensor(vec), ord)._array, torch.linalg.norm(torch.tensor(vec), ord).numpy(), rtol=1e-12
         )
     np.testing.assert_allclose(
-        al.linalg.matrix_norm(al.tensor(values), -1).data,
+        al.linalg.matrix_norm(al.tensor(values), -1)._array,
         torch.linalg.matrix_norm(torch.tensor(values), -1).numpy(),
         rtol=1e-12,
     )

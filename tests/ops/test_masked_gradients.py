@@ -25,7 +25,7 @@ def grad_with(fn, x, upstream):
     """x.grad of fn(x) for an incoming gradient filled with ``upstream``."""
     y = fn(x)
     y.backward(al.tensor(np.full(y.shape, upstream, dtype=y.dtype)))
-    return x.grad.data
+    return x.grad._array
 
 
 def set_first(x):
@@ -110,15 +110,15 @@ def test_blocked_elements_get_exactly_zero(case, upstream, dtype):
 def test_relu_then_sqrt_is_zero_where_relu_blocks():
     x = t([-1.0, 2.0])
     al.relu(x).sqrt().sum().backward()
-    np.testing.assert_allclose(x.grad.data, [0.0, 0.5 / np.sqrt(2.0)])
+    np.testing.assert_allclose(x.grad._array, [0.0, 0.5 / np.sqrt(2.0)])
 
 
 def test_adaptive_avg_pool2d_sums_each_window_on_its_own():
     x = t([[[[INF, 1.0, 1.0]]]], np.float32)
     y = F.adaptive_avg_pool2d(x, (1, 2))
-    np.testing.assert_array_equal(y.data, [[[[INF, 1.0]]]])
+    np.testing.assert_array_equal(y._array, [[[[INF, 1.0]]]])
     y.backward(al.tensor(np.array([[[[NAN, 1.0]]]], dtype=np.float32)))
-    g = x.grad.data
+    g = x.grad._array
     assert np.isnan(g[..., :2]).all() and g[0, 0, 0, 2] == 0.5  # position 2 is outside window 0
 
 
@@ -144,9 +144,9 @@ def test_linear_weight_gradient_stays_finite_behind_relu_sqrt():
     layer = nn.Linear(4, 3)
     x = al.tensor(np.random.default_rng(0).standard_normal((8, 4)).astype(np.float32))
     h = layer(x)
-    assert (h.data <= 0).any() and (h.data > 0).any()
+    assert (h._array <= 0).any() and (h._array > 0).any()
     F.relu(h).sqrt().sum().backward()  # d sqrt at 0 is inf: relu must block it, not multiply it by 0
-    assert np.isfinite(layer.weight.grad.data).all() and np.isfinite(layer.bias.grad.data).all()
+    assert np.isfinite(layer.weight.grad._array).all() and np.isfinite(layer.bias.grad._array).all()
 
 
 def test_conv_weight_gradient_stays_finite_behind_clamp_and_pool():
@@ -155,7 +155,7 @@ def test_conv_weight_gradient_stays_finite_behind_clamp_and_pool():
     x = al.tensor(np.random.default_rng(1).standard_normal((2, 2, 6, 6)).astype(np.float32))
     h = F.max_pool2d(conv(x).clamp(min=0.0), 2)
     (h.sqrt() + F.adaptive_avg_pool2d(h, (2, 1)).sqrt().sum()).sum().backward()
-    assert np.isfinite(conv.weight.grad.data).all() and np.isfinite(conv.bias.grad.data).all()
+    assert np.isfinite(conv.weight.grad._array).all() and np.isfinite(conv.bias.grad._array).all()
 
 
 def test_ignored_targets_do_not_poison_the_weight_gradient():
@@ -163,7 +163,7 @@ def test_ignored_targets_do_not_poison_the_weight_gradient():
     x = al.tensor(np.ones((2, 3), dtype=np.float32))
     loss = F.cross_entropy(layer(x), al.tensor([-100, 2]), reduction="none")
     (loss.sqrt()).sum().backward()  # sqrt(0) at the ignored row sends inf into the loss's backward
-    assert np.isfinite(layer.weight.grad.data).all()
+    assert np.isfinite(layer.weight.grad._array).all()
 
 
 def test_linear_weight_gradient_matches_torch():
@@ -174,7 +174,7 @@ def test_linear_weight_gradient_matches_torch():
     F.relu(F.linear(al.tensor(x), wa)).sqrt().sum().backward()
     wt = torch.tensor(w, requires_grad=True)
     torch.relu(torch.nn.functional.linear(torch.tensor(x), wt)).sqrt().sum().backward()
-    np.testing.assert_allclose(wa.grad.data, wt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(wa.grad._array, wt.grad.numpy(), rtol=1e-12)
 
 
 # ---- properties over random shapes -----------------------------------------------------------------
@@ -204,7 +204,7 @@ PROPERTY_OPS = {
         {"separated": True, "min_value": -3.0, "max_value": 9.0},
     ),  # (multiples of 1/8: off the kinks)
     "where": (
-        lambda a: al.where(a.data > 0, a, al.ones(a.shape, dtype=al.float64)),
+        lambda a: al.where(a._array > 0, a, al.ones(a.shape, dtype=al.float64)),
         lambda x: ~(x > 0),
         {"min_magnitude": 0.1},
     ),
@@ -230,7 +230,7 @@ PROPERTY_OPS = {
 def test_property_masked_positions_get_zero_under_nonfinite_upstream(name, data):
     fn, blocked_of, options = PROPERTY_OPS[name]
     x = _draw_input(data, options)
-    blocked = np.broadcast_to(blocked_of(x.data), x.shape)
+    blocked = np.broadcast_to(blocked_of(x._array), x.shape)
     upstream = data.draw(hs.sampled_from([NAN, INF, -INF]))
     g = grad_with(fn, x, upstream)
     np.testing.assert_array_equal(g[blocked], 0.0)
@@ -264,7 +264,7 @@ def test_property_pooling_blocks_nonfinite_upstream(data):
     h_end, w_end = -(-h // out[0]), -(-w // out[1])
     poisoned = np.zeros(x.shape, dtype=bool)
     poisoned[0, 0, :h_end, :w_end] = True
-    np.testing.assert_array_equal(np.isnan(x.grad.data), poisoned)
+    np.testing.assert_array_equal(np.isnan(x.grad._array), poisoned)
     assert gradcheck(lambda a: F.adaptive_avg_pool2d(a, out), x)
 
 
@@ -287,7 +287,7 @@ def test_property_ignored_targets_get_zero_under_nonfinite_upstream(loss, data):
     fn = getattr(F, loss)
     y = fn(x, al.tensor(target), reduction="none")
     y.backward(al.tensor(np.full(n, data.draw(hs.sampled_from([NAN, INF, -INF])))))
-    np.testing.assert_array_equal(x.grad.data[ignored], 0.0)
+    np.testing.assert_array_equal(x.grad._array[ignored], 0.0)
     assert gradcheck(lambda a: fn(a, al.tensor(target), reduction="sum"), x)
 
 
@@ -298,7 +298,7 @@ def test_property_full_max_min_blocks_all_but_the_extremes(reduce, data):
     x = data.draw(st.tensors(shape, unique=True, separated=True))
     fn = getattr(al, reduce)
     g = grad_with(fn, x, data.draw(hs.sampled_from([NAN, INF])))
-    extreme = x.data == getattr(np, reduce)(x.data)
+    extreme = x._array == getattr(np, reduce)(x._array)
     np.testing.assert_array_equal(g[~extreme], 0.0)
     assert not np.isfinite(g[extreme]).any()
     assert gradcheck(fn, x)

@@ -178,7 +178,7 @@ def _run(lib, fn, values, dtype, second, seed=1.0):
 
 def _numpy(t):
     if isinstance(t, al.Tensor):
-        return np.asarray(t.data)
+        return np.asarray(t._array)
     if t._is_zerotensor():  # torch may hand back a ZeroTensor, whose numpy(force=True) can segfault (0-d)
         return np.zeros(tuple(t.shape), dtype=str(t.dtype).replace("torch.", ""))
     return t.detach().numpy(force=True)
@@ -209,13 +209,13 @@ def test_argmax_argmin_treat_nan_as_the_extreme(dtype):
     rows = np.array([[1.0, NAN, 3.0, NAN], [1.0, 3.0, 3.0, 0.0], [-INF, 2.0, INF, INF]], dtype=dtype)
     for name in ("argmax", "argmin"):
         for dim in (None, 1, 0):
-            got = getattr(al, name)(al.tensor(rows), dim=dim).data
+            got = getattr(al, name)(al.tensor(rows), dim=dim)._array
             want = getattr(torch, name)(torch.tensor(rows), dim=dim).numpy()
             np.testing.assert_array_equal(got, want, err_msg=f"{name} dim={dim}")
     values, indices = al.max(al.tensor(rows), 1)
     tv, ti = torch.max(torch.tensor(rows), 1)
-    assert_same("max values", values.data, tv.numpy(), dtype)
-    np.testing.assert_array_equal(indices.data, ti.numpy())
+    assert_same("max values", values._array, tv.numpy(), dtype)
+    np.testing.assert_array_equal(indices._array, ti.numpy())
 
 
 # ---- the deliberate differences: exactly 0 where torch multiplies a mask into an inf/NaN gradient ----
@@ -223,7 +223,7 @@ def test_argmax_argmin_treat_nan_as_the_extreme(dtype):
 def test_abs_at_zero_gets_zero_from_an_inf_gradient_where_torch_gets_nan(upstream):
     x = al.tensor([0.0, NAN, -2.0], requires_grad=True)
     al.abs(x).backward(al.tensor([upstream] * 3))
-    np.testing.assert_array_equal(x.grad.data[:2], [0.0, 0.0])
+    np.testing.assert_array_equal(x.grad._array[:2], [0.0, 0.0])
     tx = torch.tensor([0.0, NAN, -2.0], requires_grad=True)
     torch.abs(tx).backward(torch.tensor([upstream] * 3))
     assert np.isnan(tx.grad.numpy()[0])  # torch: upstream * sgn(0) = inf * 0
@@ -232,7 +232,7 @@ def test_abs_at_zero_gets_zero_from_an_inf_gradient_where_torch_gets_nan(upstrea
 def test_amax_non_extremes_get_zero_from_an_inf_gradient_where_torch_gets_nan():
     x = al.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]], requires_grad=True)
     al.amax(x, 1).backward(al.tensor([INF, INF]))
-    np.testing.assert_array_equal(x.grad.data, [[0.0, INF, INF], [INF, 0.0, 0.0]])
+    np.testing.assert_array_equal(x.grad._array, [[0.0, INF, INF], [INF, 0.0, 0.0]])
     tx = torch.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]], requires_grad=True)
     torch.amax(tx, 1).backward(torch.tensor([INF, INF]))
     assert np.isnan(tx.grad.numpy()).any()  # torch: mask * (grad / count)
@@ -241,22 +241,22 @@ def test_amax_non_extremes_get_zero_from_an_inf_gradient_where_torch_gets_nan():
 def test_max_shares_a_nan_maximum_among_the_nans_while_amax_gives_the_slice_nan():
     x = al.tensor([[1.0, NAN, 3.0, NAN]], requires_grad=True)
     al.max(x).backward()
-    np.testing.assert_array_equal(x.grad.data, [[0.0, 0.5, 0.0, 0.5]])  # torch's max(): evenly shared
+    np.testing.assert_array_equal(x.grad._array, [[0.0, 0.5, 0.0, 0.5]])  # torch's max(): evenly shared
     x.grad = None
     al.amax(x, 1).backward(al.tensor([1.0]))
-    assert np.isnan(x.grad.data).all()  # torch's amax: NaN everywhere in the slice
+    assert np.isnan(x.grad._array).all()  # torch's amax: NaN everywhere in the slice
 
 
 def test_pow_second_derivative_in_the_exponent_at_base_zero_is_zero():
     e = al.tensor([0.0, 1.0, 2.0], dtype=al.float64, requires_grad=True)
     (g,) = al.grad(al.pow(al.tensor([0.0, 0.0, 0.0], dtype=al.float64), e).sum(), e, create_graph=True)
     (gg,) = al.grad(g.sum(), e)
-    np.testing.assert_array_equal(gg.data, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(gg._array, [0.0, 0.0, 0.0])
 
 
 def test_sign_forward_at_special_values():
     values = np.array(SPECIAL)
-    np.testing.assert_array_equal(al.sign(al.tensor(values)).data, torch.sign(torch.tensor(values)).numpy())
+    np.testing.assert_array_equal(al.sign(al.tensor(values))._array, torch.sign(torch.tensor(values)).numpy())
 
 
 @pytest.mark.parametrize("slope", [0.0, 0.2])
@@ -266,9 +266,9 @@ def test_leaky_relu_non_positive_side_with_an_inf_gradient(slope):
     tx = torch.tensor([-1.0, 0.0, NAN, 2.0], requires_grad=True)
     TF.leaky_relu(tx, slope).backward(torch.tensor([INF] * 4))
     if slope:  # a real slope: inf * slope, as torch
-        np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+        np.testing.assert_array_equal(x.grad._array, tx.grad.numpy())
     else:  # slope 0 blocks the gradient: exactly 0 (torch: inf * 0 = NaN)
-        np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0, INF])
+        np.testing.assert_array_equal(x.grad._array, [0.0, 0.0, 0.0, INF])
 
 
 # ops where an inf/NaN incoming gradient must give the same result as in torch (cross_entropy too: with a

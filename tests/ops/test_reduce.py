@@ -302,30 +302,30 @@ def _grad_of(fn, values):
     x = leaf(values)
     out = fn(x)
     out.backward(np.ones(out.shape))
-    return out, x.grad.data
+    return out, x.grad._array
 
 
 @pytest.mark.parametrize("fn", [al.amax, lambda x: x.amax(), al.max, lambda x: x.max()])
 def test_full_max_shares_the_gradient_among_ties(fn):
     out, g = _grad_of(fn, [1.0, 3.0, 3.0, 2.0])
-    assert float(out.data) == 3.0
+    assert float(out._array) == 3.0
     np.testing.assert_array_equal(g, [0.0, 0.5, 0.5, 0.0])
 
 
 @pytest.mark.parametrize("fn", [al.amin, al.min, lambda x: x.min()])
 def test_full_min_shares_the_gradient_among_ties(fn):
     out, g = _grad_of(fn, [[1.0, 0.0], [0.0, 0.0]])
-    assert float(out.data) == 0.0
+    assert float(out._array) == 0.0
     np.testing.assert_array_equal(g, [[0.0, 1 / 3], [1 / 3, 1 / 3]])
 
 
 def test_amax_amin_along_a_dim_share_ties_per_slice():
     values = [[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]
     out, g = _grad_of(lambda x: al.amax(x, dim=1), values)
-    np.testing.assert_array_equal(out.data, [3.0, 2.0])
+    np.testing.assert_array_equal(out._array, [3.0, 2.0])
     np.testing.assert_array_equal(g, [[0.0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
     out, g = _grad_of(lambda x: al.amin(x, dim=0, keepdim=True), values)
-    np.testing.assert_array_equal(out.data, [[1.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(out._array, [[1.0, 2.0, 2.0]])
     np.testing.assert_array_equal(g, [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
 
 
@@ -333,39 +333,39 @@ def test_max_min_along_a_dim_send_the_gradient_to_the_returned_index():
     values = [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]
     x = leaf(values)
     result = al.max(x, dim=1)
-    np.testing.assert_array_equal(result.values.data, [3.0, 2.0])
-    np.testing.assert_array_equal(result.indices.data, [1, 0])
+    np.testing.assert_array_equal(result.values._array, [3.0, 2.0])
+    np.testing.assert_array_equal(result.indices._array, [1, 0])
     assert result.indices.dtype == np.int64 and not result.indices.requires_grad
     values_, indices = result  # unpacks like torch's (values, indices)
     values_.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(x.grad._array, [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
 
     x = leaf(values)
     result = x.min(0, keepdim=True)
-    np.testing.assert_array_equal(result.values.data, [[1.0, 2.0, 0.0]])
-    np.testing.assert_array_equal(result.indices.data, [[0, 1, 1]])
+    np.testing.assert_array_equal(result.values._array, [[1.0, 2.0, 0.0]])
+    np.testing.assert_array_equal(result.indices._array, [[0, 1, 1]])
     result.values.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(x.grad._array, [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
 
 
 def test_max_with_a_tensor_is_the_elementwise_maximum():
     a, b = leaf([1.0, 5.0]), leaf([1.0, 2.0])
     out = al.max(a, b)
-    np.testing.assert_array_equal(out.data, [1.0, 5.0])
+    np.testing.assert_array_equal(out._array, [1.0, 5.0])
     out.sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [0.5, 1.0])
-    np.testing.assert_array_equal(b.grad.data, [0.5, 0.0])
+    np.testing.assert_array_equal(a.grad._array, [0.5, 1.0])
+    np.testing.assert_array_equal(b.grad._array, [0.5, 0.0])
 
 
 def test_reductions_over_zero_size_dims():
     x = leaf(np.zeros((0, 3)))
     assert al.sum(x, dim=0).shape == (3,)
-    np.testing.assert_array_equal(al.sum(x, dim=0).data, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(al.sum(x, dim=0)._array, [0.0, 0.0, 0.0])
     assert al.amax(x, dim=1).shape == (0,)  # the reduced dim is not empty: fine
     assert al.max(x, dim=1).values.shape == (0,)
     assert al.softmax(x, dim=0).shape == (0, 3)  # torch: an empty result, not an error
     assert al.log_softmax(x, dim=0).shape == (0, 3)
-    np.testing.assert_array_equal(al.logsumexp(x, dim=0).data, [-np.inf] * 3)  # as torch
+    np.testing.assert_array_equal(al.logsumexp(x, dim=0)._array, [-np.inf] * 3)  # as torch
     s = al.sum(x * 2.0)
     s.backward()
     assert x.grad.shape == (0, 3)
@@ -389,42 +389,42 @@ def test_max_over_an_empty_dim_is_an_error(fn, name):
 def test_var_std_correction_and_unbiased():
     values = np.array([[1.0, 2.0, 4.0], [0.0, 0.0, 3.0]])
     x = leaf(values)
-    np.testing.assert_allclose(al.var(x).data, np.var(values, ddof=1))
-    np.testing.assert_allclose(al.var(x, unbiased=False).data, np.var(values))
-    np.testing.assert_allclose(al.var(x, dim=1, correction=2).data, np.var(values, axis=1, ddof=2))
-    np.testing.assert_allclose(x.std(dim=0, keepdim=True).data, np.std(values, axis=0, ddof=1, keepdims=True))
+    np.testing.assert_allclose(al.var(x)._array, np.var(values, ddof=1))
+    np.testing.assert_allclose(al.var(x, unbiased=False)._array, np.var(values))
+    np.testing.assert_allclose(al.var(x, dim=1, correction=2)._array, np.var(values, axis=1, ddof=2))
+    np.testing.assert_allclose(x.std(dim=0, keepdim=True)._array, np.std(values, axis=0, ddof=1, keepdims=True))
     # d var / dx = 2 (x - mean) / (n - correction)
     al.var(x, dim=1, correction=0).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 2 * (values - values.mean(1, keepdims=True)) / 3)
+    np.testing.assert_allclose(x.grad._array, 2 * (values - values.mean(1, keepdims=True)) / 3)
 
 
 def test_softmax_family_is_stable_for_large_inputs():
     x = leaf([1e4, 0.0, -1e4])
     s = al.softmax(x, dim=0)
-    np.testing.assert_allclose(s.data, [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(s._array, [1.0, 0.0, 0.0])
     ls = al.log_softmax(x, dim=0)
-    np.testing.assert_allclose(ls.data, [0.0, -1e4, -2e4])
+    np.testing.assert_allclose(ls._array, [0.0, -1e4, -2e4])
     lse = al.logsumexp(x, dim=0)
-    np.testing.assert_allclose(lse.data, 1e4)
+    np.testing.assert_allclose(lse._array, 1e4)
     for out in (s, ls, lse):
-        assert np.all(np.isfinite(out.data))
+        assert np.all(np.isfinite(out._array))
     lse.backward()
-    np.testing.assert_allclose(x.grad.data, [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(x.grad._array, [1.0, 0.0, 0.0])
 
     y = leaf([[1e4, 1e4], [-1e4, -1e4]])
-    np.testing.assert_allclose(al.softmax(y, dim=1).data, [[0.5, 0.5], [0.5, 0.5]])
-    np.testing.assert_allclose(al.log_softmax(y, dim=-1).data, np.full((2, 2), -np.log(2)))
-    np.testing.assert_allclose(al.logsumexp(y, dim=1).data, [1e4 + np.log(2), -1e4 + np.log(2)])
+    np.testing.assert_allclose(al.softmax(y, dim=1)._array, [[0.5, 0.5], [0.5, 0.5]])
+    np.testing.assert_allclose(al.log_softmax(y, dim=-1)._array, np.full((2, 2), -np.log(2)))
+    np.testing.assert_allclose(al.logsumexp(y, dim=1)._array, [1e4 + np.log(2), -1e4 + np.log(2)])
     g = al.log_softmax(y, dim=1)
     g.backward(np.array([[1.0, 0.0], [0.0, 1.0]]))
-    np.testing.assert_allclose(y.grad.data, [[0.5, -0.5], [-0.5, 0.5]])
-    assert np.all(np.isfinite(y.grad.data))
+    np.testing.assert_allclose(y.grad._array, [[0.5, -0.5], [-0.5, 0.5]])
+    assert np.all(np.isfinite(y.grad._array))
 
 
 def test_softmax_float32_large_inputs_stay_finite_float32():
     x = al.tensor([1e4, -1e4, 0.0], dtype=np.float32).requires_grad_()
     for out in (al.softmax(x, 0), al.log_softmax(x, 0), al.logsumexp(x, 0)):
-        assert out.dtype == np.float32 and np.all(np.isfinite(out.data))
+        assert out.dtype == np.float32 and np.all(np.isfinite(out._array))
 
 
 def test_softmax_needs_a_dim():
@@ -476,7 +476,7 @@ def test_an_empty_dim_tuple_reduces_over_all_dims(fn, expected):
     x = leaf(np.arange(6.0).reshape(2, 3))
     out = fn(x, dim=())
     assert out.shape == ()
-    np.testing.assert_allclose(out.data, expected)
+    np.testing.assert_allclose(out._array, expected)
     out.backward()
     assert x.grad.shape == (2, 3)
 
@@ -507,17 +507,17 @@ def test_float32_var_std_do_not_overflow_or_underflow(values, var, std):
 
 def test_float32_var_along_a_dim_scales_each_slice():
     x = al.tensor(np.array([[1e19, -1e19], [1.0, 3.0], [1e-22, 3e-22]], dtype=np.float32))
-    np.testing.assert_allclose(x.var(dim=1).data, [2e38, 2.0, 2e-44], rtol=1e-6, atol=1e-45)  # (subnormal)
+    np.testing.assert_allclose(x.var(dim=1)._array, [2e38, 2.0, 2e-44], rtol=1e-6, atol=1e-45)  # (subnormal)
     np.testing.assert_allclose(
-        x.std(dim=1, keepdim=True).data[:, 0], [1.4142135e19, 1.4142135, 1.4142135e-22], rtol=1e-6
+        x.std(dim=1, keepdim=True)._array[:, 0], [1.4142135e19, 1.4142135, 1.4142135e-22], rtol=1e-6
     )
 
 
 def test_var_gradient_of_huge_float32_values_is_finite():
     x = al.tensor(np.array([1e37] * 50 + [-1e37] * 50, dtype=np.float32), requires_grad=True)
     x.std().backward()
-    assert np.isfinite(x.grad.data).all()
-    np.testing.assert_allclose(x.grad.data[:2], [1 / np.sqrt(99 * 100)] * 2, rtol=1e-5)
+    assert np.isfinite(x.grad._array).all()
+    np.testing.assert_allclose(x.grad._array[:2], [1 / np.sqrt(99 * 100)] * 2, rtol=1e-5)
 
 
 @pytest.mark.parametrize("fn", ["var", "std"])
@@ -525,10 +525,10 @@ def test_var_std_of_one_element_give_nan_not_an_error(fn):
     x = al.tensor([1.5], requires_grad=True)
     y = getattr(x, fn)()
     y.backward()
-    assert np.isnan(y.item()) and np.isnan(x.grad.data).all()
+    assert np.isnan(y.item()) and np.isnan(x.grad._array).all()
     x = al.tensor([[1.5, 2.0]], requires_grad=True)
     getattr(x, fn)(dim=0).sum().backward()
-    assert np.isnan(x.grad.data).all()
+    assert np.isnan(x.grad._array).all()
 
 
 def test_var_std_extremes_match_torch_along_dims():
@@ -538,7 +538,7 @@ def test_var_std_extremes_match_torch_along_dims():
         a = (rng.standard_normal((4, 5, 6)) * magnitude).astype(np.float32)
         for dim in (None, 1, (0, 2)):
             for fn in ("var", "std"):
-                got = getattr(al.tensor(a), fn)(dim=dim).data
+                got = getattr(al.tensor(a), fn)(dim=dim)._array
                 want = getattr(torch.tensor(a), fn)(dim=dim).numpy()
                 np.testing.assert_allclose(got, want, rtol=2e-5, atol=0)
 
@@ -552,7 +552,7 @@ def test_property_float32_var_std_match_float64_at_any_magnitude(exponent, data)
     axis = None if dim is None else dim
     ref64 = a32.astype(np.float64)
     for fn, ref in (("var", np.var(ref64, axis=axis, ddof=1)), ("std", np.std(ref64, axis=axis, ddof=1))):
-        got = getattr(al.tensor(a32), fn)(dim=dim).data
+        got = getattr(al.tensor(a32), fn)(dim=dim)._array
         assert got.dtype == np.float32
         # a constant input's mean is rounded in float32, so its deviations are ~eps * |x|, not 0 (torch's
         # float32 var of 6 x 0.0375 is 1.67e-17 too): the absolute tolerance scales with the data
@@ -585,11 +585,11 @@ def test_prod_and_cumprod_gradients_with_zeros_equal_torch_first_and_second_orde
         seed = np.random.default_rng(0).standard_normal(out.shape)
         (gx,) = al.grad(out, x, al.tensor(seed), create_graph=True)
         (gt,) = torch.autograd.grad(want, t, torch.tensor(seed), create_graph=True)
-        np.testing.assert_allclose(gx.data, gt.detach().numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(gx._array, gt.detach().numpy(), rtol=1e-12, atol=1e-12)
         if fn is fns[0]:  # second order: prod's (cumprod's is first order only where a slice holds a zero)
             (ggx,) = al.grad((gx * al.tensor(values)).sum(), x)
             (ggt,) = torch.autograd.grad((gt * torch.tensor(values)).sum(), t)
-            np.testing.assert_allclose(ggx.data, ggt.numpy(), rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(ggx._array, ggt.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_sort_is_stable_with_ties_and_nans_as_torch():
@@ -599,10 +599,10 @@ def test_sort_is_stable_with_ties_and_nans_as_torch():
         for dim in (1, 0):
             got = al.sort(al.tensor(values), dim=dim, descending=descending)
             want = torch.sort(torch.tensor(values), dim=dim, descending=descending, stable=True)
-            np.testing.assert_array_equal(got.values.data, want.values.numpy())
-            np.testing.assert_array_equal(got.indices.data, want.indices.numpy())
+            np.testing.assert_array_equal(got.values._array, want.values.numpy())
+            np.testing.assert_array_equal(got.indices._array, want.indices.numpy())
             argsorted = al.tensor(values).argsort(dim, descending)
-            np.testing.assert_array_equal(argsorted.data, want.indices.numpy())
+            np.testing.assert_array_equal(argsorted._array, want.indices.numpy())
             assert argsorted.dtype == np.int64 and not argsorted.requires_grad
 
 
@@ -611,13 +611,13 @@ def test_sort_and_topk_gradients_follow_the_values_and_indices_carry_no_gradient
     values, indices = x.sort(descending=True)
     assert not indices.requires_grad and indices.dtype == np.int64
     values.backward(np.array([10.0, 20.0, 30.0, 40.0]))
-    np.testing.assert_array_equal(x.grad.data, [10.0, 30.0, 20.0, 40.0])
+    np.testing.assert_array_equal(x.grad._array, [10.0, 30.0, 20.0, 40.0])
     x = leaf([3.0, 1.0, 2.0, 1.0])
     values, indices = x.topk(3, largest=False)
-    np.testing.assert_array_equal(values.data, [1.0, 1.0, 2.0])
-    np.testing.assert_array_equal(indices.data, [1, 3, 2])  # the first of the tied values first
+    np.testing.assert_array_equal(values._array, [1.0, 1.0, 2.0])
+    np.testing.assert_array_equal(indices._array, [1, 3, 2])  # the first of the tied values first
     values.backward(np.array([1.0, 2.0, 3.0]))
-    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 3.0, 2.0])
+    np.testing.assert_array_equal(x.grad._array, [0.0, 1.0, 3.0, 2.0])
 
 
 def test_topk_values_match_torch_with_ties():
@@ -627,9 +627,9 @@ def test_topk_values_match_torch_with_ties():
         for largest in (True, False):
             got = al.topk(al.tensor(values), k, largest=largest)
             want = torch.topk(torch.tensor(values), k, largest=largest)
-            np.testing.assert_array_equal(got.values.data, want.values.numpy())
+            np.testing.assert_array_equal(got.values._array, want.values.numpy())
             # indices point at those values (torch's order among ties is unspecified)
-            np.testing.assert_array_equal(np.take_along_axis(values, got.indices.data, 1), want.values.numpy())
+            np.testing.assert_array_equal(np.take_along_axis(values, got.indices._array, 1), want.values.numpy())
     with pytest.raises(OpError, match=r"topk: k=6 is out of range for a dim of size 5 \(shape \(2, 5\)\)"):
         al.topk(al.tensor(values), 6)
 
@@ -649,7 +649,7 @@ def test_any_all_cumsum_and_prod_dtypes_as_torch():
         (x.cumprod(0), t.cumprod(0)),
     ]:
         assert got.dtype == np.dtype(str(want.dtype).replace("torch.", "")), (got.dtype, want.dtype)
-        np.testing.assert_array_equal(got.data, want.numpy())
+        np.testing.assert_array_equal(got._array, want.numpy())
     assert al.ones(2).prod(dtype="float64").dtype == np.float64
     with pytest.raises(TypeError, match="cumsum: missing the required argument 'dim'"):
         al.cumsum(al.ones(2), None)

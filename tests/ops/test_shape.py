@@ -160,7 +160,7 @@ def _getitem(kind, min_dims=0, min_side=0):
 
 def _np_index(index):
     if isinstance(index, Tensor):
-        return index.data
+        return index._array
     if isinstance(index, list):
         return np.asarray(index, dtype=np.int64)
     return index
@@ -694,9 +694,9 @@ def test_methods_match_functions(method, function):
 def test_repeated_indices_accumulate_in_backward(index):
     x = leaf([1.0, 2.0, 3.0])
     out = x[index]
-    np.testing.assert_array_equal(out.data, [1.0, 1.0, 3.0])
+    np.testing.assert_array_equal(out._array, [1.0, 1.0, 3.0])
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad._array, [2.0, 0.0, 1.0])
 
 
 def test_empty_integer_index_list():
@@ -704,42 +704,42 @@ def test_empty_integer_index_list():
     out = x[[]]  # torch: an empty int64 index, not a float array
     assert out.shape == (0,) and out.dtype == np.float64
     (out.sum() + x.sum()).backward()
-    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(x.grad._array, [1.0, 1.0, 1.0])
 
 
 def test_repeated_indices_accumulate_weighted_and_in_2d():
     x = leaf([1.0, 2.0, 3.0])
     (x[[0, 0, 2]] * Tensor([1.0, 2.0, 3.0])).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 3.0])
+    np.testing.assert_array_equal(x.grad._array, [3.0, 0.0, 3.0])
     m = leaf(np.arange(6.0).reshape(2, 3))
     out = m[[1, 1, 0], [2, 2, 2]]  # pairs (1, 2) twice and (0, 2)
-    np.testing.assert_array_equal(out.data, [5.0, 5.0, 2.0])
+    np.testing.assert_array_equal(out._array, [5.0, 5.0, 2.0])
     out.sum().backward()
-    np.testing.assert_array_equal(m.grad.data, [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]])
+    np.testing.assert_array_equal(m.grad._array, [[0.0, 0.0, 1.0], [0.0, 0.0, 2.0]])
     m2 = leaf(np.arange(6.0).reshape(2, 3))
     m2[:, [0, 0]].sum().backward()  # a slice with a repeated integer array
-    np.testing.assert_array_equal(m2.grad.data, [[2.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(m2.grad._array, [[2.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
 
 
 def test_repeated_index_second_order():
     x = leaf([1.0, 2.0, 3.0])
     (g,) = al.grad((x[[0, 0, 2]] ** 3).sum(), x, create_graph=True)
-    np.testing.assert_allclose(g.data, [6.0, 0.0, 27.0])  # 2 * 3 x0^2, 0, 3 x2^2
+    np.testing.assert_allclose(g._array, [6.0, 0.0, 27.0])  # 2 * 3 x0^2, 0, 3 x2^2
     g.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [12.0, 0.0, 18.0])  # 2 * 6 x0, 0, 6 x2
+    np.testing.assert_allclose(x.grad._array, [12.0, 0.0, 18.0])  # 2 * 6 x0, 0, 6 x2
 
 
 def test_boolean_mask_and_basic_indexing_gradients():
     x = leaf([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])
     x[x > 0].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    np.testing.assert_array_equal(x.grad._array, [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
     y = leaf(np.arange(12.0).reshape(3, 4))
     out = y[::2, None, 1:3][..., -1]  # step, None, slice, Ellipsis, negative int
-    np.testing.assert_array_equal(out.data, np.arange(12.0).reshape(3, 4)[::2, None, 1:3][..., -1])
+    np.testing.assert_array_equal(out._array, np.arange(12.0).reshape(3, 4)[::2, None, 1:3][..., -1])
     out.backward(np.ones(out.shape))
     expected = np.zeros((3, 4))
     expected[::2, 2] = 1.0
-    np.testing.assert_array_equal(y.grad.data, expected)
+    np.testing.assert_array_equal(y.grad._array, expected)
 
 
 def test_setitem_on_a_non_leaf_sends_gradients_to_both_sides():
@@ -747,10 +747,10 @@ def test_setitem_on_a_non_leaf_sends_gradients_to_both_sides():
     v = leaf([10.0, 20.0])
     x = a * 1
     x[[1, 3]] = v
-    np.testing.assert_array_equal(x.data, [1.0, 10.0, 3.0, 20.0])
+    np.testing.assert_array_equal(x._array, [1.0, 10.0, 3.0, 20.0])
     (x * Tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [1.0, 0.0, 3.0, 0.0])  # overwritten places get 0
-    np.testing.assert_array_equal(v.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(a.grad._array, [1.0, 0.0, 3.0, 0.0])  # overwritten places get 0
+    np.testing.assert_array_equal(v.grad._array, [2.0, 4.0])
 
 
 def test_setitem_broadcast_value_gets_the_summed_gradient():
@@ -758,10 +758,10 @@ def test_setitem_broadcast_value_gets_the_summed_gradient():
     v = leaf(7.0)
     x = a * 2
     x[:, 1:] = v
-    np.testing.assert_array_equal(x.data, [[2.0, 7.0, 7.0], [2.0, 7.0, 7.0]])
+    np.testing.assert_array_equal(x._array, [[2.0, 7.0, 7.0], [2.0, 7.0, 7.0]])
     x.sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [[2.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
-    assert v.grad.shape == () and float(v.grad.data) == 4.0
+    np.testing.assert_array_equal(a.grad._array, [[2.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
+    assert v.grad.shape == () and float(v.grad._array) == 4.0
 
 
 def test_setitem_of_a_tensor_saved_for_backward_makes_backward_raise():
@@ -779,8 +779,8 @@ def test_setitem_after_the_last_use_flows_the_gradient_to_the_value_and_the_rest
     y = x.exp()  # saves its output, not x
     x[0:1] = v * 3
     (y.sum() + (x * x).sum()).backward()
-    np.testing.assert_allclose(a.grad.data, np.exp([2.0, 4.0, 6.0]) * 2 + [0.0, 16.0, 24.0])
-    np.testing.assert_allclose(v.grad.data, [2 * 15.0 * 3])
+    np.testing.assert_allclose(a.grad._array, np.exp([2.0, 4.0, 6.0]) * 2 + [0.0, 16.0, 24.0])
+    np.testing.assert_allclose(v.grad._array, [2 * 15.0 * 3])
 
 
 def test_setitem_on_a_leaf_that_requires_grad_is_refused():
@@ -804,9 +804,9 @@ def test_setitem_on_a_leaf_that_requires_grad_is_refused():
 def test_pad_by_hand(mode, pad, expected, grad):
     x = leaf([[1.0, 2.0, 3.0]])  # (C=1, W=3): torch's non-constant modes need a channel dim
     out = al.pad(x, pad, mode=mode, value=9.0) if mode == "constant" else al.pad(x, pad, mode=mode)
-    np.testing.assert_array_equal(out.data, [expected])
+    np.testing.assert_array_equal(out._array, [expected])
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [grad])
+    np.testing.assert_array_equal(x.grad._array, [grad])
 
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
@@ -818,7 +818,7 @@ def test_pad_modes_refuse_the_ranks_torch_refuses(mode):
 def test_pad_2d_pads_the_last_dims_first():
     x = leaf(np.arange(6.0).reshape(2, 3))
     out = al.pad(x, (1, 0, 0, 1), value=-1.0)  # last dim (1 before), then dim 0 (1 after)
-    np.testing.assert_array_equal(out.data, [[-1.0, 0.0, 1.0, 2.0], [-1.0, 3.0, 4.0, 5.0], [-1.0, -1.0, -1.0, -1.0]])
+    np.testing.assert_array_equal(out._array, [[-1.0, 0.0, 1.0, 2.0], [-1.0, 3.0, 4.0, 5.0], [-1.0, -1.0, -1.0, -1.0]])
 
 
 def test_views_and_shape_functions_by_hand():
@@ -836,7 +836,7 @@ def test_views_and_shape_functions_by_hand():
     assert x.view(-1, 4).shape == (6, 4)
     y = x.permute(2, 0, 1).reshape(4, 6)
     y.backward(np.arange(24.0).reshape(4, 6))
-    np.testing.assert_array_equal(x.grad.data, np.arange(24.0).reshape(4, 2, 3).transpose(1, 2, 0))
+    np.testing.assert_array_equal(x.grad._array, np.arange(24.0).reshape(4, 2, 3).transpose(1, 2, 0))
 
 
 def test_cat_stack_gradients_by_hand():
@@ -844,14 +844,14 @@ def test_cat_stack_gradients_by_hand():
     out = al.cat([a, b], dim=0)
     assert out.shape == (3, 2)
     out.backward(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
-    np.testing.assert_array_equal(a.grad.data, [[1.0, 2.0]])
-    np.testing.assert_array_equal(b.grad.data, [[3.0, 4.0], [5.0, 6.0]])
+    np.testing.assert_array_equal(a.grad._array, [[1.0, 2.0]])
+    np.testing.assert_array_equal(b.grad._array, [[3.0, 4.0], [5.0, 6.0]])
     c, d = leaf([1.0, 2.0]), leaf([3.0, 4.0])
     s = al.stack([c, d], dim=1)
-    np.testing.assert_array_equal(s.data, [[1.0, 3.0], [2.0, 4.0]])
+    np.testing.assert_array_equal(s._array, [[1.0, 3.0], [2.0, 4.0]])
     s.backward(np.array([[1.0, 2.0], [3.0, 4.0]]))
-    np.testing.assert_array_equal(c.grad.data, [1.0, 3.0])
-    np.testing.assert_array_equal(d.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(c.grad._array, [1.0, 3.0])
+    np.testing.assert_array_equal(d.grad._array, [2.0, 4.0])
 
 
 # ---- errors ---------------------------------------------------------------------------------------
@@ -982,7 +982,7 @@ def test_cat_stack_promote_as_torch(join, dtypes, expected):
     tensors = [al.tensor(np.ones(2, dtype=d)) for d in dtypes]
     out = getattr(al, join)(tensors)
     assert out.dtype == expected
-    np.testing.assert_array_equal(out.data, np.ones(out.shape))
+    np.testing.assert_array_equal(out._array, np.ones(out.shape))
 
 
 def test_cat_mixed_dtypes_gradient_comes_back_in_the_float_input_dtype():
@@ -1006,8 +1006,8 @@ def test_index_put_value_with_extra_leading_unit_dims(index, value_shape):
     assert v.grad.shape == value_shape
     expected_x = np.ones((2, 3))
     expected_x[index] = 0
-    np.testing.assert_array_equal(x.grad.data, w * expected_x)
-    np.testing.assert_array_equal(v.grad.data, _summed_to(w[index], value_shape))
+    np.testing.assert_array_equal(x.grad._array, w * expected_x)
+    np.testing.assert_array_equal(v.grad._array, _summed_to(w[index], value_shape))
 
 
 def _summed_to(slot, value_shape):
@@ -1043,8 +1043,8 @@ def test_ints_mixed_with_index_arrays_apply_first_as_in_torch(shape, index, expe
     tx = torch.tensor(data, requires_grad=True)
     t_out = tx[index(torch)]
     t_out.backward(torch.ones_like(t_out))
-    np.testing.assert_array_equal(out.data, t_out.detach().numpy())
-    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    np.testing.assert_array_equal(out._array, t_out.detach().numpy())
+    np.testing.assert_array_equal(x.grad._array, tx.grad.numpy())
 
 
 def test_setitem_with_ints_mixed_with_index_arrays_writes_where_torch_writes():
@@ -1054,8 +1054,8 @@ def test_setitem_with_ints_mixed_with_index_arrays_writes_where_torch_writes():
     y[1, :, al.tensor([0, 3])] = v * 2  # torch's result shape for this index is (3, 2)
     (y * y).sum().backward()
     assert y[1].tolist()[0] == [14.0, 13.0, 14.0, 14.0]
-    np.testing.assert_array_equal(x.grad.data[1, 0], [0.0, 26.0, 28.0, 0.0])
-    np.testing.assert_array_equal(v.grad.data, np.full((3, 2), 56.0))
+    np.testing.assert_array_equal(x.grad._array[1, 0], [0.0, 26.0, 28.0, 0.0])
+    np.testing.assert_array_equal(v.grad._array, np.full((3, 2), 56.0))
     z = al.zeros(2, 3, 4)
     z[1, :, [0, 3]] = al.ones(3, 2)
     assert z.sum().item() == 6.0
@@ -1064,9 +1064,9 @@ def test_setitem_with_ints_mixed_with_index_arrays_writes_where_torch_writes():
 def test_circular_padding_crops_first_then_wraps_what_is_left():
     x = leaf(np.arange(4.0).reshape(1, 1, 4))
     out = al.pad(x, (-1, 3), mode="circular")  # keeps [1, 2, 3], then wraps 3 more on the right
-    assert out.data.tolist() == [[[1.0, 2.0, 3.0, 1.0, 2.0, 3.0]]]
+    assert out._array.tolist() == [[[1.0, 2.0, 3.0, 1.0, 2.0, 3.0]]]
     out.backward(np.ones(out.shape))
-    assert x.grad.data.tolist() == [[[0.0, 2.0, 2.0, 2.0]]]
+    assert x.grad._array.tolist() == [[[0.0, 2.0, 2.0, 2.0]]]
     assert al.pad(x, (-2, -2), mode="circular").shape == (1, 1, 0)
     with pytest.raises(OpError, match=r"pad: circular padding \(-4, 1\) crops all of dim 2"):
         al.pad(x, (-4, 1), mode="circular")
@@ -1088,8 +1088,8 @@ def test_negative_widths_crop_in_reflect_and_replicate_modes_as_torch(mode, pad)
     tx = torch.tensor(data, requires_grad=True)
     t_out = torch.nn.functional.pad(tx, pad, mode=mode)
     t_out.backward(torch.ones_like(t_out))
-    np.testing.assert_array_equal(out.data, t_out.detach().numpy())
-    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    np.testing.assert_array_equal(out._array, t_out.detach().numpy())
+    np.testing.assert_array_equal(x.grad._array, tx.grad.numpy())
 
 
 def test_float_index_tensors_are_refused_as_torch():
@@ -1111,7 +1111,7 @@ def test_split_and_chunk_give_torch_s_pieces_as_views():
     x = al.zeros(4, 3)
     first, rest = x.split([1, 3])
     first[0, 0] = 5.0  # a view, as torch's
-    assert x.data[0, 0] == 5.0
+    assert x._array[0, 0] == 5.0
     with pytest.raises(OpError, match=r"split: split sizes must be non-negative and add up to 4 .* got \[1, 1\]"):
         x.split([1, 1])
     with pytest.raises(OpError, match="split: split_size must be positive, got 0 for a dim of size 4"):
@@ -1124,19 +1124,19 @@ def test_flip_copies_and_roll_and_triangles_refuse_what_torch_refuses():
     x = al.arange(6.0).reshape(2, 3)
     y = x.flip(0, 1)
     y[0, 0] = -1.0
-    assert x.data[1, 2] == 5.0  # a copy, as torch's
-    np.testing.assert_array_equal(al.flip(x, [1]).data, [[2, 1, 0], [5, 4, 3]])
+    assert x._array[1, 2] == 5.0  # a copy, as torch's
+    np.testing.assert_array_equal(al.flip(x, [1])._array, [[2, 1, 0], [5, 4, 3]])
     with pytest.raises(IndexError, match=r"flip: dim 0 specified, but the tensor has no dimensions"):
         al.tensor(1.0).flip(0)
     with pytest.raises(OpError, match="flip: dim .* appears multiple times"):
         x.flip(0, -2)
     with pytest.raises(OpError, match="roll: shifts and dims must have the same length"):
         x.roll((1,), (0, 1))
-    np.testing.assert_array_equal(x.roll(1).data, [[5, 0, 1], [2, 3, 4]])
+    np.testing.assert_array_equal(x.roll(1)._array, [[5, 0, 1], [2, 3, 4]])
     with pytest.raises(OpError, match=r"tril: the input must have at least 2 dimensions, got shape \(3,\)"):
         al.ones(3).tril()
     z = al.ones(3, 3)
-    assert z.triu_(1) is z and z.data.sum() == 3
+    assert z.triu_(1) is z and z._array.sum() == 3
 
 
 def test_gather_and_scatter_check_the_index_as_torch():
@@ -1160,14 +1160,14 @@ def test_gather_and_scatter_check_the_index_as_torch():
 def test_scatter_add_accumulates_repeated_positions_and_src_larger_than_the_index_gets_zero_gradient():
     x, src = leaf(np.zeros(3)), leaf(np.array([1.0, 2.0, 4.0, 8.0]))
     out = al.scatter_add(x, 0, al.tensor([2, 2, 0]), src)  # src[3] is not read
-    np.testing.assert_array_equal(out.data, [4.0, 0.0, 3.0])
+    np.testing.assert_array_equal(out._array, [4.0, 0.0, 3.0])
     out.backward(np.array([10.0, 20.0, 30.0]))
-    np.testing.assert_array_equal(src.grad.data, [30.0, 30.0, 10.0, 0.0])
-    np.testing.assert_array_equal(x.grad.data, [10.0, 20.0, 30.0])
+    np.testing.assert_array_equal(src.grad._array, [30.0, 30.0, 10.0, 0.0])
+    np.testing.assert_array_equal(x.grad._array, [10.0, 20.0, 30.0])
     x = leaf(np.arange(3.0))
     out = x.scatter(0, al.tensor([1]), value=7.0)
     out.backward(np.array([np.inf, np.inf, 1.0]))
-    np.testing.assert_array_equal(x.grad.data, [np.inf, 0.0, 1.0])  # 0 where overwritten, selected not multiplied
+    np.testing.assert_array_equal(x.grad._array, [np.inf, 0.0, 1.0])  # 0 where overwritten, selected not multiplied
 
 
 def test_repeat_tile_and_repeat_interleave_match_torch():
@@ -1183,7 +1183,7 @@ def test_repeat_tile_and_repeat_interleave_match_torch():
         (al.repeat_interleave(x, 3, dim=-2), torch.repeat_interleave(t, 3, dim=-2)),
     ]:
         assert got.shape == tuple(want.shape)
-        np.testing.assert_array_equal(got.data, want.numpy())
+        np.testing.assert_array_equal(got._array, want.numpy())
     with pytest.raises(OpError, match=r"repeat: the number of repeat dims \(1\) can not be smaller"):
         x.repeat(2)
     with pytest.raises(OpError, match="repeat_interleave: repeats must be an int or have one count per entry"):

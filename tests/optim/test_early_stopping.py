@@ -78,12 +78,12 @@ def test_best_state_is_a_copy_not_an_alias():
     model = _model()
     es = EarlyStopping(patience=5)
     es.step(1.0, model)
-    kept = model.weight.data.copy()
+    kept = model.weight._array.copy()
     with al.no_grad():
-        model.weight.data[...] = 7.0  # later training changes the weights in place
+        model.weight._array[...] = 7.0  # later training changes the weights in place
     es.step(2.0, model)  # no improvement: best_state stays the epoch-0 weights
-    assert np.array_equal(es.best_state["weight"].data, kept)
-    assert not np.shares_memory(es.best_state["weight"].data, model.weight.data)
+    assert np.array_equal(es.best_state["weight"]._array, kept)
+    assert not np.shares_memory(es.best_state["weight"]._array, model.weight._array)
     assert list(es.best_state) == ["weight", "bias"]
 
 
@@ -91,30 +91,30 @@ def test_restore_loads_the_best_weights():
     model = _model()
     es = EarlyStopping(patience=2)
     es.step(0.5, model)
-    best = {k: v.data.copy() for k, v in model.state_dict().items()}
+    best = {k: v._array.copy() for k, v in model.state_dict().items()}
     opt = optim.SGD(model.parameters(), lr=0.5)
     for _ in range(2):
         opt.zero_grad()
         model(al.ones(4, 3)).sum().backward()
         opt.step()
         es.step(0.9, model)
-    assert not np.array_equal(model.weight.data, best["weight"])
+    assert not np.array_equal(model.weight._array, best["weight"])
     es.restore(model)
-    assert all(np.array_equal(model.state_dict()[k].data, v) for k, v in best.items())
+    assert all(np.array_equal(model.state_dict()[k]._array, v) for k, v in best.items())
     with al.no_grad():
-        model.weight.data[...] = 3.0
-    assert not np.array_equal(es.best_state["weight"].data, model.weight.data)  # restoring did not alias
+        model.weight._array[...] = 3.0
+    assert not np.array_equal(es.best_state["weight"]._array, model.weight._array)  # restoring did not alias
 
 
 def test_restore_best_on_stop():
     model = _model()
     es = EarlyStopping(patience=1, restore_best=True)
     es.step(0.1, model)
-    best = model.weight.data.copy()
+    best = model.weight._array.copy()
     with al.no_grad():
-        model.weight.data[...] = -1.0
+        model.weight._array[...] = -1.0
     assert es.step(0.2, model)
-    assert np.array_equal(model.weight.data, best)
+    assert np.array_equal(model.weight._array, best)
 
 
 def test_restore_without_best_state_is_an_error():
@@ -149,9 +149,9 @@ def test_state_dict_is_a_snapshot():
     state = es.state_dict()
     es.step(0.5, model)
     with al.no_grad():
-        model.weight.data[...] = 9.0
+        model.weight._array[...] = 9.0
     assert state["best"] == 1.0 and state["best_epoch"] == 0
-    assert not np.any(state["best_state"]["weight"].data == 9.0)
+    assert not np.any(state["best_state"]["weight"]._array == 9.0)
 
 
 def test_load_state_dict_checks_its_input():

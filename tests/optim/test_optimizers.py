@@ -30,7 +30,7 @@ def test_sgd_plain_step_is_w_minus_lr_g():
     opt = optim.SGD([p], lr=0.5)
     _set_grad(p, [0.2, 0.4, -1.0])
     opt.step()
-    np.testing.assert_allclose(p.data, [0.9, -2.2, 3.5], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(p._array, [0.9, -2.2, 3.5], rtol=0, atol=1e-15)
 
 
 def test_sgd_momentum_closed_form_over_three_steps():
@@ -43,8 +43,8 @@ def test_sgd_momentum_closed_form_over_three_steps():
         opt.step()
         buf = g if buf is None else 0.9 * buf + 0.5 * g
         w -= 0.1 * buf
-        assert p.data[0] == pytest.approx(w, abs=1e-15)
-    assert opt.state[p]["momentum_buffer"].data[0] == pytest.approx(buf, abs=1e-15)
+        assert p._array[0] == pytest.approx(w, abs=1e-15)
+    assert opt.state[p]["momentum_buffer"]._array[0] == pytest.approx(buf, abs=1e-15)
 
 
 def test_sgd_nesterov_and_weight_decay_closed_form():
@@ -54,11 +54,11 @@ def test_sgd_nesterov_and_weight_decay_closed_form():
     opt.step()
     g1 = 1.0 + 0.25 * 2.0  # 1.5; buffer = 1.5; step = g + μ·buf = 2.25
     w1 = 2.0 - 0.1 * (g1 + 0.5 * g1)
-    assert p.data[0] == pytest.approx(w1, abs=1e-15)
+    assert p._array[0] == pytest.approx(w1, abs=1e-15)
     opt.step()
     g2 = 1.0 + 0.25 * w1
     buf2 = 0.5 * g1 + g2
-    assert p.data[0] == pytest.approx(w1 - 0.1 * (g2 + 0.5 * buf2), abs=1e-15)
+    assert p._array[0] == pytest.approx(w1 - 0.1 * (g2 + 0.5 * buf2), abs=1e-15)
 
 
 def test_sgd_maximize_ascends():
@@ -66,7 +66,7 @@ def test_sgd_maximize_ascends():
     opt = optim.SGD([p], lr=0.1, maximize=True)
     _set_grad(p, [2.0])
     opt.step()
-    assert p.data[0] == pytest.approx(1.2, abs=1e-15)
+    assert p._array[0] == pytest.approx(1.2, abs=1e-15)
 
 
 def test_l1_decay_subtracts_lr_lambda_sign_w_with_sign_zero_zero():
@@ -74,7 +74,7 @@ def test_l1_decay_subtracts_lr_lambda_sign_w_with_sign_zero_zero():
     opt = optim.SGD([p], lr=0.1, l1_decay=1.0)
     _set_grad(p, [0.0, 0.0, 0.0, 1.0])
     opt.step()
-    np.testing.assert_allclose(p.data, [0.4, -0.2, 0.0, 2.0 - 0.1 * (1.0 + 1.0)], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(p._array, [0.4, -0.2, 0.0, 2.0 - 0.1 * (1.0 + 1.0)], rtol=0, atol=1e-15)
 
 
 def test_adam_first_step_moves_each_weight_by_lr_against_its_gradient_sign():
@@ -82,7 +82,7 @@ def test_adam_first_step_moves_each_weight_by_lr_against_its_gradient_sign():
     opt = optim.Adam([p], lr=0.01, eps=0.0)
     _set_grad(p, [3.0, -0.5, 1e-3])
     opt.step()
-    np.testing.assert_allclose(p.data, [0.99, 1.01, 0.99], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(p._array, [0.99, 1.01, 0.99], rtol=0, atol=1e-15)
     assert opt.state[p]["step"] == 1
 
 
@@ -97,7 +97,7 @@ def test_adam_second_step_closed_form_with_bias_correction_and_eps():
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         w -= lr / (1 - b1**t) * m / (math.sqrt(v) / math.sqrt(1 - b2**t) + eps)
-        assert p.data[0] == pytest.approx(w, abs=1e-14)
+        assert p._array[0] == pytest.approx(w, abs=1e-14)
 
 
 def test_amsgrad_normalises_by_the_running_maximum_of_v():
@@ -108,9 +108,9 @@ def test_amsgrad_normalises_by_the_running_maximum_of_v():
     _set_grad(p, [1.0])
     opt.step()
     v1, v2 = 0.5 * 16, 0.5 * 0.5 * 16 + 0.5 * 1.0
-    assert opt.state[p]["max_exp_avg_sq"].data[0] == v1 > v2
+    assert opt.state[p]["max_exp_avg_sq"]._array[0] == v1 > v2
     expected = -0.1 - 0.1 * 1.0 / (math.sqrt(v1) / math.sqrt(1 - 0.25))
-    assert p.data[0] == pytest.approx(expected, abs=1e-15)
+    assert p._array[0] == pytest.approx(expected, abs=1e-15)
 
 
 def test_adamw_decays_weights_multiplicatively_even_without_gradient_signal():
@@ -118,7 +118,7 @@ def test_adamw_decays_weights_multiplicatively_even_without_gradient_signal():
     opt = optim.AdamW([p], lr=0.1, weight_decay=0.5)
     _set_grad(p, [0.0, 0.0])
     opt.step()
-    np.testing.assert_array_equal(p.data, np.array([2.0, -4.0]) * (1 - 0.1 * 0.5))
+    np.testing.assert_array_equal(p._array, np.array([2.0, -4.0]) * (1 - 0.1 * 0.5))
     assert opt.defaults["weight_decay"] == 0.01 or opt.param_groups[0]["weight_decay"] == 0.5
 
 
@@ -128,7 +128,7 @@ def test_rmsprop_first_step_closed_form():
     _set_grad(p, [2.0, -1.0])
     opt.step()
     g = np.array([2.0, -1.0])
-    np.testing.assert_allclose(p.data, 1.0 - 0.01 * g / (np.sqrt(0.1 * g * g) + 1e-8), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(p._array, 1.0 - 0.01 * g / (np.sqrt(0.1 * g * g) + 1e-8), rtol=0, atol=1e-15)
 
 
 def test_rmsprop_centered_with_momentum_two_steps():
@@ -142,7 +142,7 @@ def test_rmsprop_centered_with_momentum_two_steps():
         mean = 0.5 * mean + 0.5 * g
         buf = 0.5 * buf + g / math.sqrt(v - mean * mean)
         w -= 0.1 * buf
-        assert p.data[0] == pytest.approx(w, abs=1e-14)
+        assert p._array[0] == pytest.approx(w, abs=1e-14)
 
 
 def test_adagrad_closed_form_with_lr_decay_and_initial_accumulator():
@@ -154,7 +154,7 @@ def test_adagrad_closed_form_with_lr_decay_and_initial_accumulator():
         opt.step()
         s += g * g
         w -= 1.0 / (1 + (t - 1) * 0.5) * g / math.sqrt(s)
-        assert p.data[0] == pytest.approx(w, abs=1e-15)
+        assert p._array[0] == pytest.approx(w, abs=1e-15)
 
 
 def test_torch_defaults():
@@ -194,7 +194,7 @@ def _train_regression(**sgd_options):
         loss = ((xt @ w - yt) ** 2).mean()
         loss.backward()
         opt.step()
-    return w0, w.data
+    return w0, w._array
 
 
 def test_l1_drives_weights_without_signal_to_exactly_zero_while_l2_only_shrinks_them():
@@ -215,7 +215,7 @@ def test_l1_without_gradient_signal_reaches_zero_and_stays_there():
     for _ in range(30):
         _set_grad(p, [0.0] * 4)
         opt.step()
-    np.testing.assert_array_equal(p.data, np.zeros(4))
+    np.testing.assert_array_equal(p._array, np.zeros(4))
 
 
 def test_l2_without_gradient_signal_decays_geometrically_and_never_reaches_zero():
@@ -224,7 +224,7 @@ def test_l2_without_gradient_signal_decays_geometrically_and_never_reaches_zero(
     for _ in range(30):
         _set_grad(p, [0.0, 0.0])
         opt.step()
-    np.testing.assert_allclose(p.data, np.array([0.37, -0.52]) * (1 - 0.03) ** 30, rtol=1e-12)
+    np.testing.assert_allclose(p._array, np.array([0.37, -0.52]) * (1 - 0.03) ** 30, rtol=1e-12)
 
 
 # ---- validation --------------------------------------------------------------------------------------------
@@ -289,12 +289,12 @@ def test_param_groups_use_their_own_hyper_parameters_and_defaults_for_the_rest()
     _set_grad(a, [1.0])
     _set_grad(b, [1.0])
     opt.step()
-    assert a.data[0] == pytest.approx(0.9) and b.data[0] == pytest.approx(0.5)
+    assert a._array[0] == pytest.approx(0.9) and b._array[0] == pytest.approx(0.5)
     c = _param([3.0])
     opt.add_param_group({"params": [c], "lr": 1.0})
     _set_grad(c, [1.0])
     opt.step()
-    assert c.data[0] == pytest.approx(2.0)
+    assert c._array[0] == pytest.approx(2.0)
 
 
 def test_named_parameters_are_accepted_and_names_kept():
@@ -309,7 +309,7 @@ def test_parameters_without_gradient_are_skipped_and_get_no_state():
     opt = optim.Adam([a, b], lr=0.1)
     _set_grad(a, [1.0])
     opt.step()
-    assert b.data[0] == 2.0 and b not in opt.state and a in opt.state
+    assert b._array[0] == 2.0 and b not in opt.state and a in opt.state
 
 
 def test_zero_grad_to_none_or_to_zeros():
@@ -318,7 +318,7 @@ def test_zero_grad_to_none_or_to_zeros():
     (p * p).sum().backward()
     grad = p.grad
     opt.zero_grad(set_to_none=False)
-    assert p.grad is grad and np.all(p.grad.data == 0)
+    assert p.grad is grad and np.all(p.grad._array == 0)
     opt.zero_grad()
     assert p.grad is None
 
@@ -335,7 +335,7 @@ def test_step_calls_closure_with_grad_enabled_and_returns_its_loss():
 
     with al.no_grad():
         loss = opt.step(closure)
-    assert loss.item() == 9.0 and p.data[0] == pytest.approx(3.0 - 0.1 * 6.0)
+    assert loss.item() == 9.0 and p._array[0] == pytest.approx(3.0 - 0.1 * 6.0)
 
 
 def test_step_bumps_the_version_so_a_stale_graph_refuses_to_backpropagate():
@@ -425,7 +425,7 @@ def test_state_dict_round_trip_through_a_checkpoint_resumes_bit_for_bit(name, tm
     resumed_opt.load_state_dict(checkpoint["optim"])
     _train(resumed, resumed_opt, batches[10:])
     for a, b in zip(model.parameters(), resumed.parameters()):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._array, b._array)
 
 
 COPIERS = {"deepcopy": copy.deepcopy, "pickle": lambda obj: pickle.loads(pickle.dumps(obj))}
@@ -457,8 +457,8 @@ def test_a_copied_optimizer_continues_its_trajectory(name, copier):
     reference = _model(0)
     _train(reference, OPTIMIZERS[name](reference.parameters()), batches)
     for a, b, c in zip(model.parameters(), copied_model.parameters(), reference.parameters()):
-        np.testing.assert_array_equal(b.data, a.data)
-        np.testing.assert_array_equal(b.data, c.data)
+        np.testing.assert_array_equal(b._array, a._array)
+        np.testing.assert_array_equal(b._array, c._array)
 
 
 @pytest.mark.parametrize("copier", sorted(COPIERS))
@@ -485,7 +485,7 @@ def test_a_copied_early_stopping_keeps_its_counters_and_best_state(copier):
     copied = COPIERS[copier](stopper)
     assert (copied.best, copied.best_epoch, copied.num_bad_epochs) == (1.0, 0, 1)
     for key, value in stopper.best_state.items():
-        np.testing.assert_array_equal(copied.best_state[key].data, value.data)
+        np.testing.assert_array_equal(copied.best_state[key]._array, value._array)
     assert copied.step(3.0, model) and stopper.step(3.0, model)
 
 
@@ -495,13 +495,13 @@ def test_state_dict_is_a_snapshot_and_load_restores_hyper_parameters():
     _set_grad(p, [1.0, 1.0])
     opt.step()
     snapshot = opt.state_dict()
-    saved_buffer = snapshot["state"][0]["momentum_buffer"].data.copy()
+    saved_buffer = snapshot["state"][0]["momentum_buffer"]._array.copy()
     opt.param_groups[0]["lr"] = 7.0
     opt.step()
-    np.testing.assert_array_equal(snapshot["state"][0]["momentum_buffer"].data, saved_buffer)
+    np.testing.assert_array_equal(snapshot["state"][0]["momentum_buffer"]._array, saved_buffer)
     opt.load_state_dict(snapshot)
     assert opt.param_groups[0]["lr"] == 0.1 and opt.param_groups[0]["params"] == [p]
-    np.testing.assert_array_equal(opt.state[p]["momentum_buffer"].data, saved_buffer)
+    np.testing.assert_array_equal(opt.state[p]["momentum_buffer"]._array, saved_buffer)
 
 
 def test_load_state_dict_errors_name_the_mismatch():
@@ -534,4 +534,4 @@ def test_sgd_momentum_matches_its_recurrence_for_random_gradients(seed, lr, mome
         opt.step()
         buf = g.copy() if buf is None else momentum * buf + g
         w = w - lr * buf
-    np.testing.assert_allclose(p.data, w, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(p._array, w, rtol=1e-12, atol=1e-12)

@@ -293,11 +293,11 @@ def test_optim_sgd_l1_stopping_at_zero_is_the_only_difference_from_the_book(mome
     )
     for opt in (stopping, book):
         for p in opt.param_groups[0]["params"]:
-            p.data[...] = 0.25
+            p._array[...] = 0.25
             p.grad = al.zeros_like(p)
         opt.step()
-    assert all((p.data == 0).all() for p in stopping.param_groups[0]["params"])
-    assert all((p.data == -0.25).all() for p in book.param_groups[0]["params"])
+    assert all((p._array == 0).all() for p in stopping.param_groups[0]["params"])
+    assert all((p._array == -0.25).all() for p in book.param_groups[0]["params"])
 
 
 class BadUpdates(ref.Network):

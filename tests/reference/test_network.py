@@ -587,7 +587,7 @@ def test_to_module_computes_feedforward(combo):
     assert module[0].weight.dtype == np.float64
     np.testing.assert_array_equal(module[0].weight.detach().numpy(), net.weights[0])
     np.testing.assert_array_equal(module[0].bias.detach().numpy(), net.biases[0][:, 0])
-    module[0].weight.data[...] = 0  # a copy: the network's weights stay
+    module[0].weight._array[...] = 0  # a copy: the network's weights stay
     assert np.any(net.weights[0] != 0)
 
 
