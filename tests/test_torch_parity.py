@@ -119,12 +119,12 @@ class Case:
         self.name, self.fn, self.second, self.marks = name, fn, second, list(marks)
         self.shapes = tuple(tuple(s) for s in shapes)
         self.domains = (domain,) * len(self.shapes) if isinstance(domain, str) else tuple(domain)
-        self._array = None if data is None else [np.array(d, dtype=np.float64) for d in data]
+        self.data = None if data is None else [np.array(d, dtype=np.float64) for d in data]
         self.xfail = xfail
 
     def arrays(self):
-        if self._array is not None:
-            return [d.copy() for d in self._array]
+        if self.data is not None:
+            return [d.copy() for d in self.data]
         rng = np.random.default_rng(_seed(self.name, self.shapes))
         return [_draw(rng, s, d) for s, d in zip(self.shapes, self.domains)]
 

@@ -148,7 +148,8 @@ def _write(name, self, value):
             np.copyto(self._array, value, casting="same_kind")
     except TypeError:
         raise TypeError(
-            f"{name}: a result of dtype {value.dtype} cannot be stored in place in a tensor of dtype {self._array.dtype}"
+            f"{name}: a result of dtype {value.dtype} cannot be stored in place in a tensor of dtype "
+            f"{self._array.dtype}"
         ) from None
     self._bump_version()
 

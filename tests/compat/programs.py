@@ -284,3 +284,38 @@ def micrograd_tests(torch, nn, F, optim, data):
 
 
 PROGRAMS += [micrograd_tests]
+
+
+def official_regression(torch, nn, F, optim, data):
+    """pytorch/examples' regression: a degree-4 polynomial fitted by Linear + smooth_l1_loss, updated through
+    ``param.data.add_(-0.1 * param.grad)``, and a DCGAN-style init through ``.data``."""
+    poly_degree = 4
+    rng = np.random.default_rng(12)
+    w_target = torch.tensor(rng.standard_normal((poly_degree, 1)) * 5)
+    b_target = torch.tensor(rng.standard_normal(1) * 5)
+
+    def make_features(x):
+        x = x.unsqueeze(1)
+        return torch.cat([x**i for i in range(1, poly_degree + 1)], 1)
+
+    def f(x):
+        return x.mm(w_target) + b_target.item()
+
+    fc = torch.nn.Linear(w_target.size(0), 1).double()
+    fc.weight.data.copy_(torch.tensor(rng.standard_normal((1, poly_degree)) * 0.1))
+    fc.bias.data.fill_(0.0)
+    losses = []
+    for batch_idx in range(50):
+        batch_x = make_features(torch.tensor(rng.standard_normal(32)))
+        batch_y = f(batch_x)
+        fc.zero_grad()
+        output = F.smooth_l1_loss(fc(batch_x), batch_y)
+        loss = output.item()
+        output.backward()
+        for param in fc.parameters():
+            param.data.add_(-0.1 * param.grad)
+        losses.append(loss)
+    return losses + fc.weight.view(-1).tolist() + [fc.bias.item()]
+
+
+PROGRAMS += [official_regression]

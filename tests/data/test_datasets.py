@@ -485,7 +485,7 @@ def test_digits_shapes_sizes_and_range():
     assert x.shape == (1, 8, 8) and x.dtype == al.float32 and type(y) is int
     images, labels = train.__getitems__(np.arange(len(train))).columns
     assert images.min() == 0.0 and images.max() == 1.0 and labels.dtype == np.int64
-    assert train._array.dtype == np.uint8 and train._array.max() == 16
+    assert train.data.dtype == np.uint8 and train.data.max() == 16
     assert len(Digits(test_fraction=0.5)) == 898
 
 
@@ -499,9 +499,9 @@ def test_digits_split_is_fixed_stratified_and_disjoint():
         bunch.images, bunch.target, test_size=0.2, random_state=0, stratify=bunch.target
     )
     test = Digits(train=False)
-    np.testing.assert_array_equal(test._array, x_test)
+    np.testing.assert_array_equal(test.data, x_test)
     np.testing.assert_array_equal(test.targets, y_test)
-    np.testing.assert_array_equal(Digits(train=False)._array, test._array)
+    np.testing.assert_array_equal(Digits(train=False).data, test.data)
     train_counts, test_counts = np.bincount(Digits().targets), np.bincount(test.targets)
     assert np.all(np.abs(test_counts - 0.2 * (train_counts + test_counts)) <= 1)
 

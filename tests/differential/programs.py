@@ -963,7 +963,10 @@ def _reshape_copies_in_torch_only(program, got, ref):
         r, v, r_in, v_in = ref.values[k], got.values[k], ref.values[step.args[0]], got.values[step.args[0]]
         if not all(_is_tensor(t) for t in (r, v, r_in, v_in)) or not r.numel():
             continue
-        if np.shares_memory(v._array, v_in._array) and r.untyped_storage().data_ptr() != r_in.untyped_storage().data_ptr():
+        if (
+            np.shares_memory(v._array, v_in._array)
+            and r.untyped_storage().data_ptr() != r_in.untyped_storage().data_ptr()
+        ):
             return True
     return False
 

@@ -241,7 +241,9 @@ def test_conv2d_hand_computed_stride_padding_dilation():
     np.testing.assert_array_equal(F.conv2d(x, w, dilation=2)._array, [[[[64]]]])
     # 'same' with a 2x2 kernel: one padding row/column, at the bottom/right (as torch)
     ones = Tensor(np.ones((1, 1, 2, 2)))
-    np.testing.assert_array_equal(F.conv2d(x, ones, padding="same")._array, [[[[12, 16, 9], [24, 28, 15], [15, 17, 9]]]])
+    np.testing.assert_array_equal(
+        F.conv2d(x, ones, padding="same")._array, [[[[12, 16, 9], [24, 28, 15], [15, 17, 9]]]]
+    )
     np.testing.assert_array_equal(F.conv2d(x, ones, padding="valid")._array, [[[[12, 16], [24, 28]]]])
     # asymmetric pair padding: (1, 0) pads rows only
     np.testing.assert_array_equal(F.conv2d(x, ones, padding=(1, 0))._array, [[[[3, 5], [12, 16], [24, 28], [15, 17]]]])

@@ -196,7 +196,9 @@ def test_load_torch_state_dict():
     ours = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.ConvTranspose2d(4, 2, 2, 2))
     ours.load_state_dict(theirs.state_dict())
     x = np.random.default_rng(5).standard_normal((2, 1, 6, 6)).astype(np.float32)
-    np.testing.assert_allclose(ours(al.tensor(x))._array, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        ours(al.tensor(x))._array, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5
+    )
 
 
 def test_init_distribution_like_torch():

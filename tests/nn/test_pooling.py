@@ -282,7 +282,9 @@ def test_avg_pool2d_hand_computed():
 def test_avg_pool2d_padding_divisors():
     ones = leaf(np.ones((1, 1, 3, 3)))
     np.testing.assert_array_equal(F.avg_pool2d(ones, 2, padding=1)._array[0, 0], [[0.25, 0.5], [0.5, 1.0]])
-    np.testing.assert_array_equal(F.avg_pool2d(ones, 2, padding=1, count_include_pad=False)._array[0, 0], np.ones((2, 2)))
+    np.testing.assert_array_equal(
+        F.avg_pool2d(ones, 2, padding=1, count_include_pad=False)._array[0, 0], np.ones((2, 2))
+    )
     np.testing.assert_array_equal(
         F.avg_pool2d(ones, 2, padding=1, divisor_override=3)._array[0, 0], [[1 / 3, 2 / 3], [2 / 3, 4 / 3]]
     )
