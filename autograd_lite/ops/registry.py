@@ -14,8 +14,9 @@ OPS: Dict[str, Any] = {}  # "module.ClassName" -> Op subclass, in definition ord
 
 def register(op):
     """Record ``op`` (called by ``Op.__init_subclass__``). Op classes made inside a function (a test's
-    throwaway op) are not recorded: they are not part of any namespace."""
-    if "<locals>" not in op.__qualname__:
+    throwaway op) and private base classes (``_GroupedNorm``) are not recorded: they are not part of any
+    namespace."""
+    if "<locals>" not in op.__qualname__ and not op.__name__.startswith("_"):
         OPS[f"{op.__module__}.{op.__qualname__}"] = op
 
 
