@@ -32,23 +32,12 @@ class LayerNorm(Module):
         _checks.real("LayerNorm", "eps", eps)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(np.empty(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(np.empty(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, dtype, elementwise_affine, bias)
         self.reset_parameters()
 
     def reset_parameters(self):
         """weight to ones and bias to zeros (``nn.init.ones_``/``zeros_``), as torch."""
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -77,23 +66,12 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(np.empty(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(np.empty(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (num_channels,), dtype, affine, bias)
         self.reset_parameters()
 
     def reset_parameters(self):
         """weight to ones and bias to zeros, as torch."""
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -101,3 +79,17 @@ class GroupNorm(Module):
     def extra_repr(self):
         use_bias = self.bias is not None
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={use_bias}"
+
+
+def _affine_parameters(module, shape, dtype, affine, bias):
+    """Register ``weight`` and ``bias`` of ``shape`` (uninitialised), or None for those the layer goes without."""
+    module.register_parameter("weight", Parameter(np.empty(shape, dtype=dtype)) if affine else None)
+    module.register_parameter("bias", Parameter(np.empty(shape, dtype=dtype)) if affine and bias else None)
+
+
+def _reset_affine(module):
+    """weight to ones and bias to zeros (through nn.init), where the layer has them."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
