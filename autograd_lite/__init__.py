@@ -80,7 +80,7 @@ from .serialization import save, load
 __version__ = "0.1.0"
 
 allocator.tune()
-tensor_ops.bind(functions, functions.inplace, creation)  # the random in-place fills (creation imports Tensor)
+tensor_ops.bind(functions, functions.inplace, creation)  # once: the functions and creation import Tensor
 
 _LAZY = {
     "testing": "autograd_lite.testing",

@@ -2,8 +2,8 @@
 
 Every method here is one call of a public function (``x.exp()`` is ``al.exp(x)``, ``x + y`` is
 ``al.add(x, y)``) or of the in-place machinery (``x += y``, ``x.add_(y)``, ``x[i] = v``). The functions
-import Tensor, so they are bound here once the package has made them (``bind``, called by
-``autograd_lite.functions``); a test checks that these methods and the op registry's ``methods`` agree.
+import Tensor, so they are bound here once the package has made them (``bind``, called once by
+``autograd_lite``'s ``__init__``); a test checks that these methods and the op registry's ``methods`` agree.
 """
 
 import builtins
@@ -23,12 +23,10 @@ else:
     F = inplace = _creation = None
 
 
-def bind(functions, inplace_module, creation=None) -> None:
-    """Point the methods at the public functions, the in-place machinery and the random fills (at import)."""
+def bind(functions, inplace_module, creation) -> None:
+    """Point the methods at the public functions, the in-place machinery and the random fills (once, at import)."""
     global F, inplace, _creation
-    F, inplace = functions, inplace_module
-    if creation is not None:
-        _creation = creation
+    F, inplace, _creation = functions, inplace_module, creation
 
 
 class TensorOps:
