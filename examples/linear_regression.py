@@ -1,7 +1,7 @@
 """Linear regression, the first model: fit a line y = w x + b to noisy points, once with a formula (the
 normal equations) and then by gradient descent with autograd_lite, for two losses.
 
-    python examples/linear_regression.py                  # 100 points, 100 epochs: about 3 s
+    python examples/linear_regression.py                  # 100 points, 100 epochs: about 4 s
     python -m examples.linear_regression --outliers 0     # without outliers the two losses agree
     python examples/linear_regression.py --quick --no-plots
 
