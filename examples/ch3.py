@@ -398,7 +398,12 @@ def plot_more_data(args, config, results):
             label = "training images" if variant == "plain" else "expanded (shifts, rotations)"
             ax.plot(sizes, [r["validation"] for r in results[variant]], style, label=label)
         if sizes[-1] == MORE_DATA_BOOK[0]:
-            ax.plot(*MORE_DATA_BOOK, "k*", ms=11, label=f"book, {MORE_DATA_BOOK[0]} images: {MORE_DATA_BOOK[1]}%")
+            ax.plot(
+                *MORE_DATA_BOOK,
+                "k*",
+                ms=11,
+                label=f"book, {MORE_DATA_BOOK[0]:,} images: {MORE_DATA_BOOK[1]}% (test set)",
+            )
         ax.set_xscale(scale)
         ax.set(xlabel="training-set size", ylabel="validation accuracy (%)", title=f"{scale} axis")
         ax.grid(alpha=0.3, which="both")

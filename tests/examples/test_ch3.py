@@ -184,3 +184,17 @@ def test_main_returns_130_and_keeps_the_checkpoint_when_interrupted(npz, tmp_pat
     monkeypatch.setattr(ch3, "monitor", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt))
     assert ch3.main(["overfitting", "--quick", "--data", npz, "--no-plots", "--out", str(tmp_path)]) == 130
     assert "--resume continues" in capsys.readouterr().err
+
+
+def test_more_data_resumes_without_training_the_sizes_it_finished(npz, tmp_path, capsys, monkeypatch):
+    argv = ["more-data", "--quick", "--data", npz, "--no-plots", "--out", str(tmp_path)]
+    first, _ = _run(argv, capsys)
+
+    def must_not_train(*args):
+        raise AssertionError("a finished size was trained again")
+
+    monkeypatch.setattr(ch3, "train_size_run", must_not_train)
+    again, lines = _run(argv + ["--resume"], capsys)
+    assert again["results"] == first["results"] and MORE_DATA_LINE.fullmatch(lines[-1])
+    with pytest.raises(SystemExit, match="other settings"):
+        _run(argv + ["--resume", "--samples", "100"], capsys)
