@@ -60,12 +60,25 @@ def test_the_page_has_the_blocks_and_the_topics():
         assert lang in ("python", "text", "bash"), f"a code block fenced as '{lang}'"
 
 
-def test_the_relative_links_lead_somewhere():
-    text = TUTORIAL.read_text(encoding="utf-8")
-    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
-        if target == "first_steps.md":  # being written alongside this page
-            continue
-        assert (TUTORIAL.parent / target).exists(), f"tutorial.md links to a missing file: {target}"
+def relative_links(text):
+    """The file part of each relative markdown link or image in ``text`` (no URLs, no pure anchors)."""
+    return re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text)
+
+
+def test_the_link_pattern_finds_the_readme_s_links_and_images():
+    links = relative_links((REPO / "README.md").read_text(encoding="utf-8"))
+    assert "docs/tutorial.md" in links and "docs/images/ch3_overfitting.png" in links
+
+
+PAGES = [REPO / "README.md", REPO / "CONTRIBUTING.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_the_relative_links_lead_somewhere(page):
+    """Every relative link and image of the README and the docs pages names a file that exists."""
+    text = page.read_text(encoding="utf-8")
+    for target in relative_links(text):
+        assert (page.parent / target).exists(), f"{page.name} links to a missing file: {target}"
 
 
 def test_the_blocks_run_in_order_and_print_what_they_claim(monkeypatch, tmp_path):
