@@ -53,3 +53,18 @@ def interrupt_second_epoch(monkeypatch):
         monkeypatch.setattr(module, "train_epoch", interrupted_in_the_second_epoch)
 
     return interrupt
+
+
+@pytest.fixture
+def lab_run(tmp_path, capsys):
+    """``lab_run(module, *flags)``: run one learning-lab experiment module as ``python -m examples.lab`` would
+    (its subcommand parsed with the common flags, ``--out`` a temporary directory); returns (result, printed
+    lines)."""
+    from examples.lab.__main__ import build_parser
+
+    def run(module, *flags):
+        args = build_parser({module.NAME: module}).parse_args([module.NAME, "--out", str(tmp_path), *flags])
+        result = module.run(args)
+        return result, capsys.readouterr().out.strip().splitlines()
+
+    return run
