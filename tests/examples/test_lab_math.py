@@ -1,0 +1,54 @@
+"""The learning lab's mathematical experiments (issue 15): early stopping as L2, the learning slowdown of the
+quadratic cost, softmax, and momentum, each run with --quick and its claims checked on the returned numbers."""
+
+import os
+import re
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from examples.lab import early_stopping  # noqa: E402
+
+NUMBER = r"[0-9.e+-]+"
+
+
+def assert_figures(result, count=1):
+    assert len(result["figures"]) == count
+    for path in result["figures"]:
+        assert os.path.getsize(path) > 5000, path
+
+
+def test_early_stopping_is_ridge_like_shrinkage(lab_run):
+    result, lines = lab_run(early_stopping, "--quick")
+    assert re.fullmatch(
+        rf"lab early-stopping: GD matches \(1-\(1-eta mu\)\^n\) w\* to {NUMBER}; with alpha = 1/\(eta n\) the "
+        rf"ridge shrinkage is within {NUMBER} of it, {NUMBER} s",
+        lines[-1],
+    )
+    assert lines[-1] == result["line"]
+    assert_figures(result)
+    assert result["hessian_error"] < 1e-12  # the engine's second derivatives are X^T X / m
+    mu = result["mu"]
+    assert mu.max() / mu.min() > 1e3  # eigenvalues over decades
+    assert result["deviation"] < 1e-11 * result["w_star_scale"]  # GD is the closed form up to round-off
+    learnt_seen = unlearnt_seen = False
+    for row in result["rows"]:
+        n, factor = row["n"], result["factors"][row["n"]]
+        assert np.allclose(factor, 1 - (1 - result["eta"] * mu) ** n, atol=1e-10)
+        # ridge with alpha = 1/(eta n) follows it: within a quarter everywhere, and the best alpha is close to it
+        assert row["ridge_gap"] < 0.3
+        assert 0.2 < row["best_alpha"] / row["alpha"] < 2
+        # the directions with mu >> alpha are learnt, those with mu << alpha are not (early stopping's shrinkage)
+        learnt, unlearnt = mu > 10 * row["alpha"], mu < row["alpha"] / 10
+        assert np.all(factor[learnt] > 0.9) and np.all(factor[unlearnt] < 0.15)
+        learnt_seen, unlearnt_seen = learnt_seen or learnt.any(), unlearnt_seen or unlearnt.any()
+    assert learnt_seen and unlearnt_seen
+
+
+def test_early_stopping_refuses_bad_flags(lab_run):
+    with pytest.raises(SystemExit, match="eta-scale"):
+        lab_run(early_stopping, "--quick", "--eta-scale", "2.5")
+    with pytest.raises(SystemExit, match="steps"):
+        lab_run(early_stopping, "--steps", "10,x")
