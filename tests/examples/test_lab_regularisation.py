@@ -1,0 +1,53 @@
+"""The learning lab's regularisation experiments (issue 15) on the toy regression problem, each --quick."""
+
+import os
+import re
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from examples.lab import _toy as toy  # noqa: E402
+from examples.lab import overfitting  # noqa: E402
+
+NUMBER = r"\d+\.\d+"
+
+
+def check_figures(result, lines, name):
+    assert lines[-1] == result["line"]
+    assert result["figures"], "no figure written"
+    for path in result["figures"]:
+        assert os.path.basename(path).startswith(f"lab_{name}")
+        assert os.path.getsize(path) > 5000
+        assert f"figure: {path}" in lines
+
+
+def test_toy_data_is_seeded_and_the_test_set_does_not_depend_on_the_training_size():
+    a, b, c = toy.make_data(3), toy.make_data(3, n_train=50), toy.make_data(4)
+    assert a["x"].shape == (10, 1) and a["x_test"].shape == (100, 1) and a["x"].dtype == np.float32
+    np.testing.assert_array_equal(a["x_test"], b["x_test"])
+    np.testing.assert_array_equal(a["x"], b["x"][:10])
+    assert not np.array_equal(a["x"], c["x"])
+    assert abs(toy.truth_mse(toy.make_data(0, n_test=20000)) - toy.FLOOR) < 2e-3
+
+
+def test_overfitting(lab_run):
+    result, lines = lab_run(overfitting, "--quick")
+    assert re.fullmatch(
+        rf"lab overfitting: best test MSE {NUMBER} at step \d+ \(noise floor 0\.0400\), early-stopped retrain "
+        rf"{NUMBER}, final {NUMBER}, {NUMBER} s",
+        lines[-1],
+    )
+    check_figures(result, lines, "overfitting")
+    history = result["history"]
+    assert len(history["test"]) == toy.QUICK_STEPS + 1
+    best = result["best_step"]
+    assert 0 < best < toy.QUICK_STEPS
+    # the test error turns: the end is worse than the minimum while the training error kept falling below it
+    assert result["final_test"] > result["best_test"] * 1.02
+    assert result["final_train"] < history["train"][best] < history["train"][0]
+    assert result["best_test"] > 0.03  # ten points cannot beat the noise by much
+    # the retrain from the same initialisation, stopped at the best step, reproduces that test error
+    assert result["retrain_test"] == pytest.approx(result["best_test"], abs=1e-6)
+    assert "0.0400" in lines[1]
