@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from examples.lab import early_stopping  # noqa: E402
+from examples.lab import early_stopping, slowdown  # noqa: E402
 
 NUMBER = r"[0-9.e+-]+"
 
@@ -52,3 +52,29 @@ def test_early_stopping_refuses_bad_flags(lab_run):
         lab_run(early_stopping, "--quick", "--eta-scale", "2.5")
     with pytest.raises(SystemExit, match="steps"):
         lab_run(early_stopping, "--steps", "10,x")
+
+
+def test_slowdown_quadratic_cost_learns_slowly_when_badly_wrong(lab_run):
+    result, lines = lab_run(slowdown, "--quick")
+    assert re.fullmatch(
+        rf"lab slowdown: from w = b = 2 the cost halves after \d+ epochs \(quadratic\) vs \d+ \(cross-entropy\); "
+        rf"initial dC/dw {NUMBER} vs {NUMBER}; after 300 epochs {NUMBER} vs {NUMBER}, {NUMBER} s",
+        lines[-1],
+    )
+    assert_figures(result)
+    assert result["grad_error"] < 1e-12  # the engine's gradients are the closed forms
+    sigma = 1 / (1 + np.exp(-4.0))
+    grad = result["initial_grad"]
+    assert grad["quadratic"] == pytest.approx(sigma * sigma * (1 - sigma), rel=1e-9)  # carries sigma'(4) = 0.018
+    assert grad["cross-entropy"] == pytest.approx(sigma, rel=1e-9)
+    halves = result["halves"]
+    assert halves["quadratic", "w = b = 2"] > 150  # the plateau
+    assert halves["cross-entropy", "w = b = 2"] < 20
+    assert halves["quadratic", "w = 0.6, b = 0.9"] < 50  # not badly wrong: no plateau
+    for run in result["runs"].values():
+        assert np.all(np.diff(run["cost"]) < 0)
+
+
+def test_slowdown_refuses_a_bad_learning_rate(lab_run):
+    with pytest.raises(SystemExit, match="eta-cross-entropy"):
+        lab_run(slowdown, "--eta-cross-entropy", "0")
