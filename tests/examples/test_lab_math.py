@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from examples.lab import early_stopping, slowdown  # noqa: E402
+from examples.lab import early_stopping, slowdown, softmax  # noqa: E402
 
 NUMBER = r"[0-9.e+-]+"
 
@@ -78,3 +78,24 @@ def test_slowdown_quadratic_cost_learns_slowly_when_badly_wrong(lab_run):
 def test_slowdown_refuses_a_bad_learning_rate(lab_run):
     with pytest.raises(SystemExit, match="eta-cross-entropy"):
         lab_run(slowdown, "--eta-cross-entropy", "0")
+
+
+def test_softmax_is_a_distribution_monotone_and_tends_to_the_one_hot(lab_run):
+    result, lines = lab_run(softmax, "--quick")
+    assert re.fullmatch(
+        rf"lab softmax: outputs sum to 1 within {NUMBER} \(float64\) and {NUMBER} \(float32\); a_j rose with z_j "
+        rf"in \d+ of \d+ steps, da_j/dz_j >= 0 in \d+ of \d+; distance to the one-hot {NUMBER} at c = 1, {NUMBER} "
+        rf"at c = 100, {NUMBER} s",
+        lines[-1],
+    )
+    assert_figures(result)
+    assert result["sum_errors"]["float64"] < 1e-14 and result["sum_errors"]["float32"] < 1e-6
+    assert result["in_range"]
+    assert result["jacobian_error"] < 1e-12  # the engine's backward is a_k (delta_kj - a_j)
+    assert result["diagonal_min"] >= 0 and result["off_diagonal_max"] <= 0
+    assert result["increasing"] == result["cases"] == 2000 * 5
+    assert result["own_up"].size > 1000 and result["own_up"].all() and result["others_down"].all()
+    distances = [result["distances"][c] for c in softmax.REPORT_C]
+    assert distances == sorted(distances, reverse=True)  # closer to the one-hot as c grows
+    assert distances[0] == pytest.approx(2 * (1 - 1 / 5), abs=0.05)  # c = 0.01: nearly uniform
+    assert 0 < result["distances"][100.0] <= result["bounds"][100.0] < 1e-20
