@@ -94,9 +94,10 @@ def mses(model, data):
     return float(errors[:n].mean()), float(errors[n:].mean())
 
 
-def train(model, data, steps, lr=LR, l2=0.0, l1=0.0, bar=None):
+def train(model, data, steps, lr=LR, l2=0.0, l1=0.0, bar=None, record=True):
     """Full-batch Adam on the training MSE for ``steps`` steps; returns the train and test MSE after each
-    number of steps 0 ... steps (arrays of steps + 1, measured in eval mode).
+    number of steps 0 ... steps (arrays of steps + 1, measured in eval mode); with ``record=False`` only after
+    the last step (arrays of one).
 
     ``l2`` adds (l2 / 2)·Σw² over the weights (Adam's coupled weight_decay: λw added to the gradient).
     ``l1`` adds l1·Σ|w| over the weights as a proximal step: after each Adam step, every weight is
@@ -106,9 +107,10 @@ def train(model, data, steps, lr=LR, l2=0.0, l1=0.0, bar=None):
     groups = [{"params": weights(model), "weight_decay": l2}, {"params": biases(model), "weight_decay": 0.0}]
     optimizer = optim.Adam(groups, lr=lr)
     x, y = al.tensor(data["x"]), al.tensor(data["y"])
-    train_mse, test_mse = np.empty(steps + 1), np.empty(steps + 1)
+    train_mse, test_mse = np.empty(steps + 1 if record else 1), np.empty(steps + 1 if record else 1)
     for step in range(steps):
-        train_mse[step], test_mse[step] = mses(model, data)
+        if record:
+            train_mse[step], test_mse[step] = mses(model, data)
         loss = F.mse_loss(model(x), y)
         optimizer.zero_grad()
         loss.backward()
@@ -117,26 +119,25 @@ def train(model, data, steps, lr=LR, l2=0.0, l1=0.0, bar=None):
             soft_threshold(optimizer, weights(model), lr, l1)
         if bar is not None:
             bar.update(1)
-    train_mse[steps], test_mse[steps] = mses(model, data)
+    train_mse[-1], test_mse[-1] = mses(model, data)
     return {"train": train_mse, "test": test_mse}
 
 
 def soft_threshold(optimizer, params, lr, l1):
-    """The L1 proximal step after an Adam step: w <- sign(w)·max(|w| - l1·lr/(√v̂ + ε), 0) per weight."""
+    """The L1 proximal step after an Adam step: w <- sign(w)·max(|w| - l1·lr/(√v̂ + ε), 0) per weight, in place
+    (``Tensor.numpy()`` shares the parameter's memory, as torch's does)."""
     beta2 = optimizer.param_groups[0]["betas"][1]
     eps = optimizer.param_groups[0]["eps"]
-    with al.no_grad():
-        for p in params:
-            state = optimizer.state[p]
-            v_hat = state["exp_avg_sq"].numpy() / (1 - beta2 ** state["step"])
-            threshold = l1 * lr / (np.sqrt(v_hat) + eps)
-            w = p.detach().numpy()
-            p.copy_(al.tensor((np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)).astype(w.dtype)))
+    for p in params:
+        state = optimizer.state[p]
+        v_hat = state["exp_avg_sq"].numpy() / (1 - beta2 ** state["step"])
+        w = p.detach().numpy()
+        w[...] = np.sign(w) * np.maximum(np.abs(w) - l1 * lr / (np.sqrt(v_hat) + eps), 0.0)
 
 
-def steps_of(args):
+def steps_of(args, default=STEPS, quick=QUICK_STEPS):
     """The number of training steps: ``--steps`` if given, else the default (or the --quick one)."""
-    steps = args.steps if args.steps is not None else (QUICK_STEPS if args.quick else STEPS)
+    steps = args.steps if args.steps is not None else (quick if args.quick else default)
     if steps < 1:
         raise SystemExit(f"error: --steps must be at least 1, got {steps}")
     return steps

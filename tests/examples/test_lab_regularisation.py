@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from examples.lab import _toy as toy  # noqa: E402
-from examples.lab import overfitting  # noqa: E402
+from examples.lab import overfitting, penalties  # noqa: E402
 
 NUMBER = r"\d+\.\d+"
 
@@ -51,3 +51,27 @@ def test_overfitting(lab_run):
     # the retrain from the same initialisation, stopped at the best step, reproduces that test error
     assert result["retrain_test"] == pytest.approx(result["best_test"], abs=1e-6)
     assert "0.0400" in lines[1]
+
+
+def test_penalties(lab_run):
+    result, lines = lab_run(penalties, "--quick")
+    assert re.fullmatch(
+        rf"lab penalties: best L2 λ \de-\d\d test MSE {NUMBER}, best L1 λ \de-\d\d test MSE {NUMBER} "
+        rf"\(\d+/40 weights zero, \d+ units\), \d+-unit net {NUMBER}, {NUMBER} s",
+        lines[-1],
+    )
+    check_figures(result, lines, "penalties")
+    assert len(result["figures"]) == 2
+    l2, l1 = result["L2"], result["L1"]
+    np.testing.assert_allclose(l2["lambdas"], [1e-4, 1e-3, 1e-2])
+    # the best penalty beats no penalty on the test set
+    assert l2["best_test"] < result["plain_test"] and l1["best_test"] < result["plain_test"]
+    assert l2["best_test"] == l2["test"].min() and l2["best_lambda"] == l2["lambdas"][l2["test"].argmin()]
+    # L2 shrinks but zeroes nothing; L1 leaves exact zeros, more of them the stronger it is
+    assert l2["zeros"] == 0 and all(z == 0 for z in l2["zeros_per_lambda"])
+    hidden, output = l1["weights"]
+    assert l1["zeros"] == np.count_nonzero(hidden == 0) + np.count_nonzero(output == 0) >= 5
+    assert l1["zeros_per_lambda"][-1] >= 30 and l1["zeros_per_lambda"][-1] >= l1["zeros_per_lambda"][0]
+    # the units counted are those with both weights nonzero, and the small network has that many
+    assert result["units"] == max(1, int(np.count_nonzero((hidden != 0) & (output != 0)))) < toy.HIDDEN
+    assert f"a {result['units']}-unit network without penalty" in "\n".join(lines)
