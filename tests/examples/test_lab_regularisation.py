@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from examples.lab import _toy as toy  # noqa: E402
-from examples.lab import overfitting, penalties  # noqa: E402
+from examples.lab import ensembles, overfitting, penalties  # noqa: E402
 
 NUMBER = r"\d+\.\d+"
 
@@ -75,3 +75,30 @@ def test_penalties(lab_run):
     # the units counted are those with both weights nonzero, and the small network has that many
     assert result["units"] == max(1, int(np.count_nonzero((hidden != 0) & (output != 0)))) < toy.HIDDEN
     assert f"a {result['units']}-unit network without penalty" in "\n".join(lines)
+
+
+def test_ensembles(lab_run):
+    result, lines = lab_run(ensembles, "--quick", "--members", "4")
+    assert re.fullmatch(
+        rf"lab ensembles: ensemble of 4 test MSE {NUMBER}, members {NUMBER} on average \(best {NUMBER}, worst "
+        rf"{NUMBER}\), noise floor 0\.0400, {NUMBER} s",
+        lines[-1],
+    )
+    check_figures(result, lines, "ensembles")
+    members, ensemble = result["member_test"], result["ensemble_test"]
+    assert members.shape == (4,)
+    outputs, data = result["test_outputs"], result["data"]
+    # independently initialised: the members' fits differ
+    assert np.ptp(outputs, axis=0).max() > 1e-3 and len(set(np.round(members, 6))) == 4
+    # each member's MSE is what it predicts, and the ensemble is the average of the predictions
+    np.testing.assert_allclose(((outputs - data["y_test"]) ** 2).mean(axis=(1, 2)), members, rtol=1e-6)
+    assert ensemble == pytest.approx(float(((outputs.mean(axis=0) - data["y_test"]) ** 2).mean()), rel=1e-9)
+    # the average's error is below the members' mean error, with a margin (the members' spread)
+    spread = ((outputs - outputs.mean(axis=0)) ** 2).mean()
+    assert ensemble == pytest.approx(members.mean() - spread, rel=1e-6)
+    assert ensemble < members.mean()
+
+
+def test_ensembles_refuses_a_single_member(lab_run):
+    with pytest.raises(SystemExit, match="--members must be at least 2"):
+        lab_run(ensembles, "--quick", "--members", "1")
