@@ -6,10 +6,13 @@ import re
 import numpy as np
 import pytest
 
+import autograd_lite as al
+import nn
+
 pytest.importorskip("matplotlib")
 
 from examples.lab import _toy as toy  # noqa: E402
-from examples.lab import ensembles, overfitting, penalties  # noqa: E402
+from examples.lab import dropout, ensembles, overfitting, penalties  # noqa: E402
 
 NUMBER = r"\d+\.\d+"
 
@@ -102,3 +105,31 @@ def test_ensembles(lab_run):
 def test_ensembles_refuses_a_single_member(lab_run):
     with pytest.raises(SystemExit, match="--members must be at least 2"):
         lab_run(ensembles, "--quick", "--members", "1")
+
+
+def test_dropout(lab_run):
+    result, lines = lab_run(dropout, "--quick")
+    assert re.fullmatch(
+        rf"lab dropout: final test MSE {NUMBER} with dropout p=0\.1, {NUMBER} without \(best {NUMBER} and "
+        rf"{NUMBER}\), noise floor 0\.0400, {NUMBER} s",
+        lines[-1],
+    )
+    check_figures(result, lines, "dropout")
+    plain, dropped = result["histories"]["plain"], result["histories"]["dropout"]
+    # the same start (dropout has no parameters), then dropout keeps the network off the noise
+    assert plain["test"][0] == dropped["test"][0] and plain["train"][0] == dropped["train"][0]
+    assert dropped["test"][-1] < plain["test"][-1]
+    assert dropped["train"][-1] > 2 * plain["train"][-1]
+    # training mode drops units at random; eval mode is deterministic and is what was measured
+    model, x = result["model"], al.tensor(np.linspace(-1, 1, 50, dtype=np.float32)[:, None])
+    assert isinstance(model[2], nn.Dropout) and model[2].p == 0.1
+    model.train()
+    with al.no_grad():
+        assert not np.allclose(model(x).numpy(), model(x).numpy())
+    np.testing.assert_array_equal(toy.predict(model, x.numpy()), toy.predict(model, x.numpy()))
+    assert model.training  # predict restores the mode
+
+
+def test_dropout_refuses_a_probability_outside_0_1(lab_run):
+    with pytest.raises(SystemExit):
+        lab_run(dropout, "--quick", "--p", "1.5")
