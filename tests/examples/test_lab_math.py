@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from examples.lab import early_stopping, slowdown, softmax  # noqa: E402
+from examples.lab import early_stopping, momentum, slowdown, softmax  # noqa: E402
 
 NUMBER = r"[0-9.e+-]+"
 
@@ -99,3 +99,41 @@ def test_softmax_is_a_distribution_monotone_and_tends_to_the_one_hot(lab_run):
     assert distances == sorted(distances, reverse=True)  # closer to the one-hot as c grows
     assert distances[0] == pytest.approx(2 * (1 - 1 / 5), abs=0.05)  # c = 0.01: nearly uniform
     assert 0 < result["distances"][100.0] <= result["bounds"][100.0] < 1e-20
+
+
+def test_momentum_speeds_up_the_valley_and_bad_momenta_are_refused(lab_run):
+    result, lines = lab_run(momentum, "--quick")
+    assert re.fullmatch(
+        r"lab momentum: steps to 1e-6 loss: plain \d+, mu 0\.5 \d+, mu 0\.9 \d+; mu 1\.5 diverges, mu -0\.5 \d+, "
+        rf"{NUMBER} s",
+        lines[-1],
+    )
+    assert_figures(result)
+    counts = result["counts"]
+    assert counts[0.9] < counts[0.5] < counts[0.0] < counts[-0.5]  # momentum helps; negative momentum hurts
+    assert counts[0.0] > 3 * counts[0.9]
+    assert counts[1.5] is None
+    assert result["sgd_vs_hand"] < 1e-12  # optim.SGD's momentum is the book's v <- mu v - eta grad J, w <- w + v
+    # the optimizer and the reference network refuse mu outside [0, 1) (PyTorch would accept 1.5)
+    for mu, (sgd, network) in result["refusals"].items():
+        assert sgd is not None and "invalid momentum" in sgd, mu
+        assert network is not None and "[0, 1)" in network, mu
+    with pytest.raises(ValueError, match="momentum"):
+        momentum.optim.SGD([momentum.al.zeros(2, requires_grad=True)], lr=0.1, momentum=1.5)
+    # why: with mu = 1.5 the iteration's spectral radius exceeds 1 and the velocity grows without bound
+    assert result["radius"][1.5] > 1 > result["radius"][-0.5] > result["radius"][0.0] > result["radius"][0.9]
+    speeds = result["speeds_mu_1_5"]
+    assert speeds[-1] > 1e5 * speeds[1] and result["hand_losses"][1.5][-1] > 1e10
+
+
+@pytest.mark.parametrize(
+    "module, flags, message",
+    [
+        (momentum, ("--lr", "2.5"), "--lr"),
+        (momentum, ("--condition", "0.5"), "--condition"),
+        (softmax, ("--classes", "1"), "--classes"),
+    ],
+)
+def test_bad_flags_are_refused_in_one_line(lab_run, module, flags, message):
+    with pytest.raises(SystemExit, match=message):
+        lab_run(module, *flags)
