@@ -3,7 +3,7 @@ shrink each eigen-component of the minimiser w* by exactly 1 - (1 - eta mu_j)^n,
 regression's shrinkage mu_j / (mu_j + alpha) with alpha = 1 / (eta n) (Goodfellow et al., section 7.8).
 
     python -m examples.lab early-stopping              # 12 features, eigenvalues over 4 decades, about 3 s
-    python -m examples.lab early-stopping --quick      # fewer steps, well under a second
+    python -m examples.lab early-stopping --quick      # fewer steps, about a second
 
 The cost is least squares J(w) = 1/2 |X w - y|^2 / m on a seeded X whose columns are scaled so that the
 eigenvalues mu_j of the Hessian H = X^T X / m span ``--decades`` decades. H comes from the engine's
