@@ -28,18 +28,21 @@ def truth(x):
     return x**2
 
 
-def sample(rng, n):
-    """``n`` points (x, y) as float32 column vectors: x uniform on [-1, 1], y = x² + N(0, NOISE²)."""
-    x = rng.uniform(-1.0, 1.0, (n, 1))
-    y = truth(x) + NOISE * rng.standard_normal((n, 1))
+def sample(seed, n):
+    """``n`` points (x, y) as float32 column vectors: x uniform on [-1, 1], y = x² + N(0, NOISE²). The x and the
+    noise come from two streams of ``seed``, so the first k of n points are the k points drawn alone."""
+    x_rng, noise_rng = (np.random.default_rng(s) for s in seed.spawn(2))
+    x = x_rng.uniform(-1.0, 1.0, (n, 1))
+    y = truth(x) + NOISE * noise_rng.standard_normal((n, 1))
     return x.astype(np.float32), y.astype(np.float32)
 
 
 def make_data(seed, n_train=N_TRAIN, n_test=N_TEST):
-    """A dict with the training points ``x``, ``y`` and the test points ``x_test``, ``y_test``."""
+    """A dict with the training points ``x``, ``y`` and the test points ``x_test``, ``y_test``; a larger
+    ``n_train`` adds points after the same first ones, and never changes the test points."""
     train_seed, test_seed = np.random.SeedSequence(seed).spawn(2)
-    x, y = sample(np.random.default_rng(train_seed), n_train)
-    x_test, y_test = sample(np.random.default_rng(test_seed), n_test)
+    x, y = sample(train_seed, n_train)
+    x_test, y_test = sample(test_seed, n_test)
     return {"x": x, "y": y, "x_test": x_test, "y_test": y_test}
 
 

@@ -3,7 +3,7 @@ Without it the training error falls to nothing and the test error climbs; with i
 hidden unit with probability p, evaluation mode uses them all) the network cannot fit the noise of the ten
 points, its training error stays near the noise and its test error ends much lower.
 
-    python -m examples.lab dropout                 # p = 0.1, 5,000 full-batch Adam steps each: about 4 s
+    python -m examples.lab dropout                 # p = 0.2, 5,000 full-batch Adam steps each: about 4 s
     python -m examples.lab dropout --p 0.3         # stronger dropout
     python -m examples.lab dropout --quick         # 2,000 steps
 
@@ -41,7 +41,7 @@ def probability(text):
 
 def add_arguments(parser):
     toy.add_steps_argument(parser)
-    parser.add_argument("--p", type=probability, default=0.1, help="the probability of dropping a hidden unit")
+    parser.add_argument("--p", type=probability, default=0.2, help="the probability of dropping a hidden unit")
 
 
 def run(args):
@@ -102,7 +102,7 @@ def plot(args, data, histories, plain, dropped):
             lw=2,
             label=f"{label} (test {histories[key]['test'][-1]:.4f})",
         )
-    ax_fit.set_ylim(-0.6, 1.6)
+    ax_fit.set_ylim(-0.75, 1.75)
     ax_fit.set_title(f"The fits after {len(steps)} steps")
     ax_fit.legend(fontsize=8)
     return common.save_figure(fig, os.path.join(args.out, f"lab_{NAME}.png"))

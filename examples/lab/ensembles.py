@@ -92,7 +92,7 @@ def plot(args, data, members, member_test, ensemble_test):
     for i, curve in enumerate(curves):
         ax.plot(toy.GRID[:, 0], curve, color="C0", lw=0.8, alpha=0.55, label="members" if i == 0 else None)
     ax.plot(toy.GRID[:, 0], curves.mean(axis=0), color="C3", lw=3, label=f"ensemble mean (test {ensemble_test:.4f})")
-    ax.set_ylim(-0.6, 1.6)
+    ax.set_ylim(-0.75, 1.75)
     ax.set_title(f"{len(members)} independently initialised networks, overfitted")
     ax.legend(fontsize=8)
     k = len(members)

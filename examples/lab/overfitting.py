@@ -116,7 +116,7 @@ def plot(args, data, history, best, model, retrained):
         lw=2,
         label=f"stopped at step {best} (test {history['test'][best]:.4f})",
     )
-    ax_fit.set_ylim(-0.6, 1.6)
+    ax_fit.set_ylim(-0.75, 1.75)
     ax_fit.set_title("The fits")
     ax_fit.legend(fontsize=8)
     return common.save_figure(fig, os.path.join(args.out, f"lab_{NAME}.png"))

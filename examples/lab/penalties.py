@@ -192,7 +192,7 @@ def plot(args, data, results, plain_history, small, units, small_test):
         ls="-.",
         label=f"{units} units, no penalty (test {small_test:.4f})",
     )
-    ax.set_ylim(-0.6, 1.6)
+    ax.set_ylim(-0.75, 1.75)
     ax.set_title("The fits")
     ax.legend(fontsize=8)
     paths = [common.save_figure(fig, os.path.join(args.out, f"lab_{NAME}.png"))]
