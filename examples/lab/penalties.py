@@ -1,7 +1,8 @@
 """L2 and L1 penalties on ten points: a sweep of each penalty's strength λ finds the one with the lowest test
 error; the best L2 model keeps every weight small but nonzero, the best L1 model sets most weights exactly to
-zero and uses only a few hidden units, and a small unregularised network with that many units fits about as
-well.
+zero and uses only a few hidden units: a network of just those units computes the same function, and a fresh
+network that small fits about as well once lightly regularised (without any penalty even two units overfit
+ten points).
 
     python -m examples.lab penalties               # 9 L2 and 9 L1 strengths, 5,000 Adam steps each: about 30 s
     python -m examples.lab penalties --quick       # 3 strengths each, 2,000 steps
@@ -9,7 +10,9 @@ well.
 Every run trains the same initial network (``examples/lab/_toy.py``: 20 tanh units, full-batch Adam) on the
 MSE plus (λ/2)·Σw² (L2) or λ·Σ|w| (L1), λ from 1e-5 to 0.1 (--quick: 1e-4 to 0.01), over the weights, biases
 unpenalised. L1 is applied as a proximal (soft-threshold) step after each Adam step, so its zeros are exact. A
-hidden unit matters when both its input and its output weight are nonzero. Its last line reads
+hidden unit matters when both its input and its output weight are nonzero; the pruned network keeps those
+units' weights and folds the constant output of units with a zero input weight into the output bias. The
+fresh small network trains without penalty and with a light L2 (``--light``, default 1e-3). Its last line reads
 ``lab penalties: best L2 λ 1e-03 test MSE 0.0495, best L1 λ 3e-03 test MSE 0.0499 (32/40 weights zero,
 2 units), 2-unit net 0.0479, 30.2 s``.
 """
@@ -31,6 +34,7 @@ RANGE, QUICK_RANGE = (1e-5, 1e-1), (1e-4, 1e-2)
 def add_arguments(parser):
     toy.add_steps_argument(parser)
     parser.add_argument("--lambdas", type=int, help="strengths per penalty, log-spaced (default 9; --quick 3)")
+    parser.add_argument("--light", type=float, default=1e-3, help="the light L2 λ of the fresh small network")
 
 
 def sweep(kind, lambdas, initial, data, steps, bar):
@@ -57,12 +61,33 @@ def units_that_matter(model):
     return int(np.count_nonzero((hidden != 0) & (output != 0)))
 
 
+def pruned(model):
+    """A network of only the hidden units of ``model`` that matter, computing the same function: their weights
+    and biases copied, the constant outputs w2_j tanh(b1_j) of units with a zero input weight added to the
+    output bias."""
+    hidden, output = weight_vectors(model)
+    keep = (hidden != 0) & (output != 0)
+    if not keep.any():
+        keep[np.argmax(np.abs(output))] = True  # a constant model still needs one unit
+    b1, b2 = (p.detach().numpy().astype(np.float64).ravel() for p in toy.biases(model))
+    constant = (hidden == 0) & (output != 0)
+    small = toy.build(hidden=int(keep.sum()))
+    new_w1, new_w2 = (p.detach().numpy() for p in toy.weights(small))
+    new_b1, new_b2 = (p.detach().numpy() for p in toy.biases(small))
+    new_w1[:, 0], new_b1[:] = hidden[keep], b1[keep]  # numpy() shares the parameters' memory
+    new_w2[0, :] = output[keep]
+    new_b2[:] = b2 + np.sum(output[constant] * np.tanh(b1[constant]))
+    return small
+
+
 def run(args):
     start = time.perf_counter()
     steps = toy.steps_of(args)
     count = args.lambdas if args.lambdas is not None else (3 if args.quick else 9)
     if count < 2:
         raise SystemExit(f"error: --lambdas must be at least 2, got {count}")
+    if not args.light >= 0:
+        raise SystemExit(f"error: --light must be at least 0, got {args.light}")
     al.manual_seed(args.seed)
     data = toy.make_data(args.seed)
     initial = toy.build()
@@ -70,7 +95,7 @@ def run(args):
     grids = {kind: np.logspace(np.log10(low), np.log10(high), count) for kind in ("L2", "L1")}
 
     results = {}
-    with common.progress(None, total=steps * (2 * count + 2), desc="training") as bar:
+    with common.progress(None, total=steps * (2 * count + 3), desc="training") as bar:
         plain = toy.clone(initial)
         plain_history = toy.train(plain, data, steps, bar=bar, record=False)
         for kind, lambdas in grids.items():
@@ -86,9 +111,13 @@ def run(args):
                 "zeros": zeros,
             }
         units = max(1, units_that_matter(results["L1"]["model"]))
-        al.manual_seed(args.seed)
-        small = toy.build(hidden=units)
-        small_history = toy.train(small, data, steps, bar=bar, record=False)
+        smalls, small_tests = {}, {}
+        for key, l2 in (("plain", 0.0), ("light", args.light)):
+            al.manual_seed(args.seed)
+            smalls[key] = toy.build(hidden=units)
+            small_tests[key] = float(toy.train(smalls[key], data, steps, l2=l2, bar=bar, record=False)["test"][-1])
+    prune = pruned(results["L1"]["model"])
+    pruned_test = toy.mses(prune, data)[1]
 
     print(
         f"no penalty: test MSE {plain_history['test'][-1]:.4f} (train {plain_history['train'][-1]:.6f}); "
@@ -106,12 +135,15 @@ def run(args):
             f"{hidden.size + output.size} (hidden {np.count_nonzero(hidden == 0)}, output "
             f"{np.count_nonzero(output == 0)}); hidden units that matter: {units_that_matter(res['model'])}"
         )
-    small_test = float(small_history["test"][-1])
     print(
-        f"a {units}-unit network without penalty, {steps} steps: test MSE {small_test:.4f} "
-        f"(train {small_history['train'][-1]:.4f})"
+        f"the best L1 model pruned to its {units} units: test MSE {pruned_test:.4f} (largest output difference "
+        f"{np.abs(toy.predict(prune, toy.GRID) - toy.predict(results['L1']['model'], toy.GRID)).max():.1e})"
     )
-    figures = [] if args.no_plots else plot(args, data, results, plain_history, small, units, small_test)
+    print(
+        f"a fresh {units}-unit network, {steps} steps: test MSE {small_tests['plain']:.4f} without penalty, "
+        f"{small_tests['light']:.4f} with L2 λ {args.light:.0e}"
+    )
+    figures = [] if args.no_plots else plot(args, data, results, plain_history, smalls["light"], units, small_tests)
     for path in figures:
         print(f"figure: {path}")
     seconds = time.perf_counter() - start
@@ -119,7 +151,8 @@ def run(args):
     line = (
         f"lab {NAME}: best L2 λ {l2['lambdas'][l2['best']]:.0e} test MSE {l2['test'][l2['best']]:.4f}, "
         f"best L1 λ {l1['lambdas'][l1['best']]:.0e} test MSE {l1['test'][l1['best']]:.4f} "
-        f"({zeros['L1']}/{2 * toy.HIDDEN} weights zero, {units} units), {units}-unit net {small_test:.4f}, "
+        f"({zeros['L1']}/{2 * toy.HIDDEN} weights zero, {units} units; pruned to them {pruned_test:.4f}), fresh "
+        f"{units}-unit net {small_tests['plain']:.4f} (L2 {args.light:.0e}: {small_tests['light']:.4f}), "
         f"{seconds:.1f} s"
     )
     print(line, flush=True)
@@ -143,11 +176,15 @@ def run(args):
         **summary,
         "plain_test": float(plain_history["test"][-1]),
         "units": units,
-        "small_test": small_test,
+        "pruned_test": pruned_test,
+        "pruned_model": prune,
+        "best_l1_model": results["L1"]["model"],
+        "small_test": small_tests["plain"],
+        "small_light_test": small_tests["light"],
     }
 
 
-def plot(args, data, results, plain_history, small, units, small_test):
+def plot(args, data, results, plain_history, small, units, small_tests):
     """lab_penalties.png: test (and train) MSE against λ for each penalty, and the fits; lab_penalties_weights.png:
     the sorted weight magnitudes of the best L2 and L1 models."""
     plt = common.pyplot()
@@ -190,7 +227,7 @@ def plot(args, data, results, plain_history, small, units, small_test):
         color="C2",
         lw=2,
         ls="-.",
-        label=f"{units} units, no penalty (test {small_test:.4f})",
+        label=f"fresh {units} units, L2 {args.light:.0e} (test {small_tests['light']:.4f})",
     )
     ax.set_ylim(-0.75, 1.75)
     ax.set_title("The fits")

@@ -61,7 +61,8 @@ def test_penalties(lab_run):
     result, lines = lab_run(penalties, "--quick")
     assert re.fullmatch(
         rf"lab penalties: best L2 λ \de-\d\d test MSE {NUMBER}, best L1 λ \de-\d\d test MSE {NUMBER} "
-        rf"\(\d+/40 weights zero, \d+ units\), \d+-unit net {NUMBER}, {NUMBER} s",
+        rf"\(\d+/40 weights zero, \d+ units; pruned to them {NUMBER}\), fresh \d+-unit net {NUMBER} "
+        rf"\(L2 1e-03: {NUMBER}\), {NUMBER} s",
         lines[-1],
     )
     check_figures(result, lines, "penalties")
@@ -76,9 +77,28 @@ def test_penalties(lab_run):
     hidden, output = l1["weights"]
     assert l1["zeros"] == np.count_nonzero(hidden == 0) + np.count_nonzero(output == 0) >= 5
     assert l1["zeros_per_lambda"][-1] >= 30 and l1["zeros_per_lambda"][-1] >= l1["zeros_per_lambda"][0]
-    # the units counted are those with both weights nonzero, and the small network has that many
-    assert result["units"] == max(1, int(np.count_nonzero((hidden != 0) & (output != 0)))) < toy.HIDDEN
-    assert f"a {result['units']}-unit network without penalty" in "\n".join(lines)
+    # the units counted are those with both weights nonzero; a network of only them computes the same function
+    units = result["units"]
+    assert units == max(1, int(np.count_nonzero((hidden != 0) & (output != 0)))) < toy.HIDDEN
+    assert result["pruned_model"][0].weight.shape == (units, 1)
+    assert result["pruned_test"] == pytest.approx(l1["best_test"], abs=1e-5)
+    np.testing.assert_allclose(
+        toy.predict(result["pruned_model"], toy.GRID), toy.predict(result["best_l1_model"], toy.GRID), atol=1e-5
+    )
+    # a fresh network that small still overfits without a penalty; a light one helps
+    assert result["small_light_test"] < result["small_test"]
+    assert f"a fresh {units}-unit network" in "\n".join(lines)
+
+
+def test_penalties_pruning_folds_constant_units_into_the_bias():
+    al.manual_seed(0)
+    model = toy.build(hidden=4)
+    w1, w2 = (p.detach().numpy() for p in toy.weights(model))
+    w1[1, 0] = 0.0  # a constant unit: its output folds into the output bias
+    w2[0, 2] = 0.0  # an unused unit
+    small = penalties.pruned(model)
+    assert small[0].weight.shape == (2, 1)
+    np.testing.assert_allclose(toy.predict(small, toy.GRID), toy.predict(model, toy.GRID), atol=1e-6)
 
 
 def test_ensembles(lab_run):
