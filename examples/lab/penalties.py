@@ -151,7 +151,8 @@ def run(args):
     line = (
         f"lab {NAME}: best L2 λ {l2['lambdas'][l2['best']]:.0e} test MSE {l2['test'][l2['best']]:.4f}, "
         f"best L1 λ {l1['lambdas'][l1['best']]:.0e} test MSE {l1['test'][l1['best']]:.4f} "
-        f"({zeros['L1']}/{2 * toy.HIDDEN} weights zero, {units} units; pruned to them {pruned_test:.4f}), fresh "
+        f"({zeros['L1']}/{2 * toy.HIDDEN} weights zero, {units} unit{'s' * (units != 1)}; pruned to them "
+        f"{pruned_test:.4f}), fresh "
         f"{units}-unit net {small_tests['plain']:.4f} (L2 {args.light:.0e}: {small_tests['light']:.4f}), "
         f"{seconds:.1f} s"
     )

@@ -61,7 +61,7 @@ def test_penalties(lab_run):
     result, lines = lab_run(penalties, "--quick")
     assert re.fullmatch(
         rf"lab penalties: best L2 λ \de-\d\d test MSE {NUMBER}, best L1 λ \de-\d\d test MSE {NUMBER} "
-        rf"\(\d+/40 weights zero, \d+ units; pruned to them {NUMBER}\), fresh \d+-unit net {NUMBER} "
+        rf"\(\d+/40 weights zero, \d+ units?; pruned to them {NUMBER}\), fresh \d+-unit net {NUMBER} "
         rf"\(L2 1e-03: {NUMBER}\), {NUMBER} s",
         lines[-1],
     )
