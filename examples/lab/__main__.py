@@ -17,6 +17,10 @@ from examples import _common as common  # noqa: E402
 from examples import lab  # noqa: E402
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, common.DefaultsHelpFormatter):
+    """Each flag's default shown, and the experiment's docstring kept as written (its usage lines intact)."""
+
+
 def add_common_arguments(parser):
     """The flags every experiment takes."""
     parser.add_argument("--quick", action="store_true", help="a tiny run in seconds (what CI smoke-runs)")
@@ -34,9 +38,7 @@ def build_parser(modules):
     )
     commands = parser.add_subparsers(dest="experiment", required=True, metavar="EXPERIMENT")
     for name, module in modules.items():
-        sub = commands.add_parser(
-            name, help=module.TITLE, description=module.__doc__, formatter_class=common.DefaultsHelpFormatter
-        )
+        sub = commands.add_parser(name, help=module.TITLE, description=module.__doc__, formatter_class=HelpFormatter)
         add_common_arguments(sub)
         module.add_arguments(sub)
     every = commands.add_parser(
