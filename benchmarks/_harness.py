@@ -38,17 +38,32 @@ def serve(fn, greeting, warmup_seconds):
 
 
 class Worker:
-    """A worker process started with ``argv`` (after the interpreter); ``greeting`` is its first line."""
+    """A worker process started with ``argv`` (after the interpreter); ``greeting`` is its first line, read on
+    first use, so that workers created together start (import their frameworks) at the same time."""
 
     def __init__(self, argv):
+        self.argv = list(argv)
         self.process = subprocess.Popen(
-            [sys.executable] + list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable] + self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
-        self.greeting = self.process.stdout.readline().strip()
-        if not self.greeting:
-            raise SystemExit(f"benchmark worker {' '.join(argv)} failed to start (exit code {self.process.wait()})")
+        self._greeting = None
+
+    @property
+    def greeting(self):
+        return self.ready()
+
+    def ready(self):
+        """Wait until the worker has started; its greeting."""
+        if self._greeting is None:
+            self._greeting = self.process.stdout.readline().strip()
+            if not self._greeting:
+                raise SystemExit(
+                    f"benchmark worker {' '.join(self.argv)} failed to start (exit code {self.process.wait()})"
+                )
+        return self._greeting
 
     def time(self, calls):
+        self.ready()
         self.process.stdin.write(f"{calls}\n")
         self.process.stdin.flush()
         return float(self.process.stdout.readline())
@@ -62,6 +77,8 @@ def alternate(workers, calls, rounds, warmup):
     """Median ms per call of each worker over ``rounds`` alternating rounds of ``calls`` calls (after one
     untimed round of ``warmup`` calls each); the workers are closed afterwards."""
     try:
+        for w in workers:  # all started: none is still importing while another is timed
+            w.ready()
         for w in workers:
             w.time(warmup)
         times = []
