@@ -76,6 +76,7 @@ from .autograd import grad, no_grad, enable_grad, set_grad_enabled, is_grad_enab
 from . import autograd, creation, functions, tensor_ops
 from .ops.base import OpError, DimError
 from .serialization import save, load
+from .compiled import compile
 
 __version__ = "0.1.0"
 
@@ -166,6 +167,7 @@ __all__ = [
     "set_default_dtype",
     "is_floating",
     "save",
+    "compile",
     "load",
     "is_tensor",
     "numel",

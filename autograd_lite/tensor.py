@@ -23,6 +23,7 @@ from . import dtypes
 from .ops.base import DimError
 from .autograd.engine import Node
 from .autograd.grad_mode import _state
+from .autograd.tracing import TRACERS
 from .tensor_ops import TensorOps
 
 
@@ -402,6 +403,8 @@ def apply(op, *inputs, **params):
     result = _record(op, inputs, arrays, out, saved, params) if record and enabled else Tensor._wrap(out)
     if op.view and isinstance(inputs[0], Tensor) and _views_memory(out, arrays[0]):
         _link_view(result, inputs[0], op, params, enabled)  # (input 0 is an array for constants in vjps)
+    if TRACERS:
+        TRACERS[-1].record(op, inputs, params, result)
     return result
 
 

@@ -18,6 +18,7 @@ from autograd_lite._internal import clear_grads
 from autograd_lite.autograd.function import Function
 from autograd_lite.autograd.grad_mode import is_grad_enabled
 from autograd_lite.autograd.hooks import HookDict, add_hook
+from autograd_lite.autograd.tracing import TRACERS
 
 from .. import _checks
 from ..parameter import Parameter
@@ -49,6 +50,8 @@ class Module:
     _hooks = None  # a _ModuleHooks once a hook is registered: a module without hooks pays one check per call
 
     def __call__(self, *args, **kwargs):
+        if TRACERS:
+            TRACERS[-1].module(self)
         if self._hooks is None:
             return self.forward(*args, **kwargs)
         return _call_with_hooks(self, self._hooks, args, kwargs)
