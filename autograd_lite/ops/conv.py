@@ -24,7 +24,13 @@ ordered (kernel row, kernel column, channel), so the GEMM's (N * Ho * Wo, O) res
 layer's channels-last input: no transposes or copies between layers. Elementwise ops and pooling keep the
 layout (numpy's ``order='K'``). Conv2d keeps its im2col matrix for the weight gradient instead of
 rebuilding it, unless the matrix would exceed ``COLUMNS_BYTES``: then the batch is convolved in chunks and
-the weight gradient rebuilds the matrix chunk by chunk.
+the weight gradient rebuilds the matrix chunk by chunk; the unit-stride input gradient builds its
+temporaries in chunks too. The chunks of one call are of equal sizes and share one buffer per temporary.
+
+The budget bounds the memory of a training step: a kept matrix lives from the forward to the end of the
+backward, under every later activation. At batch 256 the benchmark CNN's first matrix (14.6 MiB) is then
+rebuilt in backward (~1 ms) instead of kept, and the peak of its step falls from 92.6 to 57 MiB (resident,
+``benchmarks/train_step.py --memory``); at batch 64 every matrix is still kept.
 """
 
 import numpy as np
@@ -54,13 +60,15 @@ def _padded(x, pt, pl, he, we):
     return out
 
 
-def _columns(x, kh, kw, ho, wo, stride, padding, dilation, ones=False):
+def _columns(x, kh, kw, ho, wo, stride, padding, dilation, ones=False, out=None):
     """im2col: the (N * Ho * Wo, kh * kw * C) matrix of every window of x (one copy of a strided view).
 
     ``ones`` appends a column of ones, so that one GEMM with the kernel matrix stacked on the bias adds the
     bias, and the weight-gradient GEMM yields the bias gradient as its last row. With one channel the
     matrix is built as its transpose, whose rows are shifted images (long contiguous runs instead of
-    kw-element ones), and returned as a transposed view.
+    kw-element ones), and returned as a transposed view. ``out``, a 1-D array of x's dtype with at least
+    as many elements as the matrix, holds it instead of a new array: the batch chunks of one convolution
+    then share one buffer (one chunk alive at a time, and the allocator sees the same block again).
     """
     (sh, sw), (dh, dw), (pt, pl) = stride, dilation, padding
     n, c = x.shape[:2]
@@ -71,17 +79,24 @@ def _columns(x, kh, kw, ho, wo, stride, padding, dilation, ones=False):
         windows = as_strided(
             xe, shape=(kh, kw, n, ho, wo), writeable=False, strides=(s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw)
         )
-        buf = np.empty((width, m), dtype=x.dtype)
+        buf = _matrix((width, m), x.dtype, out)
         buf[:k].reshape(kh, kw, n, ho, wo)[...] = windows
         buf[k:] = 1
         return buf.T
     windows = as_strided(
         xe, shape=(n, ho, wo, kh, kw, c), strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False
     )
-    buf = np.empty((m, width), dtype=x.dtype)
+    buf = _matrix((m, width), x.dtype, out)
     buf[:, :k].reshape(n, ho, wo, kh, kw, c)[...] = windows
     buf[:, k:] = 1
     return buf
+
+
+def _matrix(shape, dtype, out=None):
+    """An uninitialised C-contiguous array of ``shape``: a new one, or the front of the 1-D buffer ``out``."""
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    return out[: int(np.prod(shape))].reshape(shape)
 
 
 def _rows(g):
@@ -109,15 +124,28 @@ def _channels_first(y, n, ho, wo):
     return y.reshape(n, ho, wo, y.shape[1]).transpose(0, 3, 1, 2)
 
 
-COLUMNS_BYTES = 16 * 2**20  # a larger im2col matrix is built in batch chunks (and not kept for backward)
+COLUMNS_BYTES = 8 * 2**20  # a larger im2col matrix is built in batch chunks (and not kept for backward)
 
 
 def _batch_chunks(x, kh, kw, ho, wo):
     """Slices of the batch whose im2col matrices stay within COLUMNS_BYTES (cache- and memory-friendly)."""
     n, c = x.shape[:2]
-    per_sample = ho * wo * kh * kw * c * x.itemsize
-    step = max(1, COLUMNS_BYTES // max(per_sample, 1))
+    return _chunks_of(n, ho * wo * kh * kw * c * x.itemsize)
+
+
+def _chunks_of(n, per_sample):
+    """Slices of a batch of ``n`` whose temporaries of ``per_sample`` bytes a sample stay within COLUMNS_BYTES,
+    as few as that allows and of equal sizes (the last one smaller), so that no chunk is larger than needed."""
+    most = max(1, COLUMNS_BYTES // max(per_sample, 1))
+    count = -(-n // most)
+    step = -(-n // count) if count else 1
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def _chunk_buffer(chunks, elements_per_sample, dtype):
+    """One 1-D buffer big enough for the largest chunk's matrix of ``elements_per_sample`` elements a sample."""
+    largest = max((part.stop - part.start for part in chunks), default=0)
+    return np.empty(largest * elements_per_sample, dtype=dtype)
 
 
 def conv2d_forward(x, w, b, size, stride, padding, dilation):
@@ -134,9 +162,10 @@ def conv2d_forward(x, w, b, size, stride, padding, dilation):
         y = cols @ kernel
     else:
         cols, y = None, np.empty((n * ho * wo, o), dtype=np.result_type(x, w))
+        buffer = _chunk_buffer(chunks, ho * wo * (kh * kw * x.shape[1] + bias), x.dtype)
         for part in chunks:
             rows = slice(part.start * ho * wo, part.stop * ho * wo)
-            part_cols = _columns(x[part], kh, kw, ho, wo, stride, padding, dilation, ones=bias)
+            part_cols = _columns(x[part], kh, kw, ho, wo, stride, padding, dilation, ones=bias, out=buffer)
             np.matmul(part_cols, kernel, out=y[rows])
     return _channels_first(y, n, ho, wo), cols
 
@@ -202,21 +231,44 @@ def _input_grad_dilated(g, w, stride, dilation):
 def _input_grad_unit_stride(g, w):
     """The padded channels-last input gradient (N, Ho + kh - 1, Wo + kw - 1, C) of a stride-1, dilation-1
     convolution: a width-direction im2col of the zero-padded g, one GEMM giving every kernel row's
-    contribution at once, and kh shifted adds (~10% faster than per-offset blocks and 25 adds)."""
+    contribution at once, and kh shifted adds (~10% faster than per-offset blocks and 25 adds).
+
+    The im2col matrix (kw times the size of g) and the GEMM result are built for a batch chunk at a time
+    (within COLUMNS_BYTES), in buffers shared by the chunks: a large batch's backward then holds one
+    chunk's temporaries instead of the whole batch's."""
     n, o, ho, wo = g.shape
     _, c, kh, kw = w.shape
     he, we = ho + kh - 1, wo + kw - 1
-    gp = np.zeros((n, ho, we + kw - 1, o), dtype=np.result_type(g, w))
-    gp[:, :, kw - 1 : kw - 1 + wo, :] = g.transpose(0, 2, 3, 1)
+    dtype = np.result_type(g, w)
+    flipped = w[:, :, :, ::-1].transpose(3, 0, 2, 1).reshape(kw * o, kh * c)
+    dxe = np.zeros((n, he, we, c), dtype=dtype)
+    chunks = _chunks_of(n, ho * we * kw * o * dtype.itemsize)
+    largest = max((part.stop - part.start for part in chunks), default=0)
+    padded = np.zeros((largest, ho, we + kw - 1, o), dtype=dtype)  # the zero borders stay zero across chunks
+    columns = _chunk_buffer(chunks, ho * we * kw * o, dtype)
+    products = _chunk_buffer(chunks, ho * we * kh * c, dtype)
+    for part in chunks:
+        gp = padded[: part.stop - part.start]
+        gp[:, :, kw - 1 : kw - 1 + wo, :] = g[part].transpose(0, 2, 3, 1)
+        _add_kernel_rows(dxe[part], gp, flipped, (kh, kw), columns, products)
+    return dxe
+
+
+def _add_kernel_rows(dxe, gp, flipped, kernel, columns, products):
+    """dxe += every kernel row's contribution for one batch chunk: ``gp`` (n, Ho, We + kw - 1, O) is the
+    chunk's zero-padded channels-last g, ``flipped`` the (kw * O, kh * C) kernel; ``columns`` and
+    ``products`` are 1-D scratch buffers for the width-direction im2col matrix and the GEMM result."""
+    (kh, kw), (n, ho, _, o), (_, we, c) = kernel, gp.shape, dxe.shape[1:]
     s_n, s_h, s_w, s_o = gp.strides
     # row (n, i, j) holds g[n, i, j - b, :] for b = kw - 1 ... 0 (window offset kw - 1 - b)
     windows = as_strided(gp, shape=(n, ho, we, kw, o), strides=(s_n, s_h, s_w, s_w, s_o), writeable=False)
-    flipped = w[:, :, :, ::-1].transpose(3, 0, 2, 1).reshape(kw * o, kh * c)
-    rows = (windows.reshape(n * ho * we, kw * o) @ flipped).reshape(n, ho, we, kh, c)
-    dxe = np.zeros((n, he, we, c), dtype=rows.dtype)
+    matrix = _matrix((n, ho, we, kw, o), gp.dtype, columns)
+    matrix[...] = windows
+    rows = _matrix((n * ho * we, kh * c), gp.dtype, products)
+    np.matmul(matrix.reshape(n * ho * we, kw * o), flipped, out=rows)
+    rows = rows.reshape(n, ho, we, kh, c)
     for a in range(kh):
         dxe[:, a : a + ho] += rows[:, :, :, a]
-    return dxe
 
 
 def weight_grad_from_columns(cols, g, shape):
@@ -234,9 +286,13 @@ def conv2d_weight_grad(x, g, size, stride, padding, dilation):
     _, o, ho, wo = g.shape
     kh, kw = size
     shape = (o, x.shape[1], kh, kw)
+    chunks = _batch_chunks(x, kh, kw, ho, wo)
+    buffer = _chunk_buffer(chunks, ho * wo * kh * kw * x.shape[1], x.dtype)
     grads = [
-        weight_grad_from_columns(_columns(x[part], kh, kw, ho, wo, stride, padding, dilation), g[part], shape)[0]
-        for part in _batch_chunks(x, kh, kw, ho, wo)
+        weight_grad_from_columns(
+            _columns(x[part], kh, kw, ho, wo, stride, padding, dilation, out=buffer), g[part], shape
+        )[0]
+        for part in chunks
     ]
     if not grads:  # an empty batch: no chunks, and a zero gradient
         return np.zeros(shape, dtype=np.result_type(x, g))

@@ -453,7 +453,20 @@ class Relu(Op):
 
     @staticmethod
     def vjp(ctx, g):
-        return (masked(ctx.xp, g, ~(data_of(ctx.y) <= 0)),)  # NaN passes, as torch's threshold_backward
+        return (relu_grad(ctx.xp, g, data_of(ctx.y)),)
+
+
+def relu_grad(xp, g, y):
+    """``g`` where ``y`` > 0 or is NaN (as torch's threshold_backward), exactly 0 where ``y`` <= 0: bit for bit
+    ``masked(xp, g, ~(y <= 0))``, with one byte-per-element temporary instead of three. On a float array
+    ``g`` the comparison's bool array becomes, in place, masked's AND mask (True - 1 = 0 where y <= 0,
+    all ones elsewhere); at batch 256 of the CNN benchmark each of the temporaries saved is 2.8 MiB."""
+    if type(g) is not np.ndarray or g.dtype.kind != "f" or g.dtype.itemsize not in (2, 4, 8) or g.shape != y.shape:
+        return masked(xp, g, ~(y <= 0))
+    bits = np.less_equal(y, 0).view(np.int8)
+    bits -= 1
+    same_size = np.dtype(f"i{g.dtype.itemsize}")
+    return np.bitwise_and(g.view(same_size), bits, dtype=same_size).view(g.dtype)
 
 
 class LeakyRelu(Op):
