@@ -416,7 +416,7 @@ def run_table(rounds, calls, warmup, names=tuple(WORKLOADS)):
         print("autograd_lite has no al.compile: the (al.compile) rows are skipped")
     check_twins(names)
     header = (
-        f"{'workload':52s} {'ours ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'ours GFLOP/s':>13s} "
+        f"{'workload':54s} {'ours ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'ours GFLOP/s':>13s} "
         f"{'numpy by hand ms':>17s}"
     )
     print(header)
@@ -429,7 +429,7 @@ def run_table(rounds, calls, warmup, names=tuple(WORKLOADS)):
         ratio = f"{ours_ms / torch_ms:6.2f}" if torch_ms else "     -"
         their = f"{torch_ms:9.3f}" if torch_ms else "        -"
         by_hand = f"{numpy_ms:17.3f}" if numpy_ms else f"{'-':>17s}"
-        print(f"{label:52s} {ours_ms:9.3f} {their} {ratio} {flops / ours_ms / 1e6:13.1f} {by_hand}", flush=True)
+        print(f"{label:54s} {ours_ms:9.3f} {their} {ratio} {flops / ours_ms / 1e6:13.1f} {by_hand}", flush=True)
         results.append((f"{name}_{mode}", ours_ms, torch_ms))
     print(summary_line(results))
     return results
