@@ -12,8 +12,9 @@ Workloads (float32; one step = forward + loss + backward + SGD update):
            output is checked to agree with ours before timing)
 plus inference of mlp, cnn and resnet (eval mode) under no_grad at batch 1,000. When the framework has
 ``al.compile``, the mlp and nielsen steps are also timed with the forward and loss compiled (rows marked
-``(al.compile)``); without it those rows are skipped. When torch is installed the same models with the same
-weights and data are timed alternately with ours (median over rounds), and the table shows the ratio.
+``(al.compile)``, against torch's eager step); without it those rows are skipped. When torch is installed
+the same models with the same weights and data are timed alternately with ours (median over rounds), and the
+table shows the ratio.
 
   python benchmarks/train_step.py                      # the table (a few minutes)
   python benchmarks/train_step.py --only mlp,nielsen   # some of the workloads (quick A/B measurements)
@@ -21,9 +22,10 @@ weights and data are timed alternately with ours (median over rounds), and the t
   python benchmarks/train_step.py --memory             # resident memory over 2,000 CNN steps, peak at batch 256
   python benchmarks/train_step.py --smoke              # a few steps of everything, no timing claims (run by CI)
 
-The last line is machine-readable, ours/torch per row:
-``train_step: mlp_train=1.13 mlp_inference=1.28 cnn_train=1.20 cnn_inference=0.85 nielsen_train=0.95 ...``
-(``train_step: torch not installed; ours ms mlp_train=0.512 ...`` without torch).
+The last line is machine-readable, ours/torch per row (NAME_train, NAME_inference, NAME_compiled):
+``train_step: mlp_train=1.13 mlp_inference=1.28 cnn_train=1.20 cnn_inference=0.85 nielsen_train=0.95
+resnet_train=2.60 resnet_inference=2.30`` on one line (``train_step: torch not installed; ours ms
+mlp_train=0.512 ...`` without torch).
 """
 
 import argparse
@@ -407,6 +409,8 @@ def check_twins(names):
 
 
 def run_table(rounds, calls, warmup, names=tuple(WORKLOADS)):
+    """Time each row of the workloads ``names`` (``calls`` per round for the MLP, fewer for the larger models;
+    at most ``warmup`` untimed calls first), print the table and the machine-readable last line."""
     gemm = gemm_gflops()
     print(
         f"numpy {np.__version__}, float32 GEMM (512x512) {gemm:.1f} GFLOP/s; "
@@ -424,7 +428,7 @@ def run_table(rounds, calls, warmup, names=tuple(WORKLOADS)):
     results = []
     for name, mode, label, batch in rows_to_time(names):
         n = max(1, calls // WORKLOADS[name]["divisor"][mode == "inference"])
-        ours_ms, torch_ms, numpy_ms, flops = time_alternately(name, mode, n, rounds, warmup)
+        ours_ms, torch_ms, numpy_ms, flops = time_alternately(name, mode, n, rounds, min(warmup, n))
         flops *= batch * (1 if mode == "inference" else 3)
         ratio = f"{ours_ms / torch_ms:6.2f}" if torch_ms else "     -"
         their = f"{torch_ms:9.3f}" if torch_ms else "        -"
@@ -447,7 +451,7 @@ def summary_line(results):
 
 def run_profile(name, steps):
     """cProfile our training step: the functions that take the time, and the time per op module."""
-    harness.profile(Pair(name, WORKLOADS[name]["batch"]).ours_step, steps, 5, name, top=25)
+    harness.profile(Pair(name, WORKLOADS[name]["batch"], with_torch=False).ours_step, steps, 5, name, top=25)
 
 
 # ---- memory ---------------------------------------------------------------------------------------------------
