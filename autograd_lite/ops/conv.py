@@ -23,14 +23,16 @@ Memory layout: the arrays keep PyTorch's NCHW shape, but the results are channel
 ordered (kernel row, kernel column, channel), so the GEMM's (N * Ho * Wo, O) result already is the next
 layer's channels-last input: no transposes or copies between layers. Elementwise ops and pooling keep the
 layout (numpy's ``order='K'``). Conv2d keeps its im2col matrix for the weight gradient instead of
-rebuilding it, unless the matrix would exceed ``COLUMNS_BYTES``: then the batch is convolved in chunks and
-the weight gradient rebuilds the matrix chunk by chunk; the unit-stride input gradient builds its
-temporaries in chunks too. The chunks of one call are of equal sizes and share one buffer per temporary.
+rebuilding it, unless the matrix would exceed ``COLUMNS_BYTES``: then the batch is convolved in chunks of
+at most ``CHUNK_BYTES`` and the weight gradient rebuilds the matrix chunk by chunk; the unit-stride input
+gradient builds its temporaries the same way. The chunks of one call are of equal sizes and share one
+buffer per temporary.
 
-The budget bounds the memory of a training step: a kept matrix lives from the forward to the end of the
-backward, under every later activation. At batch 256 the benchmark CNN's first matrix (14.6 MiB) is then
-rebuilt in backward (~1 ms) instead of kept, and the peak of its step falls from 92.6 to 57 MiB (resident,
-``benchmarks/train_step.py --memory``); at batch 64 every matrix is still kept.
+The budgets bound the memory of a training step: a kept matrix lives from the forward to the end of the
+backward, under every later activation, and chunk temporaries add to whatever is alive when they are
+built. At batch 256 the benchmark CNN's first matrix (14.6 MiB) is rebuilt in backward (~1 ms, and the
+smaller GEMMs make up for it) instead of kept, and the resident peak of the step falls from 92.6 to 50 MiB
+(``benchmarks/train_step.py --memory``); at batch 64 every matrix is still kept and nothing is chunked.
 """
 
 import numpy as np
@@ -127,16 +129,21 @@ def _channels_first(y, n, ho, wo):
 COLUMNS_BYTES = 8 * 2**20  # a larger im2col matrix is built in batch chunks (and not kept for backward)
 
 
+CHUNK_BYTES = 2 * 2**20  # the temporaries of one chunk, when a batch is chunked (smaller: no slower, less memory)
+
+
 def _batch_chunks(x, kh, kw, ho, wo):
-    """Slices of the batch whose im2col matrices stay within COLUMNS_BYTES (cache- and memory-friendly)."""
+    """The whole batch if its im2col matrix fits COLUMNS_BYTES, else slices whose matrices fit CHUNK_BYTES."""
     n, c = x.shape[:2]
     return _chunks_of(n, ho * wo * kh * kw * c * x.itemsize)
 
 
 def _chunks_of(n, per_sample):
-    """Slices of a batch of ``n`` whose temporaries of ``per_sample`` bytes a sample stay within COLUMNS_BYTES,
-    as few as that allows and of equal sizes (the last one smaller), so that no chunk is larger than needed."""
-    most = max(1, COLUMNS_BYTES // max(per_sample, 1))
+    """Slices of a batch of ``n`` samples of ``per_sample`` bytes of temporaries: the whole batch if it fits
+    COLUMNS_BYTES, else as few slices as fit CHUNK_BYTES each, of equal sizes (the last one smaller)."""
+    if n * per_sample <= COLUMNS_BYTES:
+        return [slice(0, n)] if n else []
+    most = max(1, min(CHUNK_BYTES, COLUMNS_BYTES) // max(per_sample, 1))
     count = -(-n // most)
     step = -(-n // count) if count else 1
     return [slice(i, min(i + step, n)) for i in range(0, n, step)]
@@ -234,7 +241,7 @@ def _input_grad_unit_stride(g, w):
     contribution at once, and kh shifted adds (~10% faster than per-offset blocks and 25 adds).
 
     The im2col matrix (kw times the size of g) and the GEMM result are built for a batch chunk at a time
-    (within COLUMNS_BYTES), in buffers shared by the chunks: a large batch's backward then holds one
+    (see _chunks_of), in buffers shared by the chunks: a large batch's backward then holds one
     chunk's temporaries instead of the whole batch's."""
     n, o, ho, wo = g.shape
     _, c, kh, kw = w.shape

@@ -29,15 +29,24 @@ def _conv_grads(x, w, b, weights):
 # ---- batch chunks ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n, per_sample, budget", [(256, 128000, 8 * 2**20), (256, 57600, 8 * 2**20), (7, 10, 25)])
-def test_chunks_are_balanced_cover_the_batch_and_stay_within_the_budget(monkeypatch, n, per_sample, budget):
-    monkeypatch.setattr(conv, "COLUMNS_BYTES", budget)
+@pytest.mark.parametrize(
+    "n, per_sample, keep, chunk",
+    [(256, 128000, 8 * 2**20, 2 * 2**20), (256, 57600, 8 * 2**20, 2 * 2**20), (7, 10, 25, 25), (7, 10, 60, 25)],
+)
+def test_chunks_are_balanced_cover_the_batch_and_stay_within_the_budget(monkeypatch, n, per_sample, keep, chunk):
+    monkeypatch.setattr(conv, "COLUMNS_BYTES", keep)
+    monkeypatch.setattr(conv, "CHUNK_BYTES", chunk)
     chunks = conv._chunks_of(n, per_sample)
     sizes = [part.stop - part.start for part in chunks]
     assert [i for part in chunks for i in range(part.start, part.stop)] == list(range(n))
-    assert max(sizes) * per_sample <= budget
-    assert len(chunks) == -(-n // (budget // per_sample))  # as few chunks as the budget allows
+    assert max(sizes) * per_sample <= chunk
+    assert len(chunks) == -(-n // (chunk // per_sample))  # as few chunks as the budget allows
     assert all(size == sizes[0] for size in sizes[:-1]) and sizes[-1] <= sizes[0]  # equal, the last one smaller
+
+
+@pytest.mark.parametrize("n, per_sample", [(64, 128000), (1, 10**9), (3, 1)])
+def test_a_batch_within_the_columns_budget_or_of_one_sample_is_one_chunk(n, per_sample):
+    assert conv._chunks_of(n, per_sample) == [slice(0, n)]
 
 
 def test_no_chunks_for_an_empty_batch():
