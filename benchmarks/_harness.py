@@ -75,12 +75,13 @@ class Worker:
 
 def alternate(workers, calls, rounds, warmup):
     """Median ms per call of each worker over ``rounds`` alternating rounds of ``calls`` calls (after one
-    untimed round of ``warmup`` calls each); the workers are closed afterwards."""
+    untimed round of ``warmup`` calls each, if any); the workers are closed afterwards."""
     try:
         for w in workers:  # all started: none is still importing while another is timed
             w.ready()
         for w in workers:
-            w.time(warmup)
+            if warmup:  # 0: no untimed round (smoke runs)
+                w.time(warmup)
         times = []
         for _ in range(rounds):
             times.append([])

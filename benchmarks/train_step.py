@@ -544,7 +544,7 @@ def main():
         worker_main(*args.worker, batch=args.batch)
         return
     if args.smoke:
-        run_table(rounds=1, calls=10, warmup=1, names=args.only)
+        run_table(rounds=1, calls=10, warmup=0, names=args.only)
         run_memory(steps=8, peak_batch=8)
         run_profile("mlp", steps=2)
         return
