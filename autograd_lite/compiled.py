@@ -21,6 +21,7 @@ says why, for debugging.
 """
 
 import functools
+import threading
 
 import numpy as np
 
@@ -33,9 +34,20 @@ from .tensor import Tensor, _refresh
 __all__ = ["compile", "Compiled"]
 
 MAX_SIGNATURES = 8  # recordings kept per function; calls with further signatures run eagerly
-_EAGER = "eager"
+_EAGER = "eager"  # the state of a signature whose arguments cannot be hashed
 
-ARG, TAPE, OUTSIDE, CONST, ARG_ARRAY = range(5)  # where an operation's input comes from
+
+class _Refused:
+    """A signature that runs eagerly, for as long as the modules it called keep their train/eval modes."""
+
+    def __init__(self, tracer):
+        self.modes = [(m, m.training) for m in tracer.modules.values()]
+
+    def holds(self):
+        return all(m.training is training for m, training in self.modes)
+
+
+ARG, TAPE, OUTSIDE, CONST = range(4)  # where an operation's input comes from
 
 
 def compile(fn):
@@ -52,8 +64,19 @@ class _Entry:
     """One recorded operation: ``refs`` say where each input comes from, ``params`` its keyword arguments
     (``array_params``: those that are an argument's array), ``result`` the traced output tensor."""
 
-    __slots__ = ("op", "refs", "params", "array_params", "result", "slots", "version_refs", "needs", "sources")
-    __slots__ += ("shapes", "dtypes")
+    __slots__ = (
+        "op",
+        "refs",
+        "params",
+        "array_params",
+        "result",
+        "slots",
+        "version_refs",
+        "needs",
+        "sources",
+        "shapes",
+        "dtypes",
+    )
 
     def __init__(self, op, refs, params, array_params, result):
         self.op, self.refs, self.params, self.array_params, self.result = op, refs, params, array_params, result
@@ -101,6 +124,20 @@ def _plain(value, where):
     return value
 
 
+def _class_indices_hold(target, n_classes):
+    """The eager path's test of class-index targets (``cross_entropy``'s fast path): 1-D, all in range."""
+    return target.ndim == 1 and bool((target.astype(np.uint64) < n_classes).all())  # negatives wrap to huge
+
+
+def _checked_array_params(op, inputs, array_params):
+    """``array_params`` with the check a replay must repeat on each new argument's array: the Python code
+    that checked its values before the operation will not run then. Ops without such a check are refused."""
+    if op.__name__ == "CrossEntropyIndices" and [key for key, _ in array_params] == ["target"]:
+        n_classes = inputs[0]._array.shape[1]
+        return tuple((key, index, n_classes) for key, index in array_params)
+    raise _Untraceable(f"{op.name} reads an argument's array directly (its values are checked in Python)")
+
+
 class _Tracer:
     """Watches one eager call (``autograd.tracing``): the operations in order and the modules called."""
 
@@ -112,14 +149,22 @@ class _Tracer:
         self.modules = {}
         self.versions = []  # (tensor, its version when first seen): a change in place is caught at the end
         self.problem = None
+        self.thread = threading.get_ident()  # operations run by other threads meanwhile are not fn's
 
     def module(self, module):
+        if threading.get_ident() != self.thread:
+            return
         if module._hooks is not None and self.problem is None:
             self.problem = f"module {type(module).__name__} has hooks"
         self.modules.setdefault(id(module), module)
 
+    def escape(self, tensor, how):
+        """A tensor's values went to Python (``how``): what fn does with them cannot be recorded."""
+        if self.problem is None and threading.get_ident() == self.thread:
+            self.problem = f"a tensor's values were read in Python ({how}), shape {tensor.shape}"
+
     def record(self, op, inputs, params, result):
-        if self.problem is not None:
+        if self.problem is not None or threading.get_ident() != self.thread:
             return
         try:
             refs = tuple(self._source(op, i, x) for i, x in enumerate(inputs))
@@ -128,10 +173,15 @@ class _Tracer:
                 for key, value in params.items()
                 if isinstance(value, np.ndarray) and id(value) in self.arg_array_index
             )
-            skip = {key for key, _ in array_params}
+            if array_params:
+                array_params = _checked_array_params(op, inputs, array_params)
+            skip = {entry[0] for entry in array_params}
             plain = {key: _plain(v, f"{op.name}'s parameter {key!r}") for key, v in params.items() if key not in skip}
         except _Untraceable as problem:
             self.problem = str(problem)
+            return
+        except Exception as error:  # the user's eager call must never fail because it is being recorded
+            self.problem = f"recording {op.name} failed: {error!r}"
             return
         self.produced[id(result)] = len(self.entries)
         self.versions.append((result, result._vc[0]))
@@ -152,8 +202,6 @@ class _Tracer:
             self.versions.append((x, x._vc[0]))
             return (OUTSIDE, x)
         if isinstance(x, np.ndarray):
-            if id(x) in self.arg_array_index:
-                return (ARG_ARRAY, self.arg_array_index[id(x)])
             raise _Untraceable(f"input {position} of {op.name} is an array computed in Python, shape {x.shape}")
         return (CONST, _plain(x, f"input {position} of {op.name}"))
 
@@ -201,6 +249,7 @@ class _Plan:
             if registry
         ]
         self._lay_out(n_args)
+        self.class_index_checks = [(index, n) for e in self.entries for _, index, n in e.array_params]
         self.backward = out._fn is not None and self.entries[self.output].result._fn is not None
         if self.backward:
             self._schedule()
@@ -228,7 +277,7 @@ class _Plan:
         for entry in self.entries:
             slots = []
             for kind, value in entry.refs:
-                if kind in (ARG, ARG_ARRAY):
+                if kind == ARG:
                     slots.append(value)
                 elif kind == OUTSIDE:
                     slots.append(position[id(value)])
@@ -265,6 +314,13 @@ class _Plan:
             entry.sources = tuple(sources)
         self.order = _engine_order(self.entries, node_entry, self.output)
 
+    def arguments_hold(self, args):
+        """Whether the arguments' arrays read directly by operations pass the eager code's checks."""
+        for index, n_classes in self.class_index_checks:
+            if not _class_indices_hold(args[index]._array, n_classes):
+                return False
+        return True
+
     def guards_hold(self):
         """Whether what the recording froze still holds: train/eval modes, parameters, outside tensors."""
         for module, training in self.modules:
@@ -298,7 +354,7 @@ class _Plan:
             params = entry.params
             if entry.array_params:
                 params = dict(params)
-                for key, index in entry.array_params:
+                for key, index, _ in entry.array_params:
                     params[key] = env[index]
             out, saved = entry.op.forward(*inputs, **params)
             if out.__class__ is not np.ndarray:
@@ -448,7 +504,7 @@ class Compiled:
         if not callable(fn):
             raise TypeError(f"compile: expected a function or module, got a {type(fn).__name__}")
         self.fn = fn
-        self._plans = {}  # signature -> _Plan, a first recording waiting for its twin, or _EAGER
+        self._plans = {}  # signature -> _Plan, a first recording waiting for its twin, or _Refused
         self._reasons = {}
         functools.update_wrapper(self, fn, updated=())
 
@@ -459,9 +515,15 @@ class Compiled:
         state = self._plans.get(key) if key is not None else _EAGER
         if type(state) is _Plan:
             if state.guards_hold():
-                return state.replay(args)
+                if state.arguments_hold(args):
+                    return state.replay(args)
+                return self.fn(*args)  # values the eager code refuses (or handles otherwise): its way
             state = None
-        if state is _EAGER:
+        elif type(state) is _Refused:
+            if state.holds():
+                return self.fn(*args)
+            state = None
+        elif state is _EAGER:
             return self.fn(*args)
         return self._trace(key, state, args)
 
@@ -479,6 +541,7 @@ class Compiled:
         if problem is None and first is not None:
             try:
                 self._plans[key] = _Plan(tracer, out, len(args))
+                self._reasons.pop(key, None)
             except _Untraceable as refused:
                 problem = str(refused)
         elif problem is None:
@@ -488,7 +551,7 @@ class Compiled:
                 tracer.release()
                 self._plans[key] = tracer
         if problem is not None:
-            self._plans[key] = _EAGER
+            self._plans[key] = _Refused(tracer)
             self._reasons[key] = problem
         return out
 

@@ -275,6 +275,8 @@ class Tensor(TensorOps):
             raise RuntimeError(
                 "numpy(): can't call numpy() on a tensor that requires grad; use tensor.detach().numpy() instead"
             )
+        if TRACERS:
+            TRACERS[-1].escape(self, "numpy()")
         relayout(self)  # torch's layout now, so that the array stays this tensor's memory from here on
         return self._array
 
@@ -284,12 +286,18 @@ class Tensor(TensorOps):
                 f"item(): only a tensor with one element can be converted to a Python "
                 f"number, this one has shape {self.shape}"
             )
+        if TRACERS:
+            TRACERS[-1].escape(self, "item()")
         return self._array.item()
 
     def tolist(self) -> Any:
+        if TRACERS:
+            TRACERS[-1].escape(self, "tolist()")
         return self._array.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        if TRACERS:
+            TRACERS[-1].escape(self, "np.asarray()")
         return self._array if dtype is None else self._array.astype(dtype)
 
     def __len__(self):
@@ -305,6 +313,8 @@ class Tensor(TensorOps):
     def __bool__(self):
         if self._array.size != 1:
             raise RuntimeError(f"bool(): the truth value of a tensor of shape {self.shape} is ambiguous")
+        if TRACERS:
+            TRACERS[-1].escape(self, "bool()")
         return bool(self._array)
 
     def __format__(self, spec):
@@ -322,6 +332,8 @@ class Tensor(TensorOps):
     def __index__(self):
         if self._array.dtype.kind not in "iub" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
+        if TRACERS:
+            TRACERS[-1].escape(self, "an index")
         return int(self._array.item())
 
     def __repr__(self):
@@ -513,23 +525,36 @@ def relayout(t):
 
 
 def _record(op, inputs, arrays, out, saved, params):
-    """Build the graph node for one operation and the output tensor that points to it."""
-    edges, shapes, dtypes_, vcs = [], [], [], []
+    """Build the graph node for one operation and the output tensor that points to it (``Node.__init__``,
+    ``save_inputs`` and ``save_output`` in one pass over the inputs: this runs for every recorded op)."""
+    edges, shapes, dtypes_, vcs, needs = [], [], [], [], []
     for t, a in zip(inputs, arrays):
         if isinstance(t, Tensor):
-            edges.append((t._fn or t) if t._rg else None)
+            edge = (t._fn or t) if t._rg else None
             shapes.append(a.shape)
             dtypes_.append(a.dtype)
             vcs.append(t._vc)
         else:
-            edges.append(None)
+            edge = None
             shapes.append(())
             dtypes_.append(None)
             vcs.append(None)
-    node = Node(op, params, saved, tuple(edges), shapes, dtypes_)
+        edges.append(edge)
+        needs.append(edge is not None)
+    node = object.__new__(Node)
+    node.op, node.p, node.saved, node.edges, node.shapes, node.dtypes = op, params, saved, tuple(edges), shapes, dtypes_
+    node.needs = needs = tuple(needs)
+    node.freed, node.retained, node.hooks, node.y, node.y_vc = False, None, None, None, None
     result = Tensor._from_graph(out, node, None)
     if op.saves_x:
-        node.save_inputs(arrays, vcs)
+        node.x, node.x_vcs = arrays, vcs
+        reads = op.reads(needs) if op.reads is not None else None
+        node.checks = [(vc, vc[0], i) for i, vc in enumerate(vcs) if vc is not None and (reads is None or reads[i])]
+    else:
+        node.x = node.x_vcs = None
+        node.checks = []
     if op.saves_y:
-        node.save_output(out, result._vc)
+        vc = result._vc
+        node.y, node.y_vc = out, vc
+        node.checks.append((vc, vc[0], -1))
     return result
