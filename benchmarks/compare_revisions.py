@@ -16,7 +16,15 @@ import sys
 import _harness as harness  # benchmarks/ is the script's directory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORKLOADS = (("mlp", "train", 200), ("mlp", "inference", 100), ("cnn", "train", 20), ("cnn", "inference", 4))
+WORKLOADS = (
+    ("mlp", "train", 200),
+    ("mlp", "inference", 100),
+    ("cnn", "train", 20),
+    ("cnn", "inference", 4),
+    ("nielsen", "train", 300),
+    ("resnet", "train", 3),
+    ("resnet", "inference", 1),
+)
 
 
 def worker_argv(checkout, name, mode):

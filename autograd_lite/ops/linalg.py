@@ -21,6 +21,15 @@ def _check_matmul(a, b):
         )
 
 
+def _product(a, b):
+    """a @ b for matrices (or stacks), as a broadcast product when the inner dimension is 1: numpy's matmul
+    runs an outer product ~8x slower than the multiply (batch-1 weight gradients), and with one term per sum
+    the two give the same bits. Works on arrays and, under create_graph, on Tensors."""
+    if a.shape[-1] == 1 and len(a.shape) >= 2 and len(b.shape) >= 2:
+        return a * b
+    return a @ b
+
+
 class MatMul(Op):
     name = "matmul"
     function = "matmul"
@@ -32,7 +41,7 @@ class MatMul(Op):
     def forward(a, b):
         _check_matmul(a, b)
         try:
-            return np.matmul(a, b), None
+            return (np.multiply(a, b) if a.shape[-1] == 1 and a.ndim >= 2 and b.ndim >= 2 else np.matmul(a, b)), None
         except ValueError:
             raise OpError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} are not broadcastable") from None
 
@@ -43,7 +52,7 @@ class MatMul(Op):
         if a.ndim == 2 and b.ndim == 2:
             return (
                 (g @ xp.swapaxes(b, -1, -2) if ctx.needs[0] else None),
-                (xp.swapaxes(a, -1, -2) @ g if ctx.needs[1] else None),
+                (_product(xp.swapaxes(a, -1, -2), g) if ctx.needs[1] else None),
             )
         a2 = xp.expand_dims(a, 0) if a.ndim == 1 else a
         b2 = xp.expand_dims(b, 1) if b.ndim == 1 else b
@@ -57,7 +66,7 @@ class MatMul(Op):
             if a.ndim == 1:
                 ga = xp.squeeze(ga, -2)
         if ctx.needs[1]:
-            gb = xp.swapaxes(a2, -1, -2) @ g
+            gb = _product(xp.swapaxes(a2, -1, -2), g)
             if b.ndim == 1:
                 gb = xp.squeeze(gb, -1)
         return ga, gb
@@ -90,7 +99,7 @@ class Linear(Op):
             g2, x2 = g.reshape(rows, w.shape[0]), x.reshape(rows, w.shape[1])
         # operators and methods work on arrays and (under create_graph) on Tensors alike
         gx = (g2 @ w).reshape(x.shape) if needs[0] else None
-        gw = g2.T @ x2 if needs[1] else None
+        gw = _product(g2.T, x2) if needs[1] else None
         gb = ctx.xp.sum(g2, (0,)) if needs[2] else None
         return gx, gw, gb
 

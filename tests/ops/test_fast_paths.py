@@ -296,3 +296,45 @@ def test_batch_norm_numpy_vjp_equals_the_recorded_formula(training):
         grads.append([d._array for d in al.autograd.grad(out, (xt, wt, bt), al.tensor(g), create_graph=create_graph)])
     for fast, recorded in zip(*grads):
         np.testing.assert_allclose(fast, recorded, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "a_shape,b_shape", [((5, 1), (1, 7)), ((3, 4, 1), (1, 6)), ((4, 1), (2, 1, 3)), ((1, 1), (1, 1)), ((0, 1), (1, 3))]
+)
+def test_matmul_over_an_inner_dimension_of_one_is_the_broadcast_product_bit_for_bit(a_shape, b_shape, dtype):
+    """matmul, its vjp and the Linear weight gradient at batch 1 use a * b when the inner dimension is 1: the
+    same bits as np.matmul (one product per sum), the same shape and dtype."""
+    rng = np.random.default_rng(11)
+    a, b = rng.standard_normal(a_shape).astype(dtype), rng.standard_normal(b_shape).astype(dtype)
+    out = (al.tensor(a) @ al.tensor(b))._array
+    expected = np.matmul(a, b)
+    assert out.dtype == expected.dtype and out.shape == expected.shape
+    np.testing.assert_array_equal(out.view(f"i{out.itemsize}"), expected.view(f"i{out.itemsize}"))
+    row, matrix = a.reshape(1, -1), rng.standard_normal((a.size, 3)).astype(dtype)  # one row: a 1-term vjp
+    g = rng.standard_normal((1, 3)).astype(dtype)
+    mt = al.tensor(matrix, requires_grad=True)
+    (al.tensor(row) @ mt).backward(al.tensor(g))
+    np.testing.assert_array_equal(mt.grad._array, np.matmul(row.T, g))
+    assert mt.grad.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_weight_gradient_at_batch_one_equals_the_gemm_bit_for_bit(dtype):
+    """The batch-1 weight gradient g.T * x (an outer product) against g.T @ x, to the bit."""
+    rng = np.random.default_rng(12)
+    x, w, b = (rng.standard_normal(s).astype(dtype) for s in ((1, 9), (4, 9), (4,)))
+    g = rng.standard_normal((1, 4)).astype(dtype)
+    xt, wt, bt = (al.tensor(v, requires_grad=True) for v in (x, w, b))
+    F.linear(xt, wt, bt).backward(al.tensor(g))
+    expected = np.matmul(g.T, x)
+    assert wt.grad.dtype == expected.dtype
+    np.testing.assert_array_equal(wt.grad._array.view(f"i{x.itemsize}"), expected.view(f"i{x.itemsize}"))
+    gradcheck(
+        F.linear,
+        (
+            al.tensor(x.astype(np.float64), requires_grad=True),
+            al.tensor(w.astype(np.float64), requires_grad=True),
+            None,
+        ),
+    )
