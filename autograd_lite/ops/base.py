@@ -151,19 +151,44 @@ def sum_leading(a, axis, keepdims):
         else:
             return np.sum(a, axis=axis, keepdims=keepdims)
         return total[None] if keepdims else total
+    rows = _summed_rows(a, axis)
+    if rows is None:
+        return np.sum(a, axis=axis, keepdims=keepdims)
+    return _unrows(np.ones(rows[0].shape[0], dtype=a.dtype) @ rows[0], rows[1], axis, keepdims)
+
+
+def channel_dot(a, b, axis, keepdims):
+    """np.sum(a * b, axis) without the product array: one einsum over the (rows, kept) matrices when a and b
+    share a memory layout whose outermost axes are the summed ones (batch-norm statistics on channels-last
+    activations, ~2x faster than the product and a GEMV); otherwise the product summed by sum_leading."""
+    rows_a = _summed_rows(a, axis) if a.dtype == b.dtype and a.strides == b.strides else None
+    rows_b = _summed_rows(b, axis) if rows_a is not None and a.shape == b.shape else None
+    if rows_b is None or a.dtype.kind != "f":
+        return sum_leading(np.multiply(a, b), axis, keepdims)
+    return _unrows(np.einsum("ij,ij->j", rows_a[0], rows_b[0]), rows_a[1], axis, keepdims)
+
+
+def _summed_rows(a, axis):
+    """``a`` as a C-contiguous (rows, kept) matrix whose rows run over the summed ``axis`` (a view), with its
+    layout (a's axes in memory order, the kept shape); None when the summed axes are not outermost in memory."""
+    if not isinstance(axis, tuple) or a.size == 0 or len(axis) >= a.ndim:
+        return None
     order = axis_order(a)
     if set(order[: len(axis)]) != set(axis % a.ndim for axis in axis):
-        return np.sum(a, axis=axis, keepdims=keepdims)
+        return None
     in_memory_order = a.transpose(order)
     if not in_memory_order.flags.c_contiguous:
-        return np.sum(a, axis=axis, keepdims=keepdims)
+        return None
     kept = in_memory_order.shape[len(axis) :]
-    rows = in_memory_order.reshape(-1, int(np.prod(kept)))
-    total = (np.ones(rows.shape[0], dtype=a.dtype) @ rows).reshape(kept)
-    keep_axes = order[len(axis) :]
-    out = total.transpose(np.argsort(keep_axes))
+    return in_memory_order.reshape(-1, int(np.prod(kept))), (order, kept)
+
+
+def _unrows(total, layout, axis, keepdims):
+    """The per-column sums ``total`` of _summed_rows' matrix, back in the reduced array's axis order."""
+    order, kept = layout
+    out = total.reshape(kept).transpose(np.argsort(order[len(axis) :]))
     if keepdims:
-        out = np.expand_dims(out, tuple(sorted(axis % a.ndim for axis in axis)))
+        out = np.expand_dims(out, tuple(sorted(axis % len(order) for axis in axis)))
     return out
 
 

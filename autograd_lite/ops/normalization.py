@@ -3,7 +3,7 @@ where the batch statistics are rebuilt from the recorded input)."""
 
 import numpy as np
 
-from .base import Op, numpy_namespace, sum_leading
+from .base import Op, channel_dot, numpy_namespace, sum_leading
 
 
 def channel_layout(shape):
@@ -16,17 +16,18 @@ def channel_layout(shape):
 
 def batch_stats(x, axes, count):
     """The batch mean and biased variance of each channel of the array ``x`` (in the broadcast shape), from
-    the centred values (no E[x^2] - E[x]^2 cancellation); the sums are GEMVs on channels-last memory."""
+    the centred values (no E[x^2] - E[x]^2 cancellation); on channels-last memory the sums are a GEMV and an
+    einsum (no squares array)."""
     mean = sum_leading(x, axes, True) / x.dtype.type(count)
-    squares = np.subtract(x, mean)
-    np.multiply(squares, squares, out=squares)
-    return mean, sum_leading(squares, axes, True) / x.dtype.type(count)
+    centered = np.subtract(x, mean)
+    return mean, channel_dot(centered, centered, axes, True) / x.dtype.type(count)
 
 
 class BatchNorm(Op):
     """Batch normalisation with precomputed per-channel ``mean`` and ``invstd`` (1/sqrt(var + eps)),
     both given in the broadcast shape (1, C, 1, ...). ``training`` says they are the batch's own
-    statistics (so they depend on x); otherwise they are constants (the running statistics)."""
+    statistics (so they depend on x); otherwise they are constants (the running statistics). The forward is
+    torch's CPU form, x * alpha + beta with alpha = invstd * w and beta = b - mean * alpha: two passes."""
 
     name = "batch_norm"
     function = "nn.functional.batch_norm"
@@ -34,11 +35,10 @@ class BatchNorm(Op):
     @staticmethod
     def forward(x, w, b, mean, invstd, eps, training):
         _, bshape, _ = channel_layout(x.shape)
-        scale = invstd if w is None else invstd * w.reshape(bshape)
-        out = np.subtract(x, mean)
-        out *= scale
-        if b is not None:
-            out += b.reshape(bshape)
+        alpha = invstd if w is None else invstd * w.reshape(bshape)
+        beta = -mean * alpha if b is None else b.reshape(bshape) - mean * alpha
+        out = np.multiply(x, alpha)
+        out += beta
         return out, None
 
     @staticmethod
@@ -76,12 +76,12 @@ class BatchNorm(Op):
 
 def _vjp_numpy(x, w, g, mean, invstd, training, needs):
     """The batch-norm vjp on arrays in few passes over memory: the per-channel sums of g and g * (x - mean)
-    (GEMVs on channels-last memory), then dx = invstd * w * (g - mean(g) - (x - mean) * invstd^2 *
+    (a GEMV and an einsum on channels-last memory), then dx = invstd * w * (g - mean(g) - (x - mean) * invstd^2 *
     mean(g * (x - mean))) in place in the (x - mean) buffer (in evaluation only dx = g * invstd * w)."""
     axes, bshape, count = channel_layout(x.shape)
     centered = np.subtract(x, mean)
     sum_g = sum_leading(g, axes, True)
-    dot = sum_leading(np.multiply(g, centered), axes, True) if needs[1] or (needs[0] and training) else None
+    dot = channel_dot(g, centered, axes, True) if needs[1] or (needs[0] and training) else None
     gw = (dot * invstd).reshape(-1) if needs[1] else None
     gb = sum_g.reshape(-1) if needs[2] else None
     gx = None

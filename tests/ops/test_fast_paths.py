@@ -338,3 +338,21 @@ def test_linear_weight_gradient_at_batch_one_equals_the_gemm_bit_for_bit(dtype):
             None,
         ),
     )
+
+
+@pytest.mark.parametrize("layouts", [("last", "last"), ("first", "first"), ("last", "first"), ("2d", "2d")])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_channel_dot_equals_the_summed_product(layouts, dtype):
+    """base.channel_dot (an einsum over channels-last rows, else the product summed) against np.sum(a * b)
+    over the batch-norm axes, with keepdims, for matching and mismatched memory layouts."""
+    rng = np.random.default_rng(13)
+    shape, axes = ((6, 5), (0,)) if layouts[0] == "2d" else ((3, 4, 5, 6), (0, 2, 3))
+    a, b = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+    if layouts[0] == "last":
+        a = _channels_last(a)
+    if layouts[1] == "last":
+        b = _channels_last(b)
+    got = base.channel_dot(a, b, axes, True)
+    expected = np.sum(a.astype(np.float64) * b, axis=axes, keepdims=True)
+    assert got.shape == expected.shape and got.dtype == dtype
+    np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
