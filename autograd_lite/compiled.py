@@ -138,6 +138,11 @@ def _checked_array_params(op, inputs, array_params):
     raise _Untraceable(f"{op.name} reads an argument's array directly (its values are checked in Python)")
 
 
+def _has_hooks(module):
+    """Whether ``module`` has a hook now (one added after a recording makes its function eager again)."""
+    return module._hooks is not None and module._hooks.active()
+
+
 class _Tracer:
     """Watches one eager call (``autograd.tracing``): the operations in order and the modules called."""
 
@@ -154,7 +159,7 @@ class _Tracer:
     def module(self, module):
         if threading.get_ident() != self.thread:
             return
-        if module._hooks is not None and self.problem is None:
+        if _has_hooks(module) and self.problem is None:
             self.problem = f"module {type(module).__name__} has hooks"
         self.modules.setdefault(id(module), module)
 
@@ -324,7 +329,7 @@ class _Plan:
     def guards_hold(self):
         """Whether what the recording froze still holds: train/eval modes, parameters, outside tensors."""
         for module, training in self.modules:
-            if module.training is not training:
+            if module.training is not training or _has_hooks(module):
                 return False
         for registry, values in self.registries:
             if len(registry) != len(values) or any(a is not b for a, b in zip(registry.values(), values)):

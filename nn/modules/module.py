@@ -403,6 +403,10 @@ class _ModuleHooks:
         self.backward_pre, self.backward = HookDict(), HookDict()
         self.with_kwargs = set()
 
+    def active(self):
+        """Whether any hook is registered (the tables stay, empty, after every handle was removed)."""
+        return bool(self.forward_pre or self.forward or self.backward_pre or self.backward)
+
 
 def _call_with_hooks(module, hooks, args, kwargs):
     """``module(*args, **kwargs)`` with its hooks, in torch's order: forward pre hooks, the backward hooks'

@@ -412,3 +412,25 @@ def test_reset_forgets_recordings_and_compile_refuses_non_callables():
     assert compiled._plans == {}
     with pytest.raises(TypeError, match="compile: expected a function or module"):
         al.compile(3)
+
+
+def test_a_removed_hook_lets_the_function_replay():
+    """A hook registered and removed (as a FLOP count does) leaves empty hook tables: not hooks."""
+    model = mlp()
+    model[0].register_forward_hook(lambda module, args, out: None).remove()
+    compiled = al.compile(model)
+    x = al.tensor(RNG.standard_normal((2, 12)).astype(np.float32))
+    outs = fresh_calls(compiled, x)
+    assert compiled.eager_reason(x) is None and outs[-1].grad_fn.name() == "CompiledBackward0"
+
+
+def test_a_hook_added_after_recording_runs_again():
+    """A replay skips the modules' code, so a hook registered later sends the calls back to eager."""
+    model = mlp()
+    compiled = al.compile(model)
+    x = al.tensor(RNG.standard_normal((2, 12)).astype(np.float32))
+    assert fresh_calls(compiled, x)[-1].grad_fn.name() == "CompiledBackward0"
+    seen = []
+    model[0].register_forward_hook(lambda module, args, out: seen.append(out.shape))
+    fresh_calls(compiled, x, n=2)
+    assert len(seen) == 2 and "hooks" in compiled.eager_reason(x)
