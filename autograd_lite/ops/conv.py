@@ -38,7 +38,7 @@ smaller GEMMs make up for it) instead of kept, and the resident peak of the step
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .base import Op, numpy_namespace
+from .base import Op, numpy_namespace, transposed_product
 
 
 def _extent(out, k, s, d):
@@ -284,7 +284,7 @@ def weight_grad_from_columns(cols, g, shape):
     dL/db (its last column), else None."""
     o, c, kh, kw = shape
     k = kh * kw * c
-    grads = _rows(g).T @ cols
+    grads = transposed_product(_rows(g), cols)
     dw = np.ascontiguousarray(grads[:, :k].reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
     return dw, (grads[:, k].copy() if cols.shape[1] > k else None)
 
