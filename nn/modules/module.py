@@ -52,9 +52,10 @@ class Module:
     def __call__(self, *args, **kwargs):
         if TRACERS:
             TRACERS[-1].module(self)
-        if self._hooks is None:
+        hooks = self._hooks
+        if hooks is None or not hooks.active():  # (the tables stay, empty, once every hook was removed)
             return self.forward(*args, **kwargs)
-        return _call_with_hooks(self, self._hooks, args, kwargs)
+        return _call_with_hooks(self, hooks, args, kwargs)
 
     # ---- hooks --------------------------------------------------------------------------------------
     def _hook_table(self, kind):
