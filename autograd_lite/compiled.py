@@ -163,6 +163,11 @@ class _Tracer:
             self.problem = f"module {type(module).__name__} has hooks"
         self.modules.setdefault(id(module), module)
 
+    def refuse(self, why):
+        """Something fn ran cannot be replayed (``why``, e.g. a custom autograd.Function): fn stays eager."""
+        if self.problem is None and threading.get_ident() == self.thread:
+            self.problem = why
+
     def escape(self, tensor, how):
         """A tensor's values went to Python (``how``): what fn does with them cannot be recorded."""
         if self.problem is None and threading.get_ident() == self.thread:

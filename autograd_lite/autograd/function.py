@@ -17,6 +17,7 @@ import numpy as np
 from ..ops.base import Op
 from .engine import Node, SavedTensorModifiedError
 from .grad_mode import _state, no_grad
+from .tracing import TRACERS
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
@@ -254,6 +255,8 @@ def _new_style(cls):
 
 
 def _apply(cls, args, kwargs):
+    if TRACERS:
+        TRACERS[-1].refuse(f"custom autograd.Function {cls.__name__}: its Python forward and backward are not replayed")
     tensor = _tensor_cls()
     needs = tuple(isinstance(a, tensor) and a.requires_grad for a in args)
     ctx = FunctionCtx(cls.__name__, needs)

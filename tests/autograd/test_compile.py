@@ -434,3 +434,25 @@ def test_a_hook_added_after_recording_runs_again():
     model[0].register_forward_hook(lambda module, args, out: seen.append(out.shape))
     fresh_calls(compiled, x, n=2)
     assert len(seen) == 2 and "hooks" in compiled.eager_reason(x)
+
+
+def test_a_custom_function_keeps_the_function_eager_and_says_so():
+    """A custom autograd.Function's Python forward/backward cannot be replayed: eager, with its name."""
+
+    class Double(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    w = al.tensor(RNG.standard_normal((3,)).astype(np.float32), requires_grad=True)
+    compiled = al.compile(lambda x: Double.apply(x * w).sum())
+    x = al.tensor(RNG.standard_normal((3,)).astype(np.float32))
+    for _ in range(3):
+        w.grad = None
+        compiled(x).backward()
+        np.testing.assert_array_equal(w.grad.numpy(), 2 * x.numpy())
+    assert "custom autograd.Function Double" in compiled.eager_reason(x)
