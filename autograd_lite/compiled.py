@@ -170,8 +170,7 @@ class _Tracer:
 
     def escape(self, tensor, how):
         """A tensor's values went to Python (``how``): what fn does with them cannot be recorded."""
-        if self.problem is None and threading.get_ident() == self.thread:
-            self.problem = f"a tensor's values were read in Python ({how}), shape {tensor.shape}"
+        self.refuse(f"a tensor's values were read in Python ({how}), shape {tensor.shape}")
 
     def record(self, op, inputs, params, result):
         if self.problem is not None or threading.get_ident() != self.thread:

@@ -525,36 +525,23 @@ def relayout(t):
 
 
 def _record(op, inputs, arrays, out, saved, params):
-    """Build the graph node for one operation and the output tensor that points to it (``Node.__init__``,
-    ``save_inputs`` and ``save_output`` in one pass over the inputs: this runs for every recorded op)."""
-    edges, shapes, dtypes_, vcs, needs = [], [], [], [], []
+    """Build the graph node for one operation and the output tensor that points to it."""
+    edges, shapes, dtypes_, vcs = [], [], [], []
     for t, a in zip(inputs, arrays):
         if isinstance(t, Tensor):
-            edge = (t._fn or t) if t._rg else None
+            edges.append((t._fn or t) if t._rg else None)
             shapes.append(a.shape)
             dtypes_.append(a.dtype)
             vcs.append(t._vc)
         else:
-            edge = None
+            edges.append(None)
             shapes.append(())
             dtypes_.append(None)
             vcs.append(None)
-        edges.append(edge)
-        needs.append(edge is not None)
-    node = object.__new__(Node)
-    node.op, node.p, node.saved, node.edges, node.shapes, node.dtypes = op, params, saved, tuple(edges), shapes, dtypes_
-    node.needs = needs = tuple(needs)
-    node.freed, node.retained, node.hooks, node.y, node.y_vc = False, None, None, None, None
+    node = Node(op, params, saved, tuple(edges), shapes, dtypes_)
     result = Tensor._from_graph(out, node, None)
     if op.saves_x:
-        node.x, node.x_vcs = arrays, vcs
-        reads = op.reads(needs) if op.reads is not None else None
-        node.checks = [(vc, vc[0], i) for i, vc in enumerate(vcs) if vc is not None and (reads is None or reads[i])]
-    else:
-        node.x = node.x_vcs = None
-        node.checks = []
+        node.save_inputs(arrays, vcs)
     if op.saves_y:
-        vc = result._vc
-        node.y, node.y_vc = out, vc
-        node.checks.append((vc, vc[0], -1))
+        node.save_output(out, result._vc)
     return result

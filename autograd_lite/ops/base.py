@@ -132,18 +132,6 @@ def _conv_numpy(name):
     return staticmethod(call)
 
 
-def transposed_product(g, a):
-    """g.T @ a for the (rows, o) and (rows, k) matrices of a convolution's weight gradient, computed as
-    (a.T @ g).T where that order ran faster with numpy's OpenBLAS here (k > o and rows * o >= 1536: 1.1-1.6x
-    for the benchmark CNN's, the ResNet's and the U-Net's; smaller or wider products ran slower that way).
-    The result is an (o, k) array, C-contiguous or its transposed view (so not for the Linear layer, whose
-    gradient must come out in w's layout: the copy would cost what the GEMM saves)."""
-    rows, o = g.shape
-    if a.shape[1] > o and rows * o >= 1536:
-        return (a.T @ g).T
-    return g.T @ a
-
-
 def axis_order(a):
     """The axes of ``a`` from the outermost to the innermost in memory."""
     return sorted(range(a.ndim), key=lambda i: -a.strides[i])

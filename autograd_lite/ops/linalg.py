@@ -41,7 +41,7 @@ class MatMul(Op):
     def forward(a, b):
         _check_matmul(a, b)
         try:
-            return (np.multiply(a, b) if a.shape[-1] == 1 and a.ndim >= 2 and b.ndim >= 2 else np.matmul(a, b)), None
+            return _product(a, b), None
         except ValueError:
             raise OpError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} are not broadcastable") from None
 

@@ -362,9 +362,9 @@ def test_channel_dot_equals_the_summed_product(layouts, dtype):
     "rows,k,o", [(64, 784, 100), (8, 784, 100), (16384, 17, 32), (4096, 501, 40), (3, 2, 5), (0, 4, 3)]
 )
 def test_transposed_product_equals_the_plain_product(rows, k, o):
-    """base.transposed_product (either operand order, by the measured rule) against g.T @ a in float64."""
+    """conv._transposed_product (either operand order, by the measured rule) against g.T @ a in float64."""
     rng = np.random.default_rng(14)
     g, a = rng.standard_normal((rows, o)).astype(np.float32), rng.standard_normal((rows, k)).astype(np.float32)
-    got = base.transposed_product(g, a)
+    got = conv._transposed_product(g, a)
     assert got.shape == (o, k) and got.dtype == np.float32
     np.testing.assert_allclose(got, g.astype(np.float64).T @ a, rtol=1e-4, atol=1e-3)
